@@ -1,0 +1,281 @@
+//! The `itam` command line.
+
+use crate::config::Config;
+use crate::error::{config_error, exit_code};
+use crate::report::{balance, export, format::Format};
+use crate::runtime::Runtime;
+use crate::store::Store;
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// ITAM collector: licence inventory from sandboxed collector plugins.
+#[derive(Parser)]
+#[command(name = "itam", version, about)]
+struct Cli {
+    /// Configuration file.
+    #[arg(long, global = true, default_value = "itam.toml")]
+    config: PathBuf,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sync a built-in synthetic tenant (served locally) and print its licence balance.
+    Demo {
+        /// Users in the synthetic tenant.
+        #[arg(long, default_value_t = 500)]
+        users: usize,
+        /// Keep the database at this path (default: a temporary file).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Output format of the balance.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Run one sync of each configured source (or of one).
+    Sync {
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Read everything (every sync is currently full).
+        #[arg(long)]
+        full: bool,
+    },
+    /// Reports over the stored snapshot.
+    Report {
+        #[command(subcommand)]
+        report: ReportCommand,
+    },
+    /// Export an entity of the stored snapshot.
+    Export {
+        /// What to export.
+        #[arg(value_enum)]
+        entity: export::Entity,
+        /// The source (needed when several are configured).
+        #[arg(long)]
+        source: Option<String>,
+        /// json or csv.
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
+    /// The recorded runs of a source, newest first.
+    Runs {
+        /// The source (needed when several are configured).
+        #[arg(long)]
+        source: Option<String>,
+        /// How many runs to show.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// Plugin tools.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Per product: purchased (enabled, warning, suspended, locked out), consumed, available.
+    Balance {
+        /// The source (needed when several are configured).
+        #[arg(long)]
+        source: Option<String>,
+        /// Output format (table on a terminal, else json).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Print what a plugin declares: settings, credential, permissions, entities.
+    Inspect {
+        /// A built-in plugin name (m365) or a path to a .wasm component.
+        plugin: String,
+        /// A source from the config whose settings give the hosts the plugin would contact.
+        #[arg(long)]
+        source: Option<String>,
+    },
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return 1;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            exit_code(&e)
+        }
+    }
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("itam_host={level},warn")));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn default_format(format: Option<Format>) -> Format {
+    format.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Json })
+}
+
+async fn run(cli: Cli) -> Result<i32> {
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Demo { users, db, format } => demo(users, db, default_format(format), &mut out).await,
+        Command::Sync { source, full: _ } => sync(&cli.config, source.as_deref(), &mut out).await,
+        Command::Report { report: ReportCommand::Balance { source, format } } => {
+            let (store, source) = open_for_report(&cli.config, source.as_deref())?;
+            let rows = balance::balance(&store, &source)?;
+            balance::render(&mut out, &rows, default_format(format))?;
+            Ok(0)
+        }
+        Command::Export { entity, source, format } => {
+            let (store, source) = open_for_report(&cli.config, source.as_deref())?;
+            store.with_conn(|conn| export::export(conn, &source, entity, format, &mut out))?;
+            Ok(0)
+        }
+        Command::Runs { source, limit } => {
+            let config = Config::load(&cli.config)?;
+            let source = one_source(&config, source.as_deref())?;
+            let store = Store::open(&config.store_path)?;
+            serde_json::to_writer_pretty(&mut out, &store.runs(&source, limit)?)?;
+            writeln!(out)?;
+            Ok(0)
+        }
+        Command::Plugin { command: PluginCommand::Inspect { plugin, source } } => inspect(&cli.config, &plugin, source.as_deref(), &mut out).await,
+    }
+}
+
+async fn demo(users: usize, db: Option<PathBuf>, format: Format, out: &mut dyn Write) -> Result<i32> {
+    let temp = tempfile::tempdir()?;
+    let path = db.unwrap_or_else(|| temp.path().join("demo.db"));
+    let store = Store::open(&path)?;
+    let runtime = Runtime::new()?;
+    let report = crate::demo::run(&runtime, &store, users).await?;
+    let rows = balance::balance(&store, &report.source)?;
+    if format == Format::Table {
+        let counts: Vec<String> = report.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        writeln!(out, "Demo tenant synced through the m365 plugin: {}.", counts.join(", "))?;
+        writeln!(out, "Licence balance:\n")?;
+    }
+    balance::render(out, &rows, format)?;
+    if format == Format::Table {
+        writeln!(out, "\nDatabase: {}{}", path.display(), if temp.path().starts_with(path.parent().unwrap_or(Path::new(""))) || path.starts_with(temp.path()) { " (temporary; pass --db FILE to keep it)" } else { "" })?;
+    }
+    Ok(0)
+}
+
+async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> Result<i32> {
+    let config = Config::load(config_path)?;
+    let sources = config.select(source)?;
+    let runtime = Runtime::new()?;
+    // Validate every selected source before any of them touches the network.
+    let mut prepared = Vec::new();
+    for s in &sources {
+        prepared.push(crate::sync::prepare(&runtime, s, &config.limits).await?);
+    }
+    let store = Store::open(&config.store_path)?;
+    let mut failed = 0;
+    for (s, p) in sources.iter().zip(&prepared) {
+        match p.run(&store, s, &config.limits).await {
+            Ok(report) => {
+                let counts: Vec<String> = report.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+                writeln!(out, "{}: run {} succeeded: {}", report.source, report.run_id, counts.join(", "))?;
+                for w in &report.warnings {
+                    writeln!(out, "  warning: {w}")?;
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: {e:#}");
+            }
+        }
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
+}
+
+fn one_source(config: &Config, name: Option<&str>) -> Result<String> {
+    let selected = config.select(name)?;
+    match selected.as_slice() {
+        [one] => Ok(one.name.clone()),
+        many => Err(config_error(format!(
+            "several sources are configured ({}); choose one with --source NAME",
+            many.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
+fn open_for_report(config_path: &Path, source: Option<&str>) -> Result<(Store, String)> {
+    let config = Config::load(config_path)?;
+    let source = one_source(&config, source)?;
+    if !config.store_path.exists() {
+        return Err(config_error(format!(
+            "no database at {}; run `itam sync` first",
+            config.store_path.display()
+        )));
+    }
+    let store = Store::open(&config.store_path)?;
+    if store.last_success(&source)?.is_none() {
+        anyhow::bail!("source `{source}` has no successful sync yet; run `itam sync --source {source}`");
+    }
+    Ok((store, source))
+}
+
+async fn inspect(config_path: &Path, plugin: &str, source: Option<&str>, out: &mut dyn Write) -> Result<i32> {
+    let runtime = Runtime::new()?;
+    let reference = crate::plugins::parse_ref(plugin);
+    let loaded = crate::plugins::load(&runtime, &reference).with_context(|| format!("loading {plugin}"))?;
+    let limits = crate::config::Limits::default();
+    let d = loaded.describe(crate::sync::offline_context("inspect", &limits)).await?;
+    let mut doc = serde_json::json!({
+        "name": d.name,
+        "version": d.version,
+        "description": d.description,
+        "sha256": loaded.sha256,
+        "contract": "itam:collector@0.1.0",
+        "credential": format!("{:?}", d.credential),
+        "settings": d.settings.iter().map(|s| serde_json::json!({
+            "name": s.name, "description": s.description, "required": s.required, "default": s.default_value,
+        })).collect::<Vec<_>>(),
+        "permissions": d.permissions.iter().map(|p| serde_json::json!({
+            "name": p.name, "required": p.required, "purpose": p.purpose,
+        })).collect::<Vec<_>>(),
+        "produces": d.produces.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>(),
+    });
+    if let Some(name) = source {
+        let config = Config::load(config_path)?;
+        let s = config.select(Some(name))?[0];
+        let prepared = crate::sync::prepare(&runtime, s, &config.limits).await?;
+        doc["allowed_hosts"] = serde_json::json!(prepared.allow_list());
+        doc["token_url"] = serde_json::json!(prepared.plan().grant.as_ref().map(|g| g.token_url.clone()));
+    }
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)?;
+    Ok(0)
+}

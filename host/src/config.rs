@@ -1,0 +1,469 @@
+//! The TOML configuration: parsed strictly (unknown keys are errors), secrets resolved from
+//! their references, everything validated before any network call.
+
+use crate::error::config_error;
+use crate::secret::Secret;
+use anyhow::Result;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The whole configuration, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the SQLite database lives.
+    pub store_path: PathBuf,
+    /// Sandbox limits applied to every plugin run.
+    pub limits: Limits,
+    /// The configured sources, in file order.
+    pub sources: Vec<Source>,
+}
+
+/// Sandbox limits for one plugin run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Linear-memory cap in bytes.
+    pub memory_bytes: usize,
+    /// Wall-clock deadline for a whole run.
+    pub run_timeout: Duration,
+    /// TCP/TLS connect timeout per request.
+    pub connect_timeout: Duration,
+    /// Time to the first response byte per request.
+    pub first_byte_timeout: Duration,
+    /// Longest silence between response bytes.
+    pub between_bytes_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 256 << 20,
+            run_timeout: Duration::from_secs(30 * 60),
+            connect_timeout: Duration::from_secs(10),
+            first_byte_timeout: Duration::from_secs(60),
+            between_bytes_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Which plugin a source runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginRef {
+    /// A plugin embedded in this binary, by name.
+    Builtin(String),
+    /// A `.wasm` component on disk.
+    File(PathBuf),
+}
+
+/// The credential the host holds for a source. Never passed to the plugin.
+#[derive(Debug, Clone)]
+pub struct Credential {
+    /// Application (client) ID.
+    pub client_id: String,
+    /// The client secret, resolved from its reference.
+    pub client_secret: Secret,
+    /// Where the secret came from, for error messages (`env CONTOSO_SECRET`, `file x`).
+    pub secret_origin: String,
+}
+
+/// One configured source.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// Unique name.
+    pub name: String,
+    /// The plugin to run.
+    pub plugin: PluginRef,
+    /// How often `itam daemon` runs it.
+    pub schedule: Option<Duration>,
+    /// When set, the allow-list is narrowed to these origins.
+    pub allowed_hosts: Option<Vec<String>>,
+    /// The credential, if the plugin needs one.
+    pub credential: Option<Credential>,
+    /// Settings passed to the plugin, as strings.
+    pub settings: Vec<(String, String)>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    store: RawStore,
+    #[serde(default)]
+    runtime: RawRuntime,
+    #[serde(default, rename = "source")]
+    sources: Vec<RawSource>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    path: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRuntime {
+    memory_limit_mb: Option<u64>,
+    run_timeout: Option<String>,
+    connect_timeout: Option<String>,
+    first_byte_timeout: Option<String>,
+    between_bytes_timeout: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: String,
+    plugin: String,
+    schedule: Option<String>,
+    allowed_hosts: Option<Vec<String>>,
+    credential: Option<RawCredential>,
+    #[serde(default)]
+    settings: toml::Table,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCredential {
+    client_id: String,
+    client_secret: Option<toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SecretRef {
+    env: Option<String>,
+    file: Option<PathBuf>,
+}
+
+/// Built-in plugin names.
+pub const BUILTIN_PLUGINS: &[&str] = &["m365"];
+
+impl Config {
+    /// Reads and validates the configuration file at `path`.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            config_error(format!(
+                "cannot read the configuration file {}: {e}; pass --config <file> or create itam.toml (see README.md, Configuration)",
+                path.display()
+            ))
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        Config::parse(&text, base, &|name| std::env::var(name).ok())
+            .map_err(|e| config_error(format!("{}: {e}", path.display())))
+    }
+
+    /// Parses configuration text. Relative paths are taken from `base`; `env` looks up
+    /// environment variables (a parameter so tests need not touch the process environment).
+    pub fn parse(
+        text: &str,
+        base: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, String> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| e.to_string())?;
+        let limits = raw.runtime.resolve()?;
+        let store_path = base.join(raw.store.path.unwrap_or_else(|| "itam.db".into()));
+        let mut sources = Vec::new();
+        for source in raw.sources {
+            let source = source.resolve(base, env)?;
+            if sources.iter().any(|s: &Source| s.name == source.name) {
+                return Err(format!(
+                    "two sources are named `{}`; give each [[source]] a unique name",
+                    source.name
+                ));
+            }
+            sources.push(source);
+        }
+        Ok(Config {
+            store_path,
+            limits,
+            sources,
+        })
+    }
+
+    /// The source called `name`, or every source when `name` is `None`.
+    pub fn select(&self, name: Option<&str>) -> Result<Vec<&Source>> {
+        match name {
+            None if self.sources.is_empty() => Err(config_error(
+                "no [[source]] is configured; add one (see README.md, Configuration) or run `itam init`",
+            )),
+            None => Ok(self.sources.iter().collect()),
+            Some(name) => self
+                .sources
+                .iter()
+                .find(|s| s.name == name)
+                .map(|s| vec![s])
+                .ok_or_else(|| {
+                    let known: Vec<_> = self.sources.iter().map(|s| s.name.as_str()).collect();
+                    config_error(format!(
+                        "no source named `{name}`; configured: {}",
+                        known.join(", ")
+                    ))
+                }),
+        }
+    }
+}
+
+impl RawRuntime {
+    fn resolve(self) -> Result<Limits, String> {
+        let d = Limits::default();
+        let dur = |name: &str, v: Option<String>, default: Duration| match v {
+            None => Ok(default),
+            Some(v) => parse_duration(&v).map_err(|e| format!("runtime.{name}: {e}")),
+        };
+        let memory_bytes = match self.memory_limit_mb {
+            None => d.memory_bytes,
+            Some(mb) if (16..=4096).contains(&mb) => (mb as usize) << 20,
+            Some(mb) => {
+                return Err(format!(
+                    "runtime.memory_limit_mb = {mb} is out of range; use 16 to 4096"
+                ));
+            }
+        };
+        Ok(Limits {
+            memory_bytes,
+            run_timeout: dur("run_timeout", self.run_timeout, d.run_timeout)?,
+            connect_timeout: dur("connect_timeout", self.connect_timeout, d.connect_timeout)?,
+            first_byte_timeout: dur(
+                "first_byte_timeout",
+                self.first_byte_timeout,
+                d.first_byte_timeout,
+            )?,
+            between_bytes_timeout: dur(
+                "between_bytes_timeout",
+                self.between_bytes_timeout,
+                d.between_bytes_timeout,
+            )?,
+        })
+    }
+}
+
+impl RawSource {
+    fn resolve(self, base: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Source, String> {
+        let name = self.name.trim().to_string();
+        if name.is_empty()
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(format!(
+                "source name `{}` must be non-empty and use only letters, digits, '-' and '_'",
+                self.name
+            ));
+        }
+        let ctx = |msg: String| format!("source `{name}`: {msg}");
+        let plugin = if BUILTIN_PLUGINS.contains(&self.plugin.as_str()) {
+            PluginRef::Builtin(self.plugin.clone())
+        } else if self.plugin.ends_with(".wasm") {
+            let path = base.join(&self.plugin);
+            if !path.is_file() {
+                return Err(ctx(format!(
+                    "plugin file {} does not exist",
+                    path.display()
+                )));
+            }
+            PluginRef::File(path)
+        } else {
+            return Err(ctx(format!(
+                "plugin `{}` is neither a built-in plugin ({}) nor a path to a .wasm component",
+                self.plugin,
+                BUILTIN_PLUGINS.join(", ")
+            )));
+        };
+        let schedule = self
+            .schedule
+            .map(|s| parse_duration(&s).map_err(|e| ctx(format!("schedule: {e}"))))
+            .transpose()?;
+        if let Some(hosts) = &self.allowed_hosts {
+            for h in hosts {
+                crate::policy::Origin::parse(h).map_err(|e| ctx(format!("allowed_hosts: {e}")))?;
+            }
+        }
+        let credential = self
+            .credential
+            .map(|c| c.resolve(base, env).map_err(ctx))
+            .transpose()?;
+        let mut settings = Vec::new();
+        for (key, value) in self.settings {
+            let value = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                other => {
+                    return Err(ctx(format!(
+                        "settings.{key} must be a string, number or boolean, not a {}",
+                        other.type_str()
+                    )));
+                }
+            };
+            settings.push((key, value));
+        }
+        Ok(Source {
+            name,
+            plugin,
+            schedule,
+            allowed_hosts: self.allowed_hosts,
+            credential,
+            settings,
+        })
+    }
+}
+
+impl RawCredential {
+    fn resolve(self, base: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Credential, String> {
+        if !is_guid(&self.client_id) {
+            return Err(format!(
+                "credential.client_id `{}` is not a GUID; copy the Application (client) ID from the app registration's Overview page",
+                self.client_id
+            ));
+        }
+        let fix = "write client_secret = { env = \"VAR\" } or client_secret = { file = \"path\" }";
+        let reference = match self.client_secret {
+            None => return Err(format!("credential.client_secret is missing; {fix}")),
+            Some(toml::Value::String(_)) => {
+                return Err(format!(
+                    "credential.client_secret must not be written inline (it would end up in backups and version control); {fix}"
+                ));
+            }
+            Some(value) => SecretRef::deserialize(value)
+                .map_err(|e| format!("credential.client_secret: {e}; {fix}"))?,
+        };
+        let (secret, origin) = match (reference.env, reference.file) {
+            (Some(var), None) => {
+                let value = env(&var).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+                    format!(
+                        "credential.client_secret refers to environment variable {var}, which is not set or empty; export it before running itam"
+                    )
+                })?;
+                (value, format!("environment variable {var}"))
+            }
+            (None, Some(file)) => {
+                let path = base.join(file);
+                let value = std::fs::read_to_string(&path).map_err(|e| {
+                    format!(
+                        "credential.client_secret refers to file {}, which cannot be read: {e}",
+                        path.display()
+                    )
+                })?;
+                if value.trim().is_empty() {
+                    return Err(format!(
+                        "credential.client_secret file {} is empty",
+                        path.display()
+                    ));
+                }
+                (value, format!("file {}", path.display()))
+            }
+            _ => return Err(format!("credential.client_secret needs exactly one of env or file; {fix}")),
+        };
+        Ok(Credential {
+            client_id: self.client_id,
+            client_secret: Secret::new(secret.trim().to_string()),
+            secret_origin: origin,
+        })
+    }
+}
+
+/// Parses durations like `90s`, `15m`, `6h`, `1d`.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration; write e.g. 90s, 15m, 6h or 1d"))?;
+    let seconds = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err(format!("`{text}` has an unknown unit; use s, m, h or d")),
+    };
+    if seconds == 0 {
+        return Err(format!("`{text}` must be longer than zero"));
+    }
+    Ok(Duration::from_secs(seconds))
+}
+
+/// Whether `s` is a GUID in the 8-4-4-4-12 hex form.
+pub fn is_guid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(p, n)| p.len() == n && p.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[store]
+path = "inv.db"
+
+[[source]]
+name = "contoso"
+plugin = "m365"
+schedule = "6h"
+
+[source.credential]
+client_id = "00000000-0000-0000-0000-000000000001"
+client_secret = { env = "CONTOSO_CLIENT_SECRET" }
+
+[source.settings]
+tenant_id = "contoso.onmicrosoft.com"
+cloud = "global"
+"#;
+
+    fn env(name: &str) -> Option<String> {
+        (name == "CONTOSO_CLIENT_SECRET").then(|| "s3cret\n".to_string())
+    }
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(text, Path::new("/etc/itam"), &env)
+    }
+
+    #[test]
+    fn parses_the_documented_example() {
+        let c = parse(GOOD).unwrap();
+        assert_eq!(c.store_path, Path::new("/etc/itam/inv.db"));
+        let s = &c.sources[0];
+        assert_eq!(s.plugin, PluginRef::Builtin("m365".into()));
+        assert_eq!(s.schedule, Some(Duration::from_secs(6 * 3600)));
+        let cred = s.credential.as_ref().unwrap();
+        assert_eq!(cred.client_secret.expose(), "s3cret");
+        assert!(!format!("{c:?}").contains("s3cret"));
+        assert_eq!(s.settings[0], ("tenant_id".into(), "contoso.onmicrosoft.com".into()));
+    }
+
+    #[test]
+    fn rejects_what_would_go_wrong_later() {
+        let cases = [
+            (GOOD.replace("[store]", "[stor]"), "unknown field `stor`"),
+            (GOOD.replace("schedule = \"6h\"", "schedul = \"6h\""), "unknown field `schedul`"),
+            (GOOD.replace("{ env = \"CONTOSO_CLIENT_SECRET\" }", "\"inline\""), "must not be written inline"),
+            (GOOD.replace("CONTOSO_CLIENT_SECRET", "MISSING_VAR"), "MISSING_VAR, which is not set"),
+            (GOOD.replace("00000000-0000-0000-0000-000000000001", "my-app"), "is not a GUID"),
+            (GOOD.replace("\"6h\"", "\"6 hours\""), "unknown unit"),
+            (GOOD.replace("\"m365\"", "\"m356\""), "neither a built-in plugin"),
+            (format!("{GOOD}\n[[source]]\nname = \"contoso\"\nplugin = \"m365\"\n"), "two sources are named"),
+            (GOOD.replace("{ env = \"CONTOSO_CLIENT_SECRET\" }", "{ file = \"/nonexistent/secret\" }"), "cannot be read"),
+        ];
+        for (text, needle) in cases {
+            let err = parse(&text).unwrap_err();
+            assert!(err.contains(needle), "{err} !~ {needle}");
+        }
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86400)));
+        assert!(parse_duration("0m").is_err());
+        assert!(parse_duration("h").is_err());
+    }
+}

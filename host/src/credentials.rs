@@ -1,0 +1,232 @@
+//! The token broker: performs the OAuth 2.0 client-credentials grant with the source's
+//! credential, caches the token, and hands it only to the outbound hook. The plugin never sees
+//! the secret or the token, only [`TokenFacts`].
+
+use crate::config::Credential;
+use crate::policy::{AllowList, Origin};
+use crate::runtime::bindings::itam::collector::types::{AuthError, Grant, TokenFacts};
+use crate::secret::Secret;
+use base64::Engine as _;
+use serde::Deserialize;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::Mutex;
+
+/// Refresh a cached token this long before it expires.
+const EXPIRY_MARGIN: Duration = Duration::from_secs(120);
+
+/// A token in hand, with the grant it answers.
+struct Issued {
+    grant: Grant,
+    token: Secret,
+    expires_at: u64,
+    resource_hosts: Vec<Origin>,
+}
+
+/// Obtains, caches and attaches tokens for one run.
+pub struct TokenBroker {
+    client: reqwest::Client,
+    credential: Option<Credential>,
+    allow: AllowList,
+    issued: Mutex<Option<Issued>>,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    expires_in: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct TokenErrorBody {
+    error: Option<String>,
+    error_description: Option<String>,
+    #[serde(default)]
+    error_codes: Vec<u32>,
+}
+
+#[derive(Deserialize, Default)]
+struct Claims {
+    #[serde(default)]
+    roles: Vec<String>,
+    tid: Option<String>,
+    exp: Option<f64>,
+}
+
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+fn refuse(error: &str, description: String) -> AuthError {
+    AuthError {
+        status: 0,
+        error: error.into(),
+        codes: Vec::new(),
+        description,
+    }
+}
+
+impl TokenBroker {
+    /// A broker for one source's credential and allow-list.
+    pub fn new(credential: Option<Credential>, allow: AllowList, timeout: Duration) -> TokenBroker {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("itam/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .expect("a TLS-capable HTTP client can always be built");
+        TokenBroker {
+            client,
+            credential,
+            allow,
+            issued: Mutex::new(None),
+        }
+    }
+
+    /// Obtains a fresh token for `grant` and remembers it for the grant's resource hosts.
+    pub async fn authorize(&self, grant: Grant) -> Result<TokenFacts, AuthError> {
+        let token_origin = url::Url::parse(&grant.token_url)
+            .ok()
+            .as_ref()
+            .and_then(Origin::from_url)
+            .ok_or_else(|| refuse("not-allowed", format!("token URL `{}` is not a URL", grant.token_url)))?;
+        if !self.allow.allows(&token_origin) {
+            return Err(refuse(
+                "not-allowed",
+                format!("token URL {token_origin} is not on the source's allow-list"),
+            ));
+        }
+        if !token_origin.may_carry_credentials() {
+            return Err(refuse(
+                "not-allowed",
+                format!("token URL {token_origin} is not HTTPS; credentials travel only over HTTPS (or to loopback)"),
+            ));
+        }
+        let mut resource_hosts = Vec::new();
+        for host in &grant.resource_hosts {
+            let origin = Origin::parse(host).map_err(|e| refuse("not-allowed", e))?;
+            if !self.allow.allows(&origin) || !origin.may_carry_credentials() {
+                return Err(refuse(
+                    "not-allowed",
+                    format!("resource host {origin} is not on the allow-list or is not HTTPS"),
+                ));
+            }
+            resource_hosts.push(origin);
+        }
+        let credential = self.credential.as_ref().ok_or_else(|| {
+            refuse(
+                "no-credential",
+                "the source has no [source.credential]; add client_id and client_secret".into(),
+            )
+        })?;
+        let form = [
+            ("client_id", credential.client_id.as_str()),
+            ("client_secret", credential.client_secret.expose()),
+            ("scope", grant.scope.as_str()),
+            ("grant_type", "client_credentials"),
+        ];
+        let response = self
+            .client
+            .post(&grant.token_url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|e| refuse("network", format!("token request to {token_origin} failed: {}", e.without_url())))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| refuse("network", format!("reading the token response failed: {}", e.without_url())))?;
+        if status != 200 {
+            let parsed: Option<TokenErrorBody> = serde_json::from_slice(&body).ok();
+            return Err(match parsed {
+                Some(b) => AuthError {
+                    status,
+                    error: b.error.unwrap_or_else(|| format!("http-{status}")),
+                    codes: b.error_codes,
+                    description: b.error_description.unwrap_or_default(),
+                },
+                None => AuthError {
+                    status,
+                    error: format!("http-{status}"),
+                    codes: Vec::new(),
+                    description: String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
+                },
+            });
+        }
+        let token: TokenResponse = serde_json::from_slice(&body).map_err(|e| AuthError {
+            status,
+            error: "invalid-response".into(),
+            codes: Vec::new(),
+            description: format!("the token endpoint answered 200 without a usable token: {e}"),
+        })?;
+        let claims = decode_claims(&token.access_token);
+        let expires_at = match (token.expires_in, claims.exp) {
+            (Some(seconds), _) => now() + seconds,
+            (None, Some(exp)) => exp as u64,
+            (None, None) => now() + 300,
+        };
+        let facts = TokenFacts {
+            expires_at,
+            roles: claims.roles,
+            tenant_id: claims.tid,
+        };
+        *self.issued.lock().await = Some(Issued {
+            grant,
+            token: Secret::new(token.access_token),
+            expires_at,
+            resource_hosts,
+        });
+        Ok(facts)
+    }
+
+    /// The token to attach to a request for `origin`, refreshed when close to expiry.
+    /// `None` when no grant covers the origin.
+    pub async fn bearer_for(&self, origin: &Origin) -> Option<Secret> {
+        let refresh = {
+            let issued = self.issued.lock().await;
+            let issued = issued.as_ref()?;
+            if !issued.resource_hosts.contains(origin) {
+                return None;
+            }
+            if issued.expires_at > now() + EXPIRY_MARGIN.as_secs() {
+                return Some(issued.token.clone());
+            }
+            issued.grant.clone()
+        };
+        match self.authorize(refresh).await {
+            Ok(_) => self.issued.lock().await.as_ref().map(|i| i.token.clone()),
+            Err(e) => {
+                tracing::warn!(error = %e.error, "refreshing the token failed; sending without it");
+                None
+            }
+        }
+    }
+}
+
+/// Reads the claims of a JWT access token without verifying it (only non-secret facts are used).
+fn decode_claims(token: &str) -> Claims {
+    token
+        .split('.')
+        .nth(1)
+        .and_then(|payload| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok())
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_are_read_from_the_payload() {
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"roles":["User.Read.All"],"tid":"t-1","exp":1700000000}"#);
+        let c = decode_claims(&format!("e30.{payload}.sig"));
+        assert_eq!(c.roles, vec!["User.Read.All"]);
+        assert_eq!(c.tid.as_deref(), Some("t-1"));
+        assert!(decode_claims("opaque-token").roles.is_empty());
+    }
+}

@@ -1,0 +1,33 @@
+//! Finding a source's plugin: embedded by name, or a `.wasm` file.
+
+use crate::config::PluginRef;
+use crate::runtime::{Plugin, Runtime};
+use anyhow::{Context, Result};
+
+/// The Microsoft 365 plugin, built from `plugin/` by the build script.
+pub const M365_WASM: &[u8] = include_bytes!(env!("ITAM_M365_WASM"));
+
+/// The bytes of a plugin.
+pub fn wasm_bytes(plugin: &PluginRef) -> Result<std::borrow::Cow<'static, [u8]>> {
+    match plugin {
+        PluginRef::Builtin(name) if name == "m365" => Ok(M365_WASM.into()),
+        PluginRef::Builtin(name) => Err(crate::error::config_error(format!("no built-in plugin named `{name}`"))),
+        PluginRef::File(path) => std::fs::read(path)
+            .map(Into::into)
+            .with_context(|| format!("reading the plugin {}", path.display())),
+    }
+}
+
+/// Loads a plugin into `runtime`.
+pub fn load(runtime: &Runtime, plugin: &PluginRef) -> Result<Plugin> {
+    runtime.load(&wasm_bytes(plugin)?)
+}
+
+/// Parses `m365` or a path into a plugin reference (for `itam plugin inspect`).
+pub fn parse_ref(text: &str) -> PluginRef {
+    if crate::config::BUILTIN_PLUGINS.contains(&text) {
+        PluginRef::Builtin(text.to_string())
+    } else {
+        PluginRef::File(text.into())
+    }
+}

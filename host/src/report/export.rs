@@ -1,0 +1,118 @@
+//! Exports of the current snapshot, streamed row by row (JSON array or CSV).
+
+use super::format::Format;
+use crate::catalog;
+use anyhow::{Result, bail};
+use rusqlite::Connection;
+use rusqlite::types::ValueRef;
+use serde_json::{Map, Value};
+use std::io::Write;
+
+/// The entities `itam export` knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Entity {
+    /// Users and other accounts.
+    Accounts,
+    /// Groups.
+    Groups,
+    /// Group memberships.
+    Memberships,
+    /// Products (subscribed SKUs).
+    Products,
+    /// Licence assignments with provenance.
+    Assignments,
+    /// Licences assigned to groups.
+    GroupLicenses,
+}
+
+/// Columns holding JSON text, exported as JSON values.
+const JSON_COLUMNS: &[&str] = &["attributes", "group_types", "service_plans", "disabled_plans"];
+/// Columns holding 0/1, exported as booleans.
+const BOOL_COLUMNS: &[&str] = &["account_enabled", "security_enabled", "mail_enabled"];
+
+fn query(entity: Entity) -> &'static str {
+    match entity {
+        Entity::Accounts => "SELECT id, user_principal_name, display_name, mail, account_enabled, user_type, department,
+            job_title, usage_location, created_date_time, attributes FROM accounts WHERE source = ?1 ORDER BY user_principal_name, id",
+        Entity::Groups => "SELECT id, display_name, group_types, security_enabled, mail_enabled, attributes
+            FROM groups WHERE source = ?1 ORDER BY display_name, id",
+        Entity::Memberships => "SELECT group_id, member_id, member_kind FROM memberships WHERE source = ?1 ORDER BY group_id, member_id",
+        Entity::Products => "SELECT sku_id, sku_part_number, NULL AS product_name, capability_status, enabled, warning, suspended,
+            locked_out, consumed_units, service_plans, attributes FROM products WHERE source = ?1 ORDER BY sku_part_number",
+        Entity::Assignments => "SELECT a.user_id, u.user_principal_name, a.sku_id, p.sku_part_number,
+            NULLIF(a.assigned_by_group, '') AS assigned_by_group, a.state, a.error, a.disabled_plans
+            FROM assignments a
+            LEFT JOIN accounts u ON u.source = a.source AND u.id = a.user_id
+            LEFT JOIN products p ON p.source = a.source AND p.sku_id = a.sku_id
+            WHERE a.source = ?1 ORDER BY u.user_principal_name, a.user_id, a.sku_id, a.assigned_by_group",
+        Entity::GroupLicenses => "SELECT group_id, sku_id, disabled_plans FROM group_licenses WHERE source = ?1 ORDER BY group_id, sku_id",
+    }
+}
+
+fn value(name: &str, raw: ValueRef<'_>) -> Value {
+    match raw {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) if BOOL_COLUMNS.contains(&name) => Value::Bool(i != 0),
+        ValueRef::Integer(i) => Value::from(i),
+        ValueRef::Real(f) => Value::from(f),
+        ValueRef::Text(t) => {
+            let text = String::from_utf8_lossy(t).into_owned();
+            if JSON_COLUMNS.contains(&name) {
+                serde_json::from_str(&text).unwrap_or(Value::String(text))
+            } else {
+                Value::String(text)
+            }
+        }
+        ValueRef::Blob(_) => Value::Null,
+    }
+}
+
+fn csv_cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(csv_cell).collect::<Vec<_>>().join(";"),
+        other => other.to_string(),
+    }
+}
+
+/// Streams `entity` of `source` to `out`.
+pub fn export(conn: &Connection, source: &str, entity: Entity, format: Format, out: &mut dyn Write) -> Result<()> {
+    if format == Format::Table {
+        bail!("exports are json or csv; pass --format json or --format csv");
+    }
+    let mut stmt = conn.prepare(query(entity))?;
+    let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
+    let header = names.clone();
+    let mut rows = stmt.query([source])?;
+    let mut next = move || -> Result<Option<Map<String, Value>>> {
+        let Some(row) = rows.next()? else { return Ok(None) };
+        let mut obj = Map::new();
+        for (i, name) in names.iter().enumerate() {
+            obj.insert(name.clone(), value(name, row.get_ref(i)?));
+        }
+        if entity == Entity::Products {
+            let id = obj["sku_id"].as_str().unwrap_or_default().to_string();
+            obj.insert("product_name".into(), catalog::product_name(&id).map_or(Value::Null, Value::from));
+        }
+        Ok(Some(obj))
+    };
+    if format == Format::Csv {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(&header)?;
+        while let Some(obj) = next()? {
+            w.write_record(obj.values().map(csv_cell))?;
+        }
+        w.flush()?;
+        return Ok(());
+    }
+    write!(out, "[")?;
+    let mut first = true;
+    while let Some(obj) = next()? {
+        write!(out, "{}\n  ", if first { "" } else { "," })?;
+        serde_json::to_writer(&mut *out, &Value::Object(obj))?;
+        first = false;
+    }
+    writeln!(out, "{}]", if first { "" } else { "\n" })?;
+    Ok(())
+}

@@ -1,0 +1,72 @@
+//! The compiled-component cache, keyed by the wasm's SHA-256 and the engine's configuration.
+//!
+//! Deserializing compiled code is only safe for artifacts this host wrote, so each artifact is
+//! stored with the SHA-256 of its own bytes and checked before loading.
+
+use anyhow::{Context, Result};
+use sha2::{Digest, Sha256};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+/// The cache directory: `ITAM_CACHE_DIR`, else `$XDG_CACHE_HOME/itam`, else `~/.cache/itam`.
+pub fn default_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("ITAM_CACHE_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
+        return Some(PathBuf::from(dir).join("itam"));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/itam"))
+}
+
+/// SHA-256 of `bytes` as lower-case hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn engine_key(engine: &Engine) -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    engine.precompile_compatibility_hash().hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+/// Loads `wasm` as a component, from the cache when a verified artifact exists.
+pub fn load(engine: &Engine, wasm: &[u8], dir: Option<&Path>) -> Result<Component> {
+    let Some(dir) = dir else {
+        return Ok(Component::new(engine, wasm)?);
+    };
+    let key = format!("{}-{}", &sha256_hex(wasm)[..32], engine_key(engine));
+    let artifact = dir.join(format!("{key}.cwasm"));
+    let checksum = dir.join(format!("{key}.sha256"));
+    if let (Ok(bytes), Ok(expected)) = (std::fs::read(&artifact), std::fs::read_to_string(&checksum)) {
+        if sha256_hex(&bytes) == expected.trim() {
+            // SAFETY: the artifact was written by `precompile_component` of an engine with the
+            // same configuration (the key) and its bytes match the checksum written with it.
+            if let Ok(component) = unsafe { Component::deserialize(engine, &bytes) } {
+                return Ok(component);
+            }
+        }
+        tracing::warn!(path = %artifact.display(), "ignoring a damaged compiled-component cache entry");
+    }
+    let compiled = engine.precompile_component(wasm)?;
+    // SAFETY: the bytes were produced just now by this engine.
+    let component = unsafe { Component::deserialize(engine, &compiled)? };
+    if let Err(e) = store(dir, &artifact, &checksum, &compiled) {
+        tracing::warn!(error = %format!("{e:#}"), "could not write the compiled-component cache");
+    }
+    Ok(component)
+}
+
+fn store(dir: &Path, artifact: &Path, checksum: &Path, compiled: &[u8]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    // Write to temporary files and rename, so concurrent runs never see half an artifact.
+    let tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::fs::write(tmp.path(), compiled)?;
+    tmp.persist(artifact)?;
+    let tmp = tempfile::NamedTempFile::new_in(dir)?;
+    std::fs::write(tmp.path(), sha256_hex(compiled))?;
+    tmp.persist(checksum)?;
+    Ok(())
+}

@@ -1,0 +1,13 @@
+//! The sandbox: one wasmtime engine per process, components loaded through a compiled-artifact
+//! cache, and a store per run with WASI (no files, no environment), wasi:http behind the
+//! outbound policy, the `host` interface, a memory cap and a wall-clock deadline.
+
+pub mod bindings;
+mod cache;
+mod engine;
+mod host_impl;
+mod outbound;
+pub mod state;
+
+pub use engine::{Plugin, Runtime};
+pub use state::{BatchSink, RunContext};

@@ -1,0 +1,120 @@
+//! Per-run store state: WASI without files or environment, wasi:http behind the outbound
+//! policy, memory limits, and where the plugin's batches go.
+
+use super::bindings::itam::collector::types::Batch;
+use super::outbound::OutboundPolicy;
+use crate::credentials::TokenBroker;
+use crate::policy::AllowList;
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::component::ResourceTable;
+use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+/// Where a run's batches go (the store, in practice). An error fails the run.
+pub trait BatchSink: Send {
+    /// Accepts one batch.
+    fn accept(&mut self, batch: Batch) -> anyhow::Result<()>;
+}
+
+/// A sink that refuses everything: for calls that must not emit (`describe`, `plan`).
+pub struct NoSink;
+
+impl BatchSink for NoSink {
+    fn accept(&mut self, _batch: Batch) -> anyhow::Result<()> {
+        anyhow::bail!("the plugin emitted entities outside of collect")
+    }
+}
+
+/// What one plugin call may do and where its output goes.
+pub struct RunContext {
+    /// Source name, for logs and errors.
+    pub source: String,
+    /// The origins the plugin may reach.
+    pub allow: AllowList,
+    /// Obtains and attaches tokens.
+    pub broker: Arc<TokenBroker>,
+    /// Receives batches.
+    pub sink: Box<dyn BatchSink>,
+    /// Memory cap in bytes.
+    pub memory_bytes: usize,
+    /// Per-request timeouts: connect, first byte, between bytes.
+    pub request_timeouts: [Duration; 3],
+}
+
+/// The `T` of the wasmtime `Store`.
+pub struct RunState {
+    pub(super) wasi: WasiCtx,
+    pub(super) http: WasiHttpCtx,
+    pub(super) table: ResourceTable,
+    pub(super) limits: StoreLimits,
+    pub(super) outbound: OutboundPolicy,
+    pub(super) broker: Arc<TokenBroker>,
+    pub(super) sink: Box<dyn BatchSink>,
+    pub(super) source: String,
+    /// The first error the sink reported; the run fails with it.
+    pub(super) sink_error: Option<anyhow::Error>,
+}
+
+impl RunState {
+    /// Builds the state for one call.
+    pub fn new(ctx: RunContext) -> RunState {
+        // Nothing is inherited: no preopened directories, no environment, no arguments,
+        // no sockets and no name lookup (HTTP goes through wasi:http and its policy).
+        let wasi = WasiCtx::builder()
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .build();
+        RunState {
+            wasi,
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(ctx.memory_bytes)
+                .instances(4)
+                .trap_on_grow_failure(true)
+                .build(),
+            outbound: OutboundPolicy::new(ctx.allow, ctx.broker.clone(), ctx.request_timeouts),
+            broker: ctx.broker,
+            sink: ctx.sink,
+            source: ctx.source,
+            sink_error: None,
+        }
+    }
+
+    /// Takes the sink's first error, if any.
+    pub fn take_sink_error(&mut self) -> Option<anyhow::Error> {
+        self.sink_error.take()
+    }
+
+    /// The limiter, for `Store::limiter`.
+    pub fn limits(&mut self) -> &mut StoreLimits {
+        &mut self.limits
+    }
+
+    /// Origins the plugin tried to reach and was refused.
+    pub fn denied(&self) -> Vec<String> {
+        self.outbound.denied()
+    }
+}
+
+impl WasiView for RunState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for RunState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.outbound,
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! The SQLite store: the current snapshot per source, the run log and licence history.
+//!
+//! A run is one write transaction: the source's snapshot rows are replaced inside it and it
+//! commits only when the plugin succeeds, so a failed or killed run leaves the last good
+//! snapshot untouched. The run's own row is written outside that transaction so failures are
+//! recorded too.
+
+mod writer;
+
+pub use writer::RunWriter;
+
+use anyhow::{Context, Result};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+const SCHEMA: &str = include_str!("schema.sql");
+const SCHEMA_VERSION: i64 = 1;
+
+/// A recorded run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunRecord {
+    /// Run ID.
+    pub id: i64,
+    /// Source name.
+    pub source: String,
+    /// Start time (RFC 3339, UTC).
+    pub started_at: String,
+    /// End time, if it ended.
+    pub ended_at: Option<String>,
+    /// `running`, `succeeded`, `failed` or `interrupted`.
+    pub status: String,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+/// A handle to the database. Cloning shares the connection.
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+}
+
+/// The current time as RFC 3339 UTC.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Store> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("creating the directory for the database {}", path.display()))?;
+        }
+        let conn = Connection::open(path)
+            .with_context(|| format!("opening the database {}", path.display()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            anyhow::bail!(
+                "the database {} was written by a newer itam (schema {version}); upgrade itam",
+                path.display()
+            );
+        }
+        conn.execute_batch(SCHEMA)
+            .with_context(|| format!("creating the schema in {}", path.display()))?;
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        let store = Store {
+            conn: Arc::new(Mutex::new(conn)),
+        };
+        store.mark_interrupted()?;
+        Ok(store)
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs left `running` by a process that no longer exists are marked `interrupted`.
+    fn mark_interrupted(&self) -> Result<()> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare("SELECT id, pid FROM runs WHERE status = 'running'")?;
+        let stale: Vec<i64> = stmt
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?
+            .filter_map(|r| r.ok())
+            .filter(|(_, pid)| !process_alive(*pid))
+            .map(|(id, _)| id)
+            .collect();
+        for id in stale {
+            conn.execute(
+                "UPDATE runs SET status = 'interrupted', ended_at = ?2,
+                 error = 'the process stopped before the run finished; the previous snapshot was kept'
+                 WHERE id = ?1",
+                params![id, now()],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Starts a run for `source`: records it and opens its transaction.
+    pub fn begin_run(&self, source: &str, plugin: &str, version: &str, sha256: &str) -> Result<RunWriter> {
+        RunWriter::begin(self.clone(), source, plugin, version, sha256)
+    }
+
+    /// The last successful run of `source`.
+    pub fn last_success(&self, source: &str) -> Result<Option<RunRecord>> {
+        self.runs_where(source, "AND status = 'succeeded'", 1).map(|mut v| v.pop())
+    }
+
+    /// The most recent runs of `source`, newest first.
+    pub fn runs(&self, source: &str, limit: u32) -> Result<Vec<RunRecord>> {
+        self.runs_where(source, "", limit)
+    }
+
+    fn runs_where(&self, source: &str, filter: &str, limit: u32) -> Result<Vec<RunRecord>> {
+        let conn = self.lock();
+        let sql = format!(
+            "SELECT id, source, started_at, ended_at, status, error FROM runs
+             WHERE source = ?1 {filter} ORDER BY id DESC LIMIT ?2"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![source, limit], |r| {
+            Ok(RunRecord {
+                id: r.get(0)?,
+                source: r.get(1)?,
+                started_at: r.get(2)?,
+                ended_at: r.get(3)?,
+                status: r.get(4)?,
+                error: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Licence counts of `source` as of run `run_id` (from the history).
+    pub fn history_consumed(&self, run_id: i64, sku_id: &str) -> Result<Option<i64>> {
+        let conn = self.lock();
+        Ok(conn
+            .query_row(
+                "SELECT consumed_units FROM product_history WHERE run_id = ?1 AND sku_id = ?2",
+                params![run_id, sku_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Runs `f` with the connection, for reports.
+    pub fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        f(&self.lock())
+    }
+}
+
+fn process_alive(pid: i64) -> bool {
+    if pid == std::process::id() as i64 {
+        return true;
+    }
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        // Without a cheap check, assume it is alive; the run stays `running` until resolved.
+        true
+    }
+}

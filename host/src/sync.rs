@@ -1,0 +1,188 @@
+//! One sync of one source: validate, plan the sandbox, collect into a run, commit or fail.
+
+use crate::config::{Limits, Source};
+use crate::credentials::TokenBroker;
+use crate::error::config_error;
+use crate::policy::AllowList;
+use crate::runtime::bindings::exports::itam::collector::plugin::{CollectError, CollectMode, RunPlan};
+use crate::runtime::bindings::itam::collector::types::Failure;
+use crate::runtime::state::NoSink;
+use crate::runtime::{Plugin, RunContext, Runtime};
+use crate::store::Store;
+use anyhow::{Result, anyhow};
+use std::sync::Arc;
+
+/// What a successful sync did.
+#[derive(Debug, Clone)]
+pub struct SyncReport {
+    /// Source name.
+    pub source: String,
+    /// The run's ID in the store.
+    pub run_id: i64,
+    /// Entities stored per kind.
+    pub counts: Vec<(String, u64)>,
+    /// Problems that did not stop the run.
+    pub warnings: Vec<String>,
+}
+
+/// A source ready to run: its plugin loaded and its plan validated (no network used yet).
+pub struct Prepared {
+    plugin: Plugin,
+    plugin_name: String,
+    plugin_version: String,
+    plan: RunPlan,
+    allow: AllowList,
+}
+
+fn context(source: &Source, limits: &Limits, allow: AllowList, broker: Arc<TokenBroker>, sink: Box<dyn crate::runtime::BatchSink>) -> RunContext {
+    RunContext {
+        source: source.name.clone(),
+        allow,
+        broker,
+        sink,
+        memory_bytes: limits.memory_bytes,
+        request_timeouts: [limits.connect_timeout, limits.first_byte_timeout, limits.between_bytes_timeout],
+    }
+}
+
+/// A context for calls that must not touch the network or emit anything.
+pub fn offline_context(source: &str, limits: &Limits) -> RunContext {
+    RunContext {
+        source: source.to_string(),
+        allow: AllowList::default(),
+        broker: Arc::new(TokenBroker::new(None, AllowList::default(), limits.connect_timeout)),
+        sink: Box::new(NoSink),
+        memory_bytes: limits.memory_bytes,
+        request_timeouts: [limits.connect_timeout, limits.first_byte_timeout, limits.between_bytes_timeout],
+    }
+}
+
+/// Renders a plugin failure as one line plus a fix line.
+pub fn describe_failure(kind: &str, f: &Failure) -> String {
+    let mut text = format!("{kind}: {}", f.message);
+    let mut details = Vec::new();
+    if let Some(code) = &f.code {
+        details.push(format!("code {code}"));
+    }
+    if let Some(status) = f.status {
+        details.push(format!("HTTP {status}"));
+    }
+    if let Some(id) = &f.request_id {
+        details.push(format!("request-id {id}"));
+    }
+    if !details.is_empty() {
+        text.push_str(&format!(" [{}]", details.join(", ")));
+    }
+    if let Some(fix) = &f.fix {
+        text.push_str(&format!("\n  fix: {fix}"));
+    }
+    text
+}
+
+/// The kind and details of a plugin error.
+pub fn split_error(e: &CollectError) -> (&'static str, &Failure) {
+    match e {
+        CollectError::InvalidConfig(f) => ("invalid configuration", f),
+        CollectError::Unauthorized(f) => ("unauthorized", f),
+        CollectError::Forbidden(f) => ("forbidden", f),
+        CollectError::Throttled(f) => ("throttled", f),
+        CollectError::Upstream(f) => ("upstream error", f),
+        CollectError::Network(f) => ("network error", f),
+        CollectError::Denied(f) => ("denied by the sandbox", f),
+        CollectError::Cancelled(f) => ("cancelled", f),
+        CollectError::Internal(f) => ("plugin error", f),
+    }
+}
+
+/// Loads the source's plugin and validates its settings and sandbox plan. Errors here are
+/// configuration errors (exit 2); nothing has been sent.
+pub async fn prepare(runtime: &Runtime, source: &Source, limits: &Limits) -> Result<Prepared> {
+    let plugin = crate::plugins::load(runtime, &source.plugin)?;
+    let descriptor = plugin.describe(offline_context(&source.name, limits)).await?;
+    let plan = match plugin.plan(offline_context(&source.name, limits), &source.settings).await? {
+        Ok(plan) => plan,
+        Err(e) => {
+            let (kind, f) = split_error(&e);
+            return Err(config_error(format!("source `{}`: {}", source.name, describe_failure(kind, f))));
+        }
+    };
+    let allow = AllowList::build(&plan.hosts, source.allowed_hosts.as_deref())
+        .map_err(|e| anyhow!("source `{}`: {e}", source.name))?;
+    if allow.origins().is_empty() && !plan.hosts.is_empty() {
+        return Err(config_error(format!(
+            "source `{}`: allowed_hosts removes every host the plugin needs ({}); list some of them or drop allowed_hosts",
+            source.name,
+            plan.hosts.join(", ")
+        )));
+    }
+    if plan.grant.is_some() && source.credential.is_none() {
+        return Err(config_error(format!(
+            "source `{}`: the {} plugin needs a credential; add [source.credential] with client_id and client_secret",
+            source.name, descriptor.name
+        )));
+    }
+    Ok(Prepared {
+        plugin,
+        plugin_name: descriptor.name,
+        plugin_version: descriptor.version,
+        plan,
+        allow,
+    })
+}
+
+impl Prepared {
+    /// The allowed origins, as shown to operators.
+    pub fn allow_list(&self) -> Vec<String> {
+        self.allow.origins().iter().map(|o| o.to_string()).collect()
+    }
+
+    /// The plan the plugin declared.
+    pub fn plan(&self) -> &RunPlan {
+        &self.plan
+    }
+
+    /// Runs the collection into a new run of `store`. On any failure the run is rolled back,
+    /// recorded as failed, and the previous snapshot stays current.
+    pub async fn run(&self, store: &Store, source: &Source, limits: &Limits) -> Result<SyncReport> {
+        let broker = Arc::new(TokenBroker::new(source.credential.clone(), self.allow.clone(), limits.first_byte_timeout));
+        let writer = store.begin_run(&source.name, &self.plugin_name, &self.plugin_version, &self.plugin.sha256)?;
+        let ctx = context(source, limits, self.allow.clone(), broker, Box::new(writer.clone()));
+        let outcome = self
+            .plugin
+            .collect(ctx, &source.settings, CollectMode::Full, limits.run_timeout)
+            .await;
+        let who = format!("source `{}` ({} {})", source.name, self.plugin_name, self.plugin_version);
+        let failure = match outcome {
+            Ok(call) => match call.result {
+                Ok(summary) => {
+                    writer.commit(&summary.counts, &summary.warnings)?;
+                    return Ok(SyncReport {
+                        source: source.name.clone(),
+                        run_id: writer.run_id(),
+                        counts: summary.counts,
+                        warnings: summary.warnings,
+                    });
+                }
+                Err(e) => {
+                    let (kind, f) = split_error(&e);
+                    let mut text = describe_failure(kind, f);
+                    if let (CollectError::Unauthorized(_), Some(c)) = (&e, &source.credential) {
+                        text.push_str(&format!("\n  the secret in use comes from {}", c.secret_origin));
+                    }
+                    if !call.denied.is_empty() {
+                        text.push_str(&format!("\n  denied: {}", call.denied.join(", ")));
+                    }
+                    text
+                }
+            },
+            Err(e) => format!("{e:#}"),
+        };
+        writer.fail(&failure)?;
+        Err(anyhow!("{who}: sync failed, previous snapshot kept\n  {failure}"))
+    }
+}
+
+/// Prepares and runs one source.
+pub async fn sync_source(runtime: &Runtime, store: &Store, source: &Source, limits: &Limits) -> Result<SyncReport> {
+    prepare(runtime, source, limits).await?.run(store, source, limits).await
+}

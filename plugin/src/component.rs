@@ -1,0 +1,25 @@
+//! The wasm export layer: wires the contract's exports to the plugin logic.
+
+use crate::bindings::exports::itam::collector::plugin::Guest;
+use crate::hostapi::ComponentHost;
+use crate::transport::WakiTransport;
+use crate::types::{CollectError, CollectMode, Descriptor, RunPlan, Settings, Summary};
+
+struct M365;
+
+impl Guest for M365 {
+    fn describe() -> Descriptor {
+        crate::collect::descriptor()
+    }
+
+    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
+        crate::settings::M365Settings::parse(&settings).map(|s| s.run_plan())
+    }
+
+    fn collect(settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+        let settings = crate::settings::M365Settings::parse(&settings)?;
+        crate::collect::collect(&settings, &mut WakiTransport, &mut ComponentHost)
+    }
+}
+
+crate::bindings::export!(M365 with_types_in crate::bindings);

@@ -1,0 +1,262 @@
+//! The HTTP server: routing, bearer checks, `$select`, `$top` and `$skiptoken` paging.
+
+use crate::tenant::Tenant;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, HashMap};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// How the emulator behaves.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Largest page the server returns, whatever `$top` asks.
+    pub max_page: usize,
+    /// When set, pages are a little smaller than asked, varying page by page (as Graph may do).
+    pub ragged_pages: bool,
+    /// Overrides the origin used in `@odata.nextLink` (default: the request's `Host`).
+    pub next_link_base: Option<String>,
+    /// Roles put into issued tokens.
+    pub roles: Vec<String>,
+    /// Scopes the token endpoint accepts.
+    pub accepted_scopes: Vec<String>,
+    /// Lifetime of issued tokens.
+    pub token_lifetime_secs: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_page: 999,
+            ragged_pages: true,
+            next_link_base: None,
+            roles: vec!["Directory.Read.All".into(), "User.Read.All".into()],
+            accepted_scopes: [
+                "https://graph.microsoft.com/.default",
+                "https://graph.microsoft.us/.default",
+                "https://dod-graph.microsoft.us/.default",
+                "https://microsoftgraph.chinacloudapi.cn/.default",
+            ]
+            .map(String::from)
+            .to_vec(),
+            token_lifetime_secs: 3599,
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub tenant: Tenant,
+    pub options: Options,
+    counts: Mutex<BTreeMap<String, u64>>,
+    tokens: Mutex<HashMap<String, u64>>,
+}
+
+pub(crate) type Shared = Arc<Inner>;
+
+impl Inner {
+    pub(crate) fn count(&self, endpoint: &str) {
+        *self.counts.lock().unwrap().entry(endpoint.to_string()).or_default() += 1;
+    }
+
+    pub(crate) fn issue(&self, token: String, exp: u64) {
+        self.tokens.lock().unwrap().insert(token, exp);
+    }
+}
+
+/// A running emulator.
+pub struct Emulator {
+    addr: SocketAddr,
+    shared: Shared,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Emulator {
+    /// Serves `tenant` on `127.0.0.1:port` (0 picks a free port). Must run inside tokio.
+    pub async fn start(tenant: Tenant, options: Options, port: u16) -> anyhow::Result<Emulator> {
+        let shared = Arc::new(Inner {
+            tenant,
+            options,
+            counts: Mutex::default(),
+            tokens: Mutex::default(),
+        });
+        let app = Router::new()
+            .route("/{tenant}/oauth2/v2.0/token", post(crate::token::token))
+            .route("/v1.0/subscribedSkus", get(subscribed_skus))
+            .route("/v1.0/users", get(users))
+            .route("/v1.0/groups", get(groups))
+            .fallback(not_found)
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Emulator { addr, shared, task })
+    }
+
+    /// `http://127.0.0.1:PORT`
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The tenant it serves.
+    pub fn tenant(&self) -> &Tenant {
+        &self.shared.tenant
+    }
+
+    /// Requests served per endpoint (`token`, `users`, `groups`, `subscribedSkus`, `other`).
+    pub fn requests(&self) -> BTreeMap<String, u64> {
+        self.shared.counts.lock().unwrap().clone()
+    }
+
+    /// Total requests served.
+    pub fn total_requests(&self) -> u64 {
+        self.requests().values().sum()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// A Graph error envelope with `request-id`.
+fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let body = json!({"error": {"code": code, "message": message, "innerError": {
+        "date": "2026-01-01T00:00:00", "request-id": request_id, "client-request-id": request_id}}});
+    (status, [("request-id", request_id)], axum::Json(body)).into_response()
+}
+
+async fn not_found(State(shared): State<Shared>) -> Response {
+    shared.count("other");
+    graph_error(StatusCode::NOT_FOUND, "Request_ResourceNotFound", "Resource not found for the segment.")
+}
+
+fn check_bearer(shared: &Inner, headers: &HeaderMap) -> Result<(), Response> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let Some(token) = token else {
+        return Err(graph_error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "Access token is empty."));
+    };
+    match shared.tokens.lock().unwrap().get(token) {
+        Some(exp) if *exp > now() => Ok(()),
+        Some(_) => Err(graph_error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")),
+        None => Err(graph_error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "CompactToken parsing failed with error code: 80049217")),
+    }
+}
+
+/// Keeps only `$select`ed properties (plus `id`); without `$select`, the default set.
+fn select(item: Value, select: Option<&str>, defaults: &[&str]) -> Value {
+    let Value::Object(map) = item else { return item };
+    let wanted: Vec<String> = match select {
+        Some(s) => s.split(',').map(|p| p.trim().to_string()).chain(["id".to_string()]).collect(),
+        None => defaults.iter().map(|s| s.to_string()).collect(),
+    };
+    Value::Object(map.into_iter().filter(|(k, _)| wanted.contains(k)).collect::<Map<_, _>>())
+}
+
+fn page_token(offset: usize) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("RFNwdA-{offset}-emulated"))
+}
+
+fn parse_token(token: &str) -> Option<usize> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
+    String::from_utf8(bytes).ok()?.strip_prefix("RFNwdA-")?.strip_suffix("-emulated")?.parse().ok()
+}
+
+/// One page of a collection, with an absolute `@odata.nextLink` while more remain.
+fn page(
+    shared: &Inner,
+    headers: &HeaderMap,
+    query: &HashMap<String, String>,
+    path: &str,
+    total: usize,
+    item: impl Fn(usize) -> Value,
+    defaults: &[&str],
+) -> Response {
+    let top = match query.get("$top").map(|t| t.parse::<usize>()) {
+        None => 100,
+        Some(Ok(t)) if (1..=999).contains(&t) => t,
+        Some(_) => return graph_error(StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", "Invalid page size specified: '$top'. Must be between 1 and 999 inclusive."),
+    };
+    let offset = match query.get("$skiptoken") {
+        None => 0,
+        Some(t) => match parse_token(t) {
+            Some(o) => o,
+            None => return graph_error(StatusCode::BAD_REQUEST, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request."),
+        },
+    };
+    let mut size = top.min(shared.options.max_page);
+    if shared.options.ragged_pages && size > 7 {
+        size -= (offset / size.max(1)) % 7;
+    }
+    let end = (offset + size).min(total);
+    let value: Vec<Value> = (offset..end).map(|i| select(item(i), query.get("$select").map(String::as_str), defaults)).collect();
+    let base = shared.options.next_link_base.clone().unwrap_or_else(|| {
+        let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        format!("http://{host}")
+    });
+    let mut body = json!({"@odata.context": format!("{base}/v1.0/$metadata#{}", path.trim_start_matches('/')), "value": value});
+    if end < total {
+        let mut params: Vec<String> = query
+            .iter()
+            .filter(|(k, _)| *k != "$skiptoken")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        params.sort();
+        params.push(format!("$skiptoken={}", page_token(end)));
+        body["@odata.nextLink"] = Value::String(format!("{base}/v1.0{path}?{}", params.join("&")));
+    }
+    let request_id = uuid::Uuid::new_v4().to_string();
+    ([("request-id", request_id)], axum::Json(body)).into_response()
+}
+
+const USER_DEFAULTS: &[&str] = &["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"];
+const GROUP_DEFAULTS: &[&str] = &["id", "displayName", "description", "groupTypes", "mail", "mailEnabled", "securityEnabled"];
+
+async fn subscribed_skus(State(shared): State<Shared>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
+    shared.count("subscribedSkus");
+    if let Err(r) = check_bearer(&shared, &headers) {
+        return r;
+    }
+    let t = &shared.tenant;
+    let value: Vec<Value> = (0..t.skus.len())
+        .map(|i| match query.get("$select") {
+            Some(s) => select(t.sku_json(i), Some(s), &[]),
+            None => t.sku_json(i),
+        })
+        .collect();
+    axum::Json(json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#subscribedSkus", "value": value})).into_response()
+}
+
+async fn users(State(shared): State<Shared>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
+    shared.count("users");
+    if let Err(r) = check_bearer(&shared, &headers) {
+        return r;
+    }
+    let t = &shared.tenant;
+    page(&shared, &headers, &query, "/users", t.users.len(), |i| t.user_json(&t.users[i]), USER_DEFAULTS)
+}
+
+async fn groups(State(shared): State<Shared>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
+    shared.count("groups");
+    if let Err(r) = check_bearer(&shared, &headers) {
+        return r;
+    }
+    let t = &shared.tenant;
+    page(&shared, &headers, &query, "/groups", t.groups.len(), |i| t.group_json(&t.groups[i]), GROUP_DEFAULTS)
+}

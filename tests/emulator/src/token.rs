@@ -1,0 +1,98 @@
+//! The identity platform's client-credentials token endpoint, with its error bodies.
+
+use crate::server::Shared;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde_json::json;
+use std::collections::HashMap;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// An identity-platform error answer.
+fn aadsts(status: StatusCode, error: &str, code: u32, text: &str) -> Response {
+    let trace = uuid::Uuid::new_v4();
+    let correlation = uuid::Uuid::new_v4();
+    let body = json!({
+        "error": error,
+        "error_description": format!("AADSTS{code}: {text}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: 2026-01-01 00:00:00Z"),
+        "error_codes": [code],
+        "timestamp": "2026-01-01 00:00:00Z",
+        "trace_id": trace.to_string(),
+        "correlation_id": correlation.to_string(),
+        "error_uri": format!("https://login.microsoftonline.com/error?code={code}"),
+    });
+    (status, axum::Json(body)).into_response()
+}
+
+/// `POST /{tenant}/oauth2/v2.0/token`
+pub async fn token(
+    State(shared): State<Shared>,
+    Path(tenant): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    shared.count("token");
+    let t = &shared.tenant;
+    if tenant != t.tenant_id && tenant != t.domain {
+        return aadsts(StatusCode::BAD_REQUEST, "invalid_tenant", 90002, &format!(
+            "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+        ));
+    }
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return aadsts(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.");
+    }
+    let client_id = form.get("client_id").cloned().unwrap_or_default();
+    if client_id != t.client_id {
+        return aadsts(StatusCode::BAD_REQUEST, "unauthorized_client", 700016, &format!(
+            "Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
+        ));
+    }
+    let scope = form.get("scope").cloned().unwrap_or_default();
+    if !shared.options.accepted_scopes.iter().any(|s| *s == scope) {
+        return aadsts(StatusCode::BAD_REQUEST, "invalid_scope", 70011, &format!(
+            "The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid."
+        ));
+    }
+    match form.get("client_secret") {
+        None => aadsts(StatusCode::UNAUTHORIZED, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
+        Some(secret) if *secret != t.client_secret => aadsts(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, &format!(
+            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+        )),
+        Some(_) => {
+            let lifetime = shared.options.token_lifetime_secs;
+            let exp = now() + lifetime;
+            let claims = json!({
+                "aud": "https://graph.microsoft.com",
+                "iss": format!("https://sts.windows.net/{}/", t.tenant_id),
+                "iat": now(), "nbf": now(), "exp": exp,
+                "app_displayname": "ITAM collector (emulated)",
+                "appid": t.client_id,
+                "idtyp": "app",
+                "roles": shared.options.roles,
+                "tid": t.tenant_id,
+                "jti": uuid::Uuid::new_v4().to_string(),
+                "ver": "1.0",
+            });
+            let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let token = format!(
+                "{}.{}.{}",
+                b64.encode(br#"{"typ":"JWT","alg":"none"}"#),
+                b64.encode(claims.to_string()),
+                b64.encode(uuid::Uuid::new_v4().as_bytes())
+            );
+            shared.issue(token.clone(), exp);
+            axum::Json(json!({
+                "token_type": "Bearer",
+                "expires_in": lifetime,
+                "ext_expires_in": lifetime,
+                "access_token": token,
+            }))
+            .into_response()
+        }
+    }
+}
