@@ -1,0 +1,110 @@
+//! Test harness: an emulated tenant, a config written to a temp dir, and the `itam` binary.
+
+use graph_emulator::{Emulator, Options, Tenant, TenantSpec};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// An emulated tenant plus a scratch directory for config, secret and database.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub emulator: Emulator,
+    // Keeps the emulator's server running; dropped last.
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Env {
+    pub fn new(users: usize, options: Options) -> Env {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let tenant = Tenant::generate(&TenantSpec { users, seed: 7 });
+        let emulator = rt.block_on(Emulator::start(tenant, options, 0)).unwrap();
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            emulator,
+            _rt: rt,
+        }
+    }
+
+    pub fn tenant(&self) -> &Tenant {
+        self.emulator.tenant()
+    }
+
+    /// Writes `itam.toml` (and the secret file) pointing at `url`; `extra` is appended to the
+    /// source's settings table.
+    pub fn config_for(&self, url: &str, secret: &str, extra_settings: &str) -> PathBuf {
+        std::fs::write(self.dir.path().join("secret.txt"), format!("{secret}\n")).unwrap();
+        let t = self.tenant();
+        let text = format!(
+            r#"
+[store]
+path = "itam.db"
+
+[[source]]
+name = "contoso"
+plugin = "m365"
+
+[source.credential]
+client_id = "{client}"
+client_secret = {{ file = "secret.txt" }}
+
+[source.settings]
+tenant_id = "{tenant}"
+login_url = "{url}"
+graph_url = "{url}"
+{extra_settings}
+"#,
+            client = t.client_id,
+            tenant = t.tenant_id,
+        );
+        let path = self.dir.path().join("itam.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// A config for this env's emulator with the right secret.
+    pub fn config(&self) -> PathBuf {
+        self.config_for(&self.emulator.url(), &self.tenant().client_secret.clone(), "")
+    }
+
+    /// Runs `itam --config <dir>/itam.toml ARGS`.
+    pub fn itam(&self, args: &[&str]) -> Output {
+        itam(&self.dir.path().join("itam.toml"), args)
+    }
+
+    /// Runs `itam` and parses its stdout as JSON, asserting success.
+    pub fn itam_json(&self, args: &[&str]) -> Value {
+        let out = self.itam(args);
+        assert_success(&out);
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    }
+}
+
+/// Runs the `itam` binary with a shared compiled-component cache.
+pub fn itam(config: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_itam"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env("ITAM_CACHE_DIR", concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"))
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("the itam binary runs")
+}
+
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "itam failed ({:?}):\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
