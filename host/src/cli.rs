@@ -109,7 +109,10 @@ enum PluginCommand {
 pub fn main() -> i32 {
     let cli = Cli::parse();
     init_tracing(cli.verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -141,21 +144,33 @@ fn init_tracing(verbose: u8) {
 }
 
 fn default_format(format: Option<Format>) -> Format {
-    format.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Json })
+    format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    })
 }
 
 async fn run(cli: Cli) -> Result<i32> {
     let mut out = std::io::stdout().lock();
     match cli.command {
-        Command::Demo { users, db, format } => demo(users, db, default_format(format), &mut out).await,
+        Command::Demo { users, db, format } => {
+            demo(users, db, default_format(format), &mut out).await
+        }
         Command::Sync { source, full: _ } => sync(&cli.config, source.as_deref(), &mut out).await,
-        Command::Report { report: ReportCommand::Balance { source, format } } => {
+        Command::Report {
+            report: ReportCommand::Balance { source, format },
+        } => {
             let (store, source) = open_for_report(&cli.config, source.as_deref())?;
             let rows = balance::balance(&store, &source)?;
             balance::render(&mut out, &rows, default_format(format))?;
             Ok(0)
         }
-        Command::Export { entity, source, format } => {
+        Command::Export {
+            entity,
+            source,
+            format,
+        } => {
             let (store, source) = open_for_report(&cli.config, source.as_deref())?;
             store.with_conn(|conn| export::export(conn, &source, entity, format, &mut out))?;
             Ok(0)
@@ -168,11 +183,18 @@ async fn run(cli: Cli) -> Result<i32> {
             writeln!(out)?;
             Ok(0)
         }
-        Command::Plugin { command: PluginCommand::Inspect { plugin, source } } => inspect(&cli.config, &plugin, source.as_deref(), &mut out).await,
+        Command::Plugin {
+            command: PluginCommand::Inspect { plugin, source },
+        } => inspect(&cli.config, &plugin, source.as_deref(), &mut out).await,
     }
 }
 
-async fn demo(users: usize, db: Option<PathBuf>, format: Format, out: &mut dyn Write) -> Result<i32> {
+async fn demo(
+    users: usize,
+    db: Option<PathBuf>,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let temp = tempfile::tempdir()?;
     let path = db.unwrap_or_else(|| temp.path().join("demo.db"));
     let store = Store::open(&path)?;
@@ -180,13 +202,34 @@ async fn demo(users: usize, db: Option<PathBuf>, format: Format, out: &mut dyn W
     let report = crate::demo::run(&runtime, &store, users).await?;
     let rows = balance::balance(&store, &report.source)?;
     if format == Format::Table {
-        let counts: Vec<String> = report.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
-        writeln!(out, "Demo tenant synced through the m365 plugin: {}.", counts.join(", "))?;
+        let counts: Vec<String> = report
+            .counts
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        writeln!(
+            out,
+            "Demo tenant synced through the m365 plugin: {}.",
+            counts.join(", ")
+        )?;
         writeln!(out, "Licence balance:\n")?;
     }
     balance::render(out, &rows, format)?;
     if format == Format::Table {
-        writeln!(out, "\nDatabase: {}{}", path.display(), if temp.path().starts_with(path.parent().unwrap_or(Path::new(""))) || path.starts_with(temp.path()) { " (temporary; pass --db FILE to keep it)" } else { "" })?;
+        writeln!(
+            out,
+            "\nDatabase: {}{}",
+            path.display(),
+            if temp
+                .path()
+                .starts_with(path.parent().unwrap_or(Path::new("")))
+                || path.starts_with(temp.path())
+            {
+                " (temporary; pass --db FILE to keep it)"
+            } else {
+                ""
+            }
+        )?;
     }
     Ok(0)
 }
@@ -205,8 +248,18 @@ async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> 
     for (s, p) in sources.iter().zip(&prepared) {
         match p.run(&store, s, &config.limits).await {
             Ok(report) => {
-                let counts: Vec<String> = report.counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
-                writeln!(out, "{}: run {} succeeded: {}", report.source, report.run_id, counts.join(", "))?;
+                let counts: Vec<String> = report
+                    .counts
+                    .iter()
+                    .map(|(k, v)| format!("{v} {k}"))
+                    .collect();
+                writeln!(
+                    out,
+                    "{}: run {} succeeded: {}",
+                    report.source,
+                    report.run_id,
+                    counts.join(", ")
+                )?;
                 for w in &report.warnings {
                     writeln!(out, "  warning: {w}")?;
                 }
@@ -226,7 +279,10 @@ fn one_source(config: &Config, name: Option<&str>) -> Result<String> {
         [one] => Ok(one.name.clone()),
         many => Err(config_error(format!(
             "several sources are configured ({}); choose one with --source NAME",
-            many.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))),
     }
 }
@@ -242,17 +298,27 @@ fn open_for_report(config_path: &Path, source: Option<&str>) -> Result<(Store, S
     }
     let store = Store::open(&config.store_path)?;
     if store.last_success(&source)?.is_none() {
-        anyhow::bail!("source `{source}` has no successful sync yet; run `itam sync --source {source}`");
+        anyhow::bail!(
+            "source `{source}` has no successful sync yet; run `itam sync --source {source}`"
+        );
     }
     Ok((store, source))
 }
 
-async fn inspect(config_path: &Path, plugin: &str, source: Option<&str>, out: &mut dyn Write) -> Result<i32> {
+async fn inspect(
+    config_path: &Path,
+    plugin: &str,
+    source: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<i32> {
     let runtime = Runtime::new()?;
     let reference = crate::plugins::parse_ref(plugin);
-    let loaded = crate::plugins::load(&runtime, &reference).with_context(|| format!("loading {plugin}"))?;
+    let loaded =
+        crate::plugins::load(&runtime, &reference).with_context(|| format!("loading {plugin}"))?;
     let limits = crate::config::Limits::default();
-    let d = loaded.describe(crate::sync::offline_context("inspect", &limits)).await?;
+    let d = loaded
+        .describe(crate::sync::offline_context("inspect", &limits))
+        .await?;
     let mut doc = serde_json::json!({
         "name": d.name,
         "version": d.version,
@@ -273,7 +339,8 @@ async fn inspect(config_path: &Path, plugin: &str, source: Option<&str>, out: &m
         let s = config.select(Some(name))?[0];
         let prepared = crate::sync::prepare(&runtime, s, &config.limits).await?;
         doc["allowed_hosts"] = serde_json::json!(prepared.allow_list());
-        doc["token_url"] = serde_json::json!(prepared.plan().grant.as_ref().map(|g| g.token_url.clone()));
+        doc["token_url"] =
+            serde_json::json!(prepared.plan().grant.as_ref().map(|g| g.token_url.clone()));
     }
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)?;

@@ -311,7 +311,11 @@ impl RawSource {
 }
 
 impl RawCredential {
-    fn resolve(self, base: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Credential, String> {
+    fn resolve(
+        self,
+        base: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Credential, String> {
         if !is_guid(&self.client_id) {
             return Err(format!(
                 "credential.client_id `{}` is not a GUID; copy the Application (client) ID from the app registration's Overview page",
@@ -354,7 +358,11 @@ impl RawCredential {
                 }
                 (value, format!("file {}", path.display()))
             }
-            _ => return Err(format!("credential.client_secret needs exactly one of env or file; {fix}")),
+            _ => {
+                return Err(format!(
+                    "credential.client_secret needs exactly one of env or file; {fix}"
+                ));
+            }
         };
         Ok(Credential {
             client_id: self.client_id,
@@ -437,21 +445,48 @@ cloud = "global"
         let cred = s.credential.as_ref().unwrap();
         assert_eq!(cred.client_secret.expose(), "s3cret");
         assert!(!format!("{c:?}").contains("s3cret"));
-        assert_eq!(s.settings[0], ("tenant_id".into(), "contoso.onmicrosoft.com".into()));
+        assert_eq!(
+            s.settings[0],
+            ("tenant_id".into(), "contoso.onmicrosoft.com".into())
+        );
     }
 
     #[test]
     fn rejects_what_would_go_wrong_later() {
         let cases = [
             (GOOD.replace("[store]", "[stor]"), "unknown field `stor`"),
-            (GOOD.replace("schedule = \"6h\"", "schedul = \"6h\""), "unknown field `schedul`"),
-            (GOOD.replace("{ env = \"CONTOSO_CLIENT_SECRET\" }", "\"inline\""), "must not be written inline"),
-            (GOOD.replace("CONTOSO_CLIENT_SECRET", "MISSING_VAR"), "MISSING_VAR, which is not set"),
-            (GOOD.replace("00000000-0000-0000-0000-000000000001", "my-app"), "is not a GUID"),
+            (
+                GOOD.replace("schedule = \"6h\"", "schedul = \"6h\""),
+                "unknown field `schedul`",
+            ),
+            (
+                GOOD.replace("{ env = \"CONTOSO_CLIENT_SECRET\" }", "\"inline\""),
+                "must not be written inline",
+            ),
+            (
+                GOOD.replace("CONTOSO_CLIENT_SECRET", "MISSING_VAR"),
+                "MISSING_VAR, which is not set",
+            ),
+            (
+                GOOD.replace("00000000-0000-0000-0000-000000000001", "my-app"),
+                "is not a GUID",
+            ),
             (GOOD.replace("\"6h\"", "\"6 hours\""), "unknown unit"),
-            (GOOD.replace("\"m365\"", "\"m356\""), "neither a built-in plugin"),
-            (format!("{GOOD}\n[[source]]\nname = \"contoso\"\nplugin = \"m365\"\n"), "two sources are named"),
-            (GOOD.replace("{ env = \"CONTOSO_CLIENT_SECRET\" }", "{ file = \"/nonexistent/secret\" }"), "cannot be read"),
+            (
+                GOOD.replace("\"m365\"", "\"m356\""),
+                "neither a built-in plugin",
+            ),
+            (
+                format!("{GOOD}\n[[source]]\nname = \"contoso\"\nplugin = \"m365\"\n"),
+                "two sources are named",
+            ),
+            (
+                GOOD.replace(
+                    "{ env = \"CONTOSO_CLIENT_SECRET\" }",
+                    "{ file = \"/nonexistent/secret\" }",
+                ),
+                "cannot be read",
+            ),
         ];
         for (text, needle) in cases {
             let err = parse(&text).unwrap_err();

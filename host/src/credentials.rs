@@ -91,7 +91,12 @@ impl TokenBroker {
             .ok()
             .as_ref()
             .and_then(Origin::from_url)
-            .ok_or_else(|| refuse("not-allowed", format!("token URL `{}` is not a URL", grant.token_url)))?;
+            .ok_or_else(|| {
+                refuse(
+                    "not-allowed",
+                    format!("token URL `{}` is not a URL", grant.token_url),
+                )
+            })?;
         if !self.allow.allows(&token_origin) {
             return Err(refuse(
                 "not-allowed",
@@ -101,7 +106,9 @@ impl TokenBroker {
         if !token_origin.may_carry_credentials() {
             return Err(refuse(
                 "not-allowed",
-                format!("token URL {token_origin} is not HTTPS; credentials travel only over HTTPS (or to loopback)"),
+                format!(
+                    "token URL {token_origin} is not HTTPS; credentials travel only over HTTPS (or to loopback)"
+                ),
             ));
         }
         let mut resource_hosts = Vec::new();
@@ -133,12 +140,22 @@ impl TokenBroker {
             .form(&form)
             .send()
             .await
-            .map_err(|e| refuse("network", format!("token request to {token_origin} failed: {}", e.without_url())))?;
+            .map_err(|e| {
+                refuse(
+                    "network",
+                    format!(
+                        "token request to {token_origin} failed: {}",
+                        e.without_url()
+                    ),
+                )
+            })?;
         let status = response.status().as_u16();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| refuse("network", format!("reading the token response failed: {}", e.without_url())))?;
+        let body = response.bytes().await.map_err(|e| {
+            refuse(
+                "network",
+                format!("reading the token response failed: {}", e.without_url()),
+            )
+        })?;
         if status != 200 {
             let parsed: Option<TokenErrorBody> = serde_json::from_slice(&body).ok();
             return Err(match parsed {
@@ -211,7 +228,11 @@ fn decode_claims(token: &str) -> Claims {
     token
         .split('.')
         .nth(1)
-        .and_then(|payload| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok())
+        .and_then(|payload| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload.trim_end_matches('='))
+                .ok()
+        })
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default()
 }

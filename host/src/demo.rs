@@ -33,7 +33,11 @@ pub async fn demo_source(users: usize) -> Result<(Emulator, Source)> {
 }
 
 /// Syncs the demo tenant into `store`.
-pub async fn run(runtime: &Runtime, store: &Store, users: usize) -> Result<crate::sync::SyncReport> {
+pub async fn run(
+    runtime: &Runtime,
+    store: &Store,
+    users: usize,
+) -> Result<crate::sync::SyncReport> {
     let (_emulator, source) = demo_source(users).await?;
     crate::sync::sync_source(runtime, store, &source, &Limits::default()).await
 }

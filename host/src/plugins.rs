@@ -11,7 +11,9 @@ pub const M365_WASM: &[u8] = include_bytes!(env!("ITAM_M365_WASM"));
 pub fn wasm_bytes(plugin: &PluginRef) -> Result<std::borrow::Cow<'static, [u8]>> {
     match plugin {
         PluginRef::Builtin(name) if name == "m365" => Ok(M365_WASM.into()),
-        PluginRef::Builtin(name) => Err(crate::error::config_error(format!("no built-in plugin named `{name}`"))),
+        PluginRef::Builtin(name) => Err(crate::error::config_error(format!(
+            "no built-in plugin named `{name}`"
+        ))),
         PluginRef::File(path) => std::fs::read(path)
             .map(Into::into)
             .with_context(|| format!("reading the plugin {}", path.display())),

@@ -18,12 +18,19 @@ impl Origin {
     /// Parses `scheme://host[:port]` (a trailing `/` is accepted; paths and queries are not).
     pub fn parse(text: &str) -> Result<Origin, String> {
         let how = "write it as scheme://host[:port], e.g. https://graph.microsoft.com";
-        let url = url::Url::parse(text).map_err(|e| format!("`{text}` is not an origin ({e}); {how}"))?;
+        let url =
+            url::Url::parse(text).map_err(|e| format!("`{text}` is not an origin ({e}); {how}"))?;
         if !matches!(url.scheme(), "http" | "https") {
             return Err(format!("`{text}` must use http or https; {how}"));
         }
-        if url.path() != "/" || url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
-            return Err(format!("`{text}` must not have a path, query or user; {how}"));
+        if url.path() != "/"
+            || url.query().is_some()
+            || url.fragment().is_some()
+            || !url.username().is_empty()
+        {
+            return Err(format!(
+                "`{text}` must not have a path, query or user; {how}"
+            ));
         }
         Origin::from_url(&url).ok_or_else(|| format!("`{text}` has no host; {how}"))
     }
@@ -45,7 +52,11 @@ impl Origin {
     /// The origin of an HTTP request URI.
     pub fn from_uri(uri: &http::Uri) -> Option<Origin> {
         let scheme = uri.scheme_str()?.to_ascii_lowercase();
-        let host = uri.host()?.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+        let host = uri
+            .host()?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_ascii_lowercase();
         let port = uri.port_u16().unwrap_or(match scheme.as_str() {
             "https" => 443,
             "http" => 80,
@@ -72,7 +83,10 @@ impl Origin {
 
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let default = matches!((self.scheme.as_str(), self.port), ("https", 443) | ("http", 80));
+        let default = matches!(
+            (self.scheme.as_str(), self.port),
+            ("https", 443) | ("http", 80)
+        );
         let host = if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {
@@ -97,10 +111,14 @@ impl AllowList {
     pub fn build(declared: &[String], narrow: Option<&[String]>) -> Result<AllowList, String> {
         let mut origins = Vec::new();
         for host in declared {
-            let origin = Origin::parse(host).map_err(|e| format!("the plugin declared a bad host: {e}"))?;
+            let origin =
+                Origin::parse(host).map_err(|e| format!("the plugin declared a bad host: {e}"))?;
             let kept = match narrow {
                 None => true,
-                Some(list) => list.iter().filter_map(|h| Origin::parse(h).ok()).any(|o| o == origin),
+                Some(list) => list
+                    .iter()
+                    .filter_map(|h| Origin::parse(h).ok())
+                    .any(|o| o == origin),
             };
             if kept && !origins.contains(&origin) {
                 origins.push(origin);
@@ -135,12 +153,21 @@ mod tests {
         let o = Origin::parse("http://[::1]:9000").unwrap();
         assert!(o.is_loopback());
         assert_eq!(o.to_string(), "http://[::1]:9000");
-        assert!(!Origin::parse("http://example.com").unwrap().may_carry_credentials());
+        assert!(
+            !Origin::parse("http://example.com")
+                .unwrap()
+                .may_carry_credentials()
+        );
     }
 
     #[test]
     fn bad_rules_say_how_to_write_them() {
-        for bad in ["graph.microsoft.com", "ftp://x", "https://x/v1.0", "https://x?a=b"] {
+        for bad in [
+            "graph.microsoft.com",
+            "ftp://x",
+            "https://x/v1.0",
+            "https://x?a=b",
+        ] {
             let e = Origin::parse(bad).unwrap_err();
             assert!(e.contains("scheme://host[:port]"), "{e}");
         }
@@ -148,13 +175,17 @@ mod tests {
 
     #[test]
     fn allow_list_is_default_deny_and_narrowable() {
-        let declared = vec!["https://login.example".to_string(), "https://graph.example".to_string()];
+        let declared = vec![
+            "https://login.example".to_string(),
+            "https://graph.example".to_string(),
+        ];
         let all = AllowList::build(&declared, None).unwrap();
         assert!(all.allows(&Origin::parse("https://graph.example").unwrap()));
         assert!(!all.allows(&Origin::parse("https://graph.example:8443").unwrap()));
         assert!(!all.allows(&Origin::parse("http://graph.example").unwrap()));
         assert!(!all.allows(&Origin::parse("https://evil.example").unwrap()));
-        let narrowed = AllowList::build(&declared, Some(&["https://graph.example".to_string()])).unwrap();
+        let narrowed =
+            AllowList::build(&declared, Some(&["https://graph.example".to_string()])).unwrap();
         assert_eq!(narrowed.origins().len(), 1);
         assert!(AllowList::default().origins().is_empty());
         let uri: http::Uri = "https://graph.example/v1.0/users".parse().unwrap();

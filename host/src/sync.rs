@@ -4,7 +4,9 @@ use crate::config::{Limits, Source};
 use crate::credentials::TokenBroker;
 use crate::error::config_error;
 use crate::policy::AllowList;
-use crate::runtime::bindings::exports::itam::collector::plugin::{CollectError, CollectMode, RunPlan};
+use crate::runtime::bindings::exports::itam::collector::plugin::{
+    CollectError, CollectMode, RunPlan,
+};
 use crate::runtime::bindings::itam::collector::types::Failure;
 use crate::runtime::state::NoSink;
 use crate::runtime::{Plugin, RunContext, Runtime};
@@ -34,14 +36,24 @@ pub struct Prepared {
     allow: AllowList,
 }
 
-fn context(source: &Source, limits: &Limits, allow: AllowList, broker: Arc<TokenBroker>, sink: Box<dyn crate::runtime::BatchSink>) -> RunContext {
+fn context(
+    source: &Source,
+    limits: &Limits,
+    allow: AllowList,
+    broker: Arc<TokenBroker>,
+    sink: Box<dyn crate::runtime::BatchSink>,
+) -> RunContext {
     RunContext {
         source: source.name.clone(),
         allow,
         broker,
         sink,
         memory_bytes: limits.memory_bytes,
-        request_timeouts: [limits.connect_timeout, limits.first_byte_timeout, limits.between_bytes_timeout],
+        request_timeouts: [
+            limits.connect_timeout,
+            limits.first_byte_timeout,
+            limits.between_bytes_timeout,
+        ],
     }
 }
 
@@ -50,10 +62,18 @@ pub fn offline_context(source: &str, limits: &Limits) -> RunContext {
     RunContext {
         source: source.to_string(),
         allow: AllowList::default(),
-        broker: Arc::new(TokenBroker::new(None, AllowList::default(), limits.connect_timeout)),
+        broker: Arc::new(TokenBroker::new(
+            None,
+            AllowList::default(),
+            limits.connect_timeout,
+        )),
         sink: Box::new(NoSink),
         memory_bytes: limits.memory_bytes,
-        request_timeouts: [limits.connect_timeout, limits.first_byte_timeout, limits.between_bytes_timeout],
+        request_timeouts: [
+            limits.connect_timeout,
+            limits.first_byte_timeout,
+            limits.between_bytes_timeout,
+        ],
     }
 }
 
@@ -98,12 +118,21 @@ pub fn split_error(e: &CollectError) -> (&'static str, &Failure) {
 /// configuration errors (exit 2); nothing has been sent.
 pub async fn prepare(runtime: &Runtime, source: &Source, limits: &Limits) -> Result<Prepared> {
     let plugin = crate::plugins::load(runtime, &source.plugin)?;
-    let descriptor = plugin.describe(offline_context(&source.name, limits)).await?;
-    let plan = match plugin.plan(offline_context(&source.name, limits), &source.settings).await? {
+    let descriptor = plugin
+        .describe(offline_context(&source.name, limits))
+        .await?;
+    let plan = match plugin
+        .plan(offline_context(&source.name, limits), &source.settings)
+        .await?
+    {
         Ok(plan) => plan,
         Err(e) => {
             let (kind, f) = split_error(&e);
-            return Err(config_error(format!("source `{}`: {}", source.name, describe_failure(kind, f))));
+            return Err(config_error(format!(
+                "source `{}`: {}",
+                source.name,
+                describe_failure(kind, f)
+            )));
         }
     };
     let allow = AllowList::build(&plan.hosts, source.allowed_hosts.as_deref())
@@ -144,14 +173,32 @@ impl Prepared {
     /// Runs the collection into a new run of `store`. On any failure the run is rolled back,
     /// recorded as failed, and the previous snapshot stays current.
     pub async fn run(&self, store: &Store, source: &Source, limits: &Limits) -> Result<SyncReport> {
-        let broker = Arc::new(TokenBroker::new(source.credential.clone(), self.allow.clone(), limits.first_byte_timeout));
-        let writer = store.begin_run(&source.name, &self.plugin_name, &self.plugin_version, &self.plugin.sha256)?;
-        let ctx = context(source, limits, self.allow.clone(), broker, Box::new(writer.clone()));
+        let broker = Arc::new(TokenBroker::new(
+            source.credential.clone(),
+            self.allow.clone(),
+            limits.first_byte_timeout,
+        ));
+        let writer = store.begin_run(
+            &source.name,
+            &self.plugin_name,
+            &self.plugin_version,
+            &self.plugin.sha256,
+        )?;
+        let ctx = context(
+            source,
+            limits,
+            self.allow.clone(),
+            broker,
+            Box::new(writer.clone()),
+        );
         let outcome = self
             .plugin
             .collect(ctx, &source.settings, CollectMode::Full, limits.run_timeout)
             .await;
-        let who = format!("source `{}` ({} {})", source.name, self.plugin_name, self.plugin_version);
+        let who = format!(
+            "source `{}` ({} {})",
+            source.name, self.plugin_name, self.plugin_version
+        );
         let failure = match outcome {
             Ok(call) => match call.result {
                 Ok(summary) => {
@@ -167,7 +214,10 @@ impl Prepared {
                     let (kind, f) = split_error(&e);
                     let mut text = describe_failure(kind, f);
                     if let (CollectError::Unauthorized(_), Some(c)) = (&e, &source.credential) {
-                        text.push_str(&format!("\n  the secret in use comes from {}", c.secret_origin));
+                        text.push_str(&format!(
+                            "\n  the secret in use comes from {}",
+                            c.secret_origin
+                        ));
                     }
                     if !call.denied.is_empty() {
                         text.push_str(&format!("\n  denied: {}", call.denied.join(", ")));
@@ -178,11 +228,21 @@ impl Prepared {
             Err(e) => format!("{e:#}"),
         };
         writer.fail(&failure)?;
-        Err(anyhow!("{who}: sync failed, previous snapshot kept\n  {failure}"))
+        Err(anyhow!(
+            "{who}: sync failed, previous snapshot kept\n  {failure}"
+        ))
     }
 }
 
 /// Prepares and runs one source.
-pub async fn sync_source(runtime: &Runtime, store: &Store, source: &Source, limits: &Limits) -> Result<SyncReport> {
-    prepare(runtime, source, limits).await?.run(store, source, limits).await
+pub async fn sync_source(
+    runtime: &Runtime,
+    store: &Store,
+    source: &Source,
+    limits: &Limits,
+) -> Result<SyncReport> {
+    prepare(runtime, source, limits)
+        .await?
+        .run(store, source, limits)
+        .await
 }

@@ -149,7 +149,12 @@ mod tests {
     #[test]
     fn host_side_refusals_keep_their_kind() {
         assert!(matches!(
-            auth_failure(&err(0, "not-allowed", vec![], "token URL not on the allow-list")),
+            auth_failure(&err(
+                0,
+                "not-allowed",
+                vec![],
+                "token URL not on the allow-list"
+            )),
             CollectError::Denied(_)
         ));
         assert!(matches!(

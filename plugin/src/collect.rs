@@ -88,18 +88,27 @@ pub fn collect_with<T: Transport, H: HostApi>(
 ) -> Result<Summary, CollectError> {
     let mut counts = Counts::default();
 
-    graph.for_each_page(&format!("{base}/subscribedSkus"), |host, skus: Vec<SubscribedSku>| {
-        counts.products += skus.len() as u64;
-        host.progress("products", counts.products, None);
-        emit(host, Batch::Products(skus.into_iter().map(SubscribedSku::into_product).collect()))
-    })?;
+    graph.for_each_page(
+        &format!("{base}/subscribedSkus"),
+        |host, skus: Vec<SubscribedSku>| {
+            counts.products += skus.len() as u64;
+            host.progress("products", counts.products, None);
+            emit(
+                host,
+                Batch::Products(skus.into_iter().map(SubscribedSku::into_product).collect()),
+            )
+        },
+    )?;
 
     let users_url = format!("{base}/users?$select={USER_SELECT}&$top={PAGE_SIZE}");
     graph.for_each_page(&users_url, |host, users: Vec<User>| {
         let assignments: Vec<_> = users.iter().flat_map(User::assignments).collect();
         counts.accounts += users.len() as u64;
         counts.assignments += assignments.len() as u64;
-        emit(host, Batch::Accounts(users.into_iter().map(User::into_account).collect()))?;
+        emit(
+            host,
+            Batch::Accounts(users.into_iter().map(User::into_account).collect()),
+        )?;
         emit(host, Batch::Assignments(assignments))?;
         host.progress("users", counts.accounts, None);
         Ok(())
@@ -110,7 +119,10 @@ pub fn collect_with<T: Transport, H: HostApi>(
         let licenses: Vec<_> = groups.iter().flat_map(GraphGroup::licenses).collect();
         counts.groups += groups.len() as u64;
         counts.group_licenses += licenses.len() as u64;
-        emit(host, Batch::Groups(groups.into_iter().map(GraphGroup::into_group).collect()))?;
+        emit(
+            host,
+            Batch::Groups(groups.into_iter().map(GraphGroup::into_group).collect()),
+        )?;
         emit(host, Batch::GroupLicenses(licenses))?;
         host.progress("groups", counts.groups, None);
         Ok(())

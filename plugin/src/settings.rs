@@ -189,7 +189,8 @@ pub fn origin(url: &str) -> String {
 }
 
 fn root_url(name: &str, value: &str) -> Result<String, CollectError> {
-    let fix = format!("set {name} to an http(s) URL with a host and no query, e.g. https://host:8443");
+    let fix =
+        format!("set {name} to an http(s) URL with a host and no query, e.g. https://host:8443");
     let url = Url::parse(value)
         .map_err(|e| invalid_config(format!("{name} `{value}` is not a URL: {e}"), &fix))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
@@ -221,7 +222,8 @@ fn is_domain(s: &str) -> bool {
     s.contains('.')
         && !s.starts_with('.')
         && !s.ends_with('.')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
 }
 
 #[cfg(test)]
@@ -246,7 +248,10 @@ mod tests {
         assert_eq!(s.grant().scope, "https://graph.microsoft.com/.default");
         assert_eq!(
             s.run_plan().hosts,
-            vec!["https://login.microsoftonline.com", "https://graph.microsoft.com"]
+            vec![
+                "https://login.microsoftonline.com",
+                "https://graph.microsoft.com"
+            ]
         );
     }
 
@@ -276,9 +281,18 @@ mod tests {
         for (pairs, needle) in [
             (vec![], "tenant_id` is missing"),
             (vec![("tenant_id", "not a tenant")], "neither a GUID"),
-            (vec![("tenant_id", "a.b"), ("cloud", "mars")], "unknown cloud"),
-            (vec![("tenant_id", "a.b"), ("colud", "global")], "unknown setting"),
-            (vec![("tenant_id", "a.b"), ("graph_url", "ftp://x")], "http or https"),
+            (
+                vec![("tenant_id", "a.b"), ("cloud", "mars")],
+                "unknown cloud",
+            ),
+            (
+                vec![("tenant_id", "a.b"), ("colud", "global")],
+                "unknown setting",
+            ),
+            (
+                vec![("tenant_id", "a.b"), ("graph_url", "ftp://x")],
+                "http or https",
+            ),
         ] {
             match parse(&pairs) {
                 Err(CollectError::InvalidConfig(f)) => {

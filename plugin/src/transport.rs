@@ -49,10 +49,12 @@ impl Transport for WakiTransport {
                 .map_err(|e| TransportError::Network(format!("bad header name {name}: {e}")))?;
             request = request.header(name, value.to_string());
         }
-        let response = request.send().map_err(|e| match e.downcast_ref::<waki::ErrorCode>() {
-            Some(waki::ErrorCode::HttpRequestDenied) => TransportError::Denied(url.to_string()),
-            _ => TransportError::Network(format!("{e:#}")),
-        })?;
+        let response = request
+            .send()
+            .map_err(|e| match e.downcast_ref::<waki::ErrorCode>() {
+                Some(waki::ErrorCode::HttpRequestDenied) => TransportError::Denied(url.to_string()),
+                _ => TransportError::Network(format!("{e:#}")),
+            })?;
         let status = response.status_code();
         let headers = response
             .headers()

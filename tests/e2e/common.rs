@@ -67,7 +67,11 @@ graph_url = "{url}"
 
     /// A config for this env's emulator with the right secret.
     pub fn config(&self) -> PathBuf {
-        self.config_for(&self.emulator.url(), &self.tenant().client_secret.clone(), "")
+        self.config_for(
+            &self.emulator.url(),
+            &self.tenant().client_secret.clone(),
+            "",
+        )
     }
 
     /// Runs `itam --config <dir>/itam.toml ARGS`.
@@ -79,7 +83,8 @@ graph_url = "{url}"
     pub fn itam_json(&self, args: &[&str]) -> Value {
         let out = self.itam(args);
         assert_success(&out);
-        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
     }
 }
 
@@ -89,7 +94,10 @@ pub fn itam(config: &std::path::Path, args: &[&str]) -> Output {
         .arg("--config")
         .arg(config)
         .args(args)
-        .env("ITAM_CACHE_DIR", concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"))
+        .env(
+            "ITAM_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+        )
         .env_remove("RUST_LOG")
         .output()
         .expect("the itam binary runs")

@@ -9,13 +9,37 @@ fn config_errors_exit_2_before_any_request() {
     let good = std::fs::read_to_string(env.config()).unwrap();
     let path = env.dir.path().join("itam.toml");
     let cases: Vec<(String, &str)> = vec![
-        (good.replace("[store]", "[storage]"), "unknown field `storage`"),
-        (good.replace("{ file = \"secret.txt\" }", "{ env = \"ITAM_TEST_UNSET_VARIABLE\" }"), "ITAM_TEST_UNSET_VARIABLE, which is not set"),
-        (good.replace("{ file = \"secret.txt\" }", "\"inline-secret\""), "must not be written inline"),
-        (good.replace(&format!("tenant_id = \"{}\"", env.tenant().tenant_id), "tenant_id = \"not a tenant\""), "neither a GUID nor a domain"),
+        (
+            good.replace("[store]", "[storage]"),
+            "unknown field `storage`",
+        ),
+        (
+            good.replace(
+                "{ file = \"secret.txt\" }",
+                "{ env = \"ITAM_TEST_UNSET_VARIABLE\" }",
+            ),
+            "ITAM_TEST_UNSET_VARIABLE, which is not set",
+        ),
+        (
+            good.replace("{ file = \"secret.txt\" }", "\"inline-secret\""),
+            "must not be written inline",
+        ),
+        (
+            good.replace(
+                &format!("tenant_id = \"{}\"", env.tenant().tenant_id),
+                "tenant_id = \"not a tenant\"",
+            ),
+            "neither a GUID nor a domain",
+        ),
         (format!("{good}cloud = \"mars\"\n"), "unknown cloud `mars`"),
-        (format!("{good}colour = \"blue\"\n"), "unknown setting `colour`"),
-        (good.replace("login_url = \"http", "login_url = \"ftp"), "must use http or https"),
+        (
+            format!("{good}colour = \"blue\"\n"),
+            "unknown setting `colour`",
+        ),
+        (
+            good.replace("login_url = \"http", "login_url = \"ftp"),
+            "must use http or https",
+        ),
     ];
     for (text, needle) in cases {
         std::fs::write(&path, &text).unwrap();
@@ -25,10 +49,20 @@ fn config_errors_exit_2_before_any_request() {
     }
     let missing = env.itam(&["sync", "--source", "nope"]);
     std::fs::write(&path, &good).unwrap();
-    assert_eq!(env.itam(&["sync", "--source", "nope"]).status.code(), Some(2));
+    assert_eq!(
+        env.itam(&["sync", "--source", "nope"]).status.code(),
+        Some(2)
+    );
     assert_eq!(missing.status.code(), Some(2));
-    assert_eq!(env.emulator.total_requests(), 0, "nothing may be sent on a config error");
-    assert!(!env.dir.path().join("itam.db").exists(), "a config error creates no database");
+    assert_eq!(
+        env.emulator.total_requests(),
+        0,
+        "nothing may be sent on a config error"
+    );
+    assert!(
+        !env.dir.path().join("itam.db").exists(),
+        "a config error creates no database"
+    );
 }
 
 #[test]
@@ -46,8 +80,16 @@ fn plugin_inspect_shows_declarations_and_allow_list() {
     let doc = env.itam_json(&["plugin", "inspect", "m365", "--source", "contoso"]);
     assert_eq!(doc["name"], "m365");
     assert_eq!(doc["contract"], "itam:collector@0.1.0");
-    let perms: Vec<&str> = doc["permissions"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let perms: Vec<&str> = doc["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
     assert_eq!(perms, ["Directory.Read.All", "User.Read.All"]);
-    assert_eq!(doc["allowed_hosts"], serde_json::json!([env.emulator.url()]));
+    assert_eq!(
+        doc["allowed_hosts"],
+        serde_json::json!([env.emulator.url()])
+    );
     assert_eq!(env.emulator.total_requests(), 0);
 }

@@ -13,11 +13,18 @@ fn next_link_to_a_foreign_host_is_denied_and_the_snapshot_kept() {
     let balance_before = env.itam(&["report", "balance", "--format", "json"]).stdout;
 
     // The same tenant, served by an emulator whose nextLinks point elsewhere.
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
     let hostile = rt
         .block_on(Emulator::start(
             env.tenant().clone(),
-            Options { next_link_base: Some("http://graph.evil.example".into()), ..Options::default() },
+            Options {
+                next_link_base: Some("http://graph.evil.example".into()),
+                ..Options::default()
+            },
             0,
         ))
         .unwrap();
@@ -28,12 +35,24 @@ fn next_link_to_a_foreign_host_is_denied_and_the_snapshot_kept() {
     assert!(err.contains("denied"), "{err}");
     assert!(err.contains("graph.evil.example"), "{err}");
     assert!(err.contains("previous snapshot kept"), "{err}");
-    assert_eq!(hostile.requests()["users"], 1, "only the first page was fetched");
+    assert_eq!(
+        hostile.requests()["users"],
+        1,
+        "only the first page was fetched"
+    );
 
     assert_eq!(env.itam(&["export", "accounts"]).stdout, accounts_before);
-    assert_eq!(env.itam(&["report", "balance", "--format", "json"]).stdout, balance_before);
+    assert_eq!(
+        env.itam(&["report", "balance", "--format", "json"]).stdout,
+        balance_before
+    );
     let runs = env.itam_json(&["runs"]);
     assert_eq!(runs[0]["status"], "failed");
-    assert!(runs[0]["error"].as_str().unwrap().contains("graph.evil.example"));
+    assert!(
+        runs[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("graph.evil.example")
+    );
     assert_eq!(runs[1]["status"], "succeeded");
 }

@@ -17,13 +17,27 @@ fn sync_of_5000_users_matches_the_ground_truth() {
     let balance = env.itam_json(&["report", "balance", "--format", "json"]);
     let rows = balance.as_array().unwrap();
     assert_eq!(rows.len(), t.skus.len());
-    let by_sku: BTreeMap<&str, &serde_json::Value> = rows.iter().map(|r| (r["sku_id"].as_str().unwrap(), r)).collect();
+    let by_sku: BTreeMap<&str, &serde_json::Value> = rows
+        .iter()
+        .map(|r| (r["sku_id"].as_str().unwrap(), r))
+        .collect();
     for e in t.expected_balance() {
         let r = by_sku[e.sku_id.as_str()];
         let keys: BTreeSet<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(
             keys,
-            BTreeSet::from(["sku_id", "sku_part_number", "product_name", "status", "enabled", "warning", "suspended", "locked_out", "consumed", "available"])
+            BTreeSet::from([
+                "sku_id",
+                "sku_part_number",
+                "product_name",
+                "status",
+                "enabled",
+                "warning",
+                "suspended",
+                "locked_out",
+                "consumed",
+                "available"
+            ])
         );
         assert_eq!(r["sku_part_number"], e.part_number.as_str());
         assert_eq!(r["status"], e.status.as_str());
@@ -34,35 +48,79 @@ fn sync_of_5000_users_matches_the_ground_truth() {
         assert_eq!(r["consumed"], e.consumed);
         assert_eq!(r["available"], e.enabled as i64 - e.consumed as i64);
     }
-    assert_eq!(by_sku["6fd2c87f-b296-42f0-b197-1e91e994b900"]["product_name"], "Office 365 E3");
+    assert_eq!(
+        by_sku["6fd2c87f-b296-42f0-b197-1e91e994b900"]["product_name"],
+        "Office 365 E3"
+    );
     let custom = &t.skus[graph_emulator::tenant::sku::CUSTOM].sku_id;
-    assert!(by_sku[custom.as_str()]["product_name"].is_null(), "an uncatalogued SKU has no friendly name");
+    assert!(
+        by_sku[custom.as_str()]["product_name"].is_null(),
+        "an uncatalogued SKU has no friendly name"
+    );
     let e5 = by_sku["06ebc4ee-1bb5-47dd-8120-11324bc54e06"];
-    assert!(e5["available"].as_i64().unwrap() < 0, "the over-allocated SKU shows negative availability");
+    assert!(
+        e5["available"].as_i64().unwrap() < 0,
+        "the over-allocated SKU shows negative availability"
+    );
 
     // Accounts: every user, UPNs byte for byte (non-ASCII and #EXT# included).
     let accounts = env.itam_json(&["export", "accounts"]);
     let accounts = accounts.as_array().unwrap();
     assert_eq!(accounts.len(), t.users.len());
-    let upns: BTreeSet<&str> = accounts.iter().map(|a| a["user_principal_name"].as_str().unwrap()).collect();
+    let upns: BTreeSet<&str> = accounts
+        .iter()
+        .map(|a| a["user_principal_name"].as_str().unwrap())
+        .collect();
     let expected: BTreeSet<&str> = t.users.iter().map(|u| u.upn.as_str()).collect();
     assert_eq!(upns, expected);
     assert!(upns.iter().any(|u| u.contains("#EXT#")) && upns.iter().any(|u| !u.is_ascii()));
-    let disabled = accounts.iter().filter(|a| a["account_enabled"] == false).count();
+    let disabled = accounts
+        .iter()
+        .filter(|a| a["account_enabled"] == false)
+        .count();
     assert_eq!(disabled, t.users.iter().filter(|u| !u.enabled).count());
-    let guests = accounts.iter().filter(|a| a["user_type"] == "Guest").count();
-    assert_eq!(guests, t.users.iter().filter(|u| u.user_type == "Guest").count());
-    assert!(accounts.iter().any(|a| a["department"].is_null()), "nulls survive as nulls");
+    let guests = accounts
+        .iter()
+        .filter(|a| a["user_type"] == "Guest")
+        .count();
+    assert_eq!(
+        guests,
+        t.users.iter().filter(|u| u.user_type == "Guest").count()
+    );
+    assert!(
+        accounts.iter().any(|a| a["department"].is_null()),
+        "nulls survive as nulls"
+    );
 
     // Assignments: one per licenseAssignmentState, with provenance and errors.
     let assignments = env.itam_json(&["export", "assignments"]);
     let assignments = assignments.as_array().unwrap();
     assert_eq!(assignments.len(), t.assignment_states());
-    let via_group = assignments.iter().filter(|a| !a["assigned_by_group"].is_null()).count();
-    let expected_via_group: usize = t.users.iter().map(|u| u.states.iter().filter(|s| s.group.is_some()).count()).sum();
+    let via_group = assignments
+        .iter()
+        .filter(|a| !a["assigned_by_group"].is_null())
+        .count();
+    let expected_via_group: usize = t
+        .users
+        .iter()
+        .map(|u| u.states.iter().filter(|s| s.group.is_some()).count())
+        .sum();
     assert_eq!(via_group, expected_via_group);
-    let errors = assignments.iter().filter(|a| a["error"] == "CountViolation").count();
-    assert_eq!(errors, t.users.iter().map(|u| u.states.iter().filter(|s| s.error == "CountViolation").count()).sum::<usize>());
+    let errors = assignments
+        .iter()
+        .filter(|a| a["error"] == "CountViolation")
+        .count();
+    assert_eq!(
+        errors,
+        t.users
+            .iter()
+            .map(|u| u
+                .states
+                .iter()
+                .filter(|s| s.error == "CountViolation")
+                .count())
+            .sum::<usize>()
+    );
     // The consumed count Graph reports agrees with the assignments collected.
     for (i, sku) in t.skus.iter().enumerate() {
         let holders: BTreeSet<&str> = assignments

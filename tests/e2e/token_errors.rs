@@ -14,12 +14,25 @@ fn wrong_secret_fails_with_cause_and_fix() {
     assert!(err.contains("the client secret is wrong"), "{err}");
     assert!(err.contains("AADSTS7000215"), "{err}");
     assert!(err.contains("Certificates & secrets"), "{err}");
-    assert!(err.contains("secret.txt"), "names where the secret came from: {err}");
-    assert!(!err.contains(wrong), "the secret must never be printed: {err}");
+    assert!(
+        err.contains("secret.txt"),
+        "names where the secret came from: {err}"
+    );
+    assert!(
+        !err.contains(wrong),
+        "the secret must never be printed: {err}"
+    );
     assert!(!String::from_utf8_lossy(&out.stdout).contains(wrong));
     let db = std::fs::read(env.dir.path().join("itam.db")).unwrap_or_default();
-    assert!(!String::from_utf8_lossy(&db).contains(wrong), "the secret must not reach the database");
-    assert_eq!(env.emulator.requests().get("users"), None, "no Graph call without a token");
+    assert!(
+        !String::from_utf8_lossy(&db).contains(wrong),
+        "the secret must not reach the database"
+    );
+    assert_eq!(
+        env.emulator.requests().get("users"),
+        None,
+        "no Graph call without a token"
+    );
 }
 
 #[test]
@@ -28,14 +41,33 @@ fn unknown_tenant_and_unknown_client_are_told_apart() {
     env.config_for(&env.emulator.url(), &env.tenant().client_secret.clone(), "");
     let path = env.dir.path().join("itam.toml");
     let text = std::fs::read_to_string(&path).unwrap();
-    std::fs::write(&path, text.replace(&env.tenant().tenant_id, "fabrikam.onmicrosoft.com")).unwrap();
+    std::fs::write(
+        &path,
+        text.replace(&env.tenant().tenant_id, "fabrikam.onmicrosoft.com"),
+    )
+    .unwrap();
     let out = env.itam(&["sync"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("tenant was not found"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("tenant was not found"),
+        "{}",
+        stderr(&out)
+    );
 
-    std::fs::write(&path, text.replace(&env.tenant().client_id, "00000000-1111-2222-3333-444444444444")).unwrap();
+    std::fs::write(
+        &path,
+        text.replace(
+            &env.tenant().client_id,
+            "00000000-1111-2222-3333-444444444444",
+        ),
+    )
+    .unwrap();
     let out = env.itam(&["sync"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("AADSTS700016"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("Application (client) ID"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("Application (client) ID"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -81,7 +81,17 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format) -> Resul
             w.flush()?;
         }
         Format::Table => {
-            let headers = ["Product", "Part number", "Status", "Enabled", "Warning", "Suspended", "Locked out", "Consumed", "Available"];
+            let headers = [
+                "Product",
+                "Part number",
+                "Status",
+                "Enabled",
+                "Warning",
+                "Suspended",
+                "Locked out",
+                "Consumed",
+                "Available",
+            ];
             let cells: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
@@ -91,7 +101,9 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format) -> Resul
                         r.available.to_string()
                     };
                     vec![
-                        r.product_name.clone().unwrap_or_else(|| r.sku_part_number.clone()),
+                        r.product_name
+                            .clone()
+                            .unwrap_or_else(|| r.sku_part_number.clone()),
                         r.sku_part_number.clone(),
                         r.status.clone(),
                         r.enabled.to_string(),

@@ -26,7 +26,12 @@ pub enum Entity {
 }
 
 /// Columns holding JSON text, exported as JSON values.
-const JSON_COLUMNS: &[&str] = &["attributes", "group_types", "service_plans", "disabled_plans"];
+const JSON_COLUMNS: &[&str] = &[
+    "attributes",
+    "group_types",
+    "service_plans",
+    "disabled_plans",
+];
 /// Columns holding 0/1, exported as booleans.
 const BOOL_COLUMNS: &[&str] = &["account_enabled", "security_enabled", "mail_enabled"];
 
@@ -77,7 +82,13 @@ fn csv_cell(v: &Value) -> String {
 }
 
 /// Streams `entity` of `source` to `out`.
-pub fn export(conn: &Connection, source: &str, entity: Entity, format: Format, out: &mut dyn Write) -> Result<()> {
+pub fn export(
+    conn: &Connection,
+    source: &str,
+    entity: Entity,
+    format: Format,
+    out: &mut dyn Write,
+) -> Result<()> {
     if format == Format::Table {
         bail!("exports are json or csv; pass --format json or --format csv");
     }
@@ -86,14 +97,19 @@ pub fn export(conn: &Connection, source: &str, entity: Entity, format: Format, o
     let header = names.clone();
     let mut rows = stmt.query([source])?;
     let mut next = move || -> Result<Option<Map<String, Value>>> {
-        let Some(row) = rows.next()? else { return Ok(None) };
+        let Some(row) = rows.next()? else {
+            return Ok(None);
+        };
         let mut obj = Map::new();
         for (i, name) in names.iter().enumerate() {
             obj.insert(name.clone(), value(name, row.get_ref(i)?));
         }
         if entity == Entity::Products {
             let id = obj["sku_id"].as_str().unwrap_or_default().to_string();
-            obj.insert("product_name".into(), catalog::product_name(&id).map_or(Value::Null, Value::from));
+            obj.insert(
+                "product_name".into(),
+                catalog::product_name(&id).map_or(Value::Null, Value::from),
+            );
         }
         Ok(Some(obj))
     };

@@ -15,7 +15,12 @@ pub enum Format {
 }
 
 /// Prints rows as aligned columns; numeric columns (by header) are right-aligned.
-pub fn table(out: &mut dyn Write, headers: &[&str], rows: &[Vec<String>], numeric: &[bool]) -> Result<()> {
+pub fn table(
+    out: &mut dyn Write,
+    headers: &[&str],
+    rows: &[Vec<String>],
+    numeric: &[bool],
+) -> Result<()> {
     let widths: Vec<usize> = headers
         .iter()
         .enumerate()
@@ -43,7 +48,19 @@ pub fn table(out: &mut dyn Write, headers: &[&str], rows: &[Vec<String>], numeri
         parts.join("  ").trim_end().to_string()
     };
     writeln!(out, "{}", line(headers.to_vec()))?;
-    writeln!(out, "{}", line(widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().iter().map(String::as_str).collect()))?;
+    writeln!(
+        out,
+        "{}",
+        line(
+            widths
+                .iter()
+                .map(|w| "-".repeat(*w))
+                .collect::<Vec<_>>()
+                .iter()
+                .map(String::as_str)
+                .collect()
+        )
+    )?;
     for row in rows {
         writeln!(out, "{}", line(row.iter().map(String::as_str).collect()))?;
     }

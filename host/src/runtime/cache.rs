@@ -40,7 +40,9 @@ pub fn load(engine: &Engine, wasm: &[u8], dir: Option<&Path>) -> Result<Componen
     let key = format!("{}-{}", &sha256_hex(wasm)[..32], engine_key(engine));
     let artifact = dir.join(format!("{key}.cwasm"));
     let checksum = dir.join(format!("{key}.sha256"));
-    if let (Ok(bytes), Ok(expected)) = (std::fs::read(&artifact), std::fs::read_to_string(&checksum)) {
+    if let (Ok(bytes), Ok(expected)) =
+        (std::fs::read(&artifact), std::fs::read_to_string(&checksum))
+    {
         if sha256_hex(&bytes) == expected.trim() {
             // SAFETY: the artifact was written by `precompile_component` of an engine with the
             // same configuration (the key) and its bytes match the checksum written with it.

@@ -78,7 +78,6 @@ impl Runtime {
     /// Loads a component from its bytes (compiled once, then served from the cache).
     pub fn load(&self, wasm: &[u8]) -> Result<Plugin> {
         let component = cache::load(&self.engine, wasm, self.cache_dir.as_deref())
-            .map_err(anyhow::Error::from)
             .context("the plugin is not a valid WebAssembly component")?;
         Ok(Plugin {
             runtime: self.clone(),
@@ -123,7 +122,9 @@ impl Plugin {
     ) -> Result<Result<RunPlan, CollectError>> {
         let (mut store, bindings) = self.instantiate(ctx, Duration::from_secs(10)).await?;
         let settings = settings.to_vec();
-        let call = bindings.itam_collector_plugin().call_plan(&mut store, &settings);
+        let call = bindings
+            .itam_collector_plugin()
+            .call_plan(&mut store, &settings);
         Ok(tokio::time::timeout(Duration::from_secs(10), call)
             .await
             .map_err(|_| anyhow!("the plugin did not answer plan within 10 s"))??)
@@ -144,7 +145,12 @@ impl Plugin {
             .itam_collector_plugin()
             .call_collect(&mut store, &settings, mode);
         let result = match tokio::time::timeout(deadline, call).await {
-            Err(_) => return Err(anyhow!("the run exceeded its deadline of {} s and was stopped", deadline.as_secs())),
+            Err(_) => {
+                return Err(anyhow!(
+                    "the run exceeded its deadline of {} s and was stopped",
+                    deadline.as_secs()
+                ));
+            }
             Ok(Err(trap)) => {
                 let trap = anyhow::Error::from(trap);
                 let reason = match trap.downcast_ref::<wasmtime::Trap>() {

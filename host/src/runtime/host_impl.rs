@@ -40,8 +40,12 @@ impl Host for RunState {
     async fn authorize(&mut self, request: Grant) -> Result<TokenFacts, AuthError> {
         let result = self.broker.authorize(request).await;
         match &result {
-            Ok(facts) => tracing::debug!(source = %self.source, roles = ?facts.roles, "token obtained"),
-            Err(e) => tracing::warn!(source = %self.source, error = %e.error, codes = ?e.codes, "token request failed"),
+            Ok(facts) => {
+                tracing::debug!(source = %self.source, roles = ?facts.roles, "token obtained")
+            }
+            Err(e) => {
+                tracing::warn!(source = %self.source, error = %e.error, codes = ?e.codes, "token request failed")
+            }
         }
         result
     }

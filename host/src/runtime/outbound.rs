@@ -81,15 +81,19 @@ impl WasiHttpHooks for OutboundPolicy {
         let options = self.options(options);
         let broker = self.broker.clone();
         Box::new(async move {
-            if origin.may_carry_credentials() {
-                if let Some(token) = broker.bearer_for(&origin).await {
-                    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
-                        .map_err(|_| Error::HttpRequestDenied)?;
-                    value.set_sensitive(true);
-                    request.headers_mut().insert(AUTHORIZATION, value);
-                }
+            let token = if origin.may_carry_credentials() {
+                broker.bearer_for(&origin).await
+            } else {
+                None
+            };
+            if let Some(token) = token {
+                let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                    .map_err(|_| Error::HttpRequestDenied)?;
+                value.set_sensitive(true);
+                request.headers_mut().insert(AUTHORIZATION, value);
             }
-            let (response, io) = wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            let (response, io) =
+                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
             use http_body_util::BodyExt;
             Ok((
                 response.map(BodyExt::boxed_unsync),

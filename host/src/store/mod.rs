@@ -49,8 +49,9 @@ impl Store {
     /// Opens (creating if needed) the database at `path`.
     pub fn open(path: &Path) -> Result<Store> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("creating the directory for the database {}", path.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("creating the directory for the database {}", path.display())
+            })?;
         }
         let conn = Connection::open(path)
             .with_context(|| format!("opening the database {}", path.display()))?;
@@ -101,13 +102,20 @@ impl Store {
     }
 
     /// Starts a run for `source`: records it and opens its transaction.
-    pub fn begin_run(&self, source: &str, plugin: &str, version: &str, sha256: &str) -> Result<RunWriter> {
+    pub fn begin_run(
+        &self,
+        source: &str,
+        plugin: &str,
+        version: &str,
+        sha256: &str,
+    ) -> Result<RunWriter> {
         RunWriter::begin(self.clone(), source, plugin, version, sha256)
     }
 
     /// The last successful run of `source`.
     pub fn last_success(&self, source: &str) -> Result<Option<RunRecord>> {
-        self.runs_where(source, "AND status = 'succeeded'", 1).map(|mut v| v.pop())
+        self.runs_where(source, "AND status = 'succeeded'", 1)
+            .map(|mut v| v.pop())
     }
 
     /// The most recent runs of `source`, newest first.

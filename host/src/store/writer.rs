@@ -22,7 +22,12 @@ fn json<T: serde::Serialize + ?Sized>(value: &T) -> String {
 }
 
 fn attributes(attrs: &[(String, String)]) -> String {
-    json(&attrs.iter().cloned().collect::<std::collections::BTreeMap<_, _>>())
+    json(
+        &attrs
+            .iter()
+            .cloned()
+            .collect::<std::collections::BTreeMap<_, _>>(),
+    )
 }
 
 fn to_i64(n: u64, what: &str) -> Result<i64> {
@@ -30,7 +35,13 @@ fn to_i64(n: u64, what: &str) -> Result<i64> {
 }
 
 impl RunWriter {
-    pub(super) fn begin(store: Store, source: &str, plugin: &str, version: &str, sha256: &str) -> Result<RunWriter> {
+    pub(super) fn begin(
+        store: Store,
+        source: &str,
+        plugin: &str,
+        version: &str,
+        sha256: &str,
+    ) -> Result<RunWriter> {
         let run_id = {
             let conn = store.lock();
             conn.execute(
@@ -40,7 +51,14 @@ impl RunWriter {
             )?;
             let run_id = conn.last_insert_rowid();
             conn.execute_batch("BEGIN IMMEDIATE")?;
-            for table in ["accounts", "groups", "memberships", "products", "assignments", "group_licenses"] {
+            for table in [
+                "accounts",
+                "groups",
+                "memberships",
+                "products",
+                "assignments",
+                "group_licenses",
+            ] {
                 conn.execute(&format!("DELETE FROM {table} WHERE source = ?1"), [source])?;
             }
             run_id
@@ -108,15 +126,40 @@ impl RunWriter {
                         account_enabled, user_type, department, job_title, usage_location, created_date_time, attributes)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )?;
-                for Account { id, principal_name, display_name, mail, enabled, kind, department, job_title, usage_location, created, attributes: attrs } in items {
+                for Account {
+                    id,
+                    principal_name,
+                    display_name,
+                    mail,
+                    enabled,
+                    kind,
+                    department,
+                    job_title,
+                    usage_location,
+                    created,
+                    attributes: attrs,
+                } in items
+                {
                     ensure!(!id.is_empty(), "the plugin sent an account without an id");
                     let kind = match kind {
                         AccountKind::Member => "Member",
                         AccountKind::Guest => "Guest",
                         AccountKind::Other => "Other",
                     };
-                    stmt.execute(params![source, id, principal_name, display_name, mail, enabled, kind,
-                        department, job_title, usage_location, created, attributes(attrs)])?;
+                    stmt.execute(params![
+                        source,
+                        id,
+                        principal_name,
+                        display_name,
+                        mail,
+                        enabled,
+                        kind,
+                        department,
+                        job_title,
+                        usage_location,
+                        created,
+                        attributes(attrs)
+                    ])?;
                 }
             }
             Batch::Groups(items) => {
@@ -124,16 +167,37 @@ impl RunWriter {
                     "INSERT OR REPLACE INTO groups (source, id, display_name, group_types, security_enabled, mail_enabled, attributes)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?;
-                for Group { id, display_name, security_enabled, mail_enabled, group_types, attributes: attrs } in items {
+                for Group {
+                    id,
+                    display_name,
+                    security_enabled,
+                    mail_enabled,
+                    group_types,
+                    attributes: attrs,
+                } in items
+                {
                     ensure!(!id.is_empty(), "the plugin sent a group without an id");
-                    stmt.execute(params![source, id, display_name, json(group_types), security_enabled, mail_enabled, attributes(attrs)])?;
+                    stmt.execute(params![
+                        source,
+                        id,
+                        display_name,
+                        json(group_types),
+                        security_enabled,
+                        mail_enabled,
+                        attributes(attrs)
+                    ])?;
                 }
             }
             Batch::Memberships(items) => {
                 let mut stmt = conn.prepare_cached(
                     "INSERT OR REPLACE INTO memberships (source, group_id, member_id, member_kind) VALUES (?1, ?2, ?3, ?4)",
                 )?;
-                for Membership { group_id, member_id, member_kind } in items {
+                for Membership {
+                    group_id,
+                    member_id,
+                    member_kind,
+                } in items
+                {
                     let kind = match member_kind {
                         MemberKind::Account => "account",
                         MemberKind::Group => "group",
@@ -152,7 +216,13 @@ impl RunWriter {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )?;
                 for p in items {
-                    let Product { id, part_number, status, plans, .. } = p;
+                    let Product {
+                        id,
+                        part_number,
+                        status,
+                        plans,
+                        ..
+                    } = p;
                     ensure!(!id.is_empty(), "the plugin sent a product without an id");
                     let plans: Vec<_> = plans
                         .iter()
@@ -161,10 +231,19 @@ impl RunWriter {
                             "provisioning_status": s.provisioning_status, "applies_to": s.applies_to,
                         }))
                         .collect();
-                    stmt.execute(params![source, id, part_number, status,
-                        to_i64(p.enabled, "enabled")?, to_i64(p.warning, "warning")?,
-                        to_i64(p.suspended, "suspended")?, to_i64(p.locked_out, "locked_out")?,
-                        to_i64(p.consumed, "consumed")?, json(&plans), attributes(&p.attributes)])?;
+                    stmt.execute(params![
+                        source,
+                        id,
+                        part_number,
+                        status,
+                        to_i64(p.enabled, "enabled")?,
+                        to_i64(p.warning, "warning")?,
+                        to_i64(p.suspended, "suspended")?,
+                        to_i64(p.locked_out, "locked_out")?,
+                        to_i64(p.consumed, "consumed")?,
+                        json(&plans),
+                        attributes(&p.attributes)
+                    ])?;
                 }
             }
             Batch::Assignments(items) => {
@@ -172,21 +251,44 @@ impl RunWriter {
                     "INSERT OR REPLACE INTO assignments (source, user_id, sku_id, assigned_by_group, state, error, disabled_plans)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )?;
-                for Assignment { account_id, product_id, source: via, group_id, state, error, disabled_plans } in items {
+                for Assignment {
+                    account_id,
+                    product_id,
+                    source: via,
+                    group_id,
+                    state,
+                    error,
+                    disabled_plans,
+                } in items
+                {
                     let group = match via {
                         AssignmentSource::Direct => String::new(),
-                        AssignmentSource::Group => {
-                            group_id.clone().filter(|g| !g.is_empty()).context("the plugin sent a group assignment without a group")?
-                        }
+                        AssignmentSource::Group => group_id
+                            .clone()
+                            .filter(|g| !g.is_empty())
+                            .context("the plugin sent a group assignment without a group")?,
                     };
-                    stmt.execute(params![source, account_id, product_id, group, state, error, json(disabled_plans)])?;
+                    stmt.execute(params![
+                        source,
+                        account_id,
+                        product_id,
+                        group,
+                        state,
+                        error,
+                        json(disabled_plans)
+                    ])?;
                 }
             }
             Batch::GroupLicenses(items) => {
                 let mut stmt = conn.prepare_cached(
                     "INSERT OR REPLACE INTO group_licenses (source, group_id, sku_id, disabled_plans) VALUES (?1, ?2, ?3, ?4)",
                 )?;
-                for GroupLicense { group_id, product_id, disabled_plans } in items {
+                for GroupLicense {
+                    group_id,
+                    product_id,
+                    disabled_plans,
+                } in items
+                {
                     stmt.execute(params![source, group_id, product_id, json(disabled_plans)])?;
                 }
             }

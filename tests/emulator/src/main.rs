@@ -20,13 +20,19 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let tenant = Tenant::generate(&TenantSpec { users: args.users, seed: args.seed });
+    let tenant = Tenant::generate(&TenantSpec {
+        users: args.users,
+        seed: args.seed,
+    });
     let emulator = Emulator::start(tenant, Options::default(), args.port).await?;
     let t = emulator.tenant();
     println!("Graph emulator at {}", emulator.url());
     println!("tenant_id     = {}", t.tenant_id);
     println!("client_id     = {}", t.client_id);
-    println!("client_secret = {}  (a test fixture, not a real secret)", t.client_secret);
+    println!(
+        "client_secret = {}  (a test fixture, not a real secret)",
+        t.client_secret
+    );
     tokio::signal::ctrl_c().await?;
     Ok(())
 }

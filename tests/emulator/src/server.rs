@@ -61,7 +61,12 @@ pub(crate) type Shared = Arc<Inner>;
 
 impl Inner {
     pub(crate) fn count(&self, endpoint: &str) {
-        *self.counts.lock().unwrap().entry(endpoint.to_string()).or_default() += 1;
+        *self
+            .counts
+            .lock()
+            .unwrap()
+            .entry(endpoint.to_string())
+            .or_default() += 1;
     }
 
     pub(crate) fn issue(&self, token: String, exp: u64) {
@@ -128,7 +133,10 @@ impl Drop for Emulator {
 }
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// A Graph error envelope with `request-id`.
@@ -141,32 +149,59 @@ fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
 
 async fn not_found(State(shared): State<Shared>) -> Response {
     shared.count("other");
-    graph_error(StatusCode::NOT_FOUND, "Request_ResourceNotFound", "Resource not found for the segment.")
+    graph_error(
+        StatusCode::NOT_FOUND,
+        "Request_ResourceNotFound",
+        "Resource not found for the segment.",
+    )
 }
 
-fn check_bearer(shared: &Inner, headers: &HeaderMap) -> Result<(), Response> {
+/// The 401 answer for a request without a valid bearer token, if any.
+fn bearer_rejection(shared: &Inner, headers: &HeaderMap) -> Option<Response> {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let Some(token) = token else {
-        return Err(graph_error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "Access token is empty."));
+        return Some(graph_error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            "Access token is empty.",
+        ));
     };
     match shared.tokens.lock().unwrap().get(token) {
-        Some(exp) if *exp > now() => Ok(()),
-        Some(_) => Err(graph_error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "Access token has expired or is not yet valid.")),
-        None => Err(graph_error(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "CompactToken parsing failed with error code: 80049217")),
+        Some(exp) if *exp > now() => None,
+        Some(_) => Some(graph_error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            "Access token has expired or is not yet valid.",
+        )),
+        None => Some(graph_error(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            "CompactToken parsing failed with error code: 80049217",
+        )),
     }
 }
 
 /// Keeps only `$select`ed properties (plus `id`); without `$select`, the default set.
 fn select(item: Value, select: Option<&str>, defaults: &[&str]) -> Value {
-    let Value::Object(map) = item else { return item };
+    let Value::Object(map) = item else {
+        return item;
+    };
     let wanted: Vec<String> = match select {
-        Some(s) => s.split(',').map(|p| p.trim().to_string()).chain(["id".to_string()]).collect(),
+        Some(s) => s
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .chain(["id".to_string()])
+            .collect(),
         None => defaults.iter().map(|s| s.to_string()).collect(),
     };
-    Value::Object(map.into_iter().filter(|(k, _)| wanted.contains(k)).collect::<Map<_, _>>())
+    Value::Object(
+        map.into_iter()
+            .filter(|(k, _)| wanted.contains(k))
+            .collect::<Map<_, _>>(),
+    )
 }
 
 fn page_token(offset: usize) -> String {
@@ -174,8 +209,15 @@ fn page_token(offset: usize) -> String {
 }
 
 fn parse_token(token: &str) -> Option<usize> {
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(token).ok()?;
-    String::from_utf8(bytes).ok()?.strip_prefix("RFNwdA-")?.strip_suffix("-emulated")?.parse().ok()
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(token)
+        .ok()?;
+    String::from_utf8(bytes)
+        .ok()?
+        .strip_prefix("RFNwdA-")?
+        .strip_suffix("-emulated")?
+        .parse()
+        .ok()
 }
 
 /// One page of a collection, with an absolute `@odata.nextLink` while more remain.
@@ -191,13 +233,25 @@ fn page(
     let top = match query.get("$top").map(|t| t.parse::<usize>()) {
         None => 100,
         Some(Ok(t)) if (1..=999).contains(&t) => t,
-        Some(_) => return graph_error(StatusCode::BAD_REQUEST, "Request_UnsupportedQuery", "Invalid page size specified: '$top'. Must be between 1 and 999 inclusive."),
+        Some(_) => {
+            return graph_error(
+                StatusCode::BAD_REQUEST,
+                "Request_UnsupportedQuery",
+                "Invalid page size specified: '$top'. Must be between 1 and 999 inclusive.",
+            );
+        }
     };
     let offset = match query.get("$skiptoken") {
         None => 0,
         Some(t) => match parse_token(t) {
             Some(o) => o,
-            None => return graph_error(StatusCode::BAD_REQUEST, "Directory_ExpiredPageToken", "The specified page token value has expired and can no longer be included in your request."),
+            None => {
+                return graph_error(
+                    StatusCode::BAD_REQUEST,
+                    "Directory_ExpiredPageToken",
+                    "The specified page token value has expired and can no longer be included in your request.",
+                );
+            }
         },
     };
     let mut size = top.min(shared.options.max_page);
@@ -205,9 +259,14 @@ fn page(
         size -= (offset / size.max(1)) % 7;
     }
     let end = (offset + size).min(total);
-    let value: Vec<Value> = (offset..end).map(|i| select(item(i), query.get("$select").map(String::as_str), defaults)).collect();
+    let value: Vec<Value> = (offset..end)
+        .map(|i| select(item(i), query.get("$select").map(String::as_str), defaults))
+        .collect();
     let base = shared.options.next_link_base.clone().unwrap_or_else(|| {
-        let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+        let host = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
         format!("http://{host}")
     });
     let mut body = json!({"@odata.context": format!("{base}/v1.0/$metadata#{}", path.trim_start_matches('/')), "value": value});
@@ -225,12 +284,36 @@ fn page(
     ([("request-id", request_id)], axum::Json(body)).into_response()
 }
 
-const USER_DEFAULTS: &[&str] = &["businessPhones", "displayName", "givenName", "jobTitle", "mail", "mobilePhone", "officeLocation", "preferredLanguage", "surname", "userPrincipalName", "id"];
-const GROUP_DEFAULTS: &[&str] = &["id", "displayName", "description", "groupTypes", "mail", "mailEnabled", "securityEnabled"];
+const USER_DEFAULTS: &[&str] = &[
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
+];
+const GROUP_DEFAULTS: &[&str] = &[
+    "id",
+    "displayName",
+    "description",
+    "groupTypes",
+    "mail",
+    "mailEnabled",
+    "securityEnabled",
+];
 
-async fn subscribed_skus(State(shared): State<Shared>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn subscribed_skus(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     shared.count("subscribedSkus");
-    if let Err(r) = check_bearer(&shared, &headers) {
+    if let Some(r) = bearer_rejection(&shared, &headers) {
         return r;
     }
     let t = &shared.tenant;
@@ -243,20 +326,44 @@ async fn subscribed_skus(State(shared): State<Shared>, headers: HeaderMap, Query
     axum::Json(json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#subscribedSkus", "value": value})).into_response()
 }
 
-async fn users(State(shared): State<Shared>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn users(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     shared.count("users");
-    if let Err(r) = check_bearer(&shared, &headers) {
+    if let Some(r) = bearer_rejection(&shared, &headers) {
         return r;
     }
     let t = &shared.tenant;
-    page(&shared, &headers, &query, "/users", t.users.len(), |i| t.user_json(&t.users[i]), USER_DEFAULTS)
+    page(
+        &shared,
+        &headers,
+        &query,
+        "/users",
+        t.users.len(),
+        |i| t.user_json(&t.users[i]),
+        USER_DEFAULTS,
+    )
 }
 
-async fn groups(State(shared): State<Shared>, headers: HeaderMap, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn groups(
+    State(shared): State<Shared>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     shared.count("groups");
-    if let Err(r) = check_bearer(&shared, &headers) {
+    if let Some(r) = bearer_rejection(&shared, &headers) {
         return r;
     }
     let t = &shared.tenant;
-    page(&shared, &headers, &query, "/groups", t.groups.len(), |i| t.group_json(&t.groups[i]), GROUP_DEFAULTS)
+    page(
+        &shared,
+        &headers,
+        &query,
+        "/groups",
+        t.groups.len(),
+        |i| t.group_json(&t.groups[i]),
+        GROUP_DEFAULTS,
+    )
 }

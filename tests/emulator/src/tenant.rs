@@ -16,7 +16,10 @@ pub struct TenantSpec {
 
 impl Default for TenantSpec {
     fn default() -> Self {
-        TenantSpec { users: 500, seed: 42 }
+        TenantSpec {
+            users: 500,
+            seed: 42,
+        }
     }
 }
 
@@ -153,15 +156,44 @@ fn guid(rng: &mut ChaCha8Rng) -> String {
 }
 
 const FIRST: &[&str] = &[
-    "Anna", "José", "Zoë", "Łukasz", "Søren", "Mei", "Ólafur", "Chloé", "Jürgen", "Aiyana", "Kwame", "Priya",
-    "Dmitri", "Fatima", "Noah", "Björn", "Ngozi", "Hiroshi", "Inès", "Mateo",
+    "Anna", "José", "Zoë", "Łukasz", "Søren", "Mei", "Ólafur", "Chloé", "Jürgen", "Aiyana",
+    "Kwame", "Priya", "Dmitri", "Fatima", "Noah", "Björn", "Ngozi", "Hiroshi", "Inès", "Mateo",
 ];
 const LAST: &[&str] = &[
-    "Smith", "García", "Müller", "Nowak", "Østergaard", "陈", "Dubois", "Okafor", "Tanaka", "Kowalski", "Núñez",
-    "O'Brien", "Johansson", "Ivanova", "Haddad", "Kim",
+    "Smith",
+    "García",
+    "Müller",
+    "Nowak",
+    "Østergaard",
+    "陈",
+    "Dubois",
+    "Okafor",
+    "Tanaka",
+    "Kowalski",
+    "Núñez",
+    "O'Brien",
+    "Johansson",
+    "Ivanova",
+    "Haddad",
+    "Kim",
 ];
-const DEPARTMENTS: &[&str] = &["Sales", "Finance", "Engineering", "Support", "Marketing", "Legal", "HR"];
-const TITLES: &[&str] = &["Manager", "Analyst", "Engineer", "Consultant", "Director", "Assistant"];
+const DEPARTMENTS: &[&str] = &[
+    "Sales",
+    "Finance",
+    "Engineering",
+    "Support",
+    "Marketing",
+    "Legal",
+    "HR",
+];
+const TITLES: &[&str] = &[
+    "Manager",
+    "Analyst",
+    "Engineer",
+    "Consultant",
+    "Director",
+    "Assistant",
+];
 const LOCATIONS: &[&str] = &["US", "GB", "DE", "FR", "NL", "JP", "BR", "IN"];
 
 /// Part numbers in [`Tenant::skus`] order.
@@ -188,11 +220,20 @@ pub mod sku {
 
 fn base_skus(rng: &mut ChaCha8Rng) -> Vec<Sku> {
     let plan = |id: &str, name: &str| (id.to_string(), name.to_string());
-    let exchange = plan("efb87545-963c-4e0d-99df-69c6916d9eb0", "EXCHANGE_S_ENTERPRISE");
+    let exchange = plan(
+        "efb87545-963c-4e0d-99df-69c6916d9eb0",
+        "EXCHANGE_S_ENTERPRISE",
+    );
     let office = plan("43de0ff5-c92c-492b-9116-175376d08c38", "OFFICESUBSCRIPTION");
     let teams = plan("57ff2da0-773e-42df-b2af-ffb7a2317929", "TEAMS1");
-    let sharepoint = plan("5dbe027f-2339-4123-9542-606e4d348a72", "SHAREPOINTENTERPRISE");
-    let foundation = plan("113feb6c-3fe4-4440-bddc-54d774bf0318", "EXCHANGE_S_FOUNDATION");
+    let sharepoint = plan(
+        "5dbe027f-2339-4123-9542-606e4d348a72",
+        "SHAREPOINTENTERPRISE",
+    );
+    let foundation = plan(
+        "113feb6c-3fe4-4440-bddc-54d774bf0318",
+        "EXCHANGE_S_FOUNDATION",
+    );
     let sku = |id: &str, part: &str, status: &str, plans: Vec<(String, String)>| Sku {
         sku_id: id.into(),
         part_number: part.into(),
@@ -204,22 +245,88 @@ fn base_skus(rng: &mut ChaCha8Rng) -> Vec<Sku> {
         plans,
     };
     vec![
-        sku("6fd2c87f-b296-42f0-b197-1e91e994b900", "ENTERPRISEPACK", "Enabled",
-            vec![exchange.clone(), office.clone(), teams.clone(), sharepoint.clone()]),
-        sku("05e9a617-0261-4cee-bb44-138d3ef5d965", "SPE_E3", "Enabled",
-            vec![exchange.clone(), office.clone(), teams.clone(), sharepoint.clone()]),
-        sku("06ebc4ee-1bb5-47dd-8120-11324bc54e06", "SPE_E5", "Enabled",
-            vec![exchange, office, teams, sharepoint, plan("4828c8ec-dc2e-4779-b502-87ac9ce28ab7", "MCOEV")]),
-        sku("efccb6f7-5641-4e0e-bd10-b4976e1bf68e", "EMS", "Warning",
-            vec![plan("41781fb2-bc02-4b7c-bd55-b576c07bb09d", "AAD_PREMIUM"), plan("c1ec4a95-1f05-45b3-a911-aa3fa01094f5", "INTUNE_A")]),
-        sku("f30db892-07e9-47e9-837c-80727f46fd3d", "FLOW_FREE", "Enabled",
-            vec![foundation.clone(), plan("50e68c76-46c6-4674-81f9-75456511b170", "FLOW_P2_VIRAL")]),
-        sku("a403ebcc-fae0-4ca2-8c8c-7a907fd6c235", "POWER_BI_STANDARD", "Enabled",
-            vec![foundation.clone(), plan("2049e525-b859-401b-b2a0-e0a31c4b1fe4", "BI_AZURE_P0")]),
-        sku("710779e8-3d4a-4c88-adb9-386c958d1fdf", "TEAMS_EXPLORATORY", "Enabled",
-            vec![plan("9aaf7827-d63c-4b61-89c3-182f06f82e5c", "EXCHANGE_S_STANDARD")]),
-        sku("c5928f49-12ba-48f7-ada3-0d743a3601d5", "VISIOCLIENT", "Suspended",
-            vec![foundation, plan("663a804f-1c30-4ff0-9915-9db84f0d1cea", "VISIO_CLIENT_SUBSCRIPTION")]),
+        sku(
+            "6fd2c87f-b296-42f0-b197-1e91e994b900",
+            "ENTERPRISEPACK",
+            "Enabled",
+            vec![
+                exchange.clone(),
+                office.clone(),
+                teams.clone(),
+                sharepoint.clone(),
+            ],
+        ),
+        sku(
+            "05e9a617-0261-4cee-bb44-138d3ef5d965",
+            "SPE_E3",
+            "Enabled",
+            vec![
+                exchange.clone(),
+                office.clone(),
+                teams.clone(),
+                sharepoint.clone(),
+            ],
+        ),
+        sku(
+            "06ebc4ee-1bb5-47dd-8120-11324bc54e06",
+            "SPE_E5",
+            "Enabled",
+            vec![
+                exchange,
+                office,
+                teams,
+                sharepoint,
+                plan("4828c8ec-dc2e-4779-b502-87ac9ce28ab7", "MCOEV"),
+            ],
+        ),
+        sku(
+            "efccb6f7-5641-4e0e-bd10-b4976e1bf68e",
+            "EMS",
+            "Warning",
+            vec![
+                plan("41781fb2-bc02-4b7c-bd55-b576c07bb09d", "AAD_PREMIUM"),
+                plan("c1ec4a95-1f05-45b3-a911-aa3fa01094f5", "INTUNE_A"),
+            ],
+        ),
+        sku(
+            "f30db892-07e9-47e9-837c-80727f46fd3d",
+            "FLOW_FREE",
+            "Enabled",
+            vec![
+                foundation.clone(),
+                plan("50e68c76-46c6-4674-81f9-75456511b170", "FLOW_P2_VIRAL"),
+            ],
+        ),
+        sku(
+            "a403ebcc-fae0-4ca2-8c8c-7a907fd6c235",
+            "POWER_BI_STANDARD",
+            "Enabled",
+            vec![
+                foundation.clone(),
+                plan("2049e525-b859-401b-b2a0-e0a31c4b1fe4", "BI_AZURE_P0"),
+            ],
+        ),
+        sku(
+            "710779e8-3d4a-4c88-adb9-386c958d1fdf",
+            "TEAMS_EXPLORATORY",
+            "Enabled",
+            vec![plan(
+                "9aaf7827-d63c-4b61-89c3-182f06f82e5c",
+                "EXCHANGE_S_STANDARD",
+            )],
+        ),
+        sku(
+            "c5928f49-12ba-48f7-ada3-0d743a3601d5",
+            "VISIOCLIENT",
+            "Suspended",
+            vec![
+                foundation,
+                plan(
+                    "663a804f-1c30-4ff0-9915-9db84f0d1cea",
+                    "VISIO_CLIENT_SUBSCRIPTION",
+                ),
+            ],
+        ),
         sku(&guid(rng), "CONTOSO_LINE_OF_BUSINESS", "Enabled", vec![]),
     ]
 }
@@ -271,13 +378,27 @@ impl Tenant {
             let last = LAST[rng.random_range(0..LAST.len())];
             let guest = rng.random_bool(0.04);
             let upn = if guest {
-                format!("{}.{}{i}_fabrikam.com#EXT#@{domain}", first.to_lowercase(), last.to_lowercase())
+                format!(
+                    "{}.{}{i}_fabrikam.com#EXT#@{domain}",
+                    first.to_lowercase(),
+                    last.to_lowercase()
+                )
             } else {
-                format!("{}.{}{i}@{domain}", first.to_lowercase(), last.to_lowercase())
+                format!(
+                    "{}.{}{i}@{domain}",
+                    first.to_lowercase(),
+                    last.to_lowercase()
+                )
             };
             let mut states = Vec::new();
             let direct = |states: &mut Vec<AssignmentState>, sku: usize| {
-                states.push(AssignmentState { sku, group: None, state: "Active", error: "None", disabled_plans: vec![] })
+                states.push(AssignmentState {
+                    sku,
+                    group: None,
+                    state: "Active",
+                    error: "None",
+                    disabled_plans: vec![],
+                })
             };
             if !guest {
                 let r: f64 = rng.random();
@@ -299,9 +420,21 @@ impl Tenant {
                     direct(&mut states, sku::M365_E5);
                 }
                 if rng.random_bool(0.15) {
-                    states.push(AssignmentState { sku: sku::EMS, group: Some(1), state: "Active", error: "None", disabled_plans: vec![] });
+                    states.push(AssignmentState {
+                        sku: sku::EMS,
+                        group: Some(1),
+                        state: "Active",
+                        error: "None",
+                        disabled_plans: vec![],
+                    });
                 }
-                for (p, s) in [(0.10, sku::FLOW_FREE), (0.05, sku::POWER_BI_STANDARD), (0.02, sku::TEAMS_EXPLORATORY), (0.01, sku::VISIO), (0.01, sku::CUSTOM)] {
+                for (p, s) in [
+                    (0.10, sku::FLOW_FREE),
+                    (0.05, sku::POWER_BI_STANDARD),
+                    (0.02, sku::TEAMS_EXPLORATORY),
+                    (0.01, sku::VISIO),
+                    (0.01, sku::CUSTOM),
+                ] {
                     if rng.random_bool(p) {
                         direct(&mut states, s);
                     }
@@ -313,12 +446,17 @@ impl Tenant {
             users.push(User {
                 id: guid(&mut rng),
                 display_name: format!("{first} {last}"),
-                mail: (!nullish).then(|| upn.replace("#EXT#", "").replace(&format!("@{domain}"), "@contoso.com")),
+                mail: (!nullish).then(|| {
+                    upn.replace("#EXT#", "")
+                        .replace(&format!("@{domain}"), "@contoso.com")
+                }),
                 enabled: !rng.random_bool(0.05),
                 user_type: if guest { "Guest" } else { "Member" },
                 department: (!nullish).then(|| DEPARTMENTS[i % DEPARTMENTS.len()].to_string()),
-                job_title: (!nullish && !guest).then(|| TITLES[rng.random_range(0..TITLES.len())].to_string()),
-                usage_location: (!guest).then(|| LOCATIONS[rng.random_range(0..LOCATIONS.len())].to_string()),
+                job_title: (!nullish && !guest)
+                    .then(|| TITLES[rng.random_range(0..TITLES.len())].to_string()),
+                usage_location: (!guest)
+                    .then(|| LOCATIONS[rng.random_range(0..LOCATIONS.len())].to_string()),
                 created: format!(
                     "20{:02}-{:02}-{:02}T{:02}:{:02}:00Z",
                     rng.random_range(15..26),
@@ -353,7 +491,15 @@ impl Tenant {
                 _ => sku.enabled = c + c / 10 + 5,
             }
         }
-        Tenant { tenant_id, domain, client_id, client_secret, skus, users, groups }
+        Tenant {
+            tenant_id,
+            domain,
+            client_id,
+            client_secret,
+            skus,
+            users,
+            groups,
+        }
     }
 
     /// Units of SKU `sku` in use: users with at least one working assignment of it.
@@ -471,8 +617,14 @@ mod tests {
 
     #[test]
     fn same_seed_same_tenant_and_anomalies_present() {
-        let a = Tenant::generate(&TenantSpec { users: 2000, seed: 7 });
-        let b = Tenant::generate(&TenantSpec { users: 2000, seed: 7 });
+        let a = Tenant::generate(&TenantSpec {
+            users: 2000,
+            seed: 7,
+        });
+        let b = Tenant::generate(&TenantSpec {
+            users: 2000,
+            seed: 7,
+        });
         assert_eq!(a.users.len(), 2000);
         assert_eq!(a.users[17].upn, b.users[17].upn);
         let e5 = &a.expected_balance()[sku::M365_E5];
@@ -480,7 +632,11 @@ mod tests {
         assert!(a.users.iter().any(|u| u.upn.contains("#EXT#")));
         assert!(a.users.iter().any(|u| !u.enabled && !u.states.is_empty()));
         assert!(a.users.iter().any(|u| !u.upn.is_ascii()));
-        assert!(a.users.iter().any(|u| u.states.iter().any(|s| s.error == "CountViolation")));
+        assert!(
+            a.users
+                .iter()
+                .any(|u| u.states.iter().any(|s| s.error == "CountViolation"))
+        );
         assert_eq!(a.skus[sku::VISIO].status, "Suspended");
     }
 }

@@ -11,7 +11,10 @@ use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// An identity-platform error answer.
@@ -39,30 +42,60 @@ pub async fn token(
     shared.count("token");
     let t = &shared.tenant;
     if tenant != t.tenant_id && tenant != t.domain {
-        return aadsts(StatusCode::BAD_REQUEST, "invalid_tenant", 90002, &format!(
-            "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
-        ));
+        return aadsts(
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            90002,
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            ),
+        );
     }
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
-        return aadsts(StatusCode::BAD_REQUEST, "unsupported_grant_type", 70003, "The app requested an unsupported grant type.");
+        return aadsts(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            70003,
+            "The app requested an unsupported grant type.",
+        );
     }
     let client_id = form.get("client_id").cloned().unwrap_or_default();
     if client_id != t.client_id {
-        return aadsts(StatusCode::BAD_REQUEST, "unauthorized_client", 700016, &format!(
-            "Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
-        ));
+        return aadsts(
+            StatusCode::BAD_REQUEST,
+            "unauthorized_client",
+            700016,
+            &format!(
+                "Application with identifier '{client_id}' was not found in the directory '{tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant."
+            ),
+        );
     }
     let scope = form.get("scope").cloned().unwrap_or_default();
-    if !shared.options.accepted_scopes.iter().any(|s| *s == scope) {
-        return aadsts(StatusCode::BAD_REQUEST, "invalid_scope", 70011, &format!(
-            "The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid."
-        ));
+    if !shared.options.accepted_scopes.contains(&scope) {
+        return aadsts(
+            StatusCode::BAD_REQUEST,
+            "invalid_scope",
+            70011,
+            &format!(
+                "The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid."
+            ),
+        );
     }
     match form.get("client_secret") {
-        None => aadsts(StatusCode::UNAUTHORIZED, "invalid_client", 7000218, "The request body must contain the following parameter: 'client_assertion' or 'client_secret'."),
-        Some(secret) if *secret != t.client_secret => aadsts(StatusCode::UNAUTHORIZED, "invalid_client", 7000215, &format!(
-            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
-        )),
+        None => aadsts(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            7000218,
+            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+        ),
+        Some(secret) if *secret != t.client_secret => aadsts(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            7000215,
+            &format!(
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
+            ),
+        ),
         Some(_) => {
             let lifetime = shared.options.token_lifetime_secs;
             let exp = now() + lifetime;
