@@ -251,3 +251,65 @@ mod tests {
         assert!(decode_claims("opaque-token").roles.is_empty());
     }
 }
+
+#[cfg(test)]
+mod grant_checks {
+    use super::*;
+
+    fn broker(allowed: &[&str]) -> TokenBroker {
+        let allow = AllowList::build(
+            &allowed.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            None,
+        )
+        .unwrap();
+        let credential = Credential {
+            client_id: "00000000-0000-0000-0000-000000000001".into(),
+            client_secret: Secret::new("s3cret"),
+            secret_origin: "test".into(),
+        };
+        TokenBroker::new(Some(credential), allow, Duration::from_secs(1))
+    }
+
+    fn grant(token_url: &str, resource: &str) -> Grant {
+        Grant {
+            token_url: token_url.into(),
+            scope: "https://graph.microsoft.com/.default".into(),
+            resource_hosts: vec![resource.into()],
+        }
+    }
+
+    #[tokio::test]
+    async fn the_secret_goes_only_to_allowed_https_or_loopback_token_urls() {
+        let b = broker(&[
+            "https://login.example",
+            "http://login.example",
+            "https://graph.example",
+        ]);
+        let e = b
+            .authorize(grant(
+                "https://evil.example/t/oauth2/v2.0/token",
+                "https://graph.example",
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(e.error, "not-allowed");
+        assert!(e.description.contains("not on the source's allow-list"));
+        let e = b
+            .authorize(grant(
+                "http://login.example/t/oauth2/v2.0/token",
+                "https://graph.example",
+            ))
+            .await
+            .unwrap_err();
+        assert!(e.description.contains("not HTTPS"), "{}", e.description);
+        let e = b
+            .authorize(grant(
+                "https://login.example/t/oauth2/v2.0/token",
+                "https://evil.example",
+            ))
+            .await
+            .unwrap_err();
+        assert!(e.description.contains("resource host"), "{}", e.description);
+        assert!(!format!("{e:?}").contains("s3cret"));
+    }
+}

@@ -102,3 +102,103 @@ impl WasiHttpHooks for OutboundPolicy {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Credential;
+    use crate::runtime::bindings::itam::collector::types::Grant;
+    use crate::secret::Secret;
+    use http_body_util::{BodyExt, Empty};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server that answers every request with the request's header block as its body.
+    async fn echo_server() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let n = socket.read(&mut buf).await.unwrap_or(0);
+                    let head = String::from_utf8_lossy(&buf[..n]).to_lowercase();
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{head}",
+                        head.len()
+                    );
+                    let _ = socket.write_all(reply.as_bytes()).await;
+                });
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    async fn send(policy: &mut OutboundPolicy, url: &str) -> Result<String, Error> {
+        let body = Empty::<bytes::Bytes>::new()
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        let request = http::Request::get(url)
+            .header("authorization", "Basic cGx1Z2luOnNldA==")
+            .body(body)
+            .unwrap();
+        let response =
+            Box::into_pin(policy.send_request(request, None, Box::new(async { Ok(()) })));
+        let (response, _io) = response.await?;
+        let bytes = response.into_body().collect().await?.to_bytes();
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn bearer_goes_only_to_resource_hosts_and_plugin_credentials_are_dropped() {
+        let tenant =
+            graph_emulator::Tenant::generate(&graph_emulator::TenantSpec { users: 1, seed: 1 });
+        let emulator =
+            graph_emulator::Emulator::start(tenant, graph_emulator::Options::default(), 0)
+                .await
+                .unwrap();
+        let resource = echo_server().await;
+        let other = echo_server().await;
+        let declared = vec![emulator.url(), resource.clone(), other.clone()];
+        let allow = AllowList::build(&declared, None).unwrap();
+        let t = emulator.tenant();
+        let credential = Credential {
+            client_id: t.client_id.clone(),
+            client_secret: Secret::new(t.client_secret.clone()),
+            secret_origin: "test".into(),
+        };
+        let broker = Arc::new(TokenBroker::new(
+            Some(credential),
+            allow.clone(),
+            Duration::from_secs(5),
+        ));
+        broker
+            .authorize(Grant {
+                token_url: format!("{}/{}/oauth2/v2.0/token", emulator.url(), t.tenant_id),
+                scope: "https://graph.microsoft.com/.default".into(),
+                resource_hosts: vec![resource.clone()],
+            })
+            .await
+            .unwrap();
+        let timeouts = [Duration::from_secs(2); 3];
+        let mut policy = OutboundPolicy::new(allow, broker, timeouts);
+
+        let seen = send(&mut policy, &format!("{resource}/v1.0/users"))
+            .await
+            .unwrap();
+        assert!(seen.contains("authorization: bearer "), "{seen}");
+        assert!(!seen.contains("basic"), "{seen}");
+
+        let seen = send(&mut policy, &format!("{other}/x")).await.unwrap();
+        assert!(
+            !seen.contains("authorization"),
+            "no token and no plugin header for other hosts: {seen}"
+        );
+
+        let denied = send(&mut policy, "http://127.0.0.1:9/x").await;
+        assert!(matches!(denied, Err(Error::HttpRequestDenied)));
+        assert_eq!(policy.denied(), vec!["http://127.0.0.1:9"]);
+    }
+}
