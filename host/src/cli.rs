@@ -196,6 +196,7 @@ async fn demo(
     out: &mut dyn Write,
 ) -> Result<i32> {
     let temp = tempfile::tempdir()?;
+    let kept = db.is_some();
     let path = db.unwrap_or_else(|| temp.path().join("demo.db"));
     let store = Store::open(&path)?;
     let runtime = Runtime::new()?;
@@ -216,20 +217,12 @@ async fn demo(
     }
     balance::render(out, &rows, format)?;
     if format == Format::Table {
-        writeln!(
-            out,
-            "\nDatabase: {}{}",
-            path.display(),
-            if temp
-                .path()
-                .starts_with(path.parent().unwrap_or(Path::new("")))
-                || path.starts_with(temp.path())
-            {
-                " (temporary; pass --db FILE to keep it)"
-            } else {
-                ""
-            }
-        )?;
+        let note = if kept {
+            ""
+        } else {
+            " (temporary; pass --db FILE to keep it)"
+        };
+        writeln!(out, "\nDatabase: {}{note}", path.display())?;
     }
     Ok(0)
 }

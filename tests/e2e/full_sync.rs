@@ -153,3 +153,22 @@ fn sync_of_5000_users_matches_the_ground_truth() {
     let runs = env.itam_json(&["runs"]);
     assert_eq!(runs[0]["status"], "succeeded");
 }
+
+#[test]
+fn short_lived_tokens_are_refreshed_by_the_host() {
+    // Tokens that expire within the host's refresh margin are renewed before each request.
+    let env = Env::new(
+        1500,
+        Options {
+            token_lifetime_secs: 60,
+            ..Options::default()
+        },
+    );
+    env.config();
+    assert_success(&env.itam(&["sync"]));
+    let requests = env.emulator.requests();
+    let graph_calls = requests["users"] + requests["groups"] + requests["subscribedSkus"];
+    assert_eq!(requests["token"], graph_calls + 1, "{requests:?}");
+    let accounts = env.itam_json(&["export", "accounts"]);
+    assert_eq!(accounts.as_array().unwrap().len(), 1500);
+}

@@ -72,3 +72,53 @@ fn store(dir: &Path, artifact: &Path, checksum: &Path, compiled: &[u8]) -> Resul
     tmp.persist(checksum)?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn artifacts(dir: &Path) -> Vec<PathBuf> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn compiled_components_are_cached_verified_and_rebuilt_when_damaged() {
+        let engine = Engine::default();
+        let dir = tempfile::tempdir().unwrap();
+        let wasm = crate::plugins::M365_WASM;
+        load(&engine, wasm, Some(dir.path())).unwrap();
+        let files = artifacts(dir.path());
+        assert_eq!(files.len(), 2, "{files:?}");
+        let artifact = files
+            .iter()
+            .find(|p| p.extension().unwrap() == "cwasm")
+            .unwrap();
+        let checksum = files
+            .iter()
+            .find(|p| p.extension().unwrap() == "sha256")
+            .unwrap();
+        assert!(
+            artifact
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with(&sha256_hex(wasm)[..32])
+        );
+        let good = std::fs::read(artifact).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(checksum).unwrap(),
+            sha256_hex(&good)
+        );
+
+        // A tampered artifact fails its checksum: it is not loaded, and a fresh one replaces it.
+        std::fs::write(artifact, b"not compiled code").unwrap();
+        load(&engine, wasm, Some(dir.path())).unwrap();
+        assert_eq!(std::fs::read(artifact).unwrap(), good);
+    }
+}
