@@ -203,15 +203,10 @@ async fn demo(
     let report = crate::demo::run(&runtime, &store, users).await?;
     let rows = balance::balance(&store, &report.source)?;
     if format == Format::Table {
-        let counts: Vec<String> = report
-            .counts
-            .iter()
-            .map(|(k, v)| format!("{v} {k}"))
-            .collect();
         writeln!(
             out,
             "Demo tenant synced through the m365 plugin: {}.",
-            counts.join(", ")
+            report.counts_text()
         )?;
         writeln!(out, "Licence balance:\n")?;
     }
@@ -241,17 +236,12 @@ async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> 
     for (s, p) in sources.iter().zip(&prepared) {
         match p.run(&store, s, &config.limits).await {
             Ok(report) => {
-                let counts: Vec<String> = report
-                    .counts
-                    .iter()
-                    .map(|(k, v)| format!("{v} {k}"))
-                    .collect();
                 writeln!(
                     out,
                     "{}: run {} succeeded: {}",
                     report.source,
                     report.run_id,
-                    counts.join(", ")
+                    report.counts_text()
                 )?;
                 for w in &report.warnings {
                     writeln!(out, "  warning: {w}")?;

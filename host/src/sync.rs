@@ -27,6 +27,18 @@ pub struct SyncReport {
     pub warnings: Vec<String>,
 }
 
+impl SyncReport {
+    /// The counts as `5000 accounts, 9 products, …`.
+    pub fn counts_text(&self) -> String {
+        let parts: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
+        parts.join(", ")
+    }
+}
+
 /// A source ready to run: its plugin loaded and its plan validated (no network used yet).
 pub struct Prepared {
     plugin: Plugin,
