@@ -129,10 +129,14 @@ pub fn split_error(e: &CollectError) -> (&'static str, &Failure) {
 /// Loads the source's plugin and validates its settings and sandbox plan. Errors here are
 /// configuration errors (exit 2); nothing has been sent.
 pub async fn prepare(runtime: &Runtime, source: &Source, limits: &Limits) -> Result<Prepared> {
-    let plugin = crate::plugins::load(runtime, &source.plugin)?;
+    // A plugin that cannot be loaded or does not implement the contract is a configuration
+    // problem of the source, found before any request.
+    let unusable = |e: anyhow::Error| config_error(format!("source `{}`: {e:#}", source.name));
+    let plugin = crate::plugins::load(runtime, &source.plugin).map_err(unusable)?;
     let descriptor = plugin
         .describe(offline_context(&source.name, limits))
-        .await?;
+        .await
+        .map_err(unusable)?;
     let plan = match plugin
         .plan(offline_context(&source.name, limits), &source.settings)
         .await?

@@ -32,11 +32,39 @@ fn engine_key(engine: &Engine) -> String {
     format!("{:016x}", hasher.finish())
 }
 
+/// Whether only this user may write to `dir`: compiled code loaded from it runs natively, so a
+/// directory others can write to is never trusted.
+fn private(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o022 == 0)
+    }
+    #[cfg(not(unix))]
+    {
+        dir.is_dir()
+    }
+}
+
+fn create_private(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}
+
 /// Loads `wasm` as a component, from the cache when a verified artifact exists.
 pub fn load(engine: &Engine, wasm: &[u8], dir: Option<&Path>) -> Result<Component> {
     let Some(dir) = dir else {
         return Ok(Component::new(engine, wasm)?);
     };
+    if dir.exists() && !private(dir) {
+        tracing::warn!(dir = %dir.display(), "not using the component cache: other users can write to it; run chmod 700 on it");
+        return Ok(Component::new(engine, wasm)?);
+    }
     let key = format!("{}-{}", &sha256_hex(wasm)[..32], engine_key(engine));
     let artifact = dir.join(format!("{key}.cwasm"));
     let checksum = dir.join(format!("{key}.sha256"));
@@ -62,7 +90,7 @@ pub fn load(engine: &Engine, wasm: &[u8], dir: Option<&Path>) -> Result<Componen
 }
 
 fn store(dir: &Path, artifact: &Path, checksum: &Path, compiled: &[u8]) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    create_private(dir)?;
     // Write to temporary files and rename, so concurrent runs never see half an artifact.
     let tmp = tempfile::NamedTempFile::new_in(dir)?;
     std::fs::write(tmp.path(), compiled)?;
@@ -120,5 +148,23 @@ mod tests {
         std::fs::write(artifact, b"not compiled code").unwrap();
         load(&engine, wasm, Some(dir.path())).unwrap();
         assert_eq!(std::fs::read(artifact).unwrap(), good);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_cache_others_can_write_to_is_not_used() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        load(
+            &Engine::default(),
+            crate::plugins::M365_WASM,
+            Some(dir.path()),
+        )
+        .unwrap();
+        assert!(
+            artifacts(dir.path()).is_empty(),
+            "nothing is written to or read from it"
+        );
     }
 }
