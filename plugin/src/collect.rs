@@ -128,6 +128,13 @@ pub fn collect_with<T: Transport, H: HostApi>(
         Ok(())
     })?;
 
+    let mut warnings = Vec::new();
+    if graph.retries() > 0 {
+        warnings.push(format!(
+            "{} requests were retried after throttling or transient errors",
+            graph.retries()
+        ));
+    }
     graph.host().log(
         LogLevel::Info,
         &format!(
@@ -143,7 +150,7 @@ pub fn collect_with<T: Transport, H: HostApi>(
             ("groups".into(), counts.groups),
             ("group_licenses".into(), counts.group_licenses),
         ],
-        warnings: Vec::new(),
+        warnings,
         data_quality: Vec::new(),
     })
 }

@@ -1,17 +1,14 @@
 //! Microsoft Graph over the transport: paging, typed errors, one re-authorization on 401.
 
 use crate::auth::auth_failure;
+use crate::errors;
 use crate::hostapi::HostApi;
+use crate::retry::{RetryPolicy, retry_after, retryable_status};
 use crate::transport::{Reply, Transport, TransportError};
 use crate::types::{CollectError, Failure, Grant, LogLevel};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use std::time::Duration;
-
-/// Attempts per request when Graph throttles (429) or is briefly unavailable (503).
-const MAX_ATTEMPTS: u32 = 5;
-/// The longest `Retry-After` the plugin waits before giving up on the request.
-const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+use std::time::{Duration, SystemTime};
 
 /// One page of a Graph collection.
 #[derive(Deserialize)]
@@ -42,11 +39,23 @@ struct InnerError {
     request_id: Option<String>,
 }
 
+/// What one attempt at a request came to.
+enum Attempt<D> {
+    Done(D),
+    /// Worth another try, after Graph's `Retry-After` if it gave one.
+    Retry(Option<Duration>, CollectError),
+    Reauthorize(CollectError),
+    Fail(CollectError),
+}
+
 /// A Graph client for one run.
 pub struct Graph<'a, T: Transport, H: HostApi> {
     transport: &'a mut T,
     host: &'a mut H,
     grant: Grant,
+    policy: RetryPolicy,
+    retries: u32,
+    rng: fastrand::Rng,
     /// Pause used between retries; tests replace it.
     pub sleep: fn(Duration),
 }
@@ -63,8 +72,22 @@ impl<'a, T: Transport, H: HostApi> Graph<'a, T, H> {
             transport,
             host,
             grant,
+            policy: RetryPolicy::default(),
+            retries: 0,
+            rng: fastrand::Rng::new(),
             sleep: std::thread::sleep,
         })
+    }
+
+    /// Replaces the retry policy.
+    pub fn with_policy(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Retries spent so far in this run.
+    pub fn retries(&self) -> u32 {
+        self.retries
     }
 
     /// The host, for emitting and logging between pages.
@@ -80,39 +103,33 @@ impl<'a, T: Transport, H: HostApi> Graph<'a, T, H> {
     ) -> Result<(), CollectError> {
         let mut next = Some(url.to_string());
         while let Some(url) = next.take() {
-            let reply = self.get(&url)?;
-            let page: Page<V> = serde_json::from_slice(&reply.body).map_err(|e| {
-                CollectError::Upstream(Failure {
-                    message: format!("Graph sent a page that is not valid JSON ({e}) for {url}"),
-                    fix: Some("retry later; if it persists, report it with the request ID".into()),
-                    status: Some(reply.status),
-                    code: None,
-                    request_id: reply.header("request-id").map(str::to_string),
-                })
-            })?;
+            let page: Page<V> = self.get_json(&url)?;
             on_page(self.host, page.value)?;
             next = page.next_link;
         }
         Ok(())
     }
 
-    /// GETs `url`, retrying throttling and re-authorizing once on 401.
-    pub fn get(&mut self, url: &str) -> Result<Reply, CollectError> {
+    /// GETs `url` and parses the JSON answer, retrying what is worth retrying and
+    /// re-authorizing once on 401.
+    pub fn get_json<D: DeserializeOwned>(&mut self, url: &str) -> Result<D, CollectError> {
+        let client_request_id = new_request_id(&mut self.rng);
         let headers = [
             ("accept", "application/json"),
             ("x-ms-throttle-priority", "low"),
+            ("client-request-id", client_request_id.as_str()),
         ];
         let mut reauthorized = false;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let reply = self
-                .transport
-                .get(url, &headers)
-                .map_err(|e| transport_failure(e, url))?;
-            match reply.status {
-                200..=299 => return Ok(reply),
-                401 if !reauthorized => {
+            let (wait, error) = match self.attempt(url, &headers) {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::Fail(e) => return Err(tagged(e, &client_request_id)),
+                Attempt::Reauthorize(e) if reauthorized => {
+                    return Err(tagged(e, &client_request_id));
+                }
+                Attempt::Reauthorize(_) => {
                     reauthorized = true;
                     self.host.log(
                         LogLevel::Info,
@@ -121,31 +138,131 @@ impl<'a, T: Transport, H: HostApi> Graph<'a, T, H> {
                     self.host
                         .authorize(&self.grant)
                         .map_err(|e| auth_failure(&e))?;
+                    continue;
                 }
-                429 | 503 if attempt < MAX_ATTEMPTS => {
-                    let wait = retry_after(&reply)
-                        .unwrap_or(Duration::from_secs(1 << attempt))
-                        .min(MAX_RETRY_AFTER);
-                    self.host.log(
-                        LogLevel::Warn,
-                        &format!(
-                            "Graph answered {} for {url}; retrying in {:.1}s",
-                            reply.status,
-                            wait.as_secs_f64()
-                        ),
-                    );
-                    (self.sleep)(wait);
-                }
-                _ => return Err(graph_failure(&reply, url)),
+                Attempt::Retry(wait, error) => (wait, error),
+            };
+            if attempt >= self.policy.max_attempts {
+                return Err(gave_up(
+                    error,
+                    &format!("gave up after {attempt} attempts"),
+                    &client_request_id,
+                ));
             }
+            if self.retries >= self.policy.run_budget {
+                return Err(gave_up(
+                    error,
+                    &format!(
+                        "the run's budget of {} retries is spent",
+                        self.policy.run_budget
+                    ),
+                    &client_request_id,
+                ));
+            }
+            let wait = match wait {
+                Some(w) if w > self.policy.max_retry_after => {
+                    return Err(gave_up(
+                        error,
+                        &format!(
+                            "Graph asked to wait {} s, longer than the {} s this run waits",
+                            w.as_secs(),
+                            self.policy.max_retry_after.as_secs()
+                        ),
+                        &client_request_id,
+                    ));
+                }
+                Some(w) => w,
+                None => self.policy.backoff(attempt, &mut self.rng),
+            };
+            self.retries += 1;
+            self.host.log(
+                LogLevel::Warn,
+                &format!(
+                    "{}; retrying in {:.1} s (attempt {} of {}, client-request-id {client_request_id})",
+                    errors::details(&error).message,
+                    wait.as_secs_f64(),
+                    attempt + 1,
+                    self.policy.max_attempts
+                ),
+            );
+            (self.sleep)(wait);
+        }
+    }
+
+    fn attempt<D: DeserializeOwned>(&mut self, url: &str, headers: &[(&str, &str)]) -> Attempt<D> {
+        let reply = match self.transport.get(url, headers) {
+            Ok(reply) => reply,
+            Err(e @ TransportError::Denied(_)) => return Attempt::Fail(transport_failure(e, url)),
+            Err(e) => return Attempt::Retry(None, transport_failure(e, url)),
+        };
+        match reply.status {
+            200..=299 => match serde_json::from_slice(&reply.body) {
+                Ok(value) => Attempt::Done(value),
+                Err(e) => Attempt::Retry(
+                    None,
+                    CollectError::Upstream(Failure {
+                        message: format!(
+                            "Graph sent an answer that is not valid JSON ({e}) for {url}"
+                        ),
+                        fix: Some(
+                            "retry later; if it persists, report it with the request ID".into(),
+                        ),
+                        status: Some(reply.status),
+                        code: None,
+                        request_id: reply.header("request-id").map(str::to_string),
+                    }),
+                ),
+            },
+            401 => Attempt::Reauthorize(graph_failure(&reply, url)),
+            status if retryable_status(status) => Attempt::Retry(
+                retry_after(&reply, SystemTime::now()),
+                graph_failure(&reply, url),
+            ),
+            _ => Attempt::Fail(graph_failure(&reply, url)),
         }
     }
 }
 
-/// `Retry-After` in seconds (integer or decimal).
-fn retry_after(reply: &Reply) -> Option<Duration> {
-    let seconds: f64 = reply.header("retry-after")?.trim().parse().ok()?;
-    (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
+/// A random request ID in GUID form, sent as `client-request-id` for support cases.
+fn new_request_id(rng: &mut fastrand::Rng) -> String {
+    let (a, b) = (rng.u64(..), rng.u64(..));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0x0fff,
+        ((b >> 48) & 0x3fff) | 0x8000,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+fn with_message(mut error: CollectError, edit: impl FnOnce(&mut Failure)) -> CollectError {
+    match &mut error {
+        CollectError::InvalidConfig(f)
+        | CollectError::Unauthorized(f)
+        | CollectError::Forbidden(f)
+        | CollectError::Throttled(f)
+        | CollectError::Upstream(f)
+        | CollectError::Network(f)
+        | CollectError::Denied(f)
+        | CollectError::Cancelled(f)
+        | CollectError::Internal(f) => edit(f),
+    }
+    error
+}
+
+fn tagged(error: CollectError, client_request_id: &str) -> CollectError {
+    with_message(error, |f| {
+        f.message
+            .push_str(&format!(" (client-request-id {client_request_id})"))
+    })
+}
+
+fn gave_up(error: CollectError, why: &str, client_request_id: &str) -> CollectError {
+    tagged(
+        with_message(error, |f| f.message = format!("{}; {why}", f.message)),
+        client_request_id,
+    )
 }
 
 fn transport_failure(error: TransportError, url: &str) -> CollectError {

@@ -15,6 +15,7 @@ pub mod errors;
 pub mod graph;
 pub mod hostapi;
 pub mod model;
+pub mod retry;
 pub mod settings;
 pub mod transport;
 

@@ -280,7 +280,7 @@ fn a_401_reauthorizes_once_then_gives_up() {
     let mut host = Recorder::default();
     let mut graph = Graph::connect(&mut transport, &mut host, settings().grant()).unwrap();
     graph
-        .get("https://graph.microsoft.com/v1.0/subscribedSkus")
+        .get_json::<serde_json::Value>("https://graph.microsoft.com/v1.0/subscribedSkus")
         .unwrap();
     drop(graph);
     assert_eq!(host.authorizations, 2);
@@ -292,7 +292,7 @@ fn a_401_reauthorizes_once_then_gives_up() {
     let mut host = Recorder::default();
     let mut graph = Graph::connect(&mut transport, &mut host, settings().grant()).unwrap();
     let err = graph
-        .get("https://graph.microsoft.com/v1.0/subscribedSkus")
+        .get_json::<serde_json::Value>("https://graph.microsoft.com/v1.0/subscribedSkus")
         .unwrap_err();
     assert!(
         matches!(err, CollectError::Unauthorized(ref f) if f.code.as_deref() == Some("InvalidAuthenticationToken")),
@@ -310,7 +310,7 @@ fn throttling_honours_a_decimal_retry_after() {
     let mut graph = Graph::connect(&mut transport, &mut host, settings().grant()).unwrap();
     graph.sleep = record_sleep;
     graph
-        .get("https://graph.microsoft.com/v1.0/subscribedSkus")
+        .get_json::<serde_json::Value>("https://graph.microsoft.com/v1.0/subscribedSkus")
         .unwrap();
     SLEPT.with(|s| assert_eq!(*s.borrow(), vec![Duration::from_millis(2128)]));
 }
@@ -340,9 +340,94 @@ fn a_denied_request_and_a_cancel_end_the_run_with_their_own_errors() {
 }
 
 #[test]
-fn a_page_that_is_not_json_is_an_upstream_error() {
-    let mut transport = Script::new(vec![ok("{\"value\": [")]);
+fn unreadable_answers_and_broken_connections_are_retried_then_given_up() {
+    let url = "https://graph.microsoft.com/v1.0/subscribedSkus";
+    let network = || Err(TransportError::Network("connection reset".into()));
+    let mut transport = Script::new(vec![
+        ok("{\"value\": ["),
+        network(),
+        status(503, "", &[]),
+        status(502, "", &[]),
+        ok(SKUS),
+    ]);
     let mut host = Recorder::default();
-    let err = collect(&settings(), &mut transport, &mut host).unwrap_err();
-    assert!(matches!(err, CollectError::Upstream(_)), "{err:?}");
+    let mut graph = Graph::connect(&mut transport, &mut host, settings().grant()).unwrap();
+    graph.sleep = |_| {};
+    graph.get_json::<serde_json::Value>(url).unwrap();
+    assert_eq!(graph.retries(), 4);
+
+    let mut transport = Script::new((0..6).map(|_| ok("{\"value\": [")).collect());
+    let mut host = Recorder::default();
+    let mut graph = Graph::connect(&mut transport, &mut host, settings().grant()).unwrap();
+    graph.sleep = |_| {};
+    let err = graph.get_json::<serde_json::Value>(url).unwrap_err();
+    let CollectError::Upstream(f) = err else {
+        panic!("{err:?}")
+    };
+    assert!(
+        f.message.contains("not valid JSON") && f.message.contains("gave up after 6 attempts"),
+        "{}",
+        f.message
+    );
+    assert!(f.message.contains("client-request-id"), "{}", f.message);
+}
+
+#[test]
+fn the_run_budget_and_overlong_retry_after_end_the_run() {
+    let url = "https://graph.microsoft.com/v1.0/users";
+    let throttled = || status(429, ERROR_429, &[("retry-after", "1")]);
+    let mut transport = Script::new((0..3).map(|_| throttled()).collect());
+    let mut host = Recorder::default();
+    let policy = itam_m365::retry::RetryPolicy {
+        run_budget: 2,
+        ..Default::default()
+    };
+    let mut graph = Graph::connect(&mut transport, &mut host, settings().grant())
+        .unwrap()
+        .with_policy(policy);
+    graph.sleep = |_| {};
+    let err = graph.get_json::<serde_json::Value>(url).unwrap_err();
+    let CollectError::Throttled(f) = err else {
+        panic!("{err:?}")
+    };
+    assert!(f.message.contains("budget of 2 retries"), "{}", f.message);
+    assert!(f.fix.is_some());
+
+    let mut transport = Script::new(vec![status(503, "", &[("retry-after", "3600")])]);
+    let mut host = Recorder::default();
+    let mut graph = Graph::connect(&mut transport, &mut host, settings().grant()).unwrap();
+    let err = graph.get_json::<serde_json::Value>(url).unwrap_err();
+    assert!(
+        matches!(&err, CollectError::Throttled(f) if f.message.contains("wait 3600 s")),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn every_request_carries_a_client_request_id_kept_across_retries() {
+    let mut transport = Script::new(vec![status(500, "", &[]), ok(SKUS), ok(SKUS)]);
+    let mut host = Recorder::default();
+    let mut graph = Graph::connect(&mut transport, &mut host, settings().grant()).unwrap();
+    graph.sleep = |_| {};
+    graph
+        .get_json::<serde_json::Value>("https://graph.microsoft.com/v1.0/a")
+        .unwrap();
+    graph
+        .get_json::<serde_json::Value>("https://graph.microsoft.com/v1.0/b")
+        .unwrap();
+    drop(graph);
+    let ids: Vec<String> = transport
+        .headers
+        .iter()
+        .map(|h| {
+            h.iter()
+                .find(|(n, _)| n == "client-request-id")
+                .unwrap()
+                .1
+                .clone()
+        })
+        .collect();
+    assert_eq!(ids[0], ids[1], "a retry keeps its request's ID");
+    assert_ne!(ids[1], ids[2], "a new request gets a new ID");
+    assert_eq!(ids[0].len(), 36);
 }

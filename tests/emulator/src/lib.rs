@@ -6,9 +6,11 @@
 //! `$skiptoken` paging. It knows its ground truth, so tests compare exact numbers, and counts
 //! the requests it serves.
 
+pub mod faults;
 pub mod server;
 pub mod tenant;
 mod token;
 
+pub use faults::{Fault, FaultRule, RetryAfter, Trigger};
 pub use server::{Emulator, Options};
 pub use tenant::{Tenant, TenantSpec};

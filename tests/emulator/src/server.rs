@@ -1,5 +1,6 @@
 //! The HTTP server: routing, bearer checks, `$select`, `$top` and `$skiptoken` paging.
 
+use crate::faults::{Fault, FaultPlan, FaultRule};
 use crate::tenant::Tenant;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -28,6 +29,10 @@ pub struct Options {
     pub accepted_scopes: Vec<String>,
     /// Lifetime of issued tokens.
     pub token_lifetime_secs: u64,
+    /// Faults to inject.
+    pub faults: Vec<FaultRule>,
+    /// Seed for rate-triggered faults.
+    pub fault_seed: u64,
 }
 
 impl Default for Options {
@@ -46,6 +51,8 @@ impl Default for Options {
             .map(String::from)
             .to_vec(),
             token_lifetime_secs: 3599,
+            faults: Vec::new(),
+            fault_seed: 1,
         }
     }
 }
@@ -53,20 +60,21 @@ impl Default for Options {
 pub(crate) struct Inner {
     pub tenant: Tenant,
     pub options: Options,
+    faults: FaultPlan,
     counts: Mutex<BTreeMap<String, u64>>,
+    injected: Mutex<BTreeMap<String, u64>>,
     tokens: Mutex<HashMap<String, u64>>,
 }
 
 pub(crate) type Shared = Arc<Inner>;
 
 impl Inner {
-    pub(crate) fn count(&self, endpoint: &str) {
-        *self
-            .counts
-            .lock()
-            .unwrap()
-            .entry(endpoint.to_string())
-            .or_default() += 1;
+    /// Counts a request and returns its number for that endpoint (1-based).
+    fn count(&self, endpoint: &str) -> u64 {
+        let mut counts = self.counts.lock().unwrap();
+        let n = counts.entry(endpoint.to_string()).or_default();
+        *n += 1;
+        *n
     }
 
     pub(crate) fn issue(&self, token: String, exp: u64) {
@@ -84,10 +92,13 @@ pub struct Emulator {
 impl Emulator {
     /// Serves `tenant` on `127.0.0.1:port` (0 picks a free port). Must run inside tokio.
     pub async fn start(tenant: Tenant, options: Options, port: u16) -> anyhow::Result<Emulator> {
+        let faults = FaultPlan::new(options.faults.clone(), options.fault_seed);
         let shared = Arc::new(Inner {
             tenant,
             options,
+            faults,
             counts: Mutex::default(),
+            injected: Mutex::default(),
             tokens: Mutex::default(),
         });
         let app = Router::new()
@@ -99,9 +110,7 @@ impl Emulator {
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let task = tokio::spawn(serve(listener, app, shared.clone()));
         Ok(Emulator { addr, shared, task })
     }
 
@@ -123,6 +132,11 @@ impl Emulator {
     /// Total requests served.
     pub fn total_requests(&self) -> u64 {
         self.requests().values().sum()
+    }
+
+    /// Faults injected per endpoint.
+    pub fn faults_injected(&self) -> BTreeMap<String, u64> {
+        self.shared.injected.lock().unwrap().clone()
     }
 }
 
@@ -147,8 +161,7 @@ fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
     (status, [("request-id", request_id)], axum::Json(body)).into_response()
 }
 
-async fn not_found(State(shared): State<Shared>) -> Response {
-    shared.count("other");
+async fn not_found() -> Response {
     graph_error(
         StatusCode::NOT_FOUND,
         "Request_ResourceNotFound",
@@ -312,7 +325,6 @@ async fn subscribed_skus(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    shared.count("subscribedSkus");
     if let Some(r) = bearer_rejection(&shared, &headers) {
         return r;
     }
@@ -331,7 +343,6 @@ async fn users(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    shared.count("users");
     if let Some(r) = bearer_rejection(&shared, &headers) {
         return r;
     }
@@ -352,7 +363,6 @@ async fn groups(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    shared.count("groups");
     if let Some(r) = bearer_rejection(&shared, &headers) {
         return r;
     }
@@ -366,4 +376,139 @@ async fn groups(
         |i| t.group_json(&t.groups[i]),
         GROUP_DEFAULTS,
     )
+}
+
+/// The endpoint name a request path counts under.
+fn endpoint_of(path: &str) -> &'static str {
+    match path {
+        "/v1.0/users" => "users",
+        "/v1.0/groups" => "groups",
+        "/v1.0/subscribedSkus" => "subscribedSkus",
+        p if p.ends_with("/oauth2/v2.0/token") => "token",
+        _ => "other",
+    }
+}
+
+/// Accepts connections and serves each with HTTP/1.1, applying the fault plan per request.
+async fn serve(listener: tokio::net::TcpListener, app: Router, shared: Shared) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let app = app.clone();
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(
+                move |request: hyper::Request<hyper::body::Incoming>| {
+                    let app = app.clone();
+                    let shared = shared.clone();
+                    async move { respond(app, shared, request.map(axum::body::Body::new)).await }
+                },
+            );
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+type Served = Result<Response, std::io::Error>;
+
+async fn respond(
+    app: Router,
+    shared: Shared,
+    request: axum::http::Request<axum::body::Body>,
+) -> Served {
+    use tower::ServiceExt;
+    let endpoint = endpoint_of(request.uri().path());
+    let n = shared.count(endpoint);
+    let fault = shared.faults.decide(endpoint, n);
+    if let Some(f) = &fault {
+        *shared
+            .injected
+            .lock()
+            .unwrap()
+            .entry(endpoint.to_string())
+            .or_default() += 1;
+        tracing::debug!(endpoint, n, fault = ?f, "injecting a fault");
+    }
+    let retry_after = |r: &Option<crate::faults::RetryAfter>, mut response: Response| {
+        if let Some(r) = r {
+            response
+                .headers_mut()
+                .insert("retry-after", r.header().parse().unwrap());
+        }
+        response
+    };
+    let call = |request| async move { app.oneshot(request).await.map_err(|e| match e {}) };
+    match fault {
+        None => call(request).await,
+        Some(Fault::Throttle(r)) => Ok(retry_after(
+            &r,
+            graph_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                "TooManyRequests",
+                "Please retry again later.",
+            ),
+        )),
+        Some(Fault::Unavailable(r)) => Ok(retry_after(
+            &r,
+            graph_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "serviceNotAvailable",
+                "The service is temporarily unavailable.",
+            ),
+        )),
+        Some(Fault::Status(code)) => {
+            let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Ok(graph_error(
+                status,
+                "generalException",
+                "An unexpected error occurred.",
+            ))
+        }
+        Some(Fault::Forbidden) => Ok(graph_error(
+            StatusCode::FORBIDDEN,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+        )),
+        Some(Fault::ResetBeforeHeaders) => Err(std::io::Error::other(
+            "injected: connection reset before headers",
+        )),
+        Some(Fault::Stall(d)) => {
+            tokio::time::sleep(d).await;
+            call(request).await
+        }
+        Some(Fault::RevokeTokens) => {
+            shared.tokens.lock().unwrap().clear();
+            call(request).await
+        }
+        Some(fault @ (Fault::ResetAfterHeaders | Fault::TruncatedBody | Fault::MalformedJson)) => {
+            let (mut parts, body) = call(request).await?.into_parts();
+            let bytes = http_body_util::BodyExt::collect(body)
+                .await
+                .map_err(std::io::Error::other)?
+                .to_bytes();
+            let half = bytes.slice(..bytes.len() / 2);
+            let body = match fault {
+                Fault::MalformedJson => {
+                    parts.headers.insert("content-length", half.len().into());
+                    axum::body::Body::from(half)
+                }
+                Fault::TruncatedBody => {
+                    parts.headers.insert("content-length", bytes.len().into());
+                    axum::body::Body::from(half)
+                }
+                _ => {
+                    parts.headers.remove("content-length");
+                    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = vec![
+                        Ok(half),
+                        Err(std::io::Error::other("injected: connection reset mid-body")),
+                    ];
+                    axum::body::Body::from_stream(futures_util::stream::iter(chunks))
+                }
+            };
+            Ok(Response::from_parts(parts, body))
+        }
+    }
 }

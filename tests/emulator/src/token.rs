@@ -39,7 +39,6 @@ pub async fn token(
     Path(tenant): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    shared.count("token");
     let t = &shared.tenant;
     if tenant != t.tenant_id && tenant != t.domain {
         return aadsts(
