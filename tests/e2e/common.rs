@@ -33,13 +33,16 @@ impl Env {
         self.emulator.tenant()
     }
 
-    /// Writes `itam.toml` (and the secret file) pointing at `url`; `extra` is appended to the
-    /// source's settings table.
-    pub fn config_for(&self, url: &str, secret: &str, extra_settings: &str) -> PathBuf {
+    /// Writes `itam.toml` (and the secret file) pointing at `url`; `runtime` is TOML for the
+    /// `[runtime]` table.
+    pub fn config_for(&self, url: &str, secret: &str, runtime: &str) -> PathBuf {
         std::fs::write(self.dir.path().join("secret.txt"), format!("{secret}\n")).unwrap();
         let t = self.tenant();
         let text = format!(
             r#"
+[runtime]
+{runtime}
+
 [store]
 path = "itam.db"
 
@@ -55,7 +58,6 @@ client_secret = {{ file = "secret.txt" }}
 tenant_id = "{tenant}"
 login_url = "{url}"
 graph_url = "{url}"
-{extra_settings}
 "#,
             client = t.client_id,
             tenant = t.tenant_id,
