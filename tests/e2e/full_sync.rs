@@ -141,6 +141,12 @@ fn sync_of_5000_users_matches_the_ground_truth() {
     assert!(requests["users"] >= 6, "{requests:?}");
     assert_eq!(requests["subscribedSkus"], 1);
     assert_eq!(requests["token"], 1);
+    // Graph pages reuse one pooled connection; the token request has its own.
+    assert!(
+        env.emulator.connections() <= 3,
+        "{} connections for {requests:?}",
+        env.emulator.connections()
+    );
 
     // CSV export has a header and one line per account.
     let csv = env.itam(&["export", "accounts", "--format", "csv"]);

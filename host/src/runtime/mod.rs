@@ -7,6 +7,7 @@ mod cache;
 mod engine;
 mod host_impl;
 mod outbound;
+mod sender;
 pub mod state;
 
 pub use engine::{Plugin, Runtime};

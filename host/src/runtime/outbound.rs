@@ -1,5 +1,6 @@
 //! The wasi:http send hook: default-deny allow-list, credential attachment, request timeouts.
 
+use super::sender::Sender;
 use crate::credentials::TokenBroker;
 use crate::policy::{AllowList, Origin};
 use http::HeaderValue;
@@ -24,7 +25,7 @@ type ResponseFuture = Box<
 pub struct OutboundPolicy {
     allow: AllowList,
     broker: Arc<TokenBroker>,
-    timeouts: [Duration; 3],
+    sender: Sender,
     denied: Arc<Mutex<Vec<String>>>,
 }
 
@@ -35,7 +36,7 @@ impl OutboundPolicy {
         OutboundPolicy {
             allow,
             broker,
-            timeouts,
+            sender: Sender::new(timeouts),
             denied: Arc::default(),
         }
     }
@@ -44,24 +45,13 @@ impl OutboundPolicy {
     pub fn denied(&self) -> Vec<String> {
         self.denied.lock().map(|d| d.clone()).unwrap_or_default()
     }
-
-    /// The host's timeouts, shortened where the plugin asked for less.
-    fn options(&self, asked: Option<RequestOptions>) -> RequestOptions {
-        let asked = asked.unwrap_or_default();
-        let pick = |asked: Option<Duration>, cap: Duration| Some(asked.map_or(cap, |a| a.min(cap)));
-        RequestOptions {
-            connect_timeout: pick(asked.connect_timeout, self.timeouts[0]),
-            first_byte_timeout: pick(asked.first_byte_timeout, self.timeouts[1]),
-            between_bytes_timeout: pick(asked.between_bytes_timeout, self.timeouts[2]),
-        }
-    }
 }
 
 impl WasiHttpHooks for OutboundPolicy {
     fn send_request(
         &mut self,
         mut request: http::Request<WasiBody>,
-        options: Option<RequestOptions>,
+        _options: Option<RequestOptions>,
         fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
     ) -> ResponseFuture {
         drop(fut);
@@ -78,8 +68,8 @@ impl WasiHttpHooks for OutboundPolicy {
         };
         // Only the host authenticates requests: whatever the plugin set is dropped.
         request.headers_mut().remove(AUTHORIZATION);
-        let options = self.options(options);
         let broker = self.broker.clone();
+        let sender = self.sender.clone();
         Box::new(async move {
             let token = if origin.may_carry_credentials() {
                 broker.bearer_for(&origin).await
@@ -92,12 +82,11 @@ impl WasiHttpHooks for OutboundPolicy {
                 value.set_sensitive(true);
                 request.headers_mut().insert(AUTHORIZATION, value);
             }
-            let (response, io) =
-                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
-            use http_body_util::BodyExt;
+            // The host's timeouts apply whatever the plugin asks for.
+            let response = sender.send(request).await?;
             Ok((
-                response.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn Future<Output = Result<(), Error>> + Send>,
+                response,
+                Box::new(async { Ok(()) }) as Box<dyn Future<Output = Result<(), Error>> + Send>,
             ))
         })
     }

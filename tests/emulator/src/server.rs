@@ -64,6 +64,7 @@ pub(crate) struct Inner {
     counts: Mutex<BTreeMap<String, u64>>,
     injected: Mutex<BTreeMap<String, u64>>,
     tokens: Mutex<HashMap<String, u64>>,
+    connections: std::sync::atomic::AtomicU64,
 }
 
 pub(crate) type Shared = Arc<Inner>;
@@ -100,6 +101,7 @@ impl Emulator {
             counts: Mutex::default(),
             injected: Mutex::default(),
             tokens: Mutex::default(),
+            connections: Default::default(),
         });
         let app = Router::new()
             .route("/{tenant}/oauth2/v2.0/token", post(crate::token::token))
@@ -132,6 +134,13 @@ impl Emulator {
     /// Total requests served.
     pub fn total_requests(&self) -> u64 {
         self.requests().values().sum()
+    }
+
+    /// TCP connections accepted so far.
+    pub fn connections(&self) -> u64 {
+        self.shared
+            .connections
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Faults injected per endpoint.
@@ -395,6 +404,9 @@ async fn serve(listener: tokio::net::TcpListener, app: Router, shared: Shared) {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
+        shared
+            .connections
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let app = app.clone();
         let shared = shared.clone();
         tokio::spawn(async move {
