@@ -102,6 +102,7 @@ pub fn describe_failure(kind: &str, f: &Failure) -> String {
     if let Some(id) = &f.request_id {
         details.push(format!("request-id {id}"));
     }
+    details.push(format!("at {}", crate::store::now()));
     if !details.is_empty() {
         text.push_str(&format!(" [{}]", details.join(", ")));
     }

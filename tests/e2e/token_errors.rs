@@ -71,3 +71,26 @@ fn unknown_tenant_and_unknown_client_are_told_apart() {
         stderr(&out)
     );
 }
+
+#[test]
+fn a_scope_the_identity_platform_rejects_is_explained() {
+    // The tenant lives in the global cloud; asking for the China cloud's scope is AADSTS70011.
+    let env = Env::new(
+        10,
+        Options {
+            accepted_scopes: vec!["https://graph.microsoft.com/.default".into()],
+            ..Options::default()
+        },
+    );
+    let config = env.config();
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("{text}cloud = \"china\"\n")).unwrap();
+    let out = env.itam(&["sync"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("AADSTS70011") && err.contains("cloud matches"),
+        "{err}"
+    );
+    assert!(err.contains(" at 20"), "errors carry the time: {err}");
+}
