@@ -9,6 +9,7 @@
 pub mod faults;
 pub mod server;
 pub mod tenant;
+mod tls;
 mod token;
 
 pub use faults::{Fault, FaultRule, RetryAfter, Trigger};

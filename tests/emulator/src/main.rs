@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use graph_emulator::{Emulator, Options, Tenant, TenantSpec};
+use std::path::PathBuf;
 
 /// Serve a seeded synthetic Microsoft 365 tenant (Graph v1.0 + token endpoint) on 127.0.0.1.
 #[derive(Parser)]
@@ -15,6 +16,15 @@ struct Args {
     /// Seed of the generated tenant.
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Serve HTTPS with a freshly generated CA.
+    #[arg(long)]
+    tls: bool,
+    /// Write the CA certificate (PEM) here, for clients to trust.
+    #[arg(long, requires = "tls")]
+    ca_out: Option<PathBuf>,
+    /// Write the URL, credentials and expected counts here as JSON once serving.
+    #[arg(long)]
+    info_out: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -24,8 +34,32 @@ async fn main() -> anyhow::Result<()> {
         users: args.users,
         seed: args.seed,
     });
-    let emulator = Emulator::start(tenant, Options::default(), args.port).await?;
+    let options = Options {
+        tls: args.tls,
+        ..Options::default()
+    };
+    let emulator = Emulator::start(tenant, options, args.port).await?;
     let t = emulator.tenant();
+    if let (Some(path), Some(pem)) = (&args.ca_out, emulator.ca_pem()) {
+        std::fs::write(path, pem)?;
+    }
+    let info = serde_json::json!({
+        "url": emulator.url(),
+        "tenant_id": t.tenant_id,
+        "client_id": t.client_id,
+        "client_secret": t.client_secret,
+        "users": t.users.len(),
+        "groups": t.groups.len(),
+        "skus": t.skus.iter().enumerate().map(|(i, s)| serde_json::json!({
+            "sku_id": s.sku_id, "sku_part_number": s.part_number, "consumed": t.consumed(i), "enabled": s.enabled,
+        })).collect::<Vec<_>>(),
+    });
+    if let Some(path) = &args.info_out {
+        // Written last and renamed into place, so a reader never sees half a file.
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, serde_json::to_vec_pretty(&info)?)?;
+        std::fs::rename(tmp, path)?;
+    }
     println!("Graph emulator at {}", emulator.url());
     println!("tenant_id     = {}", t.tenant_id);
     println!("client_id     = {}", t.client_id);

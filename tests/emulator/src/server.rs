@@ -33,6 +33,8 @@ pub struct Options {
     pub faults: Vec<FaultRule>,
     /// Seed for rate-triggered faults.
     pub fault_seed: u64,
+    /// Serve HTTPS with a freshly generated CA (see [`Emulator::ca_pem`]).
+    pub tls: bool,
 }
 
 impl Default for Options {
@@ -53,6 +55,7 @@ impl Default for Options {
             token_lifetime_secs: 3599,
             faults: Vec::new(),
             fault_seed: 1,
+            tls: false,
         }
     }
 }
@@ -86,6 +89,7 @@ impl Inner {
 /// A running emulator.
 pub struct Emulator {
     addr: SocketAddr,
+    ca_pem: Option<String>,
     shared: Shared,
     task: tokio::task::JoinHandle<()>,
 }
@@ -94,6 +98,7 @@ impl Emulator {
     /// Serves `tenant` on `127.0.0.1:port` (0 picks a free port). Must run inside tokio.
     pub async fn start(tenant: Tenant, options: Options, port: u16) -> anyhow::Result<Emulator> {
         let faults = FaultPlan::new(options.faults.clone(), options.fault_seed);
+        let tls = options.tls.then(crate::tls::generate).transpose()?;
         let shared = Arc::new(Inner {
             tenant,
             options,
@@ -105,6 +110,10 @@ impl Emulator {
         });
         let app = Router::new()
             .route("/{tenant}/oauth2/v2.0/token", post(crate::token::token))
+            .route(
+                "/{tenant}/v2.0/.well-known/openid-configuration",
+                get(crate::token::openid_configuration),
+            )
             .route("/v1.0/subscribedSkus", get(subscribed_skus))
             .route("/v1.0/users", get(users))
             .route("/v1.0/groups", get(groups))
@@ -112,13 +121,32 @@ impl Emulator {
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
-        let task = tokio::spawn(serve(listener, app, shared.clone()));
-        Ok(Emulator { addr, shared, task })
+        let ca_pem = tls.as_ref().map(|t| t.ca_pem.clone());
+        let task = tokio::spawn(serve(
+            listener,
+            app,
+            shared.clone(),
+            tls.map(|t| t.acceptor),
+        ));
+        Ok(Emulator {
+            addr,
+            ca_pem,
+            shared,
+            task,
+        })
     }
 
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT`, or `https://localhost:PORT` with TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match self.ca_pem {
+            Some(_) => format!("https://localhost:{}", self.addr.port()),
+            None => format!("http://{}", self.addr),
+        }
+    }
+
+    /// The CA to trust when serving TLS.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The tenant it serves.
@@ -289,7 +317,8 @@ fn page(
             .get("host")
             .and_then(|h| h.to_str().ok())
             .unwrap_or("localhost");
-        format!("http://{host}")
+        let scheme = if shared.options.tls { "https" } else { "http" };
+        format!("{scheme}://{host}")
     });
     let mut body = json!({"@odata.context": format!("{base}/v1.0/$metadata#{}", path.trim_start_matches('/')), "value": value});
     if end < total {
@@ -394,12 +423,19 @@ fn endpoint_of(path: &str) -> &'static str {
         "/v1.0/groups" => "groups",
         "/v1.0/subscribedSkus" => "subscribedSkus",
         p if p.ends_with("/oauth2/v2.0/token") => "token",
+        p if p.ends_with("/.well-known/openid-configuration") => "openid-configuration",
         _ => "other",
     }
 }
 
-/// Accepts connections and serves each with HTTP/1.1, applying the fault plan per request.
-async fn serve(listener: tokio::net::TcpListener, app: Router, shared: Shared) {
+/// Accepts connections and serves each with HTTP/1.1 (over TLS when given an acceptor),
+/// applying the fault plan per request.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shared: Shared,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
@@ -409,19 +445,33 @@ async fn serve(listener: tokio::net::TcpListener, app: Router, shared: Shared) {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let app = app.clone();
         let shared = shared.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(
-                move |request: hyper::Request<hyper::body::Incoming>| {
-                    let app = app.clone();
-                    let shared = shared.clone();
-                    async move { respond(app, shared, request.map(axum::body::Body::new)).await }
-                },
-            );
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                .await;
+            match tls {
+                None => serve_connection(stream, app, shared).await,
+                Some(acceptor) => {
+                    if let Ok(stream) = acceptor.accept(stream).await {
+                        serve_connection(stream, app, shared).await;
+                    }
+                }
+            }
         });
     }
+}
+
+async fn serve_connection<S>(stream: S, app: Router, shared: Shared)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service =
+        hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
+            let app = app.clone();
+            let shared = shared.clone();
+            async move { respond(app, shared, request.map(axum::body::Body::new)).await }
+        });
+    let _ = hyper::server::conn::http1::Builder::new()
+        .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+        .await;
 }
 
 type Served = Result<Response, std::io::Error>;
