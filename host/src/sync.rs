@@ -219,7 +219,7 @@ impl Prepared {
         let failure = match outcome {
             Ok(call) => match call.result {
                 Ok(summary) => {
-                    writer.commit(&summary.counts, &summary.warnings)?;
+                    writer.commit(&summary)?;
                     return Ok(SyncReport {
                         source: source.name.clone(),
                         run_id: writer.run_id(),

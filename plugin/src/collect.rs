@@ -1,9 +1,12 @@
 //! One collection run: products, users with their licences, groups with theirs.
 
+use crate::batch::batch_get;
 use crate::errors::failure;
 use crate::graph::Graph;
 use crate::hostapi::HostApi;
-use crate::model::{GROUP_SELECT, GraphGroup, SubscribedSku, USER_SELECT, User};
+use crate::model::{
+    GROUP_SELECT, GraphGroup, ORGANIZATION_SELECT, Organization, SubscribedSku, USER_SELECT, User,
+};
 use crate::settings::M365Settings;
 use crate::transport::Transport;
 use crate::types::{
@@ -32,7 +35,7 @@ pub fn descriptor() -> Descriptor {
             permission(
                 "Directory.Read.All",
                 true,
-                "subscribed SKUs, groups and their licences",
+                "subscribed SKUs, the organization, groups and their licences",
             ),
             permission(
                 "User.Read.All",
@@ -88,17 +91,24 @@ pub fn collect_with<T: Transport, H: HostApi>(
 ) -> Result<Summary, CollectError> {
     let mut counts = Counts::default();
 
-    graph.for_each_page(
-        &format!("{base}/subscribedSkus"),
-        |host, skus: Vec<SubscribedSku>| {
-            counts.products += skus.len() as u64;
-            host.progress("products", counts.products, None);
-            emit(
-                host,
-                Batch::Products(skus.into_iter().map(SubscribedSku::into_product).collect()),
-            )
-        },
-    )?;
+    // The tenant-level reads are small: one $batch.
+    let org_url = format!("/organization?$select={ORGANIZATION_SELECT}");
+    let mut tenant = batch_get(graph, base, &["/subscribedSkus", &org_url])?;
+    let organization = tenant.pop().unwrap_or_default();
+    let skus = tenant.pop().unwrap_or_default();
+    graph.for_each_page_from(skus, |host, skus: Vec<SubscribedSku>| {
+        counts.products += skus.len() as u64;
+        host.progress("products", counts.products, None);
+        emit(
+            host,
+            Batch::Products(skus.into_iter().map(SubscribedSku::into_product).collect()),
+        )
+    })?;
+    let facts = organization["value"]
+        .get(0)
+        .and_then(|o| serde_json::from_value::<Organization>(o.clone()).ok())
+        .map(|o| o.facts())
+        .unwrap_or_default();
 
     let users_url = format!("{base}/users?$select={USER_SELECT}&$top={PAGE_SIZE}");
     graph.for_each_page(&users_url, |host, users: Vec<User>| {
@@ -152,5 +162,6 @@ pub fn collect_with<T: Transport, H: HostApi>(
         ],
         warnings,
         data_quality: Vec::new(),
+        facts,
     })
 }

@@ -99,20 +99,91 @@ impl<'a, T: Transport, H: HostApi> Graph<'a, T, H> {
     pub fn for_each_page<V: DeserializeOwned>(
         &mut self,
         url: &str,
+        on_page: impl FnMut(&mut H, Vec<V>) -> Result<(), CollectError>,
+    ) -> Result<(), CollectError> {
+        let first: Page<V> = self.get_json(url)?;
+        self.pages_from(first, on_page)
+    }
+
+    /// Like [`Graph::for_each_page`], starting from a first page already read (e.g. in a `$batch`).
+    pub fn for_each_page_from<V: DeserializeOwned>(
+        &mut self,
+        first: serde_json::Value,
+        on_page: impl FnMut(&mut H, Vec<V>) -> Result<(), CollectError>,
+    ) -> Result<(), CollectError> {
+        let first: Page<V> = serde_json::from_value(first).map_err(|e| {
+            errors::internal(format!("Graph sent a page this plugin cannot read: {e}"))
+        })?;
+        self.pages_from(first, on_page)
+    }
+
+    fn pages_from<V: DeserializeOwned>(
+        &mut self,
+        first: Page<V>,
         mut on_page: impl FnMut(&mut H, Vec<V>) -> Result<(), CollectError>,
     ) -> Result<(), CollectError> {
-        let mut next = Some(url.to_string());
-        while let Some(url) = next.take() {
-            let page: Page<V> = self.get_json(&url)?;
+        let mut page = first;
+        loop {
             on_page(self.host, page.value)?;
-            next = page.next_link;
+            match page.next_link {
+                Some(next) => page = self.get_json(&next)?,
+                None => return Ok(()),
+            }
         }
-        Ok(())
     }
 
     /// GETs `url` and parses the JSON answer, retrying what is worth retrying and
     /// re-authorizing once on 401.
     pub fn get_json<D: DeserializeOwned>(&mut self, url: &str) -> Result<D, CollectError> {
+        self.fetch_json(url, None)
+    }
+
+    /// POSTs a JSON `body` to `url` with the same retries. Only for requests that are safe to
+    /// repeat, such as a `$batch` of GETs.
+    pub fn post_json<D: DeserializeOwned>(
+        &mut self,
+        url: &str,
+        body: &[u8],
+    ) -> Result<D, CollectError> {
+        self.fetch_json(url, Some(body))
+    }
+
+    /// Waits as the retry policy says before a request is repeated on its own (e.g. a throttled
+    /// request inside a `$batch`), spending one retry of the run's budget.
+    pub fn pause_before_retry(
+        &mut self,
+        wait: Option<Duration>,
+        reason: &str,
+    ) -> Result<(), CollectError> {
+        if self.retries >= self.policy.run_budget {
+            return Err(CollectError::Throttled(Failure {
+                message: format!(
+                    "{reason}; the run's budget of {} retries is spent",
+                    self.policy.run_budget
+                ),
+                fix: Some("Graph kept throttling; run again later or less often".into()),
+                status: None,
+                code: None,
+                request_id: None,
+            }));
+        }
+        let wait = wait
+            .map(|w| w.min(self.policy.max_retry_after))
+            .unwrap_or_else(|| self.policy.backoff(1, &mut self.rng));
+        self.retries += 1;
+        self.host.log(
+            LogLevel::Warn,
+            &format!("{reason}; retrying it alone in {:.1} s", wait.as_secs_f64()),
+        );
+        (self.sleep)(wait);
+        Ok(())
+    }
+
+    fn fetch_json<D: DeserializeOwned>(
+        &mut self,
+        url: &str,
+        body: Option<&[u8]>,
+    ) -> Result<D, CollectError> {
         let client_request_id = new_request_id(&mut self.rng);
         let headers = [
             ("accept", "application/json"),
@@ -123,7 +194,7 @@ impl<'a, T: Transport, H: HostApi> Graph<'a, T, H> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let (wait, error) = match self.attempt(url, &headers) {
+            let (wait, error) = match self.attempt(url, &headers, body) {
                 Attempt::Done(value) => return Ok(value),
                 Attempt::Fail(e) => return Err(tagged(e, &client_request_id)),
                 Attempt::Reauthorize(e) if reauthorized => {
@@ -189,8 +260,17 @@ impl<'a, T: Transport, H: HostApi> Graph<'a, T, H> {
         }
     }
 
-    fn attempt<D: DeserializeOwned>(&mut self, url: &str, headers: &[(&str, &str)]) -> Attempt<D> {
-        let reply = match self.transport.get(url, headers) {
+    fn attempt<D: DeserializeOwned>(
+        &mut self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Attempt<D> {
+        let sent = match body {
+            None => self.transport.get(url, headers),
+            Some(body) => self.transport.post_json(url, headers, body),
+        };
+        let reply = match sent {
             Ok(reply) => reply,
             Err(e @ TransportError::Denied(_)) => return Attempt::Fail(transport_failure(e, url)),
             Err(e) => return Attempt::Retry(None, transport_failure(e, url)),

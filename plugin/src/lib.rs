@@ -10,6 +10,7 @@
 //! Graph logic is tested natively with `cargo test -p itam-m365`.
 
 pub mod auth;
+pub mod batch;
 pub mod collect;
 pub mod errors;
 pub mod graph;

@@ -34,6 +34,14 @@ pub enum TransportError {
 pub trait Transport {
     /// Sends a GET to `url` with `headers`.
     fn get(&mut self, url: &str, headers: &[(&str, &str)]) -> Result<Reply, TransportError>;
+
+    /// Sends a POST of a JSON `body` to `url` with `headers` (used only for `$batch` of GETs).
+    fn post_json(
+        &mut self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Reply, TransportError>;
 }
 
 /// The real transport: wasi:http through `waki`.
@@ -41,9 +49,13 @@ pub trait Transport {
 pub struct WakiTransport;
 
 #[cfg(target_arch = "wasm32")]
-impl Transport for WakiTransport {
-    fn get(&mut self, url: &str, headers: &[(&str, &str)]) -> Result<Reply, TransportError> {
-        let mut request = waki::Client::new().get(url);
+impl WakiTransport {
+    fn send(
+        request: waki::RequestBuilder,
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, TransportError> {
+        let mut request = request;
         for (name, value) in headers {
             let name = waki::header::HeaderName::from_bytes(name.as_bytes())
                 .map_err(|e| TransportError::Network(format!("bad header name {name}: {e}")))?;
@@ -74,5 +86,25 @@ impl Transport for WakiTransport {
             headers,
             body,
         })
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl Transport for WakiTransport {
+    fn get(&mut self, url: &str, headers: &[(&str, &str)]) -> Result<Reply, TransportError> {
+        WakiTransport::send(waki::Client::new().get(url), url, headers)
+    }
+
+    fn post_json(
+        &mut self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Reply, TransportError> {
+        let request = waki::Client::new()
+            .post(url)
+            .header(waki::header::CONTENT_TYPE, "application/json")
+            .body(body.to_vec());
+        WakiTransport::send(request, url, headers)
     }
 }

@@ -18,6 +18,19 @@ const GROUPS: &str = include_str!("../../tests/fixtures/graph/groups_page.json")
 const ERROR_401: &str = include_str!("../../tests/fixtures/graph/error_401.json");
 const ERROR_403: &str = include_str!("../../tests/fixtures/graph/error_403.json");
 const ERROR_429: &str = include_str!("../../tests/fixtures/graph/error_429.json");
+const ORGANIZATION: &str = include_str!("../../tests/fixtures/graph/organization.json");
+const BATCH_INNER_ERRORS: &str = include_str!("../../tests/fixtures/graph/batch_inner_errors.json");
+
+/// A `$batch` answer holding the SKU list and the organization, as Graph sends them.
+fn tenant_batch() -> String {
+    let skus: serde_json::Value = serde_json::from_str(SKUS).unwrap();
+    let org: serde_json::Value = serde_json::from_str(ORGANIZATION).unwrap();
+    serde_json::json!({"responses": [
+        {"id": "1", "status": 200, "headers": {"Content-Type": "application/json"}, "body": org},
+        {"id": "0", "status": 200, "headers": {"Content-Type": "application/json"}, "body": skus},
+    ]})
+    .to_string()
+}
 
 fn ok(body: &str) -> Result<Reply, TransportError> {
     Ok(Reply {
@@ -38,12 +51,13 @@ fn status(code: u16, body: &str, headers: &[(&str, &str)]) -> Result<Reply, Tran
     })
 }
 
-/// Answers requests in order and records the URLs and headers it was sent.
+/// Answers requests in order and records the URLs, headers and bodies it was sent.
 #[derive(Default)]
 struct Script {
     replies: VecDeque<Result<Reply, TransportError>>,
     urls: Vec<String>,
     headers: Vec<Vec<(String, String)>>,
+    bodies: Vec<Option<String>>,
 }
 
 impl Script {
@@ -64,9 +78,21 @@ impl Transport for Script {
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect(),
         );
+        self.bodies.push(None);
         self.replies
             .pop_front()
             .expect("an unexpected extra request")
+    }
+
+    fn post_json(
+        &mut self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Reply, TransportError> {
+        let reply = self.get(url, headers);
+        *self.bodies.last_mut().unwrap() = Some(String::from_utf8(body.to_vec()).unwrap());
+        reply
     }
 }
 
@@ -112,15 +138,32 @@ fn record_sleep(d: Duration) {
 
 #[test]
 fn a_full_collection_maps_every_documented_field() {
-    let mut transport = Script::new(vec![ok(SKUS), ok(USERS_1), ok(USERS_2), ok(GROUPS)]);
+    let mut transport = Script::new(vec![
+        ok(&tenant_batch()),
+        ok(USERS_1),
+        ok(USERS_2),
+        ok(GROUPS),
+    ]);
     let mut host = Recorder::default();
     let summary = collect(&settings(), &mut transport, &mut host).unwrap();
 
-    // nextLink followed exactly as returned, after $select/$top on the first request.
+    // The tenant-level reads go in one $batch of GETs.
+    assert_eq!(transport.urls[0], "https://graph.microsoft.com/v1.0/$batch");
+    let batch: serde_json::Value =
+        serde_json::from_str(transport.bodies[0].as_deref().unwrap()).unwrap();
     assert_eq!(
-        transport.urls[0],
-        "https://graph.microsoft.com/v1.0/subscribedSkus"
+        batch["requests"][0],
+        serde_json::json!({"id": "0", "method": "GET", "url": "/subscribedSkus"})
     );
+    assert_eq!(
+        batch["requests"][1]["url"],
+        "/organization?$select=id,displayName,verifiedDomains"
+    );
+    let facts: std::collections::BTreeMap<_, _> = summary.facts.iter().cloned().collect();
+    assert_eq!(facts["organization"], "Northwind Traders");
+    assert_eq!(facts["default_domain"], "northwind.example");
+
+    // nextLink followed exactly as returned, after $select/$top on the first request.
     assert!(
         transport.urls[1]
             .starts_with("https://graph.microsoft.com/v1.0/users?$select=id,userPrincipalName,")
@@ -258,7 +301,7 @@ fn a_full_collection_maps_every_documented_field() {
 
 #[test]
 fn graph_errors_are_typed_with_code_request_id_and_fix() {
-    let mut transport = Script::new(vec![status(403, ERROR_403, &[])]);
+    let mut transport = Script::new(vec![ok(&tenant_batch()), status(403, ERROR_403, &[])]);
     let mut host = Recorder::default();
     let err = collect(&settings(), &mut transport, &mut host).unwrap_err();
     let CollectError::Forbidden(f) = err else {
@@ -318,7 +361,7 @@ fn throttling_honours_a_decimal_retry_after() {
 #[test]
 fn a_denied_request_and_a_cancel_end_the_run_with_their_own_errors() {
     let mut transport = Script::new(vec![
-        ok(SKUS),
+        ok(&tenant_batch()),
         Err(TransportError::Denied(
             "https://graph.microsoft.com/v1.0/users".into(),
         )),
@@ -330,7 +373,7 @@ fn a_denied_request_and_a_cancel_end_the_run_with_their_own_errors() {
         "{err:?}"
     );
 
-    let mut transport = Script::new(vec![ok(SKUS)]);
+    let mut transport = Script::new(vec![ok(&tenant_batch())]);
     let mut host = Recorder {
         cancel_after: Some(1),
         ..Recorder::default()
@@ -430,4 +473,50 @@ fn every_request_carries_a_client_request_id_kept_across_retries() {
     assert_eq!(ids[0], ids[1], "a retry keeps its request's ID");
     assert_ne!(ids[1], ids[2], "a new request gets a new ID");
     assert_eq!(ids[0].len(), 36);
+}
+
+#[test]
+fn throttled_inner_batch_requests_are_retried_alone_and_errors_are_typed() {
+    use itam_m365::batch::batch_get;
+    let base = "https://graph.microsoft.com/v1.0";
+    // Inner request 0 is throttled (retried alone after its Retry-After); inner 1 is refused.
+    let mut transport = Script::new(vec![ok(BATCH_INNER_ERRORS), ok(SKUS)]);
+    let mut host = Recorder::default();
+    let mut graph = Graph::connect(&mut transport, &mut host, settings().grant()).unwrap();
+    graph.sleep = record_sleep;
+    let err = batch_get(&mut graph, base, &["/subscribedSkus", "/organization"]).unwrap_err();
+    let CollectError::Forbidden(f) = err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(
+        f.request_id.as_deref(),
+        Some("2b4c6d8e-0000-4000-8000-00000000b403")
+    );
+
+    let throttled_only: serde_json::Value = {
+        let mut doc: serde_json::Value = serde_json::from_str(BATCH_INNER_ERRORS).unwrap();
+        doc["responses"].as_array_mut().unwrap().remove(0);
+        doc["responses"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"id": "1", "status": 200, "body": {"value": []}}));
+        doc
+    };
+    let mut transport = Script::new(vec![ok(&throttled_only.to_string()), ok(SKUS)]);
+    let mut host = Recorder::default();
+    let mut graph = Graph::connect(&mut transport, &mut host, settings().grant()).unwrap();
+    graph.sleep = record_sleep;
+    let bodies = batch_get(&mut graph, base, &["/subscribedSkus", "/organization"]).unwrap();
+    assert_eq!(
+        bodies[0]["value"].as_array().unwrap().len(),
+        2,
+        "the retried SKU list"
+    );
+    assert_eq!(graph.retries(), 1);
+    drop(graph);
+    assert_eq!(
+        transport.urls[1],
+        "https://graph.microsoft.com/v1.0/subscribedSkus"
+    );
+    SLEPT.with(|s| assert!(s.borrow().contains(&Duration::from_secs(3))));
 }

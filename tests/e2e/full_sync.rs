@@ -140,6 +140,10 @@ fn sync_of_5000_users_matches_the_ground_truth() {
     let requests = env.emulator.requests();
     assert!(requests["users"] >= 6, "{requests:?}");
     assert_eq!(requests["subscribedSkus"], 1);
+    assert_eq!(
+        requests["batch"], 1,
+        "SKUs and organization are read in one $batch"
+    );
     assert_eq!(requests["token"], 1);
     // Graph pages reuse one pooled connection; the token request has its own.
     assert!(
@@ -158,6 +162,12 @@ fn sync_of_5000_users_matches_the_ground_truth() {
     // History: the run is recorded as succeeded.
     let runs = env.itam_json(&["runs"]);
     assert_eq!(runs[0]["status"], "succeeded");
+    assert_eq!(runs[0]["summary"]["counts"]["accounts"], 5000);
+    assert_eq!(runs[0]["summary"]["facts"]["organization"], "Contoso");
+    assert_eq!(
+        runs[0]["summary"]["facts"]["tenant_id"],
+        t.tenant_id.as_str()
+    );
 }
 
 #[test]

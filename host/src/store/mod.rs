@@ -32,6 +32,8 @@ pub struct RunRecord {
     pub status: String,
     /// Why it failed.
     pub error: Option<String>,
+    /// For a successful run: counts, warnings, data-quality notes and facts about the source.
+    pub summary: Option<serde_json::Value>,
 }
 
 /// A handle to the database. Cloning shares the connection.
@@ -126,7 +128,7 @@ impl Store {
     fn runs_where(&self, source: &str, filter: &str, limit: u32) -> Result<Vec<RunRecord>> {
         let conn = self.lock();
         let sql = format!(
-            "SELECT id, source, started_at, ended_at, status, error FROM runs
+            "SELECT id, source, started_at, ended_at, status, error, counts FROM runs
              WHERE source = ?1 {filter} ORDER BY id DESC LIMIT ?2"
         );
         let mut stmt = conn.prepare(&sql)?;
@@ -138,6 +140,9 @@ impl Store {
                 ended_at: r.get(3)?,
                 status: r.get(4)?,
                 error: r.get(5)?,
+                summary: r
+                    .get::<_, Option<String>>(6)?
+                    .and_then(|text| serde_json::from_str(&text).ok()),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -4,7 +4,7 @@ use super::{Store, now};
 use crate::runtime::BatchSink;
 use crate::runtime::bindings::itam::collector::types::{
     Account, AccountKind, Assignment, AssignmentSource, Batch, Group, GroupLicense, MemberKind,
-    Membership, Product,
+    Membership, Product, Summary,
 };
 use anyhow::{Context, Result, ensure};
 use rusqlite::{Connection, params};
@@ -76,7 +76,7 @@ impl RunWriter {
     }
 
     /// Makes the run's snapshot current, records its licence counts and marks it succeeded.
-    pub fn commit(&self, counts: &[(String, u64)], warnings: &[String]) -> Result<()> {
+    pub fn commit(&self, summary: &Summary) -> Result<()> {
         let conn = self.store.lock();
         let result = (|| -> Result<()> {
             conn.execute(
@@ -87,9 +87,17 @@ impl RunWriter {
                  FROM products WHERE source = ?2",
                 params![self.run_id, self.source],
             )?;
+            let map = |pairs: &[(String, String)]| {
+                pairs
+                    .iter()
+                    .cloned()
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            };
             let summary = serde_json::json!({
-                "counts": counts.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
-                "warnings": warnings,
+                "counts": summary.counts.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                "warnings": summary.warnings,
+                "data_quality": summary.data_quality,
+                "facts": map(&summary.facts),
             });
             conn.execute(
                 "UPDATE runs SET status = 'succeeded', ended_at = ?2, counts = ?3 WHERE id = ?1",

@@ -117,6 +117,7 @@ impl Emulator {
             .route("/v1.0/subscribedSkus", get(subscribed_skus))
             .route("/v1.0/users", get(users))
             .route("/v1.0/groups", get(groups))
+            .route("/v1.0/organization", get(organization))
             .fallback(not_found)
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
@@ -376,6 +377,24 @@ async fn subscribed_skus(
     axum::Json(json!({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#subscribedSkus", "value": value})).into_response()
 }
 
+async fn organization(State(shared): State<Shared>, headers: HeaderMap) -> Response {
+    if let Some(r) = bearer_rejection(&shared, &headers) {
+        return r;
+    }
+    let t = &shared.tenant;
+    axum::Json(json!({
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#organization",
+        "value": [{
+            "id": t.tenant_id,
+            "displayName": "Contoso",
+            "verifiedDomains": [
+                {"capabilities": "Email, OfficeCommunicationsOnline", "isDefault": true, "isInitial": true, "name": t.domain, "type": "Managed"}
+            ],
+        }]
+    }))
+    .into_response()
+}
+
 async fn users(
     State(shared): State<Shared>,
     headers: HeaderMap,
@@ -422,6 +441,8 @@ fn endpoint_of(path: &str) -> &'static str {
         "/v1.0/users" => "users",
         "/v1.0/groups" => "groups",
         "/v1.0/subscribedSkus" => "subscribedSkus",
+        "/v1.0/organization" => "organization",
+        "/v1.0/$batch" => "batch",
         p if p.ends_with("/oauth2/v2.0/token") => "token",
         p if p.ends_with("/.well-known/openid-configuration") => "openid-configuration",
         _ => "other",
@@ -476,12 +497,108 @@ where
 
 type Served = Result<Response, std::io::Error>;
 
+type ServedFuture = std::pin::Pin<Box<dyn Future<Output = Served> + Send>>;
+
+/// Routes a request: `$batch` is unpacked here, everything else goes to the router. Boxed,
+/// because a batch routes its inner requests through here again.
+fn dispatch(
+    app: Router,
+    shared: Shared,
+    endpoint: &'static str,
+    request: axum::http::Request<axum::body::Body>,
+) -> ServedFuture {
+    use tower::ServiceExt;
+    if endpoint == "batch" {
+        return Box::pin(batch(app, shared, request));
+    }
+    Box::pin(async move { app.oneshot(request).await.map_err(|e| match e {}) })
+}
+
+/// `POST /v1.0/$batch`: each inner GET goes through the same routing, counting and faults as a
+/// request of its own, so inner requests can be throttled one by one.
+async fn batch(
+    app: Router,
+    shared: Shared,
+    request: axum::http::Request<axum::body::Body>,
+) -> Served {
+    let (parts, body) = request.into_parts();
+    if let Some(r) = bearer_rejection(&shared, &parts.headers) {
+        return Ok(r);
+    }
+    let bytes = http_body_util::BodyExt::collect(body)
+        .await
+        .map_err(std::io::Error::other)?
+        .to_bytes();
+    let Ok(Value::Object(doc)) = serde_json::from_slice::<Value>(&bytes) else {
+        return Ok(graph_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "Invalid batch payload format.",
+        ));
+    };
+    let requests = doc
+        .get("requests")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    if requests.is_empty() || requests.len() > 20 {
+        return Ok(graph_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "A batch holds 1 to 20 requests.",
+        ));
+    }
+    let mut responses = Vec::new();
+    for inner in requests {
+        let id = inner["id"].as_str().unwrap_or_default().to_string();
+        let url = inner["url"]
+            .as_str()
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string();
+        if inner["method"].as_str() != Some("GET") {
+            responses.push(json!({"id": id, "status": 405, "body": {"error": {"code": "BadRequest", "message": "The emulator batches GET requests only."}}}));
+            continue;
+        }
+        let mut builder = axum::http::Request::get(format!("/v1.0/{url}"));
+        for name in ["authorization", "host"] {
+            if let Some(v) = parts.headers.get(name) {
+                builder = builder.header(name, v);
+            }
+        }
+        let inner_request = builder
+            .body(axum::body::Body::empty())
+            .map_err(std::io::Error::other)?;
+        let entry = match respond(app.clone(), shared.clone(), inner_request).await {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let mut headers = Map::new();
+                for name in ["retry-after", "content-type", "request-id"] {
+                    if let Some(v) = response.headers().get(name).and_then(|v| v.to_str().ok()) {
+                        headers.insert(name.to_string(), Value::String(v.to_string()));
+                    }
+                }
+                let bytes = http_body_util::BodyExt::collect(response.into_body())
+                    .await
+                    .map_err(std::io::Error::other)?
+                    .to_bytes();
+                let body = serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null);
+                json!({"id": id, "status": status, "headers": headers, "body": body})
+            }
+            Err(_) => {
+                json!({"id": id, "status": 500, "body": {"error": {"code": "generalException", "message": "An unexpected error occurred."}}})
+            }
+        };
+        responses.push(entry);
+    }
+    Ok(axum::Json(json!({"responses": responses})).into_response())
+}
+
 async fn respond(
     app: Router,
     shared: Shared,
     request: axum::http::Request<axum::body::Body>,
 ) -> Served {
-    use tower::ServiceExt;
     let endpoint = endpoint_of(request.uri().path());
     let n = shared.count(endpoint);
     let fault = shared.faults.decide(endpoint, n);
@@ -502,7 +619,7 @@ async fn respond(
         }
         response
     };
-    let call = |request| async move { app.oneshot(request).await.map_err(|e| match e {}) };
+    let call = |request| dispatch(app, shared.clone(), endpoint, request);
     match fault {
         None => call(request).await,
         Some(Fault::Throttle(r)) => Ok(retry_after(
@@ -558,8 +675,11 @@ async fn respond(
                     axum::body::Body::from(half)
                 }
                 Fault::TruncatedBody => {
+                    // A stream body has no known size, so hyper frames it by the promised
+                    // length and closes the connection when the stream ends early.
                     parts.headers.insert("content-length", bytes.len().into());
-                    axum::body::Body::from(half)
+                    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = vec![Ok(half)];
+                    axum::body::Body::from_stream(futures_util::stream::iter(chunks))
                 }
                 _ => {
                     parts.headers.remove("content-length");
