@@ -148,6 +148,7 @@ impl Config {
                 path.display()
             ))
         })?;
+        warn_if_readable_by_others(path, "configuration file");
         let base = path.parent().unwrap_or(Path::new("."));
         Config::parse(&text, base, &|name| std::env::var(name).ok())
             .map_err(|e| config_error(format!("{}: {e}", path.display())))
@@ -344,6 +345,7 @@ impl RawCredential {
             }
             (None, Some(file)) => {
                 let path = base.join(file);
+                warn_if_readable_by_others(&path, "client secret file");
                 let value = std::fs::read_to_string(&path).map_err(|e| {
                     format!(
                         "credential.client_secret refers to file {}, which cannot be read: {e}",
@@ -370,6 +372,26 @@ impl RawCredential {
             secret_origin: origin,
         })
     }
+}
+
+/// Warns when users other than the owner may read `path`: a secret file must be private, and
+/// the configuration decides where secrets come from.
+pub fn warn_if_readable_by_others(path: &Path, what: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                "the {what} {} is readable by other users (mode {:o}); run chmod 600 on it",
+                path.display(),
+                meta.permissions().mode() & 0o777
+            );
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, what);
 }
 
 /// Parses durations like `90s`, `15m`, `6h`, `1d`.

@@ -36,7 +36,7 @@ impl Env {
     /// Writes `itam.toml` (and the secret file) pointing at `url`; `runtime` is TOML for the
     /// `[runtime]` table.
     pub fn config_for(&self, url: &str, secret: &str, runtime: &str) -> PathBuf {
-        std::fs::write(self.dir.path().join("secret.txt"), format!("{secret}\n")).unwrap();
+        write_private(&self.dir.path().join("secret.txt"), &format!("{secret}\n"));
         let t = self.tenant();
         let text = format!(
             r#"
@@ -63,7 +63,7 @@ graph_url = "{url}"
             tenant = t.tenant_id,
         );
         let path = self.dir.path().join("itam.toml");
-        std::fs::write(&path, text).unwrap();
+        write_private(&path, &text);
         path
     }
 
@@ -88,6 +88,13 @@ graph_url = "{url}"
         serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
     }
+}
+
+/// Writes a file only its owner may read, as a careful operator would.
+pub fn write_private(path: &std::path::Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(path, text).unwrap();
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
 }
 
 /// Runs the `itam` binary with a shared compiled-component cache.

@@ -165,6 +165,11 @@ impl Emulator {
         self.requests().values().sum()
     }
 
+    /// Every access token issued so far (for tests that prove tokens never leak).
+    pub fn issued_tokens(&self) -> Vec<String> {
+        self.shared.tokens.lock().unwrap().keys().cloned().collect()
+    }
+
     /// TCP connections accepted so far.
     pub fn connections(&self) -> u64 {
         self.shared

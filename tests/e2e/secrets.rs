@@ -1,0 +1,93 @@
+//! Secret hygiene: with every log at trace level, the client secret and the access tokens
+//! appear in no output and no database file; loose file permissions are warned about.
+
+use crate::common::{Env, assert_success, stderr};
+use graph_emulator::Options;
+use std::process::Command;
+
+#[test]
+fn secret_and_tokens_never_reach_logs_errors_or_the_database() {
+    let env = Env::new(
+        300,
+        Options {
+            token_lifetime_secs: 60,
+            ..Options::default()
+        },
+    );
+    let config = env.config();
+    let out = Command::new(env!("CARGO_BIN_EXE_itam"))
+        .arg("--config")
+        .arg(&config)
+        .args(["sync", "-vvv"])
+        .env("RUST_LOG", "trace")
+        .env(
+            "ITAM_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+        )
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let logs = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(logs.contains("TRACE"), "trace logging was on");
+    let tokens = env.emulator.issued_tokens();
+    assert!(
+        tokens.len() >= 2,
+        "short-lived tokens were refreshed: {}",
+        tokens.len()
+    );
+    let mut files = String::new();
+    for entry in std::fs::read_dir(env.dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("itam.db")
+        {
+            files.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        }
+    }
+    assert!(!files.is_empty());
+    let secret = env.tenant().client_secret.clone();
+    for (what, value) in std::iter::once(("client secret", &secret))
+        .chain(tokens.iter().map(|t| ("access token", t)))
+    {
+        assert!(
+            !logs.contains(value.as_str()),
+            "the {what} leaked into the logs"
+        );
+        assert!(
+            !files.contains(value.as_str()),
+            "the {what} leaked into the database"
+        );
+        // Not even a recognisable part of it.
+        assert!(
+            !logs.contains(&value[value.len() - 16..]),
+            "part of the {what} leaked into the logs"
+        );
+    }
+}
+
+#[test]
+fn a_secret_file_others_can_read_is_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new(5, Options::default());
+    env.config();
+    let secret = env.dir.path().join("secret.txt");
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = env.itam(&["sync"]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("client secret file"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("chmod 600"), "{}", stderr(&out));
+    std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let out = env.itam(&["sync"]);
+    assert!(
+        !stderr(&out).contains("readable by other users"),
+        "{}",
+        stderr(&out)
+    );
+}
