@@ -47,6 +47,15 @@ enum Command {
         #[arg(long)]
         full: bool,
     },
+    /// Diagnose credentials, consent, permissions and endpoints; exit 3 on a blocking problem.
+    Check {
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Output format (table on a terminal, else json).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
     /// Reports over the stored snapshot.
     Report {
         #[command(subcommand)]
@@ -158,6 +167,16 @@ async fn run(cli: Cli) -> Result<i32> {
             demo(users, db, default_format(format), &mut out).await
         }
         Command::Sync { source, full: _ } => sync(&cli.config, source.as_deref(), &mut out).await,
+        Command::Check { source, format } => {
+            let config = Config::load(&cli.config)?;
+            let runtime = Runtime::new()?;
+            let mut checks = Vec::new();
+            for s in config.select(source.as_deref())? {
+                checks.push(crate::check::check_source(&runtime, s, &config).await);
+            }
+            crate::check::render(&mut out, &checks, default_format(format))?;
+            Ok(if checks.iter().all(|c| c.ok) { 0 } else { 3 })
+        }
         Command::Report {
             report: ReportCommand::Balance { source, format },
         } => {

@@ -48,7 +48,8 @@ pub struct Prepared {
     allow: AllowList,
 }
 
-fn context(
+/// The context of a networked plugin call for `source`.
+pub fn run_context(
     source: &Source,
     limits: &Limits,
     allow: AllowList,
@@ -182,6 +183,16 @@ impl Prepared {
         self.allow.origins().iter().map(|o| o.to_string()).collect()
     }
 
+    /// The allow-list built from the plan.
+    pub fn allow(&self) -> AllowList {
+        self.allow.clone()
+    }
+
+    /// The loaded plugin.
+    pub fn plugin(&self) -> &Plugin {
+        &self.plugin
+    }
+
     /// The plan the plugin declared.
     pub fn plan(&self) -> &RunPlan {
         &self.plan
@@ -201,7 +212,7 @@ impl Prepared {
             &self.plugin_version,
             &self.plugin.sha256,
         )?;
-        let ctx = context(
+        let ctx = run_context(
             source,
             limits,
             self.allow.clone(),

@@ -3,7 +3,9 @@
 use crate::bindings::exports::itam::collector::plugin::Guest;
 use crate::hostapi::ComponentHost;
 use crate::transport::WakiTransport;
-use crate::types::{CollectError, CollectMode, Descriptor, RunPlan, Settings, Summary};
+use crate::types::{
+    CheckFinding, CheckStatus, CollectError, CollectMode, Descriptor, RunPlan, Settings, Summary,
+};
 
 struct M365;
 
@@ -14,6 +16,21 @@ impl Guest for M365 {
 
     fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
         crate::settings::M365Settings::parse(&settings).map(|s| s.run_plan())
+    }
+
+    fn check(settings: Settings) -> Vec<CheckFinding> {
+        match crate::settings::M365Settings::parse(&settings) {
+            Ok(settings) => crate::check::check(&settings, &mut WakiTransport, &mut ComponentHost),
+            Err(e) => {
+                let f = crate::errors::details(&e);
+                vec![CheckFinding {
+                    step: "settings".into(),
+                    status: CheckStatus::Fail,
+                    detail: f.message.clone(),
+                    fix: f.fix.clone(),
+                }]
+            }
+        }
     }
 
     fn collect(settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {

@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod batch;
+pub mod check;
 pub mod collect;
 pub mod errors;
 pub mod graph;

@@ -2,7 +2,7 @@
 
 use super::bindings::Collector;
 use super::bindings::exports::itam::collector::plugin::{
-    CollectError, CollectMode, Descriptor, RunPlan, Summary,
+    CheckFinding, CollectError, CollectMode, Descriptor, RunPlan, Summary,
 };
 use super::cache;
 use super::state::{RunContext, RunState};
@@ -128,6 +128,26 @@ impl Plugin {
         Ok(tokio::time::timeout(Duration::from_secs(10), call)
             .await
             .map_err(|_| anyhow!("the plugin did not answer plan within 10 s"))??)
+    }
+
+    /// Calls `check` under `deadline`.
+    pub async fn check(
+        &self,
+        ctx: RunContext,
+        settings: &[(String, String)],
+        deadline: Duration,
+    ) -> Result<Vec<CheckFinding>> {
+        let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
+        let settings = settings.to_vec();
+        let call = bindings
+            .itam_collector_plugin()
+            .call_check(&mut store, &settings);
+        Ok(tokio::time::timeout(deadline, call).await.map_err(|_| {
+            anyhow!(
+                "the check exceeded its deadline of {} s",
+                deadline.as_secs()
+            )
+        })??)
     }
 
     /// Calls `collect` under the run deadline. The outer error is a trap, a timeout or a sink

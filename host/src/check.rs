@@ -1,0 +1,169 @@
+//! `itam check`: diagnoses each source step by step — configuration, credential, then the
+//! plugin's own `check` (token, roles, endpoints, optional capabilities) — with a fix for every
+//! failure.
+
+use crate::config::{Config, Source};
+use crate::credentials::TokenBroker;
+use crate::report::format::Format;
+use crate::runtime::Runtime;
+use crate::runtime::bindings::itam::collector::types::{CheckFinding, CheckStatus};
+use crate::runtime::state::NoSink;
+use crate::sync::prepare;
+use anyhow::Result;
+use serde::Serialize;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One step's outcome, as printed.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    /// What was checked.
+    pub step: String,
+    /// `pass`, `fail`, `warn` or `skipped`.
+    pub status: &'static str,
+    /// What was found.
+    pub detail: String,
+    /// How to fix it, or what is lost.
+    pub fix: Option<String>,
+}
+
+/// The diagnosis of one source.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceCheck {
+    /// Source name.
+    pub source: String,
+    /// Whether collection will work (no step failed).
+    pub ok: bool,
+    /// The steps in order.
+    pub steps: Vec<Step>,
+}
+
+fn step(step: &str, status: &'static str, detail: impl Into<String>, fix: Option<String>) -> Step {
+    Step {
+        step: step.into(),
+        status,
+        detail: detail.into(),
+        fix,
+    }
+}
+
+impl From<CheckFinding> for Step {
+    fn from(f: CheckFinding) -> Step {
+        let status = match f.status {
+            CheckStatus::Pass => "pass",
+            CheckStatus::Fail => "fail",
+            CheckStatus::Warn => "warn",
+            CheckStatus::Skipped => "skipped",
+        };
+        Step {
+            step: f.step,
+            status,
+            detail: f.detail,
+            fix: f.fix,
+        }
+    }
+}
+
+/// Diagnoses one source.
+pub async fn check_source(runtime: &Runtime, source: &Source, config: &Config) -> SourceCheck {
+    let limits = &config.limits;
+    let mut steps = Vec::new();
+    let prepared = match prepare(runtime, source, limits).await {
+        Ok(p) => p,
+        Err(e) => {
+            steps.push(step(
+                "config",
+                "fail",
+                format!("{e:#}"),
+                Some("correct the source in the configuration file".into()),
+            ));
+            return SourceCheck {
+                source: source.name.clone(),
+                ok: false,
+                steps,
+            };
+        }
+    };
+    steps.push(step(
+        "config",
+        "pass",
+        format!("valid; allowed hosts: {}", prepared.allow_list().join(", ")),
+        None,
+    ));
+    match &source.credential {
+        Some(c) => steps.push(step(
+            "credential",
+            "pass",
+            format!("client secret from {}", c.secret_origin),
+            None,
+        )),
+        None => steps.push(step("credential", "pass", "none needed", None)),
+    }
+    let broker = Arc::new(TokenBroker::new(
+        source.credential.clone(),
+        prepared.allow(),
+        limits.first_byte_timeout,
+    ));
+    let ctx = crate::sync::run_context(source, limits, prepared.allow(), broker, Box::new(NoSink));
+    let deadline = limits.run_timeout.min(Duration::from_secs(120));
+    match prepared
+        .plugin()
+        .check(ctx, &source.settings, deadline)
+        .await
+    {
+        Ok(findings) => steps.extend(findings.into_iter().map(Step::from)),
+        Err(e) => steps.push(step("plugin", "fail", format!("{e:#}"), None)),
+    }
+    let ok = steps.iter().all(|s| s.status != "fail");
+    SourceCheck {
+        source: source.name.clone(),
+        ok,
+        steps,
+    }
+}
+
+/// Prints the diagnoses.
+pub fn render(out: &mut dyn Write, checks: &[SourceCheck], format: Format) -> Result<()> {
+    if format != Format::Table {
+        serde_json::to_writer_pretty(&mut *out, checks)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    for c in checks {
+        writeln!(out, "{}", c.source)?;
+        let width = c
+            .steps
+            .iter()
+            .map(|s| s.step.chars().count())
+            .max()
+            .unwrap_or(0);
+        for s in &c.steps {
+            let mark = match s.status {
+                "pass" => "✓",
+                "fail" => "✗",
+                "warn" => "!",
+                _ => "-",
+            };
+            writeln!(out, "  {mark} {:width$}  {}", s.step, s.detail)?;
+            if let Some(fix) = &s.fix {
+                let label = if s.status == "warn" {
+                    "without it"
+                } else {
+                    "fix"
+                };
+                writeln!(out, "      {label}: {fix}")?;
+            }
+        }
+        let failed = c.steps.iter().filter(|s| s.status == "fail").count();
+        if c.ok {
+            writeln!(out, "  collection will work\n")?;
+        } else {
+            writeln!(
+                out,
+                "  collection will not work: {failed} blocking problem(s)\n"
+            )?;
+        }
+    }
+    Ok(())
+}

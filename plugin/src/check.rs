@@ -1,0 +1,167 @@
+//! `check`: a cheap diagnosis of a source, step by step, each failure with its fix.
+
+use crate::auth::auth_failure;
+use crate::errors::details;
+use crate::graph::Graph;
+use crate::hostapi::HostApi;
+use crate::retry::RetryPolicy;
+use crate::settings::M365Settings;
+use crate::transport::Transport;
+use crate::types::{CheckFinding, CheckStatus, CollectError, TokenFacts};
+use serde_json::Value;
+
+/// Roles collection cannot do without.
+pub const REQUIRED_ROLES: &[&str] = &["Directory.Read.All", "User.Read.All"];
+
+/// Service plans of Entra ID P1 and P2 (needed for sign-in activity).
+const ENTRA_PREMIUM_PLANS: &[&str] = &[
+    "41781fb2-bc02-4b7c-bd55-b576c07bb09d", // AAD_PREMIUM
+    "eec0eb4f-6444-4f95-aba0-50c24d67f998", // AAD_PREMIUM_P2
+];
+
+fn finding(
+    step: &str,
+    status: CheckStatus,
+    detail: impl Into<String>,
+    fix: Option<String>,
+) -> CheckFinding {
+    CheckFinding {
+        step: step.into(),
+        status,
+        detail: detail.into(),
+        fix,
+    }
+}
+
+fn failed(step: &str, error: &CollectError) -> CheckFinding {
+    let f = details(error);
+    let mut detail = f.message.clone();
+    if let Some(id) = &f.request_id {
+        detail.push_str(&format!(" [request-id {id}]"));
+    }
+    finding(step, CheckStatus::Fail, detail, f.fix.clone())
+}
+
+/// The endpoints `collect` reads, each as its smallest request.
+fn probes(base: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("GET /subscribedSkus", format!("{base}/subscribedSkus")),
+        (
+            "GET /organization",
+            format!("{base}/organization?$select=id"),
+        ),
+        ("GET /users", format!("{base}/users?$select=id&$top=1")),
+        ("GET /groups", format!("{base}/groups?$select=id&$top=1")),
+    ]
+}
+
+/// Runs every step; a failed token skips the steps that need it.
+pub fn check(
+    settings: &M365Settings,
+    transport: &mut impl Transport,
+    host: &mut impl HostApi,
+) -> Vec<CheckFinding> {
+    let grant = settings.grant();
+    let base = settings.graph_base();
+    let facts: TokenFacts = match host.authorize(&grant) {
+        Ok(facts) => facts,
+        Err(e) => {
+            let mut out = vec![failed("token", &auth_failure(&e))];
+            for step in ["roles"]
+                .into_iter()
+                .chain(probes(&base).iter().map(|(s, _)| *s))
+            {
+                out.push(finding(step, CheckStatus::Skipped, "needs a token", None));
+            }
+            return out;
+        }
+    };
+    let mut out = vec![finding(
+        "token",
+        CheckStatus::Pass,
+        format!("token acquired from {}", grant.token_url),
+        None,
+    )];
+
+    let missing: Vec<&str> = REQUIRED_ROLES
+        .iter()
+        .copied()
+        .filter(|r| !facts.roles.iter().any(|g| g == r))
+        .collect();
+    out.push(if facts.roles.is_empty() {
+        finding(
+            "roles",
+            CheckStatus::Warn,
+            "the token does not list its roles; permissions are checked by the endpoint steps",
+            None,
+        )
+    } else if missing.is_empty() {
+        finding("roles", CheckStatus::Pass, format!("granted: {}", facts.roles.join(", ")), None)
+    } else {
+        finding(
+            "roles",
+            CheckStatus::Fail,
+            format!("missing application permissions: {}", missing.join(", ")),
+            Some(format!(
+                "in the app registration open API permissions, add Microsoft Graph application permissions {} and click Grant admin consent",
+                missing.join(" and ")
+            )),
+        )
+    });
+
+    let mut graph = match Graph::connect(transport, host, grant) {
+        Ok(graph) => graph.with_policy(RetryPolicy {
+            max_attempts: 3,
+            ..RetryPolicy::default()
+        }),
+        Err(e) => {
+            out.push(failed("graph", &e));
+            return out;
+        }
+    };
+    let mut skus = None;
+    for (step, url) in probes(&base) {
+        match graph.get_json::<Value>(&url) {
+            Ok(body) => {
+                if step == "GET /subscribedSkus" {
+                    skus = Some(body);
+                }
+                out.push(finding(step, CheckStatus::Pass, "answers", None));
+            }
+            Err(e) => out.push(failed(step, &e)),
+        }
+    }
+
+    out.push(if facts.roles.iter().any(|r| r == "AuditLog.Read.All") {
+        finding("optional: AuditLog.Read.All", CheckStatus::Pass, "granted", None)
+    } else {
+        finding(
+            "optional: AuditLog.Read.All",
+            CheckStatus::Warn,
+            "not granted",
+            Some("without it sign-in activity is not collected and inactive accounts cannot be found; add the application permission AuditLog.Read.All and grant admin consent".into()),
+        )
+    });
+    if let Some(skus) = skus {
+        let premium = skus["value"].as_array().into_iter().flatten().any(|sku| {
+            sku["servicePlans"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| {
+                    ENTRA_PREMIUM_PLANS.contains(&p["servicePlanId"].as_str().unwrap_or_default())
+                })
+        });
+        out.push(if premium {
+            finding("optional: Entra ID P1/P2", CheckStatus::Pass, "present among the tenant's products", None)
+        } else {
+            finding(
+                "optional: Entra ID P1/P2",
+                CheckStatus::Warn,
+                "not among the tenant's products",
+                Some("Graph returns sign-in activity only to tenants with Entra ID P1 or P2; without it inactive accounts cannot be found".into()),
+            )
+        });
+    }
+    out
+}
