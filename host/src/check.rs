@@ -2,7 +2,7 @@
 //! plugin's own `check` (token, roles, endpoints, optional capabilities) — with a fix for every
 //! failure.
 
-use crate::config::{Config, Source};
+use crate::config::{ClientAuth, Config, Source};
 use crate::credentials::TokenBroker;
 use crate::report::format::Format;
 use crate::runtime::Runtime;
@@ -92,12 +92,21 @@ pub async fn check_source(runtime: &Runtime, source: &Source, config: &Config) -
         None,
     ));
     match &source.credential {
-        Some(c) => steps.push(step(
-            "credential",
-            "pass",
-            format!("client secret from {}", c.secret_origin),
-            None,
-        )),
+        Some(c) => steps.push(match &c.auth {
+            ClientAuth::Secret(_) => step("credential", "pass", format!("client secret from {}", c.origin), None),
+            ClientAuth::Certificate(cert) if cert.days_left() < 30 => step(
+                "credential",
+                "warn",
+                format!("certificate {} from {}, expires in {} days", cert.subject, c.origin, cert.days_left()),
+                Some("create a new certificate, upload it to the app registration and update the file before it expires".into()),
+            ),
+            ClientAuth::Certificate(cert) => step(
+                "credential",
+                "pass",
+                format!("certificate {} from {}, expires in {} days", cert.subject, c.origin, cert.days_left()),
+                None,
+            ),
+        }),
         None => steps.push(step("credential", "pass", "none needed", None)),
     }
     let broker = Arc::new(TokenBroker::new(

@@ -1,6 +1,7 @@
 //! The TOML configuration: parsed strictly (unknown keys are errors), secrets resolved from
 //! their references, everything validated before any network call.
 
+use crate::certificate::{ClientCertificate, Signing};
 use crate::error::config_error;
 use crate::secret::Secret;
 use anyhow::Result;
@@ -55,15 +56,24 @@ pub enum PluginRef {
     File(PathBuf),
 }
 
+/// How the app proves its identity to the token endpoint.
+#[derive(Debug, Clone)]
+pub enum ClientAuth {
+    /// A client secret, resolved from its reference.
+    Secret(Secret),
+    /// A certificate with its private key; the host signs client assertions with it.
+    Certificate(ClientCertificate),
+}
+
 /// The credential the host holds for a source. Never passed to the plugin.
 #[derive(Debug, Clone)]
 pub struct Credential {
     /// Application (client) ID.
     pub client_id: String,
-    /// The client secret, resolved from its reference.
-    pub client_secret: Secret,
-    /// Where the secret came from, for error messages (`env CONTOSO_SECRET`, `file x`).
-    pub secret_origin: String,
+    /// The secret or certificate.
+    pub auth: ClientAuth,
+    /// Where it came from, for messages (`environment variable X`, `certificate file y`).
+    pub origin: String,
 }
 
 /// One configured source.
@@ -127,6 +137,14 @@ struct RawSource {
 struct RawCredential {
     client_id: String,
     client_secret: Option<toml::Value>,
+    certificate: Option<RawCertificate>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCertificate {
+    file: PathBuf,
+    algorithm: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -323,9 +341,33 @@ impl RawCredential {
                 self.client_id
             ));
         }
-        let fix = "write client_secret = { env = \"VAR\" } or client_secret = { file = \"path\" }";
+        let fix = "write client_secret = { env = \"VAR\" }, client_secret = { file = \"path\" } or certificate = { file = \"app.pem\" }";
+        if let Some(cert) = self.certificate {
+            if self.client_secret.is_some() {
+                return Err("credential has both client_secret and certificate; keep one".into());
+            }
+            let signing = match cert.algorithm.as_deref() {
+                None => Signing::Ps256,
+                Some(name) => Signing::parse(name).ok_or_else(|| {
+                    format!("credential.certificate.algorithm `{name}` is not supported; use PS256 (default) or RS256")
+                })?,
+            };
+            let path = base.join(&cert.file);
+            warn_if_readable_by_others(&path, "certificate key file");
+            let certificate = ClientCertificate::load(&path, signing)
+                .map_err(|e| format!("credential.certificate: {e}"))?;
+            return Ok(Credential {
+                client_id: self.client_id,
+                auth: ClientAuth::Certificate(certificate),
+                origin: format!("certificate file {}", path.display()),
+            });
+        }
         let reference = match self.client_secret {
-            None => return Err(format!("credential.client_secret is missing; {fix}")),
+            None => {
+                return Err(format!(
+                    "credential needs a client secret or a certificate; {fix}"
+                ));
+            }
             Some(toml::Value::String(_)) => {
                 return Err(format!(
                     "credential.client_secret must not be written inline (it would end up in backups and version control); {fix}"
@@ -368,8 +410,8 @@ impl RawCredential {
         };
         Ok(Credential {
             client_id: self.client_id,
-            client_secret: Secret::new(secret.trim().to_string()),
-            secret_origin: origin,
+            auth: ClientAuth::Secret(Secret::new(secret.trim().to_string())),
+            origin,
         })
     }
 }
@@ -465,7 +507,10 @@ cloud = "global"
         assert_eq!(s.plugin, PluginRef::Builtin("m365".into()));
         assert_eq!(s.schedule, Some(Duration::from_secs(6 * 3600)));
         let cred = s.credential.as_ref().unwrap();
-        assert_eq!(cred.client_secret.expose(), "s3cret");
+        let ClientAuth::Secret(secret) = &cred.auth else {
+            panic!("a secret credential")
+        };
+        assert_eq!(secret.expose(), "s3cret");
         assert!(!format!("{c:?}").contains("s3cret"));
         assert!(
             s.settings

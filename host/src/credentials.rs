@@ -2,7 +2,7 @@
 //! credential, caches the token, and hands it only to the outbound hook. The plugin never sees
 //! the secret or the token, only [`TokenFacts`].
 
-use crate::config::Credential;
+use crate::config::{ClientAuth, Credential};
 use crate::policy::{AllowList, Origin};
 use crate::runtime::bindings::itam::collector::types::{AuthError, Grant, TokenFacts};
 use crate::secret::Secret;
@@ -125,15 +125,32 @@ impl TokenBroker {
         let credential = self.credential.as_ref().ok_or_else(|| {
             refuse(
                 "no-credential",
-                "the source has no [source.credential]; add client_id and client_secret".into(),
+                "the source has no [source.credential]; add client_id and a client_secret or certificate".into(),
             )
         })?;
-        let form = [
+        // A certificate signs a fresh assertion for this token URL; the key stays here.
+        let assertion;
+        let proof: [(&str, &str); 2] = match &credential.auth {
+            ClientAuth::Secret(secret) => [("client_secret", secret.expose()), ("", "")],
+            ClientAuth::Certificate(cert) => {
+                assertion = cert
+                    .assertion(&credential.client_id, &grant.token_url)
+                    .map_err(|e| refuse("no-credential", e))?;
+                [
+                    (
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    ),
+                    ("client_assertion", assertion.expose()),
+                ]
+            }
+        };
+        let mut form = vec![
             ("client_id", credential.client_id.as_str()),
-            ("client_secret", credential.client_secret.expose()),
             ("scope", grant.scope.as_str()),
             ("grant_type", "client_credentials"),
         ];
+        form.extend(proof.into_iter().filter(|(k, _)| !k.is_empty()));
         let response = self
             .client
             .post(&grant.token_url)
@@ -264,8 +281,8 @@ mod grant_checks {
         .unwrap();
         let credential = Credential {
             client_id: "00000000-0000-0000-0000-000000000001".into(),
-            client_secret: Secret::new("s3cret"),
-            secret_origin: "test".into(),
+            auth: crate::config::ClientAuth::Secret(Secret::new("s3cret")),
+            origin: "test".into(),
         };
         TokenBroker::new(Some(credential), allow, Duration::from_secs(1))
     }

@@ -20,8 +20,8 @@ pub async fn demo_source(users: usize) -> Result<(Emulator, Source)> {
         allowed_hosts: None,
         credential: Some(Credential {
             client_id: t.client_id.clone(),
-            client_secret: Secret::new(t.client_secret.clone()),
-            secret_origin: "the demo tenant".into(),
+            auth: crate::config::ClientAuth::Secret(Secret::new(t.client_secret.clone())),
+            origin: "the demo tenant".into(),
         }),
         settings: vec![
             ("tenant_id".into(), t.tenant_id.clone()),

@@ -7,6 +7,7 @@
 //! [`report::balance::balance`] or [`report::export::export`].
 
 pub mod catalog;
+pub mod certificate;
 pub mod check;
 pub mod cli;
 pub mod config;

@@ -243,8 +243,8 @@ impl Prepared {
                     let mut text = describe_failure(kind, f);
                     if let (CollectError::Unauthorized(_), Some(c)) = (&e, &source.credential) {
                         text.push_str(&format!(
-                            "\n  the secret in use comes from {}",
-                            c.secret_origin
+                            "\n  the credential in use comes from {}",
+                            c.origin
                         ));
                     }
                     if !call.denied.is_empty() {

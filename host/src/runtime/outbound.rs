@@ -155,8 +155,8 @@ mod tests {
         let t = emulator.tenant();
         let credential = Credential {
             client_id: t.client_id.clone(),
-            client_secret: Secret::new(t.client_secret.clone()),
-            secret_origin: "test".into(),
+            auth: crate::config::ClientAuth::Secret(Secret::new(t.client_secret.clone())),
+            origin: "test".into(),
         };
         let broker = Arc::new(TokenBroker::new(
             Some(credential),

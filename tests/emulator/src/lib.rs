@@ -6,6 +6,7 @@
 //! `$skiptoken` paging. It knows its ground truth, so tests compare exact numbers, and counts
 //! the requests it serves.
 
+pub mod certs;
 pub mod faults;
 pub mod server;
 pub mod tenant;

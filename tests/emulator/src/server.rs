@@ -35,6 +35,8 @@ pub struct Options {
     pub fault_seed: u64,
     /// Serve HTTPS with a freshly generated CA (see [`Emulator::ca_pem`]).
     pub tls: bool,
+    /// Certificates (DER) registered on the app, for client-assertion credentials.
+    pub client_certificates: Vec<Vec<u8>>,
 }
 
 impl Default for Options {
@@ -56,6 +58,7 @@ impl Default for Options {
             faults: Vec::new(),
             fault_seed: 1,
             tls: false,
+            client_certificates: Vec::new(),
         }
     }
 }
@@ -68,6 +71,8 @@ pub(crate) struct Inner {
     injected: Mutex<BTreeMap<String, u64>>,
     tokens: Mutex<HashMap<String, u64>>,
     connections: std::sync::atomic::AtomicU64,
+    /// Assertion IDs seen, to refuse replays.
+    pub(crate) jtis: Mutex<std::collections::HashSet<String>>,
 }
 
 pub(crate) type Shared = Arc<Inner>;
@@ -107,6 +112,7 @@ impl Emulator {
             injected: Mutex::default(),
             tokens: Mutex::default(),
             connections: Default::default(),
+            jtis: Mutex::default(),
         });
         let app = Router::new()
             .route("/{tenant}/oauth2/v2.0/token", post(crate::token::token))

@@ -37,6 +37,7 @@ fn aadsts(status: StatusCode, error: &str, code: u32, text: &str) -> Response {
 pub async fn token(
     State(shared): State<Shared>,
     Path(tenant): Path<String>,
+    headers: axum::http::HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let t = &shared.tenant;
@@ -80,6 +81,14 @@ pub async fn token(
             ),
         );
     }
+    if let Some(assertion) = form.get("client_assertion") {
+        if let Some(refusal) =
+            check_assertion(&shared, &tenant, &client_id, &headers, &form, assertion)
+        {
+            return refusal;
+        }
+        return issue(&shared);
+    }
     match form.get("client_secret") {
         None => aadsts(
             StatusCode::UNAUTHORIZED,
@@ -95,38 +104,153 @@ pub async fn token(
                 "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
             ),
         ),
-        Some(_) => {
-            let lifetime = shared.options.token_lifetime_secs;
-            let exp = now() + lifetime;
-            let claims = json!({
-                "aud": "https://graph.microsoft.com",
-                "iss": format!("https://sts.windows.net/{}/", t.tenant_id),
-                "iat": now(), "nbf": now(), "exp": exp,
-                "app_displayname": "ITAM collector (emulated)",
-                "appid": t.client_id,
-                "idtyp": "app",
-                "roles": shared.options.roles,
-                "tid": t.tenant_id,
-                "jti": uuid::Uuid::new_v4().to_string(),
-                "ver": "1.0",
-            });
-            let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-            let token = format!(
-                "{}.{}.{}",
-                b64.encode(br#"{"typ":"JWT","alg":"none"}"#),
-                b64.encode(claims.to_string()),
-                b64.encode(uuid::Uuid::new_v4().as_bytes())
-            );
-            shared.issue(token.clone(), exp);
-            axum::Json(json!({
-                "token_type": "Bearer",
-                "expires_in": lifetime,
-                "ext_expires_in": lifetime,
-                "access_token": token,
-            }))
-            .into_response()
-        }
+        Some(_) => issue(&shared),
     }
+}
+
+/// Issues an access token for the tenant's app.
+fn issue(shared: &Shared) -> Response {
+    let t = &shared.tenant;
+    let lifetime = shared.options.token_lifetime_secs;
+    let exp = now() + lifetime;
+    let claims = json!({
+        "aud": "https://graph.microsoft.com",
+        "iss": format!("https://sts.windows.net/{}/", t.tenant_id),
+        "iat": now(), "nbf": now(), "exp": exp,
+        "app_displayname": "ITAM collector (emulated)",
+        "appid": t.client_id,
+        "idtyp": "app",
+        "roles": shared.options.roles,
+        "tid": t.tenant_id,
+        "jti": uuid::Uuid::new_v4().to_string(),
+        "ver": "1.0",
+    });
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let token = format!(
+        "{}.{}.{}",
+        b64.encode(br#"{"typ":"JWT","alg":"none"}"#),
+        b64.encode(claims.to_string()),
+        b64.encode(uuid::Uuid::new_v4().as_bytes())
+    );
+    shared.issue(token.clone(), exp);
+    axum::Json(json!({
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+        "ext_expires_in": lifetime,
+        "access_token": token,
+    }))
+    .into_response()
+}
+
+/// Verifies a client assertion as the identity platform does: type, registered certificate
+/// (by thumbprint), signature, audience, issuer and subject, lifetime, and that its `jti` is new.
+/// Returns the refusal, if any.
+fn check_assertion(
+    shared: &Shared,
+    tenant: &str,
+    client_id: &str,
+    headers: &axum::http::HeaderMap,
+    form: &HashMap<String, String>,
+    assertion: &str,
+) -> Option<Response> {
+    use sha2::Digest;
+    let refuse = |code: u32, text: &str| {
+        Some(aadsts(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            code,
+            text,
+        ))
+    };
+    if form.get("client_assertion_type").map(String::as_str)
+        != Some("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")
+    {
+        return Some(aadsts(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            50027,
+            "Invalid client_assertion_type.",
+        ));
+    }
+    let parts: Vec<&str> = assertion.split('.').collect();
+    let decode = |p: &str| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(p.trim_end_matches('='))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+    };
+    let (Some(header), Some(claims)) = (
+        parts.first().and_then(|p| decode(p)),
+        parts.get(1).and_then(|p| decode(p)),
+    ) else {
+        return Some(aadsts(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            50027,
+            "JWT token is invalid or malformed.",
+        ));
+    };
+    let normalize = |s: &str| s.trim_end_matches('=').replace('+', "-").replace('/', "_");
+    let thumbprint_s1 = header["x5t"].as_str().map(normalize);
+    let thumbprint_s256 = header["x5t#S256"].as_str().map(normalize);
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let cert = shared.options.client_certificates.iter().find(|der| {
+        thumbprint_s256.as_deref() == Some(&b64.encode(sha2::Sha256::digest(der)))
+            || thumbprint_s1.as_deref() == Some(&b64.encode(sha1::Sha1::digest(der)))
+    });
+    let Some(cert) = cert else {
+        return refuse(
+            700027,
+            &format!(
+                "Client assertion failed signature validation. [Reason - The key was not found., Thumbprint of key used by client: '{}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '{client_id}'.]",
+                thumbprint_s256.or(thumbprint_s1).unwrap_or_default()
+            ),
+        );
+    };
+    let alg = header["alg"].as_str().unwrap_or_default();
+    if !crate::certs::verify_signature(cert, assertion, alg) {
+        return refuse(700027, "Client assertion contains an invalid signature.");
+    }
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = if shared.options.tls { "https" } else { "http" };
+    let audience = format!("{scheme}://{host}/{tenant}/oauth2/v2.0/token");
+    if claims["aud"].as_str() != Some(audience.as_str()) {
+        return refuse(
+            700027,
+            &format!(
+                "The audience '{}' is invalid; expected '{audience}'.",
+                claims["aud"]
+            ),
+        );
+    }
+    if claims["iss"].as_str() != Some(client_id) || claims["sub"].as_str() != Some(client_id) {
+        return refuse(
+            700027,
+            "The issuer and subject of the client assertion must be the client ID.",
+        );
+    }
+    let now = now() as f64;
+    let exp = claims["exp"].as_f64().unwrap_or(0.0);
+    let start = claims["nbf"]
+        .as_f64()
+        .or(claims["iat"].as_f64())
+        .unwrap_or(now);
+    if exp <= now || start > now + 300.0 || exp - start > 900.0 {
+        return refuse(
+            700024,
+            "Client assertion is not within its valid time range.",
+        );
+    }
+    let Some(jti) = claims["jti"].as_str() else {
+        return refuse(700027, "The client assertion has no jti.");
+    };
+    if !shared.jtis.lock().unwrap().insert(jti.to_string()) {
+        return refuse(700027, "The client assertion's jti was already used.");
+    }
+    None
 }
 
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`: the metadata MSAL reads before asking
