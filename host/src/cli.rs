@@ -56,6 +56,49 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
+    /// Write a configuration from prompts or flags (a secret is never written inline).
+    Init {
+        /// Source name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Directory (tenant) ID or verified domain.
+        #[arg(long)]
+        tenant_id: Option<String>,
+        /// Application (client) ID.
+        #[arg(long)]
+        client_id: Option<String>,
+        /// global, us-gov, us-gov-dod or china.
+        #[arg(long)]
+        cloud: Option<String>,
+        /// Read the client secret from this environment variable.
+        #[arg(long, group = "credential")]
+        secret_env: Option<String>,
+        /// Read the client secret from this file.
+        #[arg(long, group = "credential")]
+        secret_file: Option<PathBuf>,
+        /// Use this PEM file with the certificate and its private key.
+        #[arg(long, group = "credential")]
+        certificate: Option<PathBuf>,
+        /// Generate a self-signed certificate and key (itam-app.pem) and its public part to
+        /// upload (itam-app.crt).
+        #[arg(long, group = "credential")]
+        generate_certificate: bool,
+        /// Authority root replacing the cloud's sign-in host.
+        #[arg(long)]
+        login_url: Option<String>,
+        /// Graph root replacing the cloud's Graph host.
+        #[arg(long)]
+        graph_url: Option<String>,
+        /// Overwrite an existing configuration file.
+        #[arg(long)]
+        force: bool,
+        /// Prompt for missing answers even when stdin is not a terminal.
+        #[arg(long)]
+        interactive: bool,
+        /// Run `itam check` after writing the configuration.
+        #[arg(long)]
+        check: bool,
+    },
     /// Reports over the stored snapshot.
     Report {
         #[command(subcommand)]
@@ -167,6 +210,40 @@ async fn run(cli: Cli) -> Result<i32> {
             demo(users, db, default_format(format), &mut out).await
         }
         Command::Sync { source, full: _ } => sync(&cli.config, source.as_deref(), &mut out).await,
+        Command::Init {
+            name,
+            tenant_id,
+            client_id,
+            cloud,
+            secret_env,
+            secret_file,
+            certificate,
+            generate_certificate,
+            login_url,
+            graph_url,
+            force,
+            interactive,
+            check,
+        } => {
+            use crate::init::{CredentialChoice, PartialAnswers};
+            let credential = match (secret_env, secret_file, certificate, generate_certificate) {
+                (Some(v), ..) => Some(CredentialChoice::SecretEnv(v)),
+                (_, Some(f), ..) => Some(CredentialChoice::SecretFile(f, None)),
+                (_, _, Some(c), _) => Some(CredentialChoice::Certificate(c)),
+                (.., true) => Some(CredentialChoice::GenerateCertificate),
+                _ => None,
+            };
+            let partial = PartialAnswers {
+                name,
+                tenant_id,
+                client_id,
+                cloud,
+                credential,
+                login_url,
+                graph_url,
+            };
+            init(&cli.config, partial, force, interactive, check, &mut out).await
+        }
         Command::Check { source, format } => {
             let config = Config::load(&cli.config)?;
             let runtime = Runtime::new()?;
@@ -239,6 +316,89 @@ async fn demo(
         writeln!(out, "\nDatabase: {}{note}", path.display())?;
     }
     Ok(0)
+}
+
+async fn init(
+    config_path: &Path,
+    partial: crate::init::PartialAnswers,
+    force: bool,
+    force_prompts: bool,
+    run_check: bool,
+    out: &mut dyn Write,
+) -> Result<i32> {
+    use crate::init::{
+        CredentialChoice, Prompter, complete, generate_certificate, interactive, write,
+    };
+    partial.validate()?;
+    let prompting = interactive(force_prompts);
+    let dir = config_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // `itam init --generate-certificate` alone: just the certificate, to upload first.
+    if partial.credential == Some(CredentialChoice::GenerateCertificate)
+        && partial.tenant_id.is_none()
+        && partial.client_id.is_none()
+        && !prompting
+    {
+        let (pem, crt) = generate_certificate(dir, "itam-app", 365)?;
+        writeln!(
+            out,
+            "generated {} (certificate and private key, mode 600; keep it private)",
+            pem.display()
+        )?;
+        writeln!(
+            out,
+            "upload {} under Certificates & secrets → Certificates → Upload certificate in the app registration",
+            crt.display()
+        )?;
+        writeln!(
+            out,
+            "then: itam init --tenant-id … --client-id … --certificate {}",
+            pem.display()
+        )?;
+        return Ok(0);
+    }
+    if config_path.exists() && !force {
+        return Err(config_error(format!(
+            "{} already exists; pass --force to replace it",
+            config_path.display()
+        )));
+    }
+    if !partial.is_complete() && !prompting {
+        return Err(config_error(
+            "not a terminal, so nothing can be asked: pass --tenant-id, --client-id and one of --secret-env, --secret-file, --certificate, --generate-certificate (or --interactive)",
+        ));
+    }
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut prompt_out = std::io::stderr();
+    let mut prompter = Prompter::new(&mut input, &mut prompt_out);
+    let answers = complete(partial, &mut prompter)?;
+    for note in write(config_path, &answers)? {
+        writeln!(out, "{note}")?;
+    }
+    let check_now = run_check
+        || (prompting
+            && prompter.ask("Run `itam check` now? (y/n)", Some("y"), &|a| {
+                if ["y", "n"].contains(&a) {
+                    Ok(())
+                } else {
+                    Err("answer y or n".into())
+                }
+            })? == "y");
+    if !check_now {
+        writeln!(out, "next: itam check, then itam sync")?;
+        return Ok(0);
+    }
+    let config = Config::load(config_path)?;
+    let runtime = Runtime::new()?;
+    let mut checks = Vec::new();
+    for s in config.select(None)? {
+        checks.push(crate::check::check_source(&runtime, s, &config).await);
+    }
+    crate::check::render(out, &checks, Format::Table)?;
+    Ok(if checks.iter().all(|c| c.ok) { 0 } else { 3 })
 }
 
 async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> Result<i32> {

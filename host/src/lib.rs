@@ -15,6 +15,7 @@ pub mod credentials;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
+pub mod init;
 pub mod plugins;
 pub mod policy;
 pub mod report;

@@ -1,0 +1,204 @@
+//! `itam init`: flags or prompts to a working configuration, secrets never inline.
+
+use crate::common::{Env, assert_success, stderr};
+use graph_emulator::Options;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Command, Stdio};
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn url_flags(env: &Env) -> Vec<String> {
+    vec![
+        "--login-url".into(),
+        env.emulator.url(),
+        "--graph-url".into(),
+        env.emulator.url(),
+    ]
+}
+
+#[test]
+fn flags_write_a_private_config_that_syncs() {
+    let env = Env::new(30, Options::default());
+    let t = env.tenant().clone();
+    let mut args = vec![
+        "init",
+        "--tenant-id",
+        &t.tenant_id,
+        "--client-id",
+        &t.client_id,
+        "--secret-env",
+        "ITAM_TEST_SECRET",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
+    args.extend(url_flags(&env));
+    let out = env.itam(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_success(&out);
+    let config = env.dir.path().join("itam.toml");
+    assert_eq!(mode(&config), 0o600);
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains("client_secret = { env = \"ITAM_TEST_SECRET\" }"),
+        "{text}"
+    );
+    assert!(!text.contains(&t.client_secret));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("export ITAM_TEST_SECRET"));
+
+    let sync = Command::new(env!("CARGO_BIN_EXE_itam"))
+        .args(["--config", config.to_str().unwrap(), "sync"])
+        .env("ITAM_TEST_SECRET", &t.client_secret)
+        .env(
+            "ITAM_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+        )
+        .output()
+        .unwrap();
+    assert_success(&sync);
+
+    // An existing configuration is not replaced without --force; missing flags are named.
+    let again = env.itam(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(again.status.code(), Some(2));
+    assert!(stderr(&again).contains("--force"));
+    let incomplete = env.itam(&["init", "--force", "--tenant-id", "contoso.onmicrosoft.com"]);
+    assert_eq!(incomplete.status.code(), Some(2));
+    assert!(
+        stderr(&incomplete).contains("--client-id"),
+        "{}",
+        stderr(&incomplete)
+    );
+    let bad = env.itam(&[
+        "init",
+        "--force",
+        "--tenant-id",
+        "not a tenant",
+        "--client-id",
+        &t.client_id,
+        "--secret-env",
+        "X",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("verified domain"), "{}", stderr(&bad));
+}
+
+#[test]
+fn a_generated_certificate_once_uploaded_passes_check() {
+    let scratch = tempfile::tempdir().unwrap();
+    let out = crate::common::itam(
+        &scratch.path().join("itam.toml"),
+        &["init", "--generate-certificate"],
+    );
+    assert_success(&out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("upload") && text.contains("itam-app.crt"),
+        "{text}"
+    );
+    let pem_path = scratch.path().join("itam-app.pem");
+    assert_eq!(mode(&pem_path), 0o600);
+    assert!(
+        !std::fs::read_to_string(scratch.path().join("itam-app.crt"))
+            .unwrap()
+            .contains("PRIVATE KEY")
+    );
+
+    // "Upload" the certificate: the emulator's app registers it.
+    let crt = std::fs::read_to_string(scratch.path().join("itam-app.crt")).unwrap();
+    let der = pem::parse(crt).unwrap().contents().to_vec();
+    let env = Env::new(
+        30,
+        Options {
+            client_certificates: vec![der],
+            ..Options::default()
+        },
+    );
+    std::fs::copy(&pem_path, env.dir.path().join("itam-app.pem")).unwrap();
+    let t = env.tenant().clone();
+    let mut args = vec![
+        "init",
+        "--tenant-id",
+        &t.tenant_id,
+        "--client-id",
+        &t.client_id,
+        "--certificate",
+        "itam-app.pem",
+        "--check",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
+    args.extend(url_flags(&env));
+    let out = env.itam(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(
+        text.contains("✓ credential") && text.contains("collection will work"),
+        "{text}"
+    );
+}
+
+#[test]
+fn prompts_validate_answers_and_write_the_secret_file_privately() {
+    let env = Env::new(30, Options::default());
+    let t = env.tenant().clone();
+    let mut args = vec![
+        "--config".to_string(),
+        env.dir
+            .path()
+            .join("itam.toml")
+            .to_str()
+            .unwrap()
+            .to_string(),
+        "init".into(),
+        "--interactive".into(),
+    ];
+    args.extend(url_flags(&env));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_itam"))
+        .args(&args)
+        .env(
+            "ITAM_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let answers = format!(
+        "not a tenant\n{}\nmy-app\n{}\n2\n\n{}\nn\n",
+        t.tenant_id, t.client_id, t.client_secret
+    );
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answers.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_success(&out);
+    let prompts = stderr(&out);
+    assert!(
+        prompts.contains("verified domain"),
+        "a bad tenant is re-asked: {prompts}"
+    );
+    assert!(
+        prompts.contains("Application (client) ID, a GUID"),
+        "a bad client ID is re-asked: {prompts}"
+    );
+    let secret_file = env.dir.path().join("itam.secret");
+    assert_eq!(mode(&secret_file), 0o600);
+    assert_eq!(
+        std::fs::read_to_string(&secret_file).unwrap().trim(),
+        t.client_secret
+    );
+    let config = std::fs::read_to_string(env.dir.path().join("itam.toml")).unwrap();
+    assert!(
+        config.contains("client_secret = { file = \"itam.secret\" }")
+            && !config.contains(&t.client_secret),
+        "{config}"
+    );
+    assert_success(&env.itam(&["sync"]));
+}
