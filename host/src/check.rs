@@ -113,8 +113,16 @@ pub async fn check_source(runtime: &Runtime, source: &Source, config: &Config) -
         source.credential.clone(),
         prepared.allow(),
         limits.first_byte_timeout,
+        prepared.network(),
     ));
-    let ctx = crate::sync::run_context(source, limits, prepared.allow(), broker, Box::new(NoSink));
+    let ctx = crate::sync::run_context(
+        source,
+        limits,
+        prepared.network(),
+        prepared.allow(),
+        broker,
+        Box::new(NoSink),
+    );
     let deadline = limits.run_timeout.min(Duration::from_secs(120));
     match prepared
         .plugin()

@@ -246,7 +246,7 @@ async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Check { source, format } => {
             let config = Config::load(&cli.config)?;
-            let runtime = Runtime::new()?;
+            let runtime = Runtime::new()?.with_network(config.network.clone());
             let mut checks = Vec::new();
             for s in config.select(source.as_deref())? {
                 checks.push(crate::check::check_source(&runtime, s, &config).await);
@@ -392,7 +392,7 @@ async fn init(
         return Ok(0);
     }
     let config = Config::load(config_path)?;
-    let runtime = Runtime::new()?;
+    let runtime = Runtime::new()?.with_network(config.network.clone());
     let mut checks = Vec::new();
     for s in config.select(None)? {
         checks.push(crate::check::check_source(&runtime, s, &config).await);
@@ -404,7 +404,7 @@ async fn init(
 async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> Result<i32> {
     let config = Config::load(config_path)?;
     let sources = config.select(source)?;
-    let runtime = Runtime::new()?;
+    let runtime = Runtime::new()?.with_network(config.network.clone());
     // Validate every selected source before any of them touches the network.
     let mut prepared = Vec::new();
     for s in &sources {

@@ -9,11 +9,40 @@ use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// How the host reaches the network: proxy and extra trusted CAs, for both its token requests
+/// and the plugin's traffic.
+#[derive(Debug, Clone, Default)]
+pub struct Network {
+    /// HTTPS proxy (`http://host:port`); `None` means the `HTTPS_PROXY` environment variable.
+    pub https_proxy: Option<String>,
+    /// Hosts reached without the proxy (comma-separated, as `NO_PROXY`).
+    pub no_proxy: Option<String>,
+    /// Extra CA certificates (DER) trusted besides the public roots, e.g. a TLS-inspecting
+    /// proxy's CA.
+    pub extra_roots: Vec<Vec<u8>>,
+}
+
+impl Network {
+    /// The proxy rules: the configured proxy, else the environment's.
+    pub fn proxy_matcher(&self) -> hyper_util::client::proxy::matcher::Matcher {
+        use hyper_util::client::proxy::matcher::Matcher;
+        match &self.https_proxy {
+            Some(proxy) => Matcher::builder()
+                .https(proxy.clone())
+                .no(self.no_proxy.clone().unwrap_or_default())
+                .build(),
+            None => Matcher::from_env(),
+        }
+    }
+}
+
 /// The whole configuration, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where the SQLite database lives.
     pub store_path: PathBuf,
+    /// Proxy and trusted CAs.
+    pub network: Network,
     /// Sandbox limits applied to every plugin run.
     pub limits: Limits,
     /// The configured sources, in file order.
@@ -100,6 +129,8 @@ struct RawConfig {
     store: RawStore,
     #[serde(default)]
     runtime: RawRuntime,
+    #[serde(default)]
+    network: RawNetwork,
     #[serde(default, rename = "source")]
     sources: Vec<RawSource>,
 }
@@ -108,6 +139,54 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawStore {
     path: Option<PathBuf>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawNetwork {
+    https_proxy: Option<String>,
+    no_proxy: Option<String>,
+    ca_bundle: Option<PathBuf>,
+}
+
+impl RawNetwork {
+    fn resolve(self, base: &Path) -> Result<Network, String> {
+        if let Some(proxy) = &self.https_proxy {
+            let uri: http::Uri = proxy
+                .parse()
+                .map_err(|e| format!("network.https_proxy `{proxy}` is not a URL: {e}"))?;
+            if uri.host().is_none() || !matches!(uri.scheme_str(), Some("http") | Some("https")) {
+                return Err(format!(
+                    "network.https_proxy `{proxy}` must look like http://proxy.example:3128"
+                ));
+            }
+        }
+        let mut extra_roots = Vec::new();
+        if let Some(bundle) = self.ca_bundle {
+            let path = base.join(bundle);
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("network.ca_bundle {} cannot be read: {e}", path.display()))?;
+            let blocks = pem::parse_many(&text)
+                .map_err(|e| format!("network.ca_bundle {} is not PEM: {e}", path.display()))?;
+            extra_roots.extend(
+                blocks
+                    .into_iter()
+                    .filter(|b| b.tag() == "CERTIFICATE")
+                    .map(|b| b.into_contents()),
+            );
+            if extra_roots.is_empty() {
+                return Err(format!(
+                    "network.ca_bundle {} holds no CERTIFICATE",
+                    path.display()
+                ));
+            }
+        }
+        Ok(Network {
+            https_proxy: self.https_proxy,
+            no_proxy: self.no_proxy,
+            extra_roots,
+        })
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -181,6 +260,7 @@ impl Config {
     ) -> Result<Config, String> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| e.to_string())?;
         let limits = raw.runtime.resolve()?;
+        let network = raw.network.resolve(base)?;
         let store_path = base.join(raw.store.path.unwrap_or_else(|| "itam.db".into()));
         let mut sources = Vec::new();
         for source in raw.sources {
@@ -195,6 +275,7 @@ impl Config {
         }
         Ok(Config {
             store_path,
+            network,
             limits,
             sources,
         })

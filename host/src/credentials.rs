@@ -2,7 +2,7 @@
 //! credential, caches the token, and hands it only to the outbound hook. The plugin never sees
 //! the secret or the token, only [`TokenFacts`].
 
-use crate::config::{ClientAuth, Credential};
+use crate::config::{ClientAuth, Credential, Network};
 use crate::policy::{AllowList, Origin};
 use crate::runtime::bindings::itam::collector::types::{AuthError, Grant, TokenFacts};
 use crate::secret::Secret;
@@ -70,11 +70,34 @@ fn refuse(error: &str, description: String) -> AuthError {
 
 impl TokenBroker {
     /// A broker for one source's credential and allow-list.
-    pub fn new(credential: Option<Credential>, allow: AllowList, timeout: Duration) -> TokenBroker {
-        let client = reqwest::Client::builder()
+    pub fn new(
+        credential: Option<Credential>,
+        allow: AllowList,
+        timeout: Duration,
+        network: &Network,
+    ) -> TokenBroker {
+        let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("itam/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("itam/", env!("CARGO_PKG_VERSION")));
+        for der in &network.extra_roots {
+            if let Ok(cert) = reqwest::Certificate::from_der(der) {
+                builder = builder.add_root_certificate(cert);
+            }
+        }
+        // Without a configured proxy reqwest follows HTTPS_PROXY / NO_PROXY itself.
+        if let Some(proxy) = network
+            .https_proxy
+            .as_deref()
+            .and_then(|p| reqwest::Proxy::https(p).ok())
+        {
+            let no_proxy = network
+                .no_proxy
+                .as_deref()
+                .and_then(reqwest::NoProxy::from_string);
+            builder = builder.proxy(proxy.no_proxy(no_proxy));
+        }
+        let client = builder
             .build()
             .expect("a TLS-capable HTTP client can always be built");
         TokenBroker {
@@ -284,7 +307,12 @@ mod grant_checks {
             auth: crate::config::ClientAuth::Secret(Secret::new("s3cret")),
             origin: "test".into(),
         };
-        TokenBroker::new(Some(credential), allow, Duration::from_secs(1))
+        TokenBroker::new(
+            Some(credential),
+            allow,
+            Duration::from_secs(1),
+            &Network::default(),
+        )
     }
 
     fn grant(token_url: &str, resource: &str) -> Grant {

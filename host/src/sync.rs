@@ -1,6 +1,6 @@
 //! One sync of one source: validate, plan the sandbox, collect into a run, commit or fail.
 
-use crate::config::{Limits, Source};
+use crate::config::{Limits, Network, Source};
 use crate::credentials::TokenBroker;
 use crate::error::config_error;
 use crate::policy::AllowList;
@@ -46,12 +46,14 @@ pub struct Prepared {
     plugin_version: String,
     plan: RunPlan,
     allow: AllowList,
+    network: Network,
 }
 
 /// The context of a networked plugin call for `source`.
 pub fn run_context(
     source: &Source,
     limits: &Limits,
+    network: &Network,
     allow: AllowList,
     broker: Arc<TokenBroker>,
     sink: Box<dyn crate::runtime::BatchSink>,
@@ -67,6 +69,7 @@ pub fn run_context(
             limits.first_byte_timeout,
             limits.between_bytes_timeout,
         ],
+        network: network.clone(),
     }
 }
 
@@ -79,6 +82,7 @@ pub fn offline_context(source: &str, limits: &Limits) -> RunContext {
             None,
             AllowList::default(),
             limits.connect_timeout,
+            &Network::default(),
         )),
         sink: Box::new(NoSink),
         memory_bytes: limits.memory_bytes,
@@ -87,6 +91,7 @@ pub fn offline_context(source: &str, limits: &Limits) -> RunContext {
             limits.first_byte_timeout,
             limits.between_bytes_timeout,
         ],
+        network: Network::default(),
     }
 }
 
@@ -174,6 +179,7 @@ pub async fn prepare(runtime: &Runtime, source: &Source, limits: &Limits) -> Res
         plugin_version: descriptor.version,
         plan,
         allow,
+        network: runtime.network().clone(),
     })
 }
 
@@ -186,6 +192,11 @@ impl Prepared {
     /// The allow-list built from the plan.
     pub fn allow(&self) -> AllowList {
         self.allow.clone()
+    }
+
+    /// The network settings runs use.
+    pub fn network(&self) -> &Network {
+        &self.network
     }
 
     /// The loaded plugin.
@@ -205,6 +216,7 @@ impl Prepared {
             source.credential.clone(),
             self.allow.clone(),
             limits.first_byte_timeout,
+            &self.network,
         ));
         let writer = store.begin_run(
             &source.name,
@@ -215,6 +227,7 @@ impl Prepared {
         let ctx = run_context(
             source,
             limits,
+            &self.network,
             self.allow.clone(),
             broker,
             Box::new(writer.clone()),

@@ -6,6 +6,7 @@ use super::bindings::exports::itam::collector::plugin::{
 };
 use super::cache;
 use super::state::{RunContext, RunState};
+use crate::config::Network;
 use anyhow::{Context, Result, anyhow};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -22,6 +23,7 @@ pub struct Runtime {
     engine: Engine,
     linker: Arc<Linker<RunState>>,
     cache_dir: Option<PathBuf>,
+    network: Network,
 }
 
 /// A loaded plugin component.
@@ -66,6 +68,7 @@ impl Runtime {
             engine,
             linker: Arc::new(linker),
             cache_dir: cache::default_dir().map(|d| d.join("components")),
+            network: Network::default(),
         })
     }
 
@@ -73,6 +76,17 @@ impl Runtime {
     pub fn with_cache_dir(mut self, dir: Option<PathBuf>) -> Runtime {
         self.cache_dir = dir;
         self
+    }
+
+    /// Uses `network` (proxy, extra CAs) for plugins' traffic and token requests.
+    pub fn with_network(mut self, network: Network) -> Runtime {
+        self.network = network;
+        self
+    }
+
+    /// The network settings.
+    pub fn network(&self) -> &Network {
+        &self.network
     }
 
     /// Loads a component from its bytes (compiled once, then served from the cache).

@@ -1,6 +1,7 @@
 //! The wasi:http send hook: default-deny allow-list, credential attachment, request timeouts.
 
 use super::sender::Sender;
+use crate::config::Network;
 use crate::credentials::TokenBroker;
 use crate::policy::{AllowList, Origin};
 use http::HeaderValue;
@@ -32,11 +33,16 @@ pub struct OutboundPolicy {
 impl OutboundPolicy {
     /// A policy allowing `allow`, attaching `broker`'s tokens, with connect / first-byte /
     /// between-bytes timeouts.
-    pub fn new(allow: AllowList, broker: Arc<TokenBroker>, timeouts: [Duration; 3]) -> Self {
+    pub fn new(
+        allow: AllowList,
+        broker: Arc<TokenBroker>,
+        timeouts: [Duration; 3],
+        network: &Network,
+    ) -> Self {
         OutboundPolicy {
             allow,
             broker,
-            sender: Sender::new(timeouts),
+            sender: Sender::new(timeouts, network),
             denied: Arc::default(),
         }
     }
@@ -162,6 +168,7 @@ mod tests {
             Some(credential),
             allow.clone(),
             Duration::from_secs(5),
+            &Network::default(),
         ));
         broker
             .authorize(Grant {
@@ -172,7 +179,7 @@ mod tests {
             .await
             .unwrap();
         let timeouts = [Duration::from_secs(2); 3];
-        let mut policy = OutboundPolicy::new(allow, broker, timeouts);
+        let mut policy = OutboundPolicy::new(allow, broker, timeouts, &Network::default());
 
         let seen = send(&mut policy, &format!("{resource}/v1.0/users"))
             .await

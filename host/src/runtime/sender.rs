@@ -1,36 +1,54 @@
 //! The HTTP sender behind the plugin's wasi:http requests: one pooled client per run, so a
 //! run's pages reuse connections (wasmtime's default sender opens one per request), with
-//! connect, first-byte and between-bytes timeouts instead of wasmtime's 600 s default.
+//! connect, first-byte and between-bytes timeouts instead of wasmtime's 600 s default, through
+//! the configured HTTPS proxy and trusting the configured extra CAs.
 
+use crate::config::Network;
 use bytes::Bytes;
 use http_body::{Body, Frame};
 use http_body_util::BodyExt;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::TokioExecutor;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use wasmtime_wasi_http::{Error, WasiBody};
 
+type Https<C> = hyper_rustls::HttpsConnector<C>;
+
+/// The proxy rules and the client whose connections tunnel through the proxy.
+type ProxiedClient = (Arc<Matcher>, Client<Https<Tunnel<HttpConnector>>, WasiBody>);
+
 /// Sends the requests of one run.
 #[derive(Clone)]
 pub struct Sender {
-    client: Client<hyper_rustls::HttpsConnector<HttpConnector>, WasiBody>,
+    direct: Client<Https<HttpConnector>, WasiBody>,
+    /// HTTPS destinations the proxy rules intercept go through a CONNECT tunnel.
+    proxied: Option<ProxiedClient>,
     first_byte: Duration,
     between_bytes: Duration,
 }
 
 impl Sender {
-    /// A sender with connect, first-byte and between-bytes timeouts.
-    pub fn new([connect, first_byte, between_bytes]: [Duration; 3]) -> Sender {
+    /// A sender with connect, first-byte and between-bytes timeouts, the network's proxy and
+    /// the public roots plus the network's extra CAs.
+    pub fn new([connect, first_byte, between_bytes]: [Duration; 3], network: &Network) -> Sender {
         let mut http = HttpConnector::new();
         http.set_connect_timeout(Some(connect));
         http.set_nodelay(true);
         http.enforce_http(false);
-        let roots = rustls::RootCertStore {
+        let mut roots = rustls::RootCertStore {
             roots: webpki_roots::TLS_SERVER_ROOTS.into(),
         };
+        for der in &network.extra_roots {
+            if let Err(e) = roots.add(der.clone().into()) {
+                tracing::warn!(error = %e, "ignoring a CA of network.ca_bundle that rustls cannot use");
+            }
+        }
         let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
@@ -38,16 +56,20 @@ impl Sender {
         .expect("ring supports the default protocol versions")
         .with_root_certificates(roots)
         .with_no_client_auth();
-        let https = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls)
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(60))
-            .build(https);
+        let pool = || {
+            let mut builder = Client::builder(TokioExecutor::new());
+            builder.pool_idle_timeout(Duration::from_secs(60));
+            builder
+        };
+        let matcher = network.proxy_matcher();
+        let probe: http::Uri = "https://proxy-probe.invalid/".parse().expect("a valid URI");
+        let proxied = matcher.intercept(&probe).map(|intercept| {
+            let tunnel = Tunnel::new(intercept.uri().clone(), http.clone());
+            (Arc::new(matcher), pool().build(https(&tls, tunnel)))
+        });
         Sender {
-            client,
+            direct: pool().build(https(&tls, http)),
+            proxied,
             first_byte,
             between_bytes,
         }
@@ -58,7 +80,20 @@ impl Sender {
         &self,
         request: http::Request<WasiBody>,
     ) -> Result<http::Response<WasiBody>, Error> {
-        let response = tokio::time::timeout(self.first_byte, self.client.request(request))
+        let via_proxy = match &self.proxied {
+            Some((matcher, client))
+                if request.uri().scheme_str() == Some("https")
+                    && matcher.intercept(request.uri()).is_some() =>
+            {
+                Some(client)
+            }
+            _ => None,
+        };
+        let sent = match via_proxy {
+            Some(client) => client.request(request),
+            None => self.direct.request(request),
+        };
+        let response = tokio::time::timeout(self.first_byte, sent)
             .await
             .map_err(|_| Error::ConnectionReadTimeout)?
             .map_err(|e| {
@@ -78,6 +113,15 @@ impl Sender {
             .boxed_unsync()
         }))
     }
+}
+
+/// Wraps a connector with TLS for `https` destinations.
+fn https<C>(tls: &rustls::ClientConfig, connector: C) -> Https<C> {
+    hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls.clone())
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(connector)
 }
 
 /// A body that fails when no frame arrives within `timeout`.

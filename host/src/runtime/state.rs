@@ -3,6 +3,7 @@
 
 use super::bindings::itam::collector::types::Batch;
 use super::outbound::OutboundPolicy;
+use crate::config::Network;
 use crate::credentials::TokenBroker;
 use crate::policy::AllowList;
 use std::sync::Arc;
@@ -41,6 +42,8 @@ pub struct RunContext {
     pub memory_bytes: usize,
     /// Per-request timeouts: connect, first byte, between bytes.
     pub request_timeouts: [Duration; 3],
+    /// Proxy and extra trusted CAs.
+    pub network: Network,
 }
 
 /// The `T` of the wasmtime `Store`.
@@ -76,7 +79,12 @@ impl RunState {
                 .instances(4)
                 .trap_on_grow_failure(true)
                 .build(),
-            outbound: OutboundPolicy::new(ctx.allow, ctx.broker.clone(), ctx.request_timeouts),
+            outbound: OutboundPolicy::new(
+                ctx.allow,
+                ctx.broker.clone(),
+                ctx.request_timeouts,
+                &ctx.network,
+            ),
             broker: ctx.broker,
             sink: ctx.sink,
             source: ctx.source,

@@ -8,6 +8,7 @@
 
 pub mod certs;
 pub mod faults;
+pub mod proxy;
 pub mod server;
 pub mod tenant;
 mod tls;

@@ -73,6 +73,10 @@ pub(crate) struct Inner {
     connections: std::sync::atomic::AtomicU64,
     /// Assertion IDs seen, to refuse replays.
     pub(crate) jtis: Mutex<std::collections::HashSet<String>>,
+    /// `METHOD host path` of every request, in order.
+    log: Mutex<Vec<String>>,
+    /// The scope of every token request.
+    pub(crate) scopes: Mutex<Vec<String>>,
 }
 
 pub(crate) type Shared = Arc<Inner>;
@@ -113,6 +117,8 @@ impl Emulator {
             tokens: Mutex::default(),
             connections: Default::default(),
             jtis: Mutex::default(),
+            log: Mutex::default(),
+            scopes: Mutex::default(),
         });
         let app = Router::new()
             .route("/{tenant}/oauth2/v2.0/token", post(crate::token::token))
@@ -174,6 +180,21 @@ impl Emulator {
     /// Every access token issued so far (for tests that prove tokens never leak).
     pub fn issued_tokens(&self) -> Vec<String> {
         self.shared.tokens.lock().unwrap().keys().cloned().collect()
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `METHOD host path` of every request served, in order (the host as the client sent it).
+    pub fn request_log(&self) -> Vec<String> {
+        self.shared.log.lock().unwrap().clone()
+    }
+
+    /// The scope of every token request, in order.
+    pub fn token_scopes(&self) -> Vec<String> {
+        self.shared.scopes.lock().unwrap().clone()
     }
 
     /// TCP connections accepted so far.
@@ -612,6 +633,16 @@ async fn respond(
 ) -> Served {
     let endpoint = endpoint_of(request.uri().path());
     let n = shared.count(endpoint);
+    let host = request
+        .headers()
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("-");
+    shared.log.lock().unwrap().push(format!(
+        "{} {host} {}",
+        request.method(),
+        request.uri().path()
+    ));
     let fault = shared.faults.decide(endpoint, n);
     if let Some(f) = &fault {
         *shared

@@ -21,6 +21,11 @@ const NAMES: &[&str] = &[
     "127.0.0.1",
     "login.microsoftonline.com",
     "graph.microsoft.com",
+    "login.microsoftonline.us",
+    "graph.microsoft.us",
+    "dod-graph.microsoft.us",
+    "login.chinacloudapi.cn",
+    "microsoftgraph.chinacloudapi.cn",
 ];
 
 /// Generates a fresh CA and a server certificate for [`NAMES`].

@@ -71,6 +71,7 @@ pub async fn token(
         );
     }
     let scope = form.get("scope").cloned().unwrap_or_default();
+    shared.scopes.lock().unwrap().push(scope.clone());
     if !shared.options.accepted_scopes.contains(&scope) {
         return aadsts(
             StatusCode::BAD_REQUEST,
