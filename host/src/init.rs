@@ -107,6 +107,26 @@ impl<'a> Prompter<'a> {
     }
 }
 
+impl Prompter<'_> {
+    /// Like [`Prompter::ask`], without echoing the answer when reading from a terminal.
+    pub fn ask_secret(
+        &mut self,
+        question: &str,
+        check: &dyn Fn(&str) -> Result<(), String>,
+    ) -> Result<String> {
+        if !std::io::stdin().is_terminal() {
+            return self.ask(question, None, check);
+        }
+        loop {
+            let answer = rpassword::prompt_password(format!("{question} (not shown): "))?;
+            match check(answer.trim()) {
+                Ok(()) => return Ok(answer.trim().to_string()),
+                Err(why) => writeln!(self.output, "  {why}")?,
+            }
+        }
+    }
+}
+
 fn any(_: &str) -> Result<(), String> {
     Ok(())
 }
@@ -152,9 +172,8 @@ pub fn complete(mut answers: PartialAnswers, prompt: &mut Prompter<'_>) -> Resul
                         Some("itam.secret"),
                         &any,
                     )?;
-                    let value = prompt.ask(
+                    let value = prompt.ask_secret(
                         "Client secret value (the Value column, not the Secret ID)",
-                        None,
                         &|a| {
                             if a.len() >= 8 {
                                 Ok(())

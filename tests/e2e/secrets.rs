@@ -91,3 +91,52 @@ fn a_secret_file_others_can_read_is_a_warning() {
         stderr(&out)
     );
 }
+
+#[test]
+fn the_private_key_never_reaches_logs_or_the_database() {
+    use crate::common::write_private;
+    let cert = graph_emulator::certs::TestCertificate::new(-1, 90);
+    let env = Env::new(
+        50,
+        Options {
+            client_certificates: vec![cert.der.clone()],
+            ..Options::default()
+        },
+    );
+    write_private(&env.dir.path().join("app.pem"), &cert.combined_pem());
+    let config = env.config();
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "client_secret = { file = \"secret.txt\" }",
+        "certificate = { file = \"app.pem\" }",
+    );
+    write_private(&config, &text);
+    let out = Command::new(env!("CARGO_BIN_EXE_itam"))
+        .arg("--config")
+        .arg(&config)
+        .args(["sync", "-vvv"])
+        .env("RUST_LOG", "trace")
+        .env(
+            "ITAM_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+        )
+        .output()
+        .unwrap();
+    assert_success(&out);
+    let logs = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    let db = std::fs::read(env.dir.path().join("itam.db")).unwrap();
+    let db = String::from_utf8_lossy(&db);
+    // Every line of the key's base64 body is checked on its own.
+    for line in cert.key_pem.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(
+            !logs.contains(line),
+            "a line of the private key leaked into the logs"
+        );
+        assert!(
+            !db.contains(line),
+            "a line of the private key leaked into the database"
+        );
+    }
+    for token in env.emulator.issued_tokens() {
+        assert!(!logs.contains(&token) && !db.contains(&token));
+    }
+}
