@@ -25,6 +25,20 @@ pub fn internal(message: impl Into<String>) -> CollectError {
 
 /// The failure details of any error variant.
 pub fn details(error: &CollectError) -> &Failure {
+    let (CollectError::InvalidConfig(f)
+    | CollectError::Unauthorized(f)
+    | CollectError::Forbidden(f)
+    | CollectError::Throttled(f)
+    | CollectError::Upstream(f)
+    | CollectError::Network(f)
+    | CollectError::Denied(f)
+    | CollectError::Cancelled(f)
+    | CollectError::Internal(f)) = error;
+    f
+}
+
+/// The failure details of any error variant, to amend.
+pub fn details_mut(error: &mut CollectError) -> &mut Failure {
     match error {
         CollectError::InvalidConfig(f)
         | CollectError::Unauthorized(f)

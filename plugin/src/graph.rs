@@ -317,17 +317,7 @@ fn new_request_id(rng: &mut fastrand::Rng) -> String {
 }
 
 fn with_message(mut error: CollectError, edit: impl FnOnce(&mut Failure)) -> CollectError {
-    match &mut error {
-        CollectError::InvalidConfig(f)
-        | CollectError::Unauthorized(f)
-        | CollectError::Forbidden(f)
-        | CollectError::Throttled(f)
-        | CollectError::Upstream(f)
-        | CollectError::Network(f)
-        | CollectError::Denied(f)
-        | CollectError::Cancelled(f)
-        | CollectError::Internal(f) => edit(f),
-    }
+    edit(errors::details_mut(&mut error));
     error
 }
 

@@ -112,6 +112,21 @@ pub fn itam(config: &std::path::Path, args: &[&str]) -> Output {
         .expect("the itam binary runs")
 }
 
+/// Runs `itam --config CONFIG sync -vvv` with every crate's logs at trace level.
+pub fn sync_traced(config: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_itam"))
+        .arg("--config")
+        .arg(config)
+        .args(["sync", "-vvv"])
+        .env("RUST_LOG", "trace")
+        .env(
+            "ITAM_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+        )
+        .output()
+        .expect("the itam binary runs")
+}
+
 pub fn assert_success(out: &Output) {
     assert!(
         out.status.success(),

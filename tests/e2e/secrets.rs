@@ -1,9 +1,8 @@
 //! Secret hygiene: with every log at trace level, the client secret and the access tokens
 //! appear in no output and no database file; loose file permissions are warned about.
 
-use crate::common::{Env, assert_success, stderr};
+use crate::common::{Env, assert_success, stderr, sync_traced};
 use graph_emulator::Options;
-use std::process::Command;
 
 #[test]
 fn secret_and_tokens_never_reach_logs_errors_or_the_database() {
@@ -15,17 +14,7 @@ fn secret_and_tokens_never_reach_logs_errors_or_the_database() {
         },
     );
     let config = env.config();
-    let out = Command::new(env!("CARGO_BIN_EXE_itam"))
-        .arg("--config")
-        .arg(&config)
-        .args(["sync", "-vvv"])
-        .env("RUST_LOG", "trace")
-        .env(
-            "ITAM_CACHE_DIR",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
-        )
-        .output()
-        .unwrap();
+    let out = sync_traced(&config);
     assert_success(&out);
     let logs = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     assert!(logs.contains("TRACE"), "trace logging was on");
@@ -110,17 +99,7 @@ fn the_private_key_never_reaches_logs_or_the_database() {
         "certificate = { file = \"app.pem\" }",
     );
     write_private(&config, &text);
-    let out = Command::new(env!("CARGO_BIN_EXE_itam"))
-        .arg("--config")
-        .arg(&config)
-        .args(["sync", "-vvv"])
-        .env("RUST_LOG", "trace")
-        .env(
-            "ITAM_CACHE_DIR",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
-        )
-        .output()
-        .unwrap();
+    let out = sync_traced(&config);
     assert_success(&out);
     let logs = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
     let db = std::fs::read(env.dir.path().join("itam.db")).unwrap();

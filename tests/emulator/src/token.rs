@@ -33,6 +33,21 @@ fn aadsts(status: StatusCode, error: &str, code: u32, text: &str) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
+/// AADSTS90002 when `tenant` is neither the tenant's ID nor its domain.
+fn unknown_tenant(shared: &crate::server::Inner, tenant: &str) -> Option<Response> {
+    let t = &shared.tenant;
+    (tenant != t.tenant_id && tenant != t.domain).then(|| {
+        aadsts(
+            StatusCode::BAD_REQUEST,
+            "invalid_tenant",
+            90002,
+            &format!(
+                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
+            ),
+        )
+    })
+}
+
 /// `POST /{tenant}/oauth2/v2.0/token`
 pub async fn token(
     State(shared): State<Shared>,
@@ -41,15 +56,8 @@ pub async fn token(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let t = &shared.tenant;
-    if tenant != t.tenant_id && tenant != t.domain {
-        return aadsts(
-            StatusCode::BAD_REQUEST,
-            "invalid_tenant",
-            90002,
-            &format!(
-                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
-            ),
-        );
+    if let Some(refusal) = unknown_tenant(shared.as_ref(), &tenant) {
+        return refusal;
     }
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
         return aadsts(
@@ -261,16 +269,8 @@ pub async fn openid_configuration(
     Path(tenant): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    let t = &shared.tenant;
-    if tenant != t.tenant_id && tenant != t.domain {
-        return aadsts(
-            StatusCode::BAD_REQUEST,
-            "invalid_tenant",
-            90002,
-            &format!(
-                "Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."
-            ),
-        );
+    if let Some(refusal) = unknown_tenant(shared.as_ref(), &tenant) {
+        return refusal;
     }
     let host = headers
         .get("host")
