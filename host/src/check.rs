@@ -109,12 +109,15 @@ pub async fn check_source(runtime: &Runtime, source: &Source, config: &Config) -
         }),
         None => steps.push(step("credential", "pass", "none needed", None)),
     }
-    let broker = Arc::new(TokenBroker::new(
-        source.credential.clone(),
-        prepared.allow(),
-        limits.first_byte_timeout,
-        prepared.network(),
-    ));
+    let broker = Arc::new(
+        TokenBroker::new(
+            source.credential.clone(),
+            prepared.allow(),
+            limits.first_byte_timeout,
+            prepared.network(),
+        )
+        .expecting(prepared.plan().grant.clone()),
+    );
     let ctx = crate::sync::run_context(
         source,
         limits,

@@ -25,8 +25,12 @@ struct Issued {
 /// Obtains, caches and attaches tokens for one run.
 pub struct TokenBroker {
     client: reqwest::Client,
+    /// For loopback token URLs: never through a proxy, which could read a plain-HTTP secret.
+    direct: reqwest::Client,
     credential: Option<Credential>,
     allow: AllowList,
+    /// The grant the plugin declared in its plan; no other is performed.
+    expected: Option<Grant>,
     issued: Mutex<Option<Issued>>,
 }
 
@@ -76,15 +80,19 @@ impl TokenBroker {
         timeout: Duration,
         network: &Network,
     ) -> TokenBroker {
-        let mut builder = reqwest::Client::builder()
-            .timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("itam/", env!("CARGO_PKG_VERSION")));
-        for der in &network.extra_roots {
-            if let Ok(cert) = reqwest::Certificate::from_der(der) {
-                builder = builder.add_root_certificate(cert);
+        let base = || {
+            let mut builder = reqwest::Client::builder()
+                .timeout(timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("itam/", env!("CARGO_PKG_VERSION")));
+            for der in &network.extra_roots {
+                if let Ok(cert) = reqwest::Certificate::from_der(der) {
+                    builder = builder.add_root_certificate(cert);
+                }
             }
-        }
+            builder
+        };
+        let mut builder = base();
         // Without a configured proxy reqwest follows HTTPS_PROXY / NO_PROXY itself.
         if let Some(proxy) = network
             .https_proxy
@@ -97,19 +105,40 @@ impl TokenBroker {
                 .and_then(reqwest::NoProxy::from_string);
             builder = builder.proxy(proxy.no_proxy(no_proxy));
         }
-        let client = builder
-            .build()
-            .expect("a TLS-capable HTTP client can always be built");
+        // The CA bundle was validated when the configuration was loaded.
+        let build =
+            |b: reqwest::ClientBuilder| b.build().expect("a TLS-capable HTTP client can be built");
         TokenBroker {
-            client,
+            client: build(builder),
+            direct: build(base().no_proxy()),
             credential,
             allow,
+            expected: None,
             issued: Mutex::new(None),
         }
     }
 
+    /// Performs only `grant` (the one the plugin declared in its plan); any other is refused.
+    pub fn expecting(mut self, grant: Option<Grant>) -> TokenBroker {
+        self.expected = grant;
+        self
+    }
+
     /// Obtains a fresh token for `grant` and remembers it for the grant's resource hosts.
     pub async fn authorize(&self, grant: Grant) -> Result<TokenFacts, AuthError> {
+        if let Some(expected) = &self.expected
+            && (expected.token_url != grant.token_url
+                || expected.scope != grant.scope
+                || expected.resource_hosts != grant.resource_hosts)
+        {
+            return Err(refuse(
+                "not-allowed",
+                format!(
+                    "the plugin asked for a grant ({}) other than the one it declared in its plan ({})",
+                    grant.token_url, expected.token_url
+                ),
+            ));
+        }
         let token_origin = url::Url::parse(&grant.token_url)
             .ok()
             .as_ref()
@@ -174,8 +203,12 @@ impl TokenBroker {
             ("grant_type", "client_credentials"),
         ];
         form.extend(proof.into_iter().filter(|(k, _)| !k.is_empty()));
-        let response = self
-            .client
+        let client = if token_origin.is_loopback() {
+            &self.direct
+        } else {
+            &self.client
+        };
+        let response = client
             .post(&grant.token_url)
             .form(&form)
             .send()
@@ -209,7 +242,10 @@ impl TokenBroker {
                     status,
                     error: format!("http-{status}"),
                     codes: Vec::new(),
-                    description: String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned(),
+                    // The body itself is not passed on: it could echo the request.
+                    description: format!(
+                        "the token endpoint answered HTTP {status} without an OAuth error body"
+                    ),
                 },
             });
         }
@@ -221,7 +257,7 @@ impl TokenBroker {
         })?;
         let claims = decode_claims(&token.access_token);
         let expires_at = match (token.expires_in, claims.exp) {
-            (Some(seconds), _) => now() + seconds,
+            (Some(seconds), _) => now().saturating_add(seconds.min(86_400)),
             (None, Some(exp)) => exp as u64,
             (None, None) => now() + 300,
         };

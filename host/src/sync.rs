@@ -159,7 +159,19 @@ pub async fn prepare(runtime: &Runtime, source: &Source, limits: &Limits) -> Res
         }
     };
     let allow = AllowList::build(&plan.hosts, source.allowed_hosts.as_deref())
-        .map_err(|e| anyhow!("source `{}`: {e}", source.name))?;
+        .map_err(|e| config_error(format!("source `{}`: {e}", source.name)))?;
+    // A plugin from a file is not the project's own code: it may not choose, on its own, the
+    // hosts that receive this source's credential and tokens.
+    if matches!(source.plugin, crate::config::PluginRef::File(_))
+        && source.credential.is_some()
+        && source.allowed_hosts.is_none()
+    {
+        return Err(config_error(format!(
+            "source `{}`: the plugin is loaded from a file and the source holds a credential, so list the origins it may reach in allowed_hosts (it asks for: {})",
+            source.name,
+            plan.hosts.join(", ")
+        )));
+    }
     if allow.origins().is_empty() && !plan.hosts.is_empty() {
         return Err(config_error(format!(
             "source `{}`: allowed_hosts removes every host the plugin needs ({}); list some of them or drop allowed_hosts",
@@ -212,12 +224,15 @@ impl Prepared {
     /// Runs the collection into a new run of `store`. On any failure the run is rolled back,
     /// recorded as failed, and the previous snapshot stays current.
     pub async fn run(&self, store: &Store, source: &Source, limits: &Limits) -> Result<SyncReport> {
-        let broker = Arc::new(TokenBroker::new(
-            source.credential.clone(),
-            self.allow.clone(),
-            limits.first_byte_timeout,
-            &self.network,
-        ));
+        let broker = Arc::new(
+            TokenBroker::new(
+                source.credential.clone(),
+                self.allow.clone(),
+                limits.first_byte_timeout,
+                &self.network,
+            )
+            .expecting(self.plan.grant.clone()),
+        );
         let writer = store.begin_run(
             &source.name,
             &self.plugin_name,
@@ -243,7 +258,12 @@ impl Prepared {
         let failure = match outcome {
             Ok(call) => match call.result {
                 Ok(summary) => {
-                    writer.commit(&summary)?;
+                    if let Err(e) = writer.commit(&summary) {
+                        writer.fail(&format!("{e:#}"))?;
+                        return Err(e.context(format!(
+                            "{who}: the run could not be committed; previous snapshot kept"
+                        )));
+                    }
                     return Ok(SyncReport {
                         source: source.name.clone(),
                         run_id: writer.run_id(),

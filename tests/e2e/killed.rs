@@ -74,3 +74,50 @@ fn sigkill_mid_sync_leaves_a_sound_database() {
     let accounts = env.itam_json(&["export", "accounts"]);
     assert_eq!(accounts.as_array().unwrap().len(), 3000);
 }
+
+#[test]
+fn reports_read_the_last_snapshot_while_a_sync_is_running() {
+    // The second sync stalls on its first users page while holding its write transaction.
+    let env = Env::new(
+        500,
+        Options {
+            faults: vec![FaultRule::new(
+                "users",
+                Trigger::Nth(vec![2]),
+                Fault::Stall(Duration::from_secs(8)),
+            )],
+            ..Options::default()
+        },
+    );
+    let config = env.config();
+    assert_success(&env.itam(&["sync"]));
+    let before = env.itam(&["report", "balance", "--format", "json"]).stdout;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_itam"))
+        .arg("--config")
+        .arg(&config)
+        .arg("sync")
+        .env(
+            "ITAM_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while env.emulator.requests().get("users").copied().unwrap_or(0) < 2 {
+        assert!(Instant::now() < deadline, "the second sync never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let started = Instant::now();
+    let during = env.itam(&["report", "balance", "--format", "json"]);
+    assert_success(&during);
+    assert_eq!(during.stdout, before);
+    let runs = env.itam_json(&["runs"]);
+    assert_eq!(runs[0]["status"], "running");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "reports do not wait for the sync"
+    );
+    assert!(child.wait().unwrap().success());
+}

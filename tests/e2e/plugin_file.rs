@@ -15,6 +15,19 @@ fn a_plugin_given_by_path_runs_like_the_built_in_one() {
         text.replace("plugin = \"m365\"", "plugin = \"m365-copy.wasm\""),
     )
     .unwrap();
+    // Holding a credential, a plugin from a file needs the operator's list of hosts.
+    let out = env.itam(&["sync"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("allowed_hosts"), "{}", stderr(&out));
+    assert_eq!(env.emulator.total_requests(), 0);
+    let narrowed = text.replace(
+        "plugin = \"m365\"",
+        &format!(
+            "plugin = \"m365-copy.wasm\"\nallowed_hosts = [\"{}\"]",
+            env.emulator.url()
+        ),
+    );
+    std::fs::write(&config, narrowed).unwrap();
     assert_success(&env.itam(&["sync"]));
     let accounts = env.itam_json(&["export", "accounts"]);
     assert_eq!(accounts.as_array().unwrap().len(), 50);

@@ -68,9 +68,13 @@ impl Store {
                 path.display()
             );
         }
-        conn.execute_batch(SCHEMA)
-            .with_context(|| format!("creating the schema in {}", path.display()))?;
-        conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        // Only a new or older database is written to here: opening one that a running sync
+        // holds a write transaction on must not wait for it (reports read while syncs run).
+        if version < SCHEMA_VERSION {
+            conn.execute_batch(SCHEMA)
+                .with_context(|| format!("creating the schema in {}", path.display()))?;
+            conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        }
         let store = Store {
             conn: Arc::new(Mutex::new(conn)),
         };

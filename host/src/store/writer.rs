@@ -50,16 +50,33 @@ impl RunWriter {
                 params![source, plugin, version, sha256, std::process::id(), now()],
             )?;
             let run_id = conn.last_insert_rowid();
-            conn.execute_batch("BEGIN IMMEDIATE")?;
-            for table in [
-                "accounts",
-                "groups",
-                "memberships",
-                "products",
-                "assignments",
-                "group_licenses",
-            ] {
-                conn.execute(&format!("DELETE FROM {table} WHERE source = ?1"), [source])?;
+            let opened = (|| -> rusqlite::Result<()> {
+                conn.execute_batch("BEGIN IMMEDIATE")?;
+                for table in [
+                    "accounts",
+                    "groups",
+                    "memberships",
+                    "products",
+                    "assignments",
+                    "group_licenses",
+                ] {
+                    conn.execute(&format!("DELETE FROM {table} WHERE source = ?1"), [source])?;
+                }
+                Ok(())
+            })();
+            if let Err(e) = opened {
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                let _ = conn.execute(
+                    "UPDATE runs SET status = 'failed', ended_at = ?2, error = ?3 WHERE id = ?1",
+                    params![
+                        run_id,
+                        now(),
+                        format!("the run could not start its transaction: {e}")
+                    ],
+                );
+                return Err(anyhow::Error::new(e).context("starting the run's transaction"));
             }
             run_id
         };
