@@ -341,7 +341,7 @@ async fn init(
         && partial.client_id.is_none()
         && !prompting
     {
-        let (pem, crt) = generate_certificate(dir, "itam-app", 365)?;
+        let (pem, crt) = generate_certificate(dir, "itam-app", 365, force)?;
         writeln!(
             out,
             "generated {} (certificate and private key, mode 600; keep it private)",
@@ -375,7 +375,7 @@ async fn init(
     let mut prompt_out = std::io::stderr();
     let mut prompter = Prompter::new(&mut input, &mut prompt_out);
     let answers = complete(partial, &mut prompter)?;
-    for note in write(config_path, &answers)? {
+    for note in write(config_path, &answers, force)? {
         writeln!(out, "{note}")?;
     }
     let check_now = run_check

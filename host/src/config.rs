@@ -174,6 +174,16 @@ impl RawNetwork {
                     .filter(|b| b.tag() == "CERTIFICATE")
                     .map(|b| b.into_contents()),
             );
+            for der in &extra_roots {
+                if reqwest::Certificate::from_der(der).is_err()
+                    || x509_parser::parse_x509_certificate(der).is_err()
+                {
+                    return Err(format!(
+                        "network.ca_bundle {} holds a certificate that cannot be parsed",
+                        path.display()
+                    ));
+                }
+            }
             if extra_roots.is_empty() {
                 return Err(format!(
                     "network.ca_bundle {} holds no CERTIFICATE",
@@ -527,13 +537,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let n: u64 = number
         .parse()
         .map_err(|_| format!("`{text}` is not a duration; write e.g. 90s, 15m, 6h or 1d"))?;
-    let seconds = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86400,
+    let factor = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
         _ => return Err(format!("`{text}` has an unknown unit; use s, m, h or d")),
     };
+    let seconds = n
+        .checked_mul(factor)
+        .filter(|s| *s <= 366 * 86400)
+        .ok_or_else(|| format!("`{text}` is longer than a year"))?;
     if seconds == 0 {
         return Err(format!("`{text}` must be longer than zero"));
     }
@@ -648,5 +662,6 @@ cloud = "global"
         assert_eq!(parse_duration("1d"), Ok(Duration::from_secs(86400)));
         assert!(parse_duration("0m").is_err());
         assert!(parse_duration("h").is_err());
+        assert!(parse_duration("99999999999999999d").is_err());
     }
 }

@@ -252,22 +252,37 @@ impl PartialAnswers {
     }
 }
 
+/// Writes a file only its owner can read: a new temporary file (mode 600 from the start) is
+/// renamed over `path`, so an existing file's looser mode or a symlink there is not inherited.
 fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("writing {}", path.display()))?;
     file.write_all(contents)?;
+    file.as_file().sync_all()?;
+    file.persist(path)
+        .with_context(|| format!("writing {}", path.display()))?;
     Ok(())
 }
 
 /// Generates an RSA key and a self-signed certificate valid for `days`; writes `<stem>.pem`
 /// (certificate and key, mode 0600) and `<stem>.crt` (certificate only, to upload).
-pub fn generate_certificate(dir: &Path, stem: &str, days: i64) -> Result<(PathBuf, PathBuf)> {
+pub fn generate_certificate(
+    dir: &Path,
+    stem: &str,
+    days: i64,
+    force: bool,
+) -> Result<(PathBuf, PathBuf)> {
+    let existing = dir.join(format!("{stem}.pem"));
+    if existing.exists() && !force {
+        return Err(config_error(format!(
+            "{} already exists (it may be the key of a certificate the app registration trusts); pass --force to replace it",
+            existing.display()
+        )));
+    }
     use rsa::pkcs8::{EncodePrivateKey, LineEnding};
     let key =
         rsa::RsaPrivateKey::new(&mut rand_core_06::OsRng, 3072).context("generating an RSA key")?;
@@ -294,7 +309,7 @@ pub fn generate_certificate(dir: &Path, stem: &str, days: i64) -> Result<(PathBu
 
 /// Writes the config (and a secret file or certificate as chosen) and returns what to tell the
 /// operator.
-pub fn write(config_path: &Path, answers: &InitAnswers) -> Result<Vec<String>> {
+pub fn write(config_path: &Path, answers: &InitAnswers, force: bool) -> Result<Vec<String>> {
     let dir = config_path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -321,7 +336,7 @@ pub fn write(config_path: &Path, answers: &InitAnswers) -> Result<Vec<String>> {
             format!("certificate = {{ file = \"{}\" }}", path.display())
         }
         CredentialChoice::GenerateCertificate => {
-            let (pem, crt) = generate_certificate(dir, "itam-app", 365)?;
+            let (pem, crt) = generate_certificate(dir, "itam-app", 365, force)?;
             notes.push(format!(
                 "generated {} (certificate and private key, mode 600; keep it here) and {}",
                 pem.display(),

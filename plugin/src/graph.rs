@@ -123,10 +123,23 @@ impl<'a, T: Transport, H: HostApi> Graph<'a, T, H> {
         mut on_page: impl FnMut(&mut H, Vec<V>) -> Result<(), CollectError>,
     ) -> Result<(), CollectError> {
         let mut page = first;
+        let mut seen = std::collections::HashSet::new();
         loop {
             on_page(self.host, page.value)?;
             match page.next_link {
-                Some(next) => page = self.get_json(&next)?,
+                Some(next) if seen.contains(&next) => {
+                    return Err(CollectError::Upstream(Failure {
+                        message: format!("Graph sent an @odata.nextLink it had already sent ({next}); stopping instead of looping"),
+                        fix: Some("retry later; if it persists, report it to Microsoft with the request ID".into()),
+                        status: None,
+                        code: None,
+                        request_id: None,
+                    }));
+                }
+                Some(next) => {
+                    page = self.get_json(&next)?;
+                    seen.insert(next);
+                }
                 None => return Ok(()),
             }
         }

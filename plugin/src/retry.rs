@@ -46,7 +46,8 @@ pub fn retryable_status(status: u16) -> bool {
 pub fn retry_after(reply: &Reply, now: SystemTime) -> Option<Duration> {
     let value = reply.header("retry-after")?.trim();
     if let Ok(seconds) = value.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+        // Absurd values (1e20) must not overflow: they are simply too long to wait for.
+        return Duration::try_from_secs_f64(seconds).ok();
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -91,6 +92,9 @@ mod tests {
         );
         assert_eq!(retry_after(&reply("soon"), now), None);
         assert_eq!(retry_after(&reply("-1"), now), None);
+        assert_eq!(retry_after(&reply("NaN"), now), None);
+        assert!(retry_after(&reply("1e19"), now).unwrap() > Duration::from_secs(300));
+        assert_eq!(retry_after(&reply("1e30"), now), None);
     }
 
     #[test]

@@ -520,3 +520,22 @@ fn throttled_inner_batch_requests_are_retried_alone_and_errors_are_typed() {
     );
     SLEPT.with(|s| assert!(s.borrow().contains(&Duration::from_secs(3))));
 }
+
+#[test]
+fn a_next_link_seen_before_ends_the_run_instead_of_looping() {
+    let url = "https://graph.microsoft.com/v1.0/users?$top=1";
+    let page =
+        |next: &str| ok(&serde_json::json!({"value": [], "@odata.nextLink": next}).to_string());
+    let a = "https://graph.microsoft.com/v1.0/users?$skiptoken=a";
+    let b = "https://graph.microsoft.com/v1.0/users?$skiptoken=b";
+    let mut transport = Script::new(vec![page(a), page(b), page(a)]);
+    let mut host = Recorder::default();
+    let mut graph = Graph::connect(&mut transport, &mut host, settings().grant()).unwrap();
+    let err = graph
+        .for_each_page(url, |_, _: Vec<serde_json::Value>| Ok(()))
+        .unwrap_err();
+    assert!(
+        matches!(&err, CollectError::Upstream(f) if f.message.contains("already sent")),
+        "{err:?}"
+    );
+}

@@ -63,6 +63,12 @@ fn flags_write_a_private_config_that_syncs() {
     let again = env.itam(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(again.status.code(), Some(2));
     assert!(stderr(&again).contains("--force"));
+    // --force replaces a loosely-permissioned file with a private one.
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mut forced = args.clone();
+    forced.push("--force".into());
+    assert_success(&env.itam(&forced.iter().map(String::as_str).collect::<Vec<_>>()));
+    assert_eq!(mode(&config), 0o600);
     let incomplete = env.itam(&["init", "--force", "--tenant-id", "contoso.onmicrosoft.com"]);
     assert_eq!(incomplete.status.code(), Some(2));
     assert!(
@@ -99,6 +105,15 @@ fn a_generated_certificate_once_uploaded_passes_check() {
     );
     let pem_path = scratch.path().join("itam-app.pem");
     assert_eq!(mode(&pem_path), 0o600);
+    let again = crate::common::itam(
+        &scratch.path().join("itam.toml"),
+        &["init", "--generate-certificate"],
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "an existing key is not replaced without --force"
+    );
     assert!(
         !std::fs::read_to_string(scratch.path().join("itam-app.crt"))
             .unwrap()

@@ -64,7 +64,10 @@ impl Sender {
         let matcher = network.proxy_matcher();
         let probe: http::Uri = "https://proxy-probe.invalid/".parse().expect("a valid URI");
         let proxied = matcher.intercept(&probe).map(|intercept| {
-            let tunnel = Tunnel::new(intercept.uri().clone(), http.clone());
+            let mut tunnel = Tunnel::new(intercept.uri().clone(), http.clone());
+            if let Some(auth) = intercept.basic_auth() {
+                tunnel = tunnel.with_auth(auth.clone());
+            }
             (Arc::new(matcher), pool().build(https(&tls, tunnel)))
         });
         Sender {

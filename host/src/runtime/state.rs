@@ -76,7 +76,10 @@ impl RunState {
             table: ResourceTable::new(),
             limits: StoreLimitsBuilder::new()
                 .memory_size(ctx.memory_bytes)
-                .instances(4)
+                .memories(8)
+                .tables(16)
+                .table_elements(100_000)
+                .instances(16)
                 .trap_on_grow_failure(true)
                 .build(),
             outbound: OutboundPolicy::new(
