@@ -173,11 +173,28 @@ pub fn main() -> i32 {
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
+        // `itam export … | head` closes the pipe early: that is not an error.
+        Err(e) if e.chain().any(is_broken_pipe) => 0,
         Err(e) => {
             eprintln!("error: {e:#}");
             exit_code(&e)
         }
     }
+}
+
+/// Whether an error is the reader of our output going away (`EPIPE`).
+fn is_broken_pipe(error: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    if let Some(io) = error.downcast_ref::<std::io::Error>() {
+        return io.kind() == BrokenPipe;
+    }
+    if let Some(json) = error.downcast_ref::<serde_json::Error>() {
+        return json.io_error_kind() == Some(BrokenPipe);
+    }
+    if let Some(csv) = error.downcast_ref::<csv::Error>() {
+        return matches!(csv.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe);
+    }
+    false
 }
 
 fn init_tracing(verbose: u8) {
