@@ -19,23 +19,29 @@ fn url_flags(env: &Env) -> Vec<String> {
     ]
 }
 
-#[test]
-fn flags_write_a_private_config_that_syncs() {
-    let env = Env::new(30, Options::default());
-    let t = env.tenant().clone();
-    let mut args = vec![
+/// `init` with the env's tenant and client, `extra` flags, and the emulator's URLs.
+fn init_args(env: &Env, extra: &[&str]) -> Vec<String> {
+    let t = env.tenant();
+    let mut args: Vec<String> = [
         "init",
         "--tenant-id",
         &t.tenant_id,
         "--client-id",
         &t.client_id,
-        "--secret-env",
-        "ITAM_TEST_SECRET",
     ]
     .into_iter()
+    .chain(extra.iter().copied())
     .map(String::from)
-    .collect::<Vec<_>>();
-    args.extend(url_flags(&env));
+    .collect();
+    args.extend(url_flags(env));
+    args
+}
+
+#[test]
+fn flags_write_a_private_config_that_syncs() {
+    let env = Env::new(30, Options::default());
+    let t = env.tenant().clone();
+    let args = init_args(&env, &["--secret-env", "ITAM_TEST_SECRET"]);
     let out = env.itam(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_success(&out);
     let config = env.dir.path().join("itam.toml");
@@ -131,21 +137,7 @@ fn a_generated_certificate_once_uploaded_passes_check() {
         },
     );
     std::fs::copy(&pem_path, env.dir.path().join("itam-app.pem")).unwrap();
-    let t = env.tenant().clone();
-    let mut args = vec![
-        "init",
-        "--tenant-id",
-        &t.tenant_id,
-        "--client-id",
-        &t.client_id,
-        "--certificate",
-        "itam-app.pem",
-        "--check",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect::<Vec<_>>();
-    args.extend(url_flags(&env));
+    let args = init_args(&env, &["--certificate", "itam-app.pem", "--check"]);
     let out = env.itam(&args.iter().map(String::as_str).collect::<Vec<_>>());
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));

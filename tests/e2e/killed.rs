@@ -1,34 +1,36 @@
-//! A sync killed with SIGKILL mid-run leaves a sound database with the last good snapshot; the
-//! next sync succeeds and the killed run is recorded as interrupted.
+//! Syncs interrupted mid-run: SIGKILL leaves a sound database with the last good snapshot and
+//! the run recorded as interrupted; reports keep reading the last snapshot while a sync runs.
 
 use crate::common::{Env, assert_success};
 use graph_emulator::{Fault, FaultRule, Options, Trigger};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-#[test]
-fn sigkill_mid_sync_leaves_a_sound_database() {
-    // The first sync reads users in 4 pages. Users request 6 (the second sync's second page)
-    // stalls, so the kill lands mid-sync with the run's transaction holding products and a
-    // page of users.
+/// A tenant whose users request number `nth` stalls for `secs`, already synced once.
+fn synced_env_stalling_at(users: usize, nth: u64, secs: u64) -> Env {
+    let stall = FaultRule::new(
+        "users",
+        Trigger::Nth(vec![nth]),
+        Fault::Stall(Duration::from_secs(secs)),
+    );
     let env = Env::new(
-        3000,
+        users,
         Options {
-            faults: vec![FaultRule::new(
-                "users",
-                Trigger::Nth(vec![6]),
-                Fault::Stall(Duration::from_secs(30)),
-            )],
+            faults: vec![stall],
             ..Options::default()
         },
     );
-    let config = env.config();
+    env.config();
     assert_success(&env.itam(&["sync"]));
-    let before = env.itam(&["export", "accounts"]).stdout;
+    env
+}
 
-    let mut child = Command::new(env!("CARGO_BIN_EXE_itam"))
+/// Starts `itam sync` in the background and returns once the emulator has seen `nth` users
+/// requests (the sync is then waiting on the stalled one).
+fn sync_until_stalled(env: &Env, nth: u64) -> Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_itam"))
         .arg("--config")
-        .arg(&config)
+        .arg(env.dir.path().join("itam.toml"))
         .arg("sync")
         .env(
             "ITAM_CACHE_DIR",
@@ -39,13 +41,24 @@ fn sigkill_mid_sync_leaves_a_sound_database() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while env.emulator.requests().get("users").copied().unwrap_or(0) < 6 {
+    while env.emulator.requests().get("users").copied().unwrap_or(0) < nth {
         assert!(
             Instant::now() < deadline,
-            "the second sync never reached the stalled page"
+            "the sync never reached the stalled page"
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    child
+}
+
+#[test]
+fn sigkill_mid_sync_leaves_a_sound_database() {
+    // The first sync reads users in 4 pages. Users request 6 (the second sync's second page)
+    // stalls, so the kill lands mid-sync with the run's transaction holding products and a
+    // page of users.
+    let env = synced_env_stalling_at(3000, 6, 30);
+    let before = env.itam(&["export", "accounts"]).stdout;
+    let mut child = sync_until_stalled(&env, 6);
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();
 
@@ -78,37 +91,9 @@ fn sigkill_mid_sync_leaves_a_sound_database() {
 #[test]
 fn reports_read_the_last_snapshot_while_a_sync_is_running() {
     // The second sync stalls on its first users page while holding its write transaction.
-    let env = Env::new(
-        500,
-        Options {
-            faults: vec![FaultRule::new(
-                "users",
-                Trigger::Nth(vec![2]),
-                Fault::Stall(Duration::from_secs(8)),
-            )],
-            ..Options::default()
-        },
-    );
-    let config = env.config();
-    assert_success(&env.itam(&["sync"]));
+    let env = synced_env_stalling_at(500, 2, 8);
     let before = env.itam(&["report", "balance", "--format", "json"]).stdout;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_itam"))
-        .arg("--config")
-        .arg(&config)
-        .arg("sync")
-        .env(
-            "ITAM_CACHE_DIR",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while env.emulator.requests().get("users").copied().unwrap_or(0) < 2 {
-        assert!(Instant::now() < deadline, "the second sync never started");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = sync_until_stalled(&env, 2);
     let started = Instant::now();
     let during = env.itam(&["report", "balance", "--format", "json"]);
     assert_success(&during);
