@@ -99,10 +99,15 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
-    /// Reports over the stored snapshot.
+    /// Reports over the stored snapshot: balance, waste, subscriptions, changes, cost.
     Report {
         #[command(subcommand)]
-        report: ReportCommand,
+        report: crate::cli_report::ReportCommand,
+    },
+    /// The product catalogue that gives SKUs their friendly names.
+    Catalog {
+        #[command(subcommand)]
+        command: crate::cli_report::CatalogCommand,
     },
     /// Export an entity of the stored snapshot.
     Export {
@@ -129,19 +134,6 @@ enum Command {
     Plugin {
         #[command(subcommand)]
         command: PluginCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum ReportCommand {
-    /// Per product: purchased (enabled, warning, suspended, locked out), consumed, available.
-    Balance {
-        /// The source (needed when several are configured).
-        #[arg(long)]
-        source: Option<String>,
-        /// Output format (table on a terminal, else json).
-        #[arg(long, value_enum)]
-        format: Option<Format>,
     },
 }
 
@@ -212,7 +204,7 @@ fn init_tracing(verbose: u8) {
         .try_init();
 }
 
-fn default_format(format: Option<Format>) -> Format {
+pub(crate) fn default_format(format: Option<Format>) -> Format {
     format.unwrap_or(if std::io::stdout().is_terminal() {
         Format::Table
     } else {
@@ -271,14 +263,8 @@ async fn run(cli: Cli) -> Result<i32> {
             crate::check::render(&mut out, &checks, default_format(format))?;
             Ok(if checks.iter().all(|c| c.ok) { 0 } else { 3 })
         }
-        Command::Report {
-            report: ReportCommand::Balance { source, format },
-        } => {
-            let (store, source) = open_for_report(&cli.config, source.as_deref())?;
-            let rows = balance::balance(&store, &source)?;
-            balance::render(&mut out, &rows, default_format(format))?;
-            Ok(0)
-        }
+        Command::Report { report } => crate::cli_report::report(&cli.config, report, &mut out),
+        Command::Catalog { command } => crate::cli_report::catalog(&cli.config, command, &mut out),
         Command::Export {
             entity,
             source,
@@ -325,12 +311,30 @@ async fn demo(
     }
     balance::render(out, &rows, format)?;
     if format == Format::Table {
+        let options = crate::report::waste::WasteOptions {
+            inactive_days: crate::report::settings::DEFAULT_INACTIVE_DAYS,
+            now: chrono::Utc::now(),
+        };
+        let findings = crate::report::waste::waste(&store, &report.source, options)?;
+        let waste = crate::report::cost::WasteReport::new(
+            options.inactive_days,
+            findings,
+            &crate::report::cost::PriceBook::new(&[]),
+        );
+        writeln!(out)?;
+        crate::report::waste_render::summary(out, &waste)?;
         let note = if kept {
             ""
         } else {
             " (temporary; pass --db FILE to keep it)"
         };
         writeln!(out, "\nDatabase: {}{note}", path.display())?;
+        if kept {
+            writeln!(
+                out,
+                "Explore it with a config whose [store] path is that file: `itam report waste`, `itam report subscriptions`, `itam export accounts`."
+            )?;
+        }
     }
     Ok(0)
 }
@@ -466,7 +470,7 @@ fn one_source(config: &Config, name: Option<&str>) -> Result<String> {
     }
 }
 
-fn open_for_report(config_path: &Path, source: Option<&str>) -> Result<(Store, String)> {
+pub(crate) fn open_for_report(config_path: &Path, source: Option<&str>) -> Result<(Store, String)> {
     let config = Config::load(config_path)?;
     let source = one_source(&config, source)?;
     if !config.store_path.exists() {

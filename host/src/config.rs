@@ -47,6 +47,8 @@ pub struct Config {
     pub limits: Limits,
     /// The configured sources, in file order.
     pub sources: Vec<Source>,
+    /// Waste thresholds and prices for reports.
+    pub reports: crate::report::settings::ReportSettings,
 }
 
 /// Sandbox limits for one plugin run.
@@ -133,6 +135,10 @@ struct RawConfig {
     network: RawNetwork,
     #[serde(default, rename = "source")]
     sources: Vec<RawSource>,
+    #[serde(default)]
+    reports: crate::report::settings::RawReports,
+    #[serde(default, rename = "price")]
+    prices: Vec<crate::report::settings::RawPrice>,
 }
 
 #[derive(Deserialize, Default)]
@@ -272,6 +278,7 @@ impl Config {
         let limits = raw.runtime.resolve()?;
         let network = raw.network.resolve(base)?;
         let store_path = base.join(raw.store.path.unwrap_or_else(|| "itam.db".into()));
+        let reports = crate::report::settings::resolve(raw.reports, raw.prices)?;
         let mut sources = Vec::new();
         for source in raw.sources {
             let source = source.resolve(base, env)?;
@@ -288,6 +295,7 @@ impl Config {
             network,
             limits,
             sources,
+            reports,
         })
     }
 

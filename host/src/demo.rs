@@ -10,8 +10,15 @@ use graph_emulator::{Emulator, Options, Tenant, TenantSpec};
 
 /// Starts the emulator for `users` users and returns it with a source pointing at it.
 pub async fn demo_source(users: usize) -> Result<(Emulator, Source)> {
-    let tenant = Tenant::generate(&TenantSpec { users, seed: 42 });
-    let emulator = Emulator::start(tenant, Options::default(), 0).await?;
+    let tenant = Tenant::generate(&TenantSpec {
+        users,
+        seed: 42,
+        ..Default::default()
+    });
+    // The demo app is granted the optional AuditLog.Read.All too, so sign-in findings show.
+    let mut options = Options::default();
+    options.roles.push("AuditLog.Read.All".into());
+    let emulator = Emulator::start(tenant, options, 0).await?;
     let t = emulator.tenant();
     let source = Source {
         name: "demo".into(),

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod certificate;
 pub mod check;
 pub mod cli;
+pub mod cli_report;
 pub mod config;
 pub mod credentials;
 #[cfg(feature = "demo")]

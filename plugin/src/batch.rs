@@ -44,12 +44,22 @@ struct InnerResponse {
 }
 
 /// GETs each URL (relative to `base`, e.g. `/subscribedSkus`) in one `$batch` and returns the
-/// JSON bodies in the same order.
+/// JSON bodies in the same order; any failure fails the whole call.
 pub fn batch_get<T: Transport, H: HostApi>(
     graph: &mut Graph<'_, T, H>,
     base: &str,
     urls: &[&str],
 ) -> Result<Vec<Value>, CollectError> {
+    batch_get_each(graph, base, urls)?.into_iter().collect()
+}
+
+/// Like [`batch_get`], but an inner request that fails for good (e.g. 404 for a group deleted
+/// meanwhile) fails only its own slot. The outer `Err` means the batch itself failed.
+pub fn batch_get_each<T: Transport, H: HostApi, U: AsRef<str>>(
+    graph: &mut Graph<'_, T, H>,
+    base: &str,
+    urls: &[U],
+) -> Result<Vec<Result<Value, CollectError>>, CollectError> {
     assert!(
         urls.len() <= MAX_BATCH,
         "a $batch holds at most {MAX_BATCH} requests"
@@ -61,13 +71,14 @@ pub fn batch_get<T: Transport, H: HostApi>(
             .map(|(i, url)| InnerRequest {
                 id: i.to_string(),
                 method: "GET",
-                url,
+                url: url.as_ref(),
             })
             .collect(),
     };
     let body = serde_json::to_vec(&request).expect("a batch request serializes");
     let response: BatchResponse = graph.post_json(&format!("{base}/$batch"), &body)?;
-    let mut bodies: Vec<Option<Value>> = vec![None; urls.len()];
+    let mut bodies: Vec<Option<Result<Value, CollectError>>> = Vec::new();
+    bodies.resize_with(urls.len(), || None);
     for inner in response.responses {
         let Some(slot) = inner
             .id
@@ -77,14 +88,14 @@ pub fn batch_get<T: Transport, H: HostApi>(
         else {
             continue;
         };
-        let url = urls[inner.id.parse::<usize>().unwrap_or_default()];
+        let url = urls[inner.id.parse::<usize>().unwrap_or_default()].as_ref();
         if (200..300).contains(&inner.status) {
             if inner.body.is_object() {
-                *slot = Some(inner.body);
+                *slot = Some(Ok(inner.body));
             } else {
                 let reason = format!("Graph sent an unreadable answer for {url} inside $batch");
                 graph.pause_before_retry(None, &reason)?;
-                *slot = Some(graph.get_json(&format!("{base}{url}"))?);
+                *slot = Some(graph.get_json(&format!("{base}{url}")));
             }
             continue;
         }
@@ -100,9 +111,9 @@ pub fn batch_get<T: Transport, H: HostApi>(
         if retryable_status(inner.status) || inner.status == 401 {
             let reason = format!("Graph answered {} for {url} inside $batch", inner.status);
             graph.pause_before_retry(retry_after(&reply, SystemTime::now()), &reason)?;
-            *slot = Some(graph.get_json(&format!("{base}{url}"))?);
+            *slot = Some(graph.get_json(&format!("{base}{url}")));
         } else {
-            return Err(graph_failure(&reply, &format!("{base}{url}")));
+            *slot = Some(Err(graph_failure(&reply, &format!("{base}{url}"))));
         }
     }
     // An inner response Graph left out is read on its own.
@@ -110,7 +121,7 @@ pub fn batch_get<T: Transport, H: HostApi>(
     for (slot, url) in bodies.into_iter().zip(urls) {
         out.push(match slot {
             Some(body) => body,
-            None => graph.get_json(&format!("{base}{url}"))?,
+            None => graph.get_json(&format!("{base}{}", url.as_ref())),
         });
     }
     Ok(out)

@@ -52,6 +52,15 @@ fn probes(base: &str) -> Vec<(&'static str, String)> {
         ),
         ("GET /users", format!("{base}/users?$select=id&$top=1")),
         ("GET /groups", format!("{base}/groups?$select=id&$top=1")),
+        (
+            "GET /directory/subscriptions",
+            format!("{base}/directory/subscriptions"),
+        ),
+        ("GET /devices", format!("{base}/devices?$select=id&$top=1")),
+        (
+            "GET /directory/deletedItems/microsoft.graph.user",
+            format!("{base}/directory/deletedItems/microsoft.graph.user?$select=id&$top=1"),
+        ),
     ]
 }
 

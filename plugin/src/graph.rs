@@ -48,6 +48,35 @@ enum Attempt<D> {
     Fail(CollectError),
 }
 
+/// A walk through the pages of one collection; see [`Graph::next_page`].
+pub struct Pager {
+    next: Option<String>,
+    seen: std::collections::HashSet<String>,
+}
+
+impl Pager {
+    /// Starts at the collection's first page.
+    pub fn new(url: String) -> Pager {
+        Pager {
+            next: Some(url),
+            seen: Default::default(),
+        }
+    }
+}
+
+/// The error for a server that sends an `@odata.nextLink` it already sent.
+fn repeated_next_link(next: &str) -> CollectError {
+    CollectError::Upstream(Failure {
+        message: format!(
+            "Graph sent an @odata.nextLink it had already sent ({next}); stopping instead of looping"
+        ),
+        fix: Some("retry later; if it persists, report it to Microsoft with the request ID".into()),
+        status: None,
+        code: None,
+        request_id: None,
+    })
+}
+
 /// A Graph client for one run.
 pub struct Graph<'a, T: Transport, H: HostApi> {
     transport: &'a mut T,
@@ -105,6 +134,23 @@ impl<'a, T: Transport, H: HostApi> Graph<'a, T, H> {
         self.pages_from(first, on_page)
     }
 
+    /// The next page of the collection `pager` walks, or `None` after the last one. For
+    /// callers that must make other requests between pages.
+    pub fn next_page<V: DeserializeOwned>(
+        &mut self,
+        pager: &mut Pager,
+    ) -> Result<Option<Vec<V>>, CollectError> {
+        let Some(url) = pager.next.take() else {
+            return Ok(None);
+        };
+        if !pager.seen.insert(url.clone()) {
+            return Err(repeated_next_link(&url));
+        }
+        let page: Page<V> = self.get_json(&url)?;
+        pager.next = page.next_link;
+        Ok(Some(page.value))
+    }
+
     /// Like [`Graph::for_each_page`], starting from a first page already read (e.g. in a `$batch`).
     pub fn for_each_page_from<V: DeserializeOwned>(
         &mut self,
@@ -127,15 +173,7 @@ impl<'a, T: Transport, H: HostApi> Graph<'a, T, H> {
         loop {
             on_page(self.host, page.value)?;
             match page.next_link {
-                Some(next) if seen.contains(&next) => {
-                    return Err(CollectError::Upstream(Failure {
-                        message: format!("Graph sent an @odata.nextLink it had already sent ({next}); stopping instead of looping"),
-                        fix: Some("retry later; if it persists, report it to Microsoft with the request ID".into()),
-                        status: None,
-                        code: None,
-                        request_id: None,
-                    }));
-                }
+                Some(next) if seen.contains(&next) => return Err(repeated_next_link(&next)),
                 Some(next) => {
                     page = self.get_json(&next)?;
                     seen.insert(next);

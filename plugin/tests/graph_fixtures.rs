@@ -20,16 +20,42 @@ const ERROR_403: &str = include_str!("../../tests/fixtures/graph/error_403.json"
 const ERROR_429: &str = include_str!("../../tests/fixtures/graph/error_429.json");
 const ORGANIZATION: &str = include_str!("../../tests/fixtures/graph/organization.json");
 const BATCH_INNER_ERRORS: &str = include_str!("../../tests/fixtures/graph/batch_inner_errors.json");
+const SUBSCRIPTIONS: &str = include_str!("../../tests/fixtures/graph/subscriptions.json");
+const MEMBERS_BATCH: &str = include_str!("../../tests/fixtures/graph/group_members_batch.json");
+const MEMBERS_2: &str = include_str!("../../tests/fixtures/graph/group_members_page2.json");
+const DEVICES: &str = include_str!("../../tests/fixtures/graph/devices_page.json");
+const DELETED_USERS: &str = include_str!("../../tests/fixtures/graph/deleted_users_page.json");
+const SIGN_INS: &str = include_str!("../../tests/fixtures/graph/sign_ins_page.json");
+const ERROR_403_NON_PREMIUM: &str =
+    include_str!("../../tests/fixtures/graph/error_403_non_premium.json");
 
-/// A `$batch` answer holding the SKU list and the organization, as Graph sends them.
+/// A `$batch` answer holding the SKU list, the organization and the subscriptions, out of
+/// order as Graph may send them.
 fn tenant_batch() -> String {
     let skus: serde_json::Value = serde_json::from_str(SKUS).unwrap();
     let org: serde_json::Value = serde_json::from_str(ORGANIZATION).unwrap();
+    let subscriptions: serde_json::Value = serde_json::from_str(SUBSCRIPTIONS).unwrap();
     serde_json::json!({"responses": [
         {"id": "1", "status": 200, "headers": {"Content-Type": "application/json"}, "body": org},
+        {"id": "2", "status": 200, "headers": {"Content-Type": "application/json"}, "body": subscriptions},
         {"id": "0", "status": 200, "headers": {"Content-Type": "application/json"}, "body": skus},
     ]})
     .to_string()
+}
+
+/// Every reply of a complete run over the fixtures, in request order.
+fn full_run() -> Vec<Result<Reply, TransportError>> {
+    vec![
+        ok(&tenant_batch()),
+        ok(USERS_1),
+        ok(USERS_2),
+        ok(GROUPS),
+        ok(MEMBERS_BATCH),
+        ok(MEMBERS_2),
+        ok(DEVICES),
+        ok(DELETED_USERS),
+        ok(SIGN_INS),
+    ]
 }
 
 fn ok(body: &str) -> Result<Reply, TransportError> {
@@ -138,14 +164,13 @@ fn record_sleep(d: Duration) {
 
 #[test]
 fn a_full_collection_maps_every_documented_field() {
-    let mut transport = Script::new(vec![
-        ok(&tenant_batch()),
-        ok(USERS_1),
-        ok(USERS_2),
-        ok(GROUPS),
-    ]);
+    let mut transport = Script::new(full_run());
     let mut host = Recorder::default();
     let summary = collect(&settings(), &mut transport, &mut host).unwrap();
+    assert!(
+        transport.replies.is_empty(),
+        "every scripted reply was used"
+    );
 
     // The tenant-level reads go in one $batch of GETs.
     assert_eq!(transport.urls[0], "https://graph.microsoft.com/v1.0/$batch");
@@ -188,6 +213,10 @@ fn a_full_collection_maps_every_documented_field() {
     let mut assignments = vec![];
     let mut groups = vec![];
     let mut licenses = vec![];
+    let mut subscriptions = vec![];
+    let mut memberships = vec![];
+    let mut devices = vec![];
+    let mut sign_ins = vec![];
     for b in host.batches {
         match b {
             Batch::Products(p) => products.extend(p),
@@ -195,9 +224,30 @@ fn a_full_collection_maps_every_documented_field() {
             Batch::Assignments(a) => assignments.extend(a),
             Batch::Groups(g) => groups.extend(g),
             Batch::GroupLicenses(l) => licenses.extend(l),
-            Batch::Memberships(_) => panic!("no memberships are collected yet"),
+            Batch::Memberships(m) => memberships.extend(m),
+            Batch::Subscriptions(s) => subscriptions.extend(s),
+            Batch::Devices(d) => devices.extend(d),
+            Batch::SignIns(s) => sign_ins.extend(s),
         }
     }
+    assert_full_run_extras(&summary, &subscriptions, &memberships, &devices, &sign_ins);
+    // The soft-deleted user comes last among the accounts, with its direct licence.
+    let deleted = accounts.pop().unwrap();
+    assert_eq!(deleted.deleted.as_deref(), Some("2026-11-10T17:42:10Z"));
+    assert!(accounts.iter().all(|a| a.deleted.is_none()));
+    let deleted_licence = assignments.pop().unwrap();
+    assert_eq!(
+        (
+            deleted_licence.account_id.as_str(),
+            deleted_licence.product_id.as_str(),
+            deleted_licence.source
+        ),
+        (
+            deleted.id.as_str(),
+            "c7df2760-2c81-4ef7-b578-5b5392b571df",
+            AssignmentSource::Direct
+        )
+    );
 
     assert_eq!(products.len(), 2);
     let e5 = &products[0];
@@ -295,7 +345,8 @@ fn a_full_collection_maps_every_documented_field() {
     let count = |k: &str| summary.counts.iter().find(|(n, _)| n == k).unwrap().1;
     assert_eq!(
         (count("accounts"), count("assignments"), count("products")),
-        (3, 4, 2)
+        (3, 5, 2),
+        "assignments include the deleted user's"
     );
 }
 
@@ -537,5 +588,181 @@ fn a_next_link_seen_before_ends_the_run_instead_of_looping() {
     assert!(
         matches!(&err, CollectError::Upstream(f) if f.message.contains("already sent")),
         "{err:?}"
+    );
+}
+
+/// The parts of a full run beyond users, groups and products.
+fn assert_full_run_extras(
+    summary: &Summary,
+    subscriptions: &[Subscription],
+    memberships: &[Membership],
+    devices: &[Device],
+    sign_ins: &[SignInActivity],
+) {
+    let counts: std::collections::BTreeMap<_, _> = summary.counts.iter().cloned().collect();
+    assert_eq!(
+        (
+            counts["subscriptions"],
+            counts["memberships"],
+            counts["devices"]
+        ),
+        (2, 7, 2)
+    );
+    assert_eq!((counts["deleted_accounts"], counts["sign_ins"]), (1, 3));
+    assert!(summary.data_quality.is_empty());
+
+    // An entry without skuId cannot be linked to a product and is left out.
+    assert_eq!(subscriptions.len(), 2);
+    let e5 = &subscriptions[0];
+    assert_eq!(
+        (
+            e5.product_id.as_str(),
+            e5.status.as_str(),
+            e5.total_units,
+            e5.trial
+        ),
+        ("c7df2760-2c81-4ef7-b578-5b5392b571df", "Enabled", 40, false)
+    );
+    assert_eq!(e5.next_lifecycle.as_deref(), Some("2027-03-01T00:00:00Z"));
+    assert!(
+        e5.attributes
+            .contains(&("owner_type".into(), "Company".into()))
+    );
+    let trial = &subscriptions[1];
+    assert_eq!(
+        (
+            trial.part_number.as_str(),
+            trial.status.as_str(),
+            trial.trial,
+            trial.next_lifecycle.as_deref()
+        ),
+        ("PROJECT_PLAN3_TRIAL", "Warning", true, None)
+    );
+
+    // Members of the first group (two pages), then the second: every kind Graph names.
+    let kinds: Vec<_> = memberships
+        .iter()
+        .map(|m| (m.group_id.as_str(), m.member_kind))
+        .collect();
+    let (g0, g1) = (
+        "0f1e2d3c-4b5a-4968-8776-655443322110",
+        "1a2b3c4d-5e6f-4708-9192-a3b4c5d6e7f8",
+    );
+    assert_eq!(
+        kinds,
+        vec![
+            (g0, MemberKind::Account),
+            (g0, MemberKind::Account),
+            (g1, MemberKind::Group),
+            (g1, MemberKind::Device),
+            (g1, MemberKind::ServicePrincipal),
+            (g1, MemberKind::Contact),
+            (g1, MemberKind::Other),
+        ]
+    );
+
+    assert_eq!(devices[0].owner_ids.len(), 2);
+    assert_eq!(
+        (devices[0].trust_type.as_deref(), devices[0].enabled),
+        (Some("AzureAd"), true)
+    );
+    assert_eq!(
+        (
+            devices[1].display_name.as_str(),
+            devices[1].enabled,
+            devices[1].owner_ids.len()
+        ),
+        ("Zoë's iPhone", false, 0)
+    );
+
+    // Graph's placeholders for "never" become absent times.
+    assert_eq!(
+        sign_ins[0].last_interactive.as_deref(),
+        Some("2026-11-24T07:01:02Z")
+    );
+    assert_eq!(
+        (
+            sign_ins[0].last_non_interactive.as_deref(),
+            sign_ins[0].last_successful.as_deref()
+        ),
+        (None, None)
+    );
+    assert_eq!(sign_ins[1].last_interactive, None);
+    assert_eq!(
+        sign_ins[1].last_non_interactive.as_deref(),
+        Some("2026-01-05T22:10:00Z")
+    );
+    assert_eq!(
+        (
+            &sign_ins[2].last_interactive,
+            &sign_ins[2].last_non_interactive,
+            &sign_ins[2].last_successful
+        ),
+        (&None, &None, &None)
+    );
+}
+
+#[test]
+fn without_entra_premium_sign_ins_are_skipped_with_a_data_quality_note() {
+    let mut replies = full_run();
+    replies.pop();
+    replies.push(status(403, ERROR_403_NON_PREMIUM, &[]));
+    let mut transport = Script::new(replies);
+    let mut host = Recorder::default();
+    let summary = collect(&settings(), &mut transport, &mut host).unwrap();
+    assert!(!host.batches.iter().any(|b| matches!(b, Batch::SignIns(_))));
+    assert!(!summary.counts.iter().any(|(k, _)| k == "sign_ins"));
+    assert_eq!(summary.data_quality.len(), 1);
+    assert!(
+        summary.data_quality[0].contains("no Microsoft Entra ID P1 or P2"),
+        "{:?}",
+        summary.data_quality
+    );
+    let users = summary
+        .counts
+        .iter()
+        .find(|(k, _)| k == "accounts")
+        .unwrap();
+    assert_eq!(users.1, 3, "everything else is still collected");
+
+    // Without AuditLog.Read.All the note names the permission instead.
+    let mut replies = full_run();
+    replies.pop();
+    replies.push(status(403, ERROR_403, &[]));
+    let summary = collect(
+        &settings(),
+        &mut Script::new(replies),
+        &mut Recorder::default(),
+    )
+    .unwrap();
+    assert!(summary.data_quality[0].contains("AuditLog.Read.All"));
+}
+
+#[test]
+fn a_group_deleted_during_the_run_is_skipped_with_a_warning() {
+    let mut members: serde_json::Value = serde_json::from_str(MEMBERS_BATCH).unwrap();
+    members["responses"][0] = serde_json::json!({
+        "id": "1", "status": 404, "headers": {},
+        "body": {"error": {"code": "Request_ResourceNotFound", "message": "Resource '1a2b3c4d-5e6f-4708-9192-a3b4c5d6e7f8' does not exist or one of its queried reference-property objects are not present."}}
+    });
+    let mut replies = full_run();
+    replies[4] = ok(&members.to_string());
+    let summary = collect(
+        &settings(),
+        &mut Script::new(replies),
+        &mut Recorder::default(),
+    )
+    .unwrap();
+    let memberships = summary
+        .counts
+        .iter()
+        .find(|(k, _)| k == "memberships")
+        .unwrap();
+    assert_eq!(memberships.1, 2);
+    assert!(
+        summary
+            .warnings
+            .iter()
+            .any(|w| w.contains("1a2b3c4d-5e6f-4708-9192-a3b4c5d6e7f8"))
     );
 }

@@ -36,12 +36,15 @@ fn a_healthy_source_passes_every_step_and_reports_optional_capabilities() {
         ("GET /organization", "pass"),
         ("GET /users", "pass"),
         ("GET /groups", "pass"),
+        ("GET /directory/subscriptions", "pass"),
+        ("GET /devices", "pass"),
+        ("GET /directory/deletedItems/microsoft.graph.user", "pass"),
         ("optional: AuditLog.Read.All", "warn"),
         ("optional: Entra ID P1/P2", "pass"),
     ];
     assert_eq!(got, expect.map(|(a, b)| (a.to_string(), b.to_string())));
     assert!(
-        doc[0]["steps"][8]["fix"]
+        doc[0]["steps"][11]["fix"]
             .as_str()
             .unwrap()
             .contains("sign-in activity")

@@ -10,23 +10,49 @@ pub struct Env {
     pub dir: tempfile::TempDir,
     pub emulator: Emulator,
     // Keeps the emulator's server running; dropped last.
-    _rt: tokio::runtime::Runtime,
+    rt: tokio::runtime::Runtime,
 }
 
 impl Env {
     pub fn new(users: usize, options: Options) -> Env {
+        Env::with_spec(
+            TenantSpec {
+                users,
+                seed: 7,
+                ..Default::default()
+            },
+            options,
+        )
+    }
+
+    /// An env whose tenant is generated from `spec`.
+    pub fn with_spec(spec: TenantSpec, options: Options) -> Env {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let tenant = Tenant::generate(&TenantSpec { users, seed: 7 });
+        let tenant = Tenant::generate(&spec);
         let emulator = rt.block_on(Emulator::start(tenant, options, 0)).unwrap();
         Env {
             dir: tempfile::tempdir().unwrap(),
             emulator,
-            _rt: rt,
+            rt,
         }
+    }
+
+    /// Starts another emulator (e.g. the same tenant later on) in this env's runtime.
+    pub fn start_emulator(&self, tenant: Tenant, options: Options) -> Emulator {
+        self.rt
+            .block_on(Emulator::start(tenant, options, 0))
+            .unwrap()
+    }
+
+    /// Appends TOML to the env's `itam.toml`.
+    pub fn append_config(&self, text: &str) {
+        let path = self.dir.path().join("itam.toml");
+        let old = std::fs::read_to_string(&path).unwrap();
+        write_private(&path, &format!("{old}\n{text}\n"));
     }
 
     pub fn tenant(&self) -> &Tenant {

@@ -1,7 +1,8 @@
 //! Licence balance per product: purchased (by unit state), consumed, available.
 
 use super::format::{Format, table};
-use crate::catalog;
+use super::products::Products;
+use crate::catalog::ProductClass;
 use crate::store::Store;
 use anyhow::Result;
 use serde::Serialize;
@@ -30,11 +31,15 @@ pub struct BalanceRow {
     pub consumed: i64,
     /// `enabled - consumed`; negative when over-allocated.
     pub available: i64,
+    /// Paid, free, viral or trial (shown in tables; not part of the JSON contract).
+    #[serde(skip)]
+    pub class: ProductClass,
 }
 
 /// The balance of `source`'s current snapshot, ordered by product name.
 pub fn balance(store: &Store, source: &str) -> Result<Vec<BalanceRow>> {
     store.with_conn(|conn| {
+        let products = Products::load(conn, source)?;
         let mut stmt = conn.prepare(
             "SELECT sku_id, sku_part_number, capability_status, enabled, warning, suspended, locked_out, consumed_units
              FROM products WHERE source = ?1",
@@ -44,8 +49,10 @@ pub fn balance(store: &Store, source: &str) -> Result<Vec<BalanceRow>> {
                 let sku_id: String = r.get(0)?;
                 let enabled: i64 = r.get(3)?;
                 let consumed: i64 = r.get(7)?;
+                let product = products.get(&sku_id);
                 Ok(BalanceRow {
-                    product_name: catalog::product_name(&sku_id).map(str::to_string),
+                    product_name: product.and_then(|p| p.name.clone()),
+                    class: product.map_or(ProductClass::Paid, |p| p.class),
                     sku_id,
                     sku_part_number: r.get(1)?,
                     status: r.get(2)?,
@@ -66,6 +73,15 @@ pub fn balance(store: &Store, source: &str) -> Result<Vec<BalanceRow>> {
     })
 }
 
+fn mark(class: ProductClass) -> &'static str {
+    match class {
+        ProductClass::Paid => "",
+        ProductClass::Free => "free",
+        ProductClass::Viral => "viral",
+        ProductClass::Trial => "trial",
+    }
+}
+
 /// Prints the balance in `format`.
 pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format) -> Result<()> {
     match format {
@@ -83,6 +99,7 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format) -> Resul
         Format::Table => {
             let headers = [
                 "Product",
+                "Kind",
                 "Part number",
                 "Status",
                 "Enabled",
@@ -104,6 +121,7 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format) -> Resul
                         r.product_name
                             .clone()
                             .unwrap_or_else(|| r.sku_part_number.clone()),
+                        mark(r.class).to_string(),
                         r.sku_part_number.clone(),
                         r.status.clone(),
                         r.enabled.to_string(),
@@ -115,7 +133,9 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format) -> Resul
                     ]
                 })
                 .collect();
-            let numeric = [false, false, false, true, true, true, true, true, true];
+            let numeric = [
+                false, false, false, false, true, true, true, true, true, true,
+            ];
             table(out, &headers, &cells, &numeric)?;
             let over: Vec<_> = rows.iter().filter(|r| r.available < 0).collect();
             for r in over {
@@ -124,6 +144,18 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format) -> Resul
                     "! {}: {} more assigned than purchased",
                     r.product_name.as_deref().unwrap_or(&r.sku_part_number),
                     -r.available
+                )?;
+            }
+            let unmapped: Vec<&str> = rows
+                .iter()
+                .filter(|r| r.product_name.is_none())
+                .map(|r| r.sku_part_number.as_str())
+                .collect();
+            if !unmapped.is_empty() {
+                writeln!(
+                    out,
+                    "? not in the product catalogue (shown by part number): {}; `itam catalog import` loads Microsoft's newest list",
+                    unmapped.join(", ")
                 )?;
             }
             for r in rows.iter().filter(|r| r.status != "Enabled") {

@@ -1,7 +1,7 @@
 //! Exports of the current snapshot, streamed row by row (JSON array or CSV).
 
 use super::format::Format;
-use crate::catalog;
+use crate::catalog::Catalog;
 use anyhow::{Result, bail};
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
@@ -23,6 +23,18 @@ pub enum Entity {
     Assignments,
     /// Licences assigned to groups.
     GroupLicenses,
+    /// Members of licence-assigning groups with nested groups resolved.
+    LicenceGroupMembers,
+    /// Subscriptions (terms, renewal dates, trials).
+    Subscriptions,
+    /// Devices.
+    Devices,
+    /// Registered owners of devices.
+    DeviceOwners,
+    /// Sign-in activity of accounts.
+    SignIns,
+    /// The change log of every run.
+    Changes,
 }
 
 /// Columns holding JSON text, exported as JSON values.
@@ -33,12 +45,18 @@ const JSON_COLUMNS: &[&str] = &[
     "disabled_plans",
 ];
 /// Columns holding 0/1, exported as booleans.
-const BOOL_COLUMNS: &[&str] = &["account_enabled", "security_enabled", "mail_enabled"];
+const BOOL_COLUMNS: &[&str] = &[
+    "account_enabled",
+    "security_enabled",
+    "mail_enabled",
+    "is_trial",
+];
 
 fn query(entity: Entity) -> &'static str {
     match entity {
         Entity::Accounts => "SELECT id, user_principal_name, display_name, mail, account_enabled, user_type, department,
-            job_title, usage_location, created_date_time, attributes FROM accounts WHERE source = ?1 ORDER BY user_principal_name, id",
+            job_title, usage_location, created_date_time, deleted_date_time, attributes
+            FROM accounts WHERE source = ?1 ORDER BY user_principal_name, id",
         Entity::Groups => "SELECT id, display_name, group_types, security_enabled, mail_enabled, attributes
             FROM groups WHERE source = ?1 ORDER BY display_name, id",
         Entity::Memberships => "SELECT group_id, member_id, member_kind FROM memberships WHERE source = ?1 ORDER BY group_id, member_id",
@@ -51,6 +69,24 @@ fn query(entity: Entity) -> &'static str {
             LEFT JOIN products p ON p.source = a.source AND p.sku_id = a.sku_id
             WHERE a.source = ?1 ORDER BY u.user_principal_name, a.user_id, a.sku_id, a.assigned_by_group",
         Entity::GroupLicenses => "SELECT group_id, sku_id, disabled_plans FROM group_licenses WHERE source = ?1 ORDER BY group_id, sku_id",
+        Entity::LicenceGroupMembers => "SELECT group_id, member_id, member_kind, via_group FROM licence_group_members
+            WHERE source = ?1 ORDER BY group_id, member_id",
+        Entity::Subscriptions => "SELECT id, sku_id, sku_part_number, status, total_licenses, is_trial, created_date_time,
+            next_lifecycle_date_time, attributes FROM subscriptions WHERE source = ?1 ORDER BY next_lifecycle_date_time, id",
+        Entity::Devices => "SELECT id, device_id, display_name, operating_system, operating_system_version, account_enabled,
+            trust_type, approximate_last_sign_in_date_time, registration_date_time, attributes
+            FROM devices WHERE source = ?1 ORDER BY display_name, id",
+        Entity::DeviceOwners => "SELECT o.device_id, d.display_name AS device_display_name, o.account_id, a.user_principal_name
+            FROM device_owners o
+            LEFT JOIN devices d ON d.source = o.source AND d.id = o.device_id
+            LEFT JOIN accounts a ON a.source = o.source AND a.id = o.account_id
+            WHERE o.source = ?1 ORDER BY o.device_id, o.account_id",
+        Entity::SignIns => "SELECT s.account_id, a.user_principal_name, s.last_sign_in_date_time,
+            s.last_non_interactive_sign_in_date_time, s.last_successful_sign_in_date_time
+            FROM sign_ins s LEFT JOIN accounts a ON a.source = s.source AND a.id = s.account_id
+            WHERE s.source = ?1 ORDER BY a.user_principal_name, s.account_id",
+        Entity::Changes => "SELECT run_id, kind, account_id, principal_name AS user_principal_name, sku_id, detail
+            FROM changes WHERE source = ?1 ORDER BY run_id, kind, principal_name, sku_id",
     }
 }
 
@@ -92,6 +128,7 @@ pub fn export(
     if format == Format::Table {
         bail!("exports are json or csv; pass --format json or --format csv");
     }
+    let catalog = Catalog::load(conn)?;
     let mut stmt = conn.prepare(query(entity))?;
     let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
     let header = names.clone();
@@ -108,7 +145,7 @@ pub fn export(
             let id = obj["sku_id"].as_str().unwrap_or_default().to_string();
             obj.insert(
                 "product_name".into(),
-                catalog::product_name(&id).map_or(Value::Null, Value::from),
+                catalog.product_name(&id).map_or(Value::Null, Value::from),
             );
         }
         Ok(Some(obj))

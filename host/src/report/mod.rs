@@ -1,5 +1,13 @@
 //! Reports and exports: pure reads of the store, rendered as table, JSON or CSV.
 
 pub mod balance;
+pub mod changes;
+pub mod cost;
+pub mod cost_render;
 pub mod export;
 pub mod format;
+pub mod products;
+pub mod settings;
+pub mod subscriptions;
+pub mod waste;
+pub mod waste_render;

@@ -148,8 +148,11 @@ mod tests {
 
     #[tokio::test]
     async fn bearer_goes_only_to_resource_hosts_and_plugin_credentials_are_dropped() {
-        let tenant =
-            graph_emulator::Tenant::generate(&graph_emulator::TenantSpec { users: 1, seed: 1 });
+        let tenant = graph_emulator::Tenant::generate(&graph_emulator::TenantSpec {
+            users: 1,
+            seed: 1,
+            ..Default::default()
+        });
         let emulator =
             graph_emulator::Emulator::start(tenant, graph_emulator::Options::default(), 0)
                 .await

@@ -5,6 +5,9 @@
 //! snapshot untouched. The run's own row is written outside that transaction so failures are
 //! recorded too.
 
+mod changes;
+mod derived;
+mod rows;
 mod writer;
 
 pub use writer::RunWriter;
@@ -15,7 +18,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// A recorded run.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -71,9 +74,17 @@ impl Store {
         // Only a new or older database is written to here: opening one that a running sync
         // holds a write transaction on must not wait for it (reports read while syncs run).
         if version < SCHEMA_VERSION {
-            conn.execute_batch(SCHEMA)
-                .with_context(|| format!("creating the schema in {}", path.display()))?;
-            conn.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            let upgrade = (|| -> rusqlite::Result<()> {
+                let tx = conn.unchecked_transaction()?;
+                if version == 1 {
+                    // Schema 2 added soft-deleted accounts; its new tables come from SCHEMA.
+                    tx.execute_batch("ALTER TABLE accounts ADD COLUMN deleted_date_time TEXT")?;
+                }
+                tx.execute_batch(SCHEMA)?;
+                tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+                tx.commit()
+            })();
+            upgrade.with_context(|| format!("creating the schema in {}", path.display()))?;
         }
         let store = Store {
             conn: Arc::new(Mutex::new(conn)),
@@ -162,6 +173,11 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?)
+    }
+
+    /// Runs `f` with the connection mutably, for changes outside runs (e.g. a catalogue import).
+    pub fn with_conn_mut<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        f(&mut self.lock())
     }
 
     /// Runs `f` with the connection, for reports.

@@ -29,7 +29,54 @@ CREATE TABLE IF NOT EXISTS accounts (
     usage_location      TEXT,
     created_date_time   TEXT,
     attributes          TEXT NOT NULL,
+    -- set for soft-deleted accounts (which may still hold licences until purged)
+    deleted_date_time   TEXT,
     PRIMARY KEY (source, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS sign_ins (
+    source                                 TEXT NOT NULL,
+    account_id                             TEXT NOT NULL,
+    last_sign_in_date_time                 TEXT,
+    last_non_interactive_sign_in_date_time TEXT,
+    last_successful_sign_in_date_time      TEXT,
+    PRIMARY KEY (source, account_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS subscriptions (
+    source                   TEXT NOT NULL,
+    id                       TEXT NOT NULL,
+    sku_id                   TEXT NOT NULL,
+    sku_part_number          TEXT NOT NULL,
+    status                   TEXT NOT NULL,
+    total_licenses           INTEGER NOT NULL,
+    is_trial                 INTEGER NOT NULL,
+    created_date_time        TEXT,
+    next_lifecycle_date_time TEXT,
+    attributes               TEXT NOT NULL,
+    PRIMARY KEY (source, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS devices (
+    source                             TEXT NOT NULL,
+    id                                 TEXT NOT NULL,
+    display_name                       TEXT NOT NULL,
+    device_id                          TEXT,
+    operating_system                   TEXT,
+    operating_system_version           TEXT,
+    account_enabled                    INTEGER NOT NULL,
+    trust_type                         TEXT,
+    approximate_last_sign_in_date_time TEXT,
+    registration_date_time             TEXT,
+    attributes                         TEXT NOT NULL,
+    PRIMARY KEY (source, id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS device_owners (
+    source     TEXT NOT NULL,
+    device_id  TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    PRIMARY KEY (source, device_id, account_id)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS groups (
@@ -84,6 +131,46 @@ CREATE TABLE IF NOT EXISTS group_licenses (
     sku_id         TEXT NOT NULL,
     disabled_plans TEXT NOT NULL,
     PRIMARY KEY (source, group_id, sku_id)
+) WITHOUT ROWID;
+
+-- Members of licence-assigning groups, nested groups resolved (computed when a run commits).
+-- via_group is the nested group through which the member is reached; NULL for direct members.
+CREATE TABLE IF NOT EXISTS licence_group_members (
+    source      TEXT NOT NULL,
+    group_id    TEXT NOT NULL,
+    member_id   TEXT NOT NULL,
+    member_kind TEXT NOT NULL,
+    via_group   TEXT,
+    PRIMARY KEY (source, group_id, member_id, member_kind, via_group)
+);
+
+-- What changed from the previous successful run to this one (joiners, leavers, licences).
+CREATE TABLE IF NOT EXISTS changes (
+    run_id         INTEGER NOT NULL REFERENCES runs (id),
+    source         TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    account_id     TEXT,
+    principal_name TEXT,
+    sku_id         TEXT,
+    detail         TEXT
+);
+CREATE INDEX IF NOT EXISTS changes_by_run ON changes (source, run_id);
+
+-- A product catalogue imported with `itam catalog import` (overrides the built-in one).
+CREATE TABLE IF NOT EXISTS catalog_products (
+    sku_id        TEXT PRIMARY KEY,
+    part_number   TEXT NOT NULL,
+    product_name  TEXT NOT NULL,
+    service_plans TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS catalog_plans (
+    plan_id       TEXT PRIMARY KEY,
+    plan_name     TEXT NOT NULL,
+    friendly_name TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS catalog_meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS product_history (

@@ -69,7 +69,9 @@ pub enum Trigger {
 /// One fault rule.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FaultRule {
-    /// Endpoint name: `token`, `subscribedSkus`, `users`, `groups`.
+    /// Endpoint name, as [`crate::Emulator::requests`] counts them: `token`, `subscribedSkus`,
+    /// `users`, `signInActivity`, `groups`, `members`, `transitiveMembers`, `subscriptions`,
+    /// `devices`, `deletedUsers`, …
     pub endpoint: String,
     /// When it fires.
     pub trigger: Trigger,

@@ -3,17 +3,39 @@
 //! It serves a seeded synthetic tenant ([`tenant`]) over real HTTP on loopback: the
 //! client-credentials token endpoint with the identity platform's error bodies, and the Graph
 //! v1.0 endpoints the Microsoft 365 plugin reads, with `$select`, `$top` and opaque
-//! `$skiptoken` paging. It knows its ground truth, so tests compare exact numbers, and counts
-//! the requests it serves.
+//! `$skiptoken` paging. The tenant holds every licence-waste case (inactive and never-signed-in
+//! users, disabled users and guests with paid licences, soft-deleted users, duplicate and
+//! redundant assignments, assignment errors, unassigned units, renewals). It knows its ground
+//! truth ([`expected`]), so tests compare exact values, and counts the requests it serves.
 
+pub mod activity;
+mod cases;
+mod catalog;
 pub mod certs;
+pub mod clock;
+pub mod deleted;
+pub mod directory;
+mod endpoints;
+mod evolve;
+pub mod expected;
 pub mod faults;
 pub mod proxy;
+mod render;
 pub mod server;
+pub mod subscriptions;
 pub mod tenant;
+#[cfg(test)]
+mod tests;
 mod tls;
 mod token;
 
+pub use activity::SignIn;
+pub use deleted::DeletedUser;
+pub use directory::{Device, DirectoryObject, MemberKind, MemberRef};
+pub use expected::{
+    ExpectedChanges, ExpectedSubscription, ExpectedWaste, expected_changes, held_skus,
+};
 pub use faults::{Fault, FaultRule, RetryAfter, Trigger};
 pub use server::{Emulator, Options};
+pub use subscriptions::Subscription;
 pub use tenant::{Tenant, TenantSpec};

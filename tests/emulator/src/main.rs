@@ -25,6 +25,13 @@ struct Args {
     /// Write the URL, credentials and expected counts here as JSON once serving.
     #[arg(long)]
     info_out: Option<PathBuf>,
+    /// The tenant has no Entra ID P1/P2: `signInActivity` requests get Graph's 403.
+    #[arg(long)]
+    no_premium: bool,
+    /// Roles put into issued tokens, comma-separated (default: Directory.Read.All,User.Read.All;
+    /// add AuditLog.Read.All to allow `signInActivity`).
+    #[arg(long, value_delimiter = ',')]
+    roles: Option<Vec<String>>,
 }
 
 #[tokio::main]
@@ -33,10 +40,14 @@ async fn main() -> anyhow::Result<()> {
     let tenant = Tenant::generate(&TenantSpec {
         users: args.users,
         seed: args.seed,
+        premium: !args.no_premium,
+        ..TenantSpec::default()
     });
+    let defaults = Options::default();
     let options = Options {
         tls: args.tls,
-        ..Options::default()
+        roles: args.roles.unwrap_or(defaults.roles.clone()),
+        ..defaults
     };
     let emulator = Emulator::start(tenant, options, args.port).await?;
     let t = emulator.tenant();
@@ -50,6 +61,12 @@ async fn main() -> anyhow::Result<()> {
         "client_secret": t.client_secret,
         "users": t.users.len(),
         "groups": t.groups.len(),
+        "premium": t.premium,
+        "devices": t.devices.len(),
+        "device_owners": t.device_owner_count(),
+        "memberships": t.membership_count(),
+        "deleted_users": t.deleted_users.len(),
+        "subscriptions": t.subscriptions.len(),
         "skus": t.skus.iter().enumerate().map(|(i, s)| serde_json::json!({
             "sku_id": s.sku_id, "sku_part_number": s.part_number, "consumed": t.consumed(i), "enabled": s.enabled,
         })).collect::<Vec<_>>(),

@@ -65,6 +65,8 @@ impl Default for Options {
 
 pub(crate) struct Inner {
     pub tenant: Tenant,
+    /// Each group's direct and transitive members, computed once.
+    pub members: crate::endpoints::MemberIndex,
     pub options: Options,
     faults: FaultPlan,
     counts: Mutex<BTreeMap<String, u64>>,
@@ -109,6 +111,7 @@ impl Emulator {
         let faults = FaultPlan::new(options.faults.clone(), options.fault_seed);
         let tls = options.tls.then(crate::tls::generate).transpose()?;
         let shared = Arc::new(Inner {
+            members: crate::endpoints::MemberIndex::build(&tenant),
             tenant,
             options,
             faults,
@@ -130,6 +133,20 @@ impl Emulator {
             .route("/v1.0/users", get(users))
             .route("/v1.0/groups", get(groups))
             .route("/v1.0/organization", get(organization))
+            .route(
+                "/v1.0/directory/subscriptions",
+                get(crate::endpoints::subscriptions),
+            )
+            .route("/v1.0/groups/{id}/members", get(crate::endpoints::members))
+            .route(
+                "/v1.0/groups/{id}/transitiveMembers",
+                get(crate::endpoints::transitive_members),
+            )
+            .route("/v1.0/devices", get(crate::endpoints::devices))
+            .route(
+                "/v1.0/directory/deletedItems/microsoft.graph.user",
+                get(crate::endpoints::deleted_users),
+            )
             .fallback(not_found)
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
@@ -167,7 +184,10 @@ impl Emulator {
         &self.shared.tenant
     }
 
-    /// Requests served per endpoint (`token`, `users`, `groups`, `subscribedSkus`, `other`).
+    /// Requests served per endpoint name (`token`, `users`, `signInActivity`, `groups`,
+    /// `members`, `transitiveMembers`, `subscribedSkus`, `subscriptions`, `devices`,
+    /// `deletedUsers`, `organization`, `batch`, `other`, …). Inner requests of a `$batch` count
+    /// under their own endpoint too.
     pub fn requests(&self) -> BTreeMap<String, u64> {
         self.shared.counts.lock().unwrap().clone()
     }
@@ -224,7 +244,7 @@ fn now() -> u64 {
 }
 
 /// A Graph error envelope with `request-id`.
-fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
+pub(crate) fn graph_error(status: StatusCode, code: &str, message: &str) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let body = json!({"error": {"code": code, "message": message, "innerError": {
         "date": "2026-01-01T00:00:00", "request-id": request_id, "client-request-id": request_id}}});
@@ -240,7 +260,7 @@ async fn not_found() -> Response {
 }
 
 /// The 401 answer for a request without a valid bearer token, if any.
-fn bearer_rejection(shared: &Inner, headers: &HeaderMap) -> Option<Response> {
+pub(crate) fn bearer_rejection(shared: &Inner, headers: &HeaderMap) -> Option<Response> {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -267,24 +287,38 @@ fn bearer_rejection(shared: &Inner, headers: &HeaderMap) -> Option<Response> {
     }
 }
 
-/// Keeps only `$select`ed properties (plus `id`); without `$select`, the default set.
-fn select(item: Value, select: Option<&str>, defaults: &[&str]) -> Value {
+/// Keeps only `$select`ed properties (plus `id` and `@odata.*` annotations, matched without
+/// regard to case, as Graph does); without `$select`, the default set.
+pub(crate) fn select(item: Value, select: Option<&str>, defaults: &[&str]) -> Value {
     let Value::Object(map) = item else {
         return item;
     };
     let wanted: Vec<String> = match select {
         Some(s) => s
             .split(',')
-            .map(|p| p.trim().to_string())
+            .map(|p| p.trim().to_lowercase())
             .chain(["id".to_string()])
             .collect(),
-        None => defaults.iter().map(|s| s.to_string()).collect(),
+        None => defaults.iter().map(|s| s.to_lowercase()).collect(),
     };
     Value::Object(
         map.into_iter()
-            .filter(|(k, _)| wanted.contains(k))
+            .filter(|(k, _)| k.starts_with("@odata.") || wanted.contains(&k.to_lowercase()))
             .collect::<Map<_, _>>(),
     )
+}
+
+/// Applies the query's `$select` to `item`; without `$select`, keeps `defaults`, or everything
+/// when `defaults` is `None`.
+pub(crate) fn project(
+    item: Value,
+    query: &HashMap<String, String>,
+    defaults: Option<&[&str]>,
+) -> Value {
+    match (query.get("$select"), defaults) {
+        (None, None) => item,
+        (selected, defaults) => select(item, selected.map(String::as_str), defaults.unwrap_or(&[])),
+    }
 }
 
 fn page_token(offset: usize) -> String {
@@ -303,16 +337,30 @@ fn parse_token(token: &str) -> Option<usize> {
         .ok()
 }
 
-/// One page of a collection, with an absolute `@odata.nextLink` while more remain.
-fn page(
+/// A collection as `page` serves it.
+pub(crate) struct Collection<'a> {
+    /// Path after `/v1.0`, e.g. `/users`, for `@odata.nextLink`.
+    pub path: &'a str,
+    /// What follows `$metadata#` in `@odata.context`, e.g. `users`.
+    pub context: &'a str,
+    /// Number of items.
+    pub total: usize,
+}
+
+/// One page of a collection, with an absolute `@odata.nextLink` while more remain. `item`
+/// renders the item at an index, already projected (see [`project`]).
+pub(crate) fn page(
     shared: &Inner,
     headers: &HeaderMap,
     query: &HashMap<String, String>,
-    path: &str,
-    total: usize,
+    collection: Collection,
     item: impl Fn(usize) -> Value,
-    defaults: &[&str],
 ) -> Response {
+    let Collection {
+        path,
+        context,
+        total,
+    } = collection;
     let top = match query.get("$top").map(|t| t.parse::<usize>()) {
         None => 100,
         Some(Ok(t)) if (1..=999).contains(&t) => t,
@@ -342,9 +390,7 @@ fn page(
         size -= (offset / size.max(1)) % 7;
     }
     let end = (offset + size).min(total);
-    let value: Vec<Value> = (offset..end)
-        .map(|i| select(item(i), query.get("$select").map(String::as_str), defaults))
-        .collect();
+    let value: Vec<Value> = (offset..end).map(item).collect();
     let base = shared.options.next_link_base.clone().unwrap_or_else(|| {
         let host = headers
             .get("host")
@@ -353,7 +399,8 @@ fn page(
         let scheme = if shared.options.tls { "https" } else { "http" };
         format!("{scheme}://{host}")
     });
-    let mut body = json!({"@odata.context": format!("{base}/v1.0/$metadata#{}", path.trim_start_matches('/')), "value": value});
+    let mut body =
+        json!({"@odata.context": format!("{base}/v1.0/$metadata#{context}"), "value": value});
     if end < total {
         let mut params: Vec<String> = query
             .iter()
@@ -368,7 +415,7 @@ fn page(
     ([("request-id", request_id)], axum::Json(body)).into_response()
 }
 
-const USER_DEFAULTS: &[&str] = &[
+pub(crate) const USER_DEFAULTS: &[&str] = &[
     "businessPhones",
     "displayName",
     "givenName",
@@ -381,7 +428,7 @@ const USER_DEFAULTS: &[&str] = &[
     "userPrincipalName",
     "id",
 ];
-const GROUP_DEFAULTS: &[&str] = &[
+pub(crate) const GROUP_DEFAULTS: &[&str] = &[
     "id",
     "displayName",
     "description",
@@ -435,16 +482,18 @@ async fn users(
     if let Some(r) = bearer_rejection(&shared, &headers) {
         return r;
     }
+    if crate::endpoints::selects_sign_ins(&query) {
+        return crate::endpoints::users_with_sign_ins(&shared, &headers, &query);
+    }
     let t = &shared.tenant;
-    page(
-        &shared,
-        &headers,
-        &query,
-        "/users",
-        t.users.len(),
-        |i| t.user_json(&t.users[i]),
-        USER_DEFAULTS,
-    )
+    let collection = Collection {
+        path: "/users",
+        context: "users",
+        total: t.users.len(),
+    };
+    page(&shared, &headers, &query, collection, |i| {
+        project(t.user_json(&t.users[i]), &query, Some(USER_DEFAULTS))
+    })
 }
 
 async fn groups(
@@ -456,27 +505,42 @@ async fn groups(
         return r;
     }
     let t = &shared.tenant;
-    page(
-        &shared,
-        &headers,
-        &query,
-        "/groups",
-        t.groups.len(),
-        |i| t.group_json(&t.groups[i]),
-        GROUP_DEFAULTS,
-    )
+    let collection = Collection {
+        path: "/groups",
+        context: "groups",
+        total: t.groups.len(),
+    };
+    page(&shared, &headers, &query, collection, |i| {
+        project(t.group_json(&t.groups[i]), &query, Some(GROUP_DEFAULTS))
+    })
 }
 
-/// The endpoint name a request path counts under.
-fn endpoint_of(path: &str) -> &'static str {
-    match path {
-        "/v1.0/users" => "users",
-        "/v1.0/groups" => "groups",
-        "/v1.0/subscribedSkus" => "subscribedSkus",
-        "/v1.0/organization" => "organization",
-        "/v1.0/$batch" => "batch",
-        p if p.ends_with("/oauth2/v2.0/token") => "token",
-        p if p.ends_with("/.well-known/openid-configuration") => "openid-configuration",
+/// The endpoint name a request counts under (and faults are routed by): `token`,
+/// `openid-configuration`, `subscribedSkus`, `organization`, `users`, `signInActivity` (users
+/// with `signInActivity` selected), `groups`, `members`, `transitiveMembers`, `subscriptions`,
+/// `devices`, `deletedUsers`, `batch` or `other`.
+fn endpoint_of(uri: &axum::http::Uri) -> &'static str {
+    let path = uri.path();
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["v1.0", "users"] => {
+            let query = Query::<HashMap<String, String>>::try_from_uri(uri);
+            match query {
+                Ok(Query(q)) if crate::endpoints::selects_sign_ins(&q) => "signInActivity",
+                _ => "users",
+            }
+        }
+        ["v1.0", "groups"] => "groups",
+        ["v1.0", "groups", _, "members"] => "members",
+        ["v1.0", "groups", _, "transitiveMembers"] => "transitiveMembers",
+        ["v1.0", "subscribedSkus"] => "subscribedSkus",
+        ["v1.0", "organization"] => "organization",
+        ["v1.0", "directory", "subscriptions"] => "subscriptions",
+        ["v1.0", "directory", "deletedItems", "microsoft.graph.user"] => "deletedUsers",
+        ["v1.0", "devices"] => "devices",
+        ["v1.0", "$batch"] => "batch",
+        _ if path.ends_with("/oauth2/v2.0/token") => "token",
+        _ if path.ends_with("/.well-known/openid-configuration") => "openid-configuration",
         _ => "other",
     }
 }
@@ -631,7 +695,7 @@ async fn respond(
     shared: Shared,
     request: axum::http::Request<axum::body::Body>,
 ) -> Served {
-    let endpoint = endpoint_of(request.uri().path());
+    let endpoint = endpoint_of(request.uri());
     let n = shared.count(endpoint);
     let host = request
         .headers()

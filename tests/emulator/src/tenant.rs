@@ -1,17 +1,33 @@
 //! The synthetic tenant: products, users, groups and licence assignments, generated from a
-//! seed, with the ground truth tests compare against.
+//! seed. The entities added for licence-waste reports live in [`crate::directory`],
+//! [`crate::activity`], [`crate::subscriptions`] and [`crate::deleted`]; the ground truth tests
+//! compare against is in [`crate::expected`]; the JSON Graph sends is in `render.rs`.
 
+use crate::activity::SignIn;
+use crate::catalog::{DEPARTMENTS, FIRST, LAST, LOCATIONS, TITLES, base_skus, guid};
+use crate::clock::{self, DAY};
+use crate::deleted::DeletedUser;
+use crate::directory::{Device, DirectoryObject, MemberRef};
+use crate::subscriptions::Subscription;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde_json::{Value, json};
 
-/// How to generate a tenant.
+pub use crate::expected::ExpectedBalance;
+
+/// How to generate a tenant. Build it as `TenantSpec { users, seed, ..Default::default() }`.
 #[derive(Clone, Debug)]
 pub struct TenantSpec {
     /// Number of users.
     pub users: usize,
     /// Seed: the same spec always gives the same tenant.
     pub seed: u64,
+    /// The tenant's "now" in unix seconds: every date that matters for reports (sign-ins,
+    /// creation, deletion, renewals) is relative to it, at least 3 days away from the 30, 60
+    /// and 90-day boundaries. Default: the current time.
+    pub now: i64,
+    /// Whether the tenant has Entra ID P1/P2, which Graph requires for `signInActivity`.
+    /// Default: true.
+    pub premium: bool,
 }
 
 impl Default for TenantSpec {
@@ -19,6 +35,8 @@ impl Default for TenantSpec {
         TenantSpec {
             users: 500,
             seed: 42,
+            now: clock::system_now(),
+            premium: true,
         }
     }
 }
@@ -51,9 +69,10 @@ pub struct AssignmentState {
     pub sku: usize,
     /// The group it comes from (index into [`Tenant::groups`]), or direct.
     pub group: Option<usize>,
-    /// `Active` or `Error`.
+    /// `Active`, `ActiveWithError` or `Error`. Only `Error` consumes no unit.
     pub state: &'static str,
-    /// `None` or the error.
+    /// `None` or the error: `CountViolation`, `MutuallyExclusiveViolation`,
+    /// `DependencyViolation`, `ProhibitedInUsageLocationViolation`, `UniquenessViolation`.
     pub error: &'static str,
     /// Disabled plan IDs.
     pub disabled_plans: Vec<String>,
@@ -80,10 +99,16 @@ pub struct User {
     pub job_title: Option<String>,
     /// Usage location (null for some).
     pub usage_location: Option<String>,
-    /// Creation time.
+    /// Creation time (RFC 3339).
     pub created: String,
     /// Licence states.
     pub states: Vec<AssignmentState>,
+    /// Sign-in activity; `None` when the user never signed in.
+    pub sign_in: Option<SignIn>,
+    /// Groups the user is a direct member of (indices into [`Tenant::groups`], ascending).
+    /// It holds every group a licence state names: in Entra, group licences follow direct
+    /// membership only.
+    pub member_of: Vec<usize>,
 }
 
 /// A group.
@@ -101,6 +126,9 @@ pub struct Group {
     pub mail_enabled: bool,
     /// Licences assigned to the group: (SKU index, disabled plan IDs).
     pub licenses: Vec<(usize, Vec<String>)>,
+    /// Direct members that are not users: nested groups, devices, service principals and
+    /// organisational contacts. User members are in [`User::member_of`].
+    pub other_members: Vec<MemberRef>,
 }
 
 /// The whole tenant.
@@ -114,87 +142,27 @@ pub struct Tenant {
     pub client_id: String,
     /// The application's client secret.
     pub client_secret: String,
+    /// The reference time (unix seconds) the tenant's dates are relative to.
+    pub now: i64,
+    /// Whether the tenant has Entra ID P1/P2 (needed for `signInActivity`).
+    pub premium: bool,
     /// Products.
     pub skus: Vec<Sku>,
+    /// Subscriptions (`/directory/subscriptions`) the SKUs' units come from.
+    pub subscriptions: Vec<Subscription>,
     /// Users.
     pub users: Vec<User>,
     /// Groups.
     pub groups: Vec<Group>,
+    /// Devices.
+    pub devices: Vec<Device>,
+    /// Service principals (only as group members).
+    pub service_principals: Vec<DirectoryObject>,
+    /// Organisational contacts (only as group members).
+    pub contacts: Vec<DirectoryObject>,
+    /// Soft-deleted users (`/directory/deletedItems/microsoft.graph.user`), not in `/users`.
+    pub deleted_users: Vec<DeletedUser>,
 }
-
-/// The balance a correct collector must report for one SKU.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ExpectedBalance {
-    /// SKU GUID.
-    pub sku_id: String,
-    /// Part number.
-    pub part_number: String,
-    /// Status.
-    pub status: String,
-    /// Enabled units.
-    pub enabled: u64,
-    /// Warning units.
-    pub warning: u64,
-    /// Suspended units.
-    pub suspended: u64,
-    /// Locked-out units.
-    pub locked_out: u64,
-    /// Consumed units.
-    pub consumed: u64,
-}
-
-fn guid(rng: &mut ChaCha8Rng) -> String {
-    let b: [u8; 16] = rng.random();
-    format!(
-        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-        u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
-        u16::from_be_bytes([b[4], b[5]]),
-        u16::from_be_bytes([b[6], b[7]]) & 0x0fff,
-        (u16::from_be_bytes([b[8], b[9]]) & 0x3fff) | 0x8000,
-        u64::from_be_bytes([0, 0, b[10], b[11], b[12], b[13], b[14], b[15]])
-    )
-}
-
-const FIRST: &[&str] = &[
-    "Anna", "José", "Zoë", "Łukasz", "Søren", "Mei", "Ólafur", "Chloé", "Jürgen", "Aiyana",
-    "Kwame", "Priya", "Dmitri", "Fatima", "Noah", "Björn", "Ngozi", "Hiroshi", "Inès", "Mateo",
-];
-const LAST: &[&str] = &[
-    "Smith",
-    "García",
-    "Müller",
-    "Nowak",
-    "Østergaard",
-    "陈",
-    "Dubois",
-    "Okafor",
-    "Tanaka",
-    "Kowalski",
-    "Núñez",
-    "O'Brien",
-    "Johansson",
-    "Ivanova",
-    "Haddad",
-    "Kim",
-];
-const DEPARTMENTS: &[&str] = &[
-    "Sales",
-    "Finance",
-    "Engineering",
-    "Support",
-    "Marketing",
-    "Legal",
-    "HR",
-];
-const TITLES: &[&str] = &[
-    "Manager",
-    "Analyst",
-    "Engineer",
-    "Consultant",
-    "Director",
-    "Assistant",
-];
-const LOCATIONS: &[&str] = &["US", "GB", "DE", "FR", "NL", "JP", "BR", "IN"];
 
 /// Part numbers in [`Tenant::skus`] order.
 pub mod sku {
@@ -218,117 +186,171 @@ pub mod sku {
     pub const CUSTOM: usize = 8;
 }
 
-fn base_skus(rng: &mut ChaCha8Rng) -> Vec<Sku> {
-    let plan = |id: &str, name: &str| (id.to_string(), name.to_string());
-    let exchange = plan(
-        "efb87545-963c-4e0d-99df-69c6916d9eb0",
-        "EXCHANGE_S_ENTERPRISE",
-    );
-    let office = plan("43de0ff5-c92c-492b-9116-175376d08c38", "OFFICESUBSCRIPTION");
-    let teams = plan("57ff2da0-773e-42df-b2af-ffb7a2317929", "TEAMS1");
-    let sharepoint = plan(
-        "5dbe027f-2339-4123-9542-606e4d348a72",
-        "SHAREPOINTENTERPRISE",
-    );
-    let foundation = plan(
-        "113feb6c-3fe4-4440-bddc-54d774bf0318",
-        "EXCHANGE_S_FOUNDATION",
-    );
-    let sku = |id: &str, part: &str, status: &str, plans: Vec<(String, String)>| Sku {
-        sku_id: id.into(),
-        part_number: part.into(),
-        status: status.into(),
-        enabled: 0,
-        warning: 0,
-        suspended: 0,
-        locked_out: 0,
-        plans,
+/// Fixed groups in [`Tenant::groups`] order; team groups follow from [`group::FIRST_TEAM`].
+pub mod group {
+    /// "License - Microsoft 365 E3": assigns Microsoft 365 E3 (SharePoint off); it has the
+    /// "E3 pilot" group as a nested member.
+    pub const LICENSE_M365_E3: usize = 0;
+    /// "License - EMS E3": a dynamic group assigning EMS E3.
+    pub const LICENSE_EMS: usize = 1;
+    /// "E3 pilot": a security group without licences, nested in [`LICENSE_M365_E3`]. Its
+    /// members do not get the outer group's licence.
+    pub const E3_PILOT: usize = 2;
+    /// The first team group.
+    pub const FIRST_TEAM: usize = 3;
+}
+
+/// What a new user is drawn with.
+pub(crate) struct UserTemplate<'a> {
+    /// The tenant's initial domain.
+    pub domain: &'a str,
+    /// Plans disabled by the Microsoft 365 E3 group licence.
+    pub e3_plans_off: &'a [String],
+}
+
+impl UserTemplate<'_> {
+    /// Draws a user; `number` makes the UPN unique, `created` is unix seconds. Licence states
+    /// from groups are set, group memberships are not (see [`crate::directory`]).
+    pub(crate) fn draw(&self, rng: &mut ChaCha8Rng, number: &str, created: i64) -> User {
+        let domain = self.domain;
+        let first = FIRST[rng.random_range(0..FIRST.len())];
+        let last = LAST[rng.random_range(0..LAST.len())];
+        let guest = rng.random_bool(0.04);
+        let name = format!("{}.{}{number}", first.to_lowercase(), last.to_lowercase());
+        let upn = if guest {
+            format!("{name}_fabrikam.com#EXT#@{domain}")
+        } else {
+            format!("{name}@{domain}")
+        };
+        let mut states = Vec::new();
+        if !guest {
+            let r: f64 = rng.random();
+            if r < 0.45 {
+                states.push(direct(sku::O365_E3));
+            } else if r < 0.70 {
+                let error = rng.random_bool(0.02);
+                states.push(AssignmentState {
+                    sku: sku::M365_E3,
+                    group: Some(group::LICENSE_M365_E3),
+                    state: if error { "Error" } else { "Active" },
+                    error: if error { "CountViolation" } else { "None" },
+                    disabled_plans: self.e3_plans_off.to_vec(),
+                });
+                if !error && rng.random_bool(0.05) {
+                    states.push(direct(sku::M365_E3));
+                }
+            } else if r < 0.74 {
+                states.push(direct(sku::M365_E5));
+            }
+            if rng.random_bool(0.15) {
+                states.push(AssignmentState {
+                    group: Some(group::LICENSE_EMS),
+                    ..direct(sku::EMS)
+                });
+            }
+            for (p, s) in [
+                (0.10, sku::FLOW_FREE),
+                (0.05, sku::POWER_BI_STANDARD),
+                (0.02, sku::TEAMS_EXPLORATORY),
+                (0.01, sku::VISIO),
+                (0.01, sku::CUSTOM),
+            ] {
+                if rng.random_bool(p) {
+                    states.push(direct(s));
+                }
+            }
+        } else if rng.random_bool(0.25) {
+            states.push(direct(sku::O365_E3));
+        }
+        let nullish = rng.random_bool(0.1);
+        let department = DEPARTMENTS[rng.random_range(0..DEPARTMENTS.len())];
+        User {
+            id: guid(rng),
+            display_name: format!("{first} {last}"),
+            mail: (!nullish).then(|| {
+                upn.replace("#EXT#", "")
+                    .replace(&format!("@{domain}"), "@contoso.com")
+            }),
+            enabled: !rng.random_bool(0.05),
+            user_type: if guest { "Guest" } else { "Member" },
+            department: (!nullish).then(|| department.to_string()),
+            job_title: (!nullish && !guest)
+                .then(|| TITLES[rng.random_range(0..TITLES.len())].to_string()),
+            usage_location: (!guest)
+                .then(|| LOCATIONS[rng.random_range(0..LOCATIONS.len())].to_string()),
+            created: clock::format(created),
+            upn,
+            states,
+            sign_in: None,
+            member_of: Vec::new(),
+        }
+    }
+}
+
+/// A direct, working assignment of SKU `sku`.
+pub(crate) fn direct(sku: usize) -> AssignmentState {
+    AssignmentState {
+        sku,
+        group: None,
+        state: "Active",
+        error: "None",
+        disabled_plans: vec![],
+    }
+}
+
+/// The fixed groups and `teams` team groups.
+fn generate_groups(rng: &mut ChaCha8Rng, teams: usize, e3_plans_off: &[String]) -> Vec<Group> {
+    let group = |id, name: &str, types, security, mail, licenses| Group {
+        id,
+        display_name: name.into(),
+        group_types: types,
+        security_enabled: security,
+        mail_enabled: mail,
+        licenses,
+        other_members: vec![],
     };
-    vec![
-        sku(
-            "6fd2c87f-b296-42f0-b197-1e91e994b900",
-            "ENTERPRISEPACK",
-            "Enabled",
-            vec![
-                exchange.clone(),
-                office.clone(),
-                teams.clone(),
-                sharepoint.clone(),
-            ],
+    let mut groups = vec![
+        group(
+            guid(rng),
+            "License - Microsoft 365 E3",
+            vec![],
+            true,
+            false,
+            vec![(sku::M365_E3, e3_plans_off.to_vec())],
         ),
-        sku(
-            "05e9a617-0261-4cee-bb44-138d3ef5d965",
-            "SPE_E3",
-            "Enabled",
-            vec![
-                exchange.clone(),
-                office.clone(),
-                teams.clone(),
-                sharepoint.clone(),
-            ],
+        group(
+            guid(rng),
+            "License - EMS E3",
+            vec!["DynamicMembership"],
+            true,
+            false,
+            vec![(sku::EMS, vec![])],
         ),
-        sku(
-            "06ebc4ee-1bb5-47dd-8120-11324bc54e06",
-            "SPE_E5",
-            "Enabled",
-            vec![
-                exchange,
-                office,
-                teams,
-                sharepoint,
-                plan("4828c8ec-dc2e-4779-b502-87ac9ce28ab7", "MCOEV"),
-            ],
-        ),
-        sku(
-            "efccb6f7-5641-4e0e-bd10-b4976e1bf68e",
-            "EMS",
-            "Warning",
-            vec![
-                plan("41781fb2-bc02-4b7c-bd55-b576c07bb09d", "AAD_PREMIUM"),
-                plan("c1ec4a95-1f05-45b3-a911-aa3fa01094f5", "INTUNE_A"),
-            ],
-        ),
-        sku(
-            "f30db892-07e9-47e9-837c-80727f46fd3d",
-            "FLOW_FREE",
-            "Enabled",
-            vec![
-                foundation.clone(),
-                plan("50e68c76-46c6-4674-81f9-75456511b170", "FLOW_P2_VIRAL"),
-            ],
-        ),
-        sku(
-            "a403ebcc-fae0-4ca2-8c8c-7a907fd6c235",
-            "POWER_BI_STANDARD",
-            "Enabled",
-            vec![
-                foundation.clone(),
-                plan("2049e525-b859-401b-b2a0-e0a31c4b1fe4", "BI_AZURE_P0"),
-            ],
-        ),
-        sku(
-            "710779e8-3d4a-4c88-adb9-386c958d1fdf",
-            "TEAMS_EXPLORATORY",
-            "Enabled",
-            vec![plan(
-                "9aaf7827-d63c-4b61-89c3-182f06f82e5c",
-                "EXCHANGE_S_STANDARD",
-            )],
-        ),
-        sku(
-            "c5928f49-12ba-48f7-ada3-0d743a3601d5",
-            "VISIOCLIENT",
-            "Suspended",
-            vec![
-                foundation,
-                plan(
-                    "663a804f-1c30-4ff0-9915-9db84f0d1cea",
-                    "VISIO_CLIENT_SUBSCRIPTION",
-                ),
-            ],
-        ),
-        sku(&guid(rng), "CONTOSO_LINE_OF_BUSINESS", "Enabled", vec![]),
-    ]
+        group(guid(rng), "E3 pilot", vec![], true, false, vec![]),
+    ];
+    groups[group::LICENSE_M365_E3]
+        .other_members
+        .push(MemberRef::Group(group::E3_PILOT));
+    for i in 0..teams {
+        let kind = i % 3;
+        groups.push(group(
+            guid(rng),
+            &format!("{} team {i}", DEPARTMENTS[i % DEPARTMENTS.len()]),
+            if kind == 0 { vec!["Unified"] } else { vec![] },
+            kind != 0,
+            kind != 2,
+            vec![],
+        ));
+    }
+    groups
+}
+
+/// A generator for one concern of the tenant, so adding draws to one concern leaves the others
+/// unchanged.
+pub(crate) fn stream(seed: u64, concern: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(concern);
+    rng
 }
 
 impl Tenant {
@@ -340,303 +362,75 @@ impl Tenant {
         let client_secret = format!("emu~{}", guid(&mut rng).replace('-', ""));
         let domain = "contoso.onmicrosoft.com".to_string();
         let mut skus = base_skus(&mut rng);
-
         let e3_plans_off = vec![skus[sku::M365_E3].plans[3].0.clone()];
-        let mut groups = vec![
-            Group {
-                id: guid(&mut rng),
-                display_name: "License - Microsoft 365 E3".into(),
-                group_types: vec![],
-                security_enabled: true,
-                mail_enabled: false,
-                licenses: vec![(sku::M365_E3, e3_plans_off.clone())],
-            },
-            Group {
-                id: guid(&mut rng),
-                display_name: "License - EMS E3".into(),
-                group_types: vec!["DynamicMembership"],
-                security_enabled: true,
-                mail_enabled: false,
-                licenses: vec![(sku::EMS, vec![])],
-            },
-        ];
-        for i in 0..(spec.users / 40).max(3) {
-            let kind = i % 3;
-            groups.push(Group {
-                id: guid(&mut rng),
-                display_name: format!("{} team {i}", DEPARTMENTS[i % DEPARTMENTS.len()]),
-                group_types: if kind == 0 { vec!["Unified"] } else { vec![] },
-                security_enabled: kind != 0,
-                mail_enabled: kind != 2,
-                licenses: vec![],
-            });
-        }
+        let mut groups = generate_groups(&mut rng, (spec.users / 40).max(3), &e3_plans_off);
 
-        let mut users = Vec::with_capacity(spec.users);
-        for i in 0..spec.users {
-            let first = FIRST[rng.random_range(0..FIRST.len())];
-            let last = LAST[rng.random_range(0..LAST.len())];
-            let guest = rng.random_bool(0.04);
-            let upn = if guest {
-                format!(
-                    "{}.{}{i}_fabrikam.com#EXT#@{domain}",
-                    first.to_lowercase(),
-                    last.to_lowercase()
-                )
-            } else {
-                format!(
-                    "{}.{}{i}@{domain}",
-                    first.to_lowercase(),
-                    last.to_lowercase()
-                )
-            };
-            let mut states = Vec::new();
-            let direct = |states: &mut Vec<AssignmentState>, sku: usize| {
-                states.push(AssignmentState {
-                    sku,
-                    group: None,
-                    state: "Active",
-                    error: "None",
-                    disabled_plans: vec![],
-                })
-            };
-            if !guest {
-                let r: f64 = rng.random();
-                if r < 0.45 {
-                    direct(&mut states, sku::O365_E3);
-                } else if r < 0.70 {
-                    let error = rng.random_bool(0.02);
-                    states.push(AssignmentState {
-                        sku: sku::M365_E3,
-                        group: Some(0),
-                        state: if error { "Error" } else { "Active" },
-                        error: if error { "CountViolation" } else { "None" },
-                        disabled_plans: e3_plans_off.clone(),
-                    });
-                    if !error && rng.random_bool(0.05) {
-                        direct(&mut states, sku::M365_E3);
-                    }
-                } else if r < 0.74 {
-                    direct(&mut states, sku::M365_E5);
-                }
-                if rng.random_bool(0.15) {
-                    states.push(AssignmentState {
-                        sku: sku::EMS,
-                        group: Some(1),
-                        state: "Active",
-                        error: "None",
-                        disabled_plans: vec![],
-                    });
-                }
-                for (p, s) in [
-                    (0.10, sku::FLOW_FREE),
-                    (0.05, sku::POWER_BI_STANDARD),
-                    (0.02, sku::TEAMS_EXPLORATORY),
-                    (0.01, sku::VISIO),
-                    (0.01, sku::CUSTOM),
-                ] {
-                    if rng.random_bool(p) {
-                        direct(&mut states, s);
-                    }
-                }
-            } else if rng.random_bool(0.25) {
-                direct(&mut states, sku::O365_E3);
-            }
-            let nullish = rng.random_bool(0.1);
-            users.push(User {
-                id: guid(&mut rng),
-                display_name: format!("{first} {last}"),
-                mail: (!nullish).then(|| {
-                    upn.replace("#EXT#", "")
-                        .replace(&format!("@{domain}"), "@contoso.com")
-                }),
-                enabled: !rng.random_bool(0.05),
-                user_type: if guest { "Guest" } else { "Member" },
-                department: (!nullish).then(|| DEPARTMENTS[i % DEPARTMENTS.len()].to_string()),
-                job_title: (!nullish && !guest)
-                    .then(|| TITLES[rng.random_range(0..TITLES.len())].to_string()),
-                usage_location: (!guest)
-                    .then(|| LOCATIONS[rng.random_range(0..LOCATIONS.len())].to_string()),
-                created: format!(
-                    "20{:02}-{:02}-{:02}T{:02}:{:02}:00Z",
-                    rng.random_range(15..26),
-                    rng.random_range(1..13),
-                    rng.random_range(1..29),
-                    rng.random_range(0..24),
-                    rng.random_range(0..60)
-                ),
-                upn,
-                states,
-            });
-        }
+        let template = UserTemplate {
+            domain: &domain,
+            e3_plans_off: &e3_plans_off,
+        };
+        let mut users: Vec<User> = (0..spec.users)
+            .map(|i| {
+                let created = spec.now - rng.random_range(130 * DAY..3000 * DAY);
+                template.draw(&mut rng, &i.to_string(), created)
+            })
+            .collect();
 
-        // Purchased units follow usage, with the deliberate anomalies the demo shows.
+        crate::cases::seed(&mut users, &e3_plans_off, &mut stream(spec.seed, 1));
+        crate::directory::assign_memberships(&mut users, &groups, &mut stream(spec.seed, 2));
+        crate::activity::assign(&mut users, spec.now, &mut stream(spec.seed, 3));
+        let mut objects = stream(spec.seed, 4);
+        let (service_principals, contacts) = crate::directory::other_objects(&mut objects);
+        let devices = crate::directory::devices(&users, spec.now, &mut objects);
+        crate::directory::add_other_members(&mut groups, &devices, &mut objects);
+        let deleted_users =
+            crate::deleted::generate(&template, spec.users, spec.now, &mut stream(spec.seed, 5));
+
         let consumed: Vec<u64> = (0..skus.len()).map(|s| count_consumed(&users, s)).collect();
-        for (i, sku) in skus.iter_mut().enumerate() {
-            let c = consumed[i];
-            match i {
-                sku::M365_E5 => sku.enabled = c.saturating_sub(3).max(1),
-                sku::EMS => {
-                    sku.enabled = c + 5;
-                    sku.warning = 10;
-                }
-                sku::FLOW_FREE => sku.enabled = 10_000,
-                sku::POWER_BI_STANDARD => sku.enabled = 1_000_000,
-                sku::TEAMS_EXPLORATORY => sku.enabled = 100.max(c),
-                sku::VISIO => {
-                    sku.enabled = 0;
-                    sku.suspended = c + 2;
-                }
-                sku::CUSTOM => sku.enabled = c,
-                _ => sku.enabled = c + c / 10 + 5,
-            }
-        }
+        let subscriptions = crate::subscriptions::purchase(
+            &mut skus,
+            &consumed,
+            &tenant_id,
+            spec.now,
+            &mut stream(spec.seed, 6),
+        );
         Tenant {
             tenant_id,
             domain,
             client_id,
             client_secret,
+            now: spec.now,
+            premium: spec.premium,
             skus,
+            subscriptions,
             users,
             groups,
+            devices,
+            service_principals,
+            contacts,
+            deleted_users,
         }
     }
 
-    /// Units of SKU `sku` in use: users with at least one working assignment of it.
-    pub fn consumed(&self, sku: usize) -> u64 {
-        count_consumed(&self.users, sku)
+    /// Plans the Microsoft 365 E3 group licence disables.
+    pub(crate) fn e3_plans_off(&self) -> Vec<String> {
+        self.groups[group::LICENSE_M365_E3].licenses[0].1.clone()
     }
 
-    /// The balance a correct collector reports, in SKU order.
-    pub fn expected_balance(&self) -> Vec<ExpectedBalance> {
-        self.skus
-            .iter()
-            .enumerate()
-            .map(|(i, s)| ExpectedBalance {
-                sku_id: s.sku_id.clone(),
-                part_number: s.part_number.clone(),
-                status: s.status.clone(),
-                enabled: s.enabled,
-                warning: s.warning,
-                suspended: s.suspended,
-                locked_out: s.locked_out,
-                consumed: self.consumed(i),
-            })
-            .collect()
-    }
-
-    /// Number of `licenseAssignmentStates` entries over all users.
-    pub fn assignment_states(&self) -> usize {
-        self.users.iter().map(|u| u.states.len()).sum()
-    }
-
-    /// A subscribedSku as Graph serializes it.
-    pub fn sku_json(&self, i: usize) -> Value {
-        let s = &self.skus[i];
-        json!({
-            "capabilityStatus": s.status,
-            "consumedUnits": self.consumed(i),
-            "id": format!("{}_{}", self.tenant_id, s.sku_id),
-            "prepaidUnits": {"enabled": s.enabled, "suspended": s.suspended, "warning": s.warning, "lockedOut": s.locked_out},
-            "servicePlans": s.plans.iter().map(|(id, name)| json!({
-                "servicePlanId": id, "servicePlanName": name, "provisioningStatus": "Success", "appliesTo": "User"
-            })).collect::<Vec<_>>(),
-            "skuId": s.sku_id,
-            "skuPartNumber": s.part_number,
-            "appliesTo": "User",
-            "accountId": self.tenant_id,
-            "accountName": "Contoso",
-            "subscriptionIds": [],
-        })
-    }
-
-    /// A user with every property the emulator knows, as Graph serializes them.
-    pub fn user_json(&self, u: &User) -> Value {
-        let working = |s: &&AssignmentState| s.state != "Error";
-        let mut assigned: Vec<Value> = Vec::new();
-        for s in u.states.iter().filter(working) {
-            let id = &self.skus[s.sku].sku_id;
-            if !assigned.iter().any(|a| a["skuId"] == *id) {
-                assigned.push(json!({"skuId": id, "disabledPlans": s.disabled_plans}));
-            }
-        }
-        json!({
-            "id": u.id,
-            "businessPhones": [],
-            "displayName": u.display_name,
-            "givenName": u.display_name.split(' ').next(),
-            "surname": null,
-            "userPrincipalName": u.upn,
-            "mail": u.mail,
-            "mobilePhone": null,
-            "officeLocation": null,
-            "preferredLanguage": null,
-            "accountEnabled": u.enabled,
-            "userType": u.user_type,
-            "department": u.department,
-            "jobTitle": u.job_title,
-            "usageLocation": u.usage_location,
-            "createdDateTime": u.created,
-            "assignedLicenses": assigned,
-            "licenseAssignmentStates": u.states.iter().map(|s| json!({
-                "assignedByGroup": s.group.map(|g| self.groups[g].id.clone()),
-                "disabledPlans": s.disabled_plans,
-                "error": s.error,
-                "lastUpdatedDateTime": "2025-06-01T08:00:00Z",
-                "skuId": self.skus[s.sku].sku_id,
-                "state": s.state,
-            })).collect::<Vec<_>>(),
-        })
-    }
-
-    /// A group as Graph serializes it.
-    pub fn group_json(&self, g: &Group) -> Value {
-        json!({
-            "id": g.id,
-            "displayName": g.display_name,
-            "description": null,
-            "groupTypes": g.group_types,
-            "securityEnabled": g.security_enabled,
-            "mailEnabled": g.mail_enabled,
-            "mail": null,
-            "assignedLicenses": g.licenses.iter().map(|(s, off)| json!({"skuId": self.skus[*s].sku_id, "disabledPlans": off})).collect::<Vec<_>>(),
-        })
+    /// Whether SKU `sku` is paid for: every SKU except the free, viral and trial ones
+    /// (`FLOW_FREE`, `POWER_BI_STANDARD`, `TEAMS_EXPLORATORY`).
+    pub fn is_paid(sku: usize) -> bool {
+        !matches!(
+            sku,
+            sku::FLOW_FREE | sku::POWER_BI_STANDARD | sku::TEAMS_EXPLORATORY
+        )
     }
 }
 
-fn count_consumed(users: &[User], sku: usize) -> u64 {
+/// Users with at least one assignment of `sku` in a state other than `Error`.
+pub(crate) fn count_consumed(users: &[User], sku: usize) -> u64 {
     users
         .iter()
         .filter(|u| u.states.iter().any(|s| s.sku == sku && s.state != "Error"))
         .count() as u64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn same_seed_same_tenant_and_anomalies_present() {
-        let a = Tenant::generate(&TenantSpec {
-            users: 2000,
-            seed: 7,
-        });
-        let b = Tenant::generate(&TenantSpec {
-            users: 2000,
-            seed: 7,
-        });
-        assert_eq!(a.users.len(), 2000);
-        assert_eq!(a.users[17].upn, b.users[17].upn);
-        let e5 = &a.expected_balance()[sku::M365_E5];
-        assert!(e5.consumed > e5.enabled, "E5 must be over-allocated");
-        assert!(a.users.iter().any(|u| u.upn.contains("#EXT#")));
-        assert!(a.users.iter().any(|u| !u.enabled && !u.states.is_empty()));
-        assert!(a.users.iter().any(|u| !u.upn.is_ascii()));
-        assert!(
-            a.users
-                .iter()
-                .any(|u| u.states.iter().any(|s| s.error == "CountViolation"))
-        );
-        assert_eq!(a.skus[sku::VISIO].status, "Suspended");
-    }
 }

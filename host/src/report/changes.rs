@@ -1,0 +1,167 @@
+//! What changed in a run: joiners, leavers, accounts disabled or enabled, licences added or
+//! removed, products bought or dropped and purchased units changed.
+
+use super::format::{Format, table};
+use super::products::Products;
+use crate::store::Store;
+use anyhow::Result;
+use serde::Serialize;
+use std::io::Write;
+
+/// One change.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Change {
+    /// The run that saw it.
+    pub run_id: i64,
+    /// `joiner`, `leaver`, `disabled`, `enabled`, `licence_added`, `licence_removed`,
+    /// `product_added`, `product_removed`, `units_changed`.
+    pub kind: String,
+    /// The account, for account and licence changes.
+    pub account_id: Option<String>,
+    /// Its user principal name.
+    pub user_principal_name: Option<String>,
+    /// The product, for licence and product changes.
+    pub sku_id: Option<String>,
+    /// The product's friendly name or part number.
+    pub product: Option<String>,
+    /// More detail (e.g. `soft-deleted`, `enabled 10 -> 12`).
+    pub detail: Option<String>,
+}
+
+/// The changes a run of a source recorded.
+#[derive(Debug, Serialize)]
+pub struct ChangeLog {
+    /// The run compared with the one before it.
+    pub run_id: i64,
+    /// When it ended.
+    pub ended_at: Option<String>,
+    /// True for the source's first successful run, which has nothing to compare with.
+    pub baseline: bool,
+    /// The changes, by kind then account.
+    pub changes: Vec<Change>,
+}
+
+/// The changes of run `run` of `source`, or of its last successful run.
+pub fn changes(store: &Store, source: &str, run: Option<i64>) -> Result<ChangeLog> {
+    let runs = store.runs(source, u32::MAX)?;
+    let succeeded: Vec<_> = runs.iter().filter(|r| r.status == "succeeded").collect();
+    let chosen = match run {
+        Some(id) => succeeded.iter().find(|r| r.id == id).copied().ok_or_else(|| {
+            anyhow::anyhow!(
+                "run {id} is not a successful run of source `{source}`; `itam runs --source {source}` lists them"
+            )
+        })?,
+        None => succeeded
+            .first()
+            .copied()
+            .ok_or_else(|| anyhow::anyhow!("source `{source}` has no successful run yet"))?,
+    };
+    let baseline = succeeded.last().is_some_and(|first| first.id == chosen.id);
+    store.with_conn(|conn| {
+        let products = Products::load(conn, source)?;
+        let mut stmt = conn.prepare(
+            "SELECT run_id, kind, account_id, principal_name, sku_id, detail FROM changes
+             WHERE source = ?1 AND run_id = ?2 ORDER BY kind, principal_name, sku_id",
+        )?;
+        let changes = stmt
+            .query_map(rusqlite::params![source, chosen.id], |r| {
+                let sku: Option<String> = r.get(4)?;
+                Ok(Change {
+                    run_id: r.get(0)?,
+                    kind: r.get(1)?,
+                    account_id: r.get(2)?,
+                    user_principal_name: r.get(3)?,
+                    product: sku.as_deref().map(|s| {
+                        products
+                            .get(s)
+                            .map_or(s.to_string(), |p| p.label().to_string())
+                    }),
+                    sku_id: sku,
+                    detail: r.get(5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(ChangeLog {
+            run_id: chosen.id,
+            ended_at: chosen.ended_at.clone(),
+            baseline,
+            changes,
+        })
+    })
+}
+
+/// Prints `log` in `format`.
+pub fn render(out: &mut dyn Write, log: &ChangeLog, format: Format) -> Result<()> {
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, log)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            for c in &log.changes {
+                w.serialize(c)?;
+            }
+            if log.changes.is_empty() {
+                w.write_record([
+                    "run_id",
+                    "kind",
+                    "account_id",
+                    "user_principal_name",
+                    "sku_id",
+                    "product",
+                    "detail",
+                ])?;
+            }
+            w.flush()?;
+        }
+        Format::Table => {
+            if log.baseline {
+                writeln!(
+                    out,
+                    "Run {} is the first successful run of this source: it is the baseline later runs are compared with.",
+                    log.run_id
+                )?;
+                return Ok(());
+            }
+            writeln!(
+                out,
+                "Changes seen by run {} (ended {}), compared with the run before it:",
+                log.run_id,
+                log.ended_at.as_deref().unwrap_or("-")
+            )?;
+            if log.changes.is_empty() {
+                writeln!(out, "No changes.")?;
+                return Ok(());
+            }
+            let cells: Vec<Vec<String>> = log
+                .changes
+                .iter()
+                .map(|c| {
+                    vec![
+                        c.kind.replace('_', " "),
+                        c.user_principal_name.clone().unwrap_or_default(),
+                        c.product.clone().unwrap_or_default(),
+                        c.detail.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            table(
+                out,
+                &["Change", "Account", "Product", "Detail"],
+                &cells,
+                &[false; 4],
+            )?;
+            let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+            for c in &log.changes {
+                *counts.entry(c.kind.as_str()).or_default() += 1;
+            }
+            let summary: Vec<String> = counts
+                .iter()
+                .map(|(k, n)| format!("{n} {}", k.replace('_', " ")))
+                .collect();
+            writeln!(out, "{}", summary.join(", "))?;
+        }
+    }
+    Ok(())
+}

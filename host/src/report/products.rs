@@ -1,0 +1,115 @@
+//! What reports know about each product of a source: its friendly name (from the catalogue),
+//! its class (paid, free, viral or trial), its service plans and its unit counts.
+
+use crate::catalog::{self, Catalog, ProductClass};
+use anyhow::Result;
+use rusqlite::Connection;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One product of a source's snapshot.
+#[derive(Debug, Clone)]
+pub struct ProductInfo {
+    /// SKU GUID.
+    pub sku_id: String,
+    /// Part number.
+    pub part_number: String,
+    /// Friendly name from the catalogue, if the SKU is in it.
+    pub name: Option<String>,
+    /// Paid, free, viral or trial.
+    pub class: ProductClass,
+    /// Service plan IDs the product includes.
+    pub plans: BTreeSet<String>,
+    /// Capability status.
+    pub status: String,
+    /// Active purchased units.
+    pub enabled: i64,
+    /// Assigned units.
+    pub consumed: i64,
+}
+
+impl ProductInfo {
+    /// The friendly name, else the part number.
+    pub fn label(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.part_number)
+    }
+}
+
+/// The products of one source, by SKU ID.
+pub struct Products {
+    by_id: BTreeMap<String, ProductInfo>,
+}
+
+impl Products {
+    /// Loads `source`'s products with names from the catalogue (an imported one wins) and
+    /// marks as trial every product whose subscriptions are all trials.
+    pub fn load(conn: &Connection, source: &str) -> Result<Products> {
+        let catalog = Catalog::load(conn)?;
+        let mut trials = conn.prepare(
+            "SELECT sku_id FROM subscriptions WHERE source = ?1
+             GROUP BY sku_id HAVING MIN(is_trial) = 1",
+        )?;
+        let trial: BTreeSet<String> = trials
+            .query_map([source], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut stmt = conn.prepare(
+            "SELECT sku_id, sku_part_number, capability_status, enabled, consumed_units, service_plans
+             FROM products WHERE source = ?1",
+        )?;
+        let rows = stmt.query_map([source], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, String>(5)?,
+            ))
+        })?;
+        let mut by_id = BTreeMap::new();
+        for row in rows {
+            let (sku_id, part_number, status, enabled, consumed, plans) = row?;
+            let name = catalog.product_name(&sku_id).map(str::to_string);
+            let class = if trial.contains(&sku_id) {
+                ProductClass::Trial
+            } else {
+                catalog::classify(&part_number, name.as_deref())
+            };
+            let plans: Vec<serde_json::Value> = serde_json::from_str(&plans).unwrap_or_default();
+            let plans = plans
+                .iter()
+                .filter_map(|p| p["service_plan_id"].as_str().map(str::to_string))
+                .collect();
+            by_id.insert(
+                sku_id.clone(),
+                ProductInfo {
+                    sku_id,
+                    part_number,
+                    name,
+                    class,
+                    plans,
+                    status,
+                    enabled,
+                    consumed,
+                },
+            );
+        }
+        Ok(Products { by_id })
+    }
+
+    /// The product `sku_id`, if the source has it.
+    pub fn get(&self, sku_id: &str) -> Option<&ProductInfo> {
+        self.by_id.get(sku_id)
+    }
+
+    /// Whether `sku_id` costs money. A SKU the snapshot does not list counts as paid, so that
+    /// nothing is hidden by mistake.
+    pub fn is_paid(&self, sku_id: &str) -> bool {
+        self.get(sku_id)
+            .is_none_or(|p| p.class == ProductClass::Paid)
+    }
+
+    /// Every product, by SKU ID.
+    pub fn iter(&self) -> impl Iterator<Item = &ProductInfo> {
+        self.by_id.values()
+    }
+}

@@ -1,0 +1,157 @@
+//! The `[reports]` and `[[price]]` sections of the configuration.
+
+use serde::Deserialize;
+
+/// How reports judge waste and what products cost.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportSettings {
+    /// A licensed account with no sign-in for this many days is inactive.
+    pub inactive_days: u32,
+    /// Prices per product, for the cost report and the cost of waste.
+    pub prices: Vec<Price>,
+}
+
+impl Default for ReportSettings {
+    fn default() -> Self {
+        ReportSettings {
+            inactive_days: DEFAULT_INACTIVE_DAYS,
+            prices: Vec::new(),
+        }
+    }
+}
+
+/// Days without sign-in after which a licensed account counts as inactive, by default.
+pub const DEFAULT_INACTIVE_DAYS: u32 = 90;
+
+/// What one product costs per unit and month.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Price {
+    /// Part number (e.g. `SPE_E3`) or SKU GUID, as written.
+    pub product: String,
+    /// Price of one licence for one month.
+    pub monthly: f64,
+    /// ISO 4217 currency code, e.g. `EUR`.
+    pub currency: String,
+}
+
+impl Price {
+    /// Whether this price is for the product with `sku_id` and `part_number`.
+    pub fn matches(&self, sku_id: &str, part_number: &str) -> bool {
+        self.product.eq_ignore_ascii_case(sku_id) || self.product.eq_ignore_ascii_case(part_number)
+    }
+}
+
+/// `[reports]` as written.
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReports {
+    inactive_days: Option<i64>,
+}
+
+/// One `[[price]]` as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPrice {
+    product: String,
+    monthly: f64,
+    currency: String,
+}
+
+/// Validates the report settings.
+pub(crate) fn resolve(
+    reports: RawReports,
+    prices: Vec<RawPrice>,
+) -> Result<ReportSettings, String> {
+    let inactive_days = match reports.inactive_days {
+        None => DEFAULT_INACTIVE_DAYS,
+        Some(d) if (1..=3650).contains(&d) => d as u32,
+        Some(d) => {
+            return Err(format!(
+                "[reports] inactive_days = {d} is out of range; use a number of days from 1 to 3650 (default {DEFAULT_INACTIVE_DAYS})"
+            ));
+        }
+    };
+    let mut resolved: Vec<Price> = Vec::new();
+    for p in prices {
+        let product = p.product.trim().to_string();
+        if product.is_empty() {
+            return Err("a [[price]] has an empty product; write its part number (e.g. \"SPE_E3\") or SKU GUID".into());
+        }
+        if !p.monthly.is_finite() || p.monthly < 0.0 {
+            return Err(format!(
+                "[[price]] for {product}: monthly = {} is not a price; write the monthly price of one licence, e.g. 36.0",
+                p.monthly
+            ));
+        }
+        let currency = p.currency.trim().to_ascii_uppercase();
+        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
+            return Err(format!(
+                "[[price]] for {product}: currency = \"{}\" is not an ISO 4217 code; write e.g. \"EUR\" or \"USD\"",
+                p.currency
+            ));
+        }
+        if resolved
+            .iter()
+            .any(|q| q.product.eq_ignore_ascii_case(&product))
+        {
+            return Err(format!("two [[price]] entries are for {product}; keep one"));
+        }
+        resolved.push(Price {
+            product,
+            monthly: p.monthly,
+            currency,
+        });
+    }
+    Ok(ReportSettings {
+        inactive_days,
+        prices: resolved,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ReportSettings, String> {
+        #[derive(Deserialize)]
+        struct Doc {
+            #[serde(default)]
+            reports: RawReports,
+            #[serde(default, rename = "price")]
+            prices: Vec<RawPrice>,
+        }
+        let doc: Doc = toml::from_str(text).map_err(|e| e.to_string())?;
+        resolve(doc.reports, doc.prices)
+    }
+
+    #[test]
+    fn defaults_and_valid_prices() {
+        assert_eq!(parse("").unwrap(), ReportSettings::default());
+        let s = parse(
+            "[reports]\ninactive_days = 30\n[[price]]\nproduct = \"SPE_E3\"\nmonthly = 36.0\ncurrency = \"eur\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.inactive_days, 30);
+        assert_eq!(s.prices[0].currency, "EUR");
+        assert!(s.prices[0].matches("05e9a617-0261-4cee-bb44-138d3ef5d965", "spe_e3"));
+    }
+
+    #[test]
+    fn bad_values_say_what_to_write() {
+        let e = parse("[reports]\ninactive_days = 0\n").unwrap_err();
+        assert!(e.contains("from 1 to 3650"), "{e}");
+        let e =
+            parse("[[price]]\nproduct = \"X\"\nmonthly = -1.0\ncurrency = \"EUR\"\n").unwrap_err();
+        assert!(e.contains("not a price"), "{e}");
+        let e =
+            parse("[[price]]\nproduct = \"X\"\nmonthly = 1.0\ncurrency = \"euro\"\n").unwrap_err();
+        assert!(e.contains("ISO 4217"), "{e}");
+        let twice = "[[price]]\nproduct = \"X\"\nmonthly = 1.0\ncurrency = \"EUR\"\n";
+        let e = parse(&format!("{twice}{twice}")).unwrap_err();
+        assert!(e.contains("two [[price]]"), "{e}");
+        assert!(
+            parse("[reports]\ninactive = 3\n").is_err(),
+            "unknown keys are refused"
+        );
+    }
+}

@@ -1,0 +1,108 @@
+//! The change log: what differs between a source's previous snapshot and a run's new one
+//! (joiners, leavers, accounts disabled or re-enabled, licences added or removed, purchased
+//! units changed).
+//!
+//! A run replaces the snapshot inside its transaction, so when it starts the parts of the old
+//! snapshot that changes are computed from are copied aside into TEMP tables of the store's
+//! connection; when it commits, the differences go to `changes` under the run's ID. The first
+//! successful run of a source is the baseline and records none.
+
+use rusqlite::{Connection, params};
+
+/// Copies the parts of `source`'s current snapshot that changes are computed from.
+pub(super) fn capture_previous(conn: &Connection, source: &str) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS prev_accounts (
+             id TEXT PRIMARY KEY, user_principal_name TEXT, account_enabled INTEGER, live INTEGER
+         ) WITHOUT ROWID;
+         CREATE TEMP TABLE IF NOT EXISTS prev_holdings (
+             user_id TEXT, sku_id TEXT, PRIMARY KEY (user_id, sku_id)
+         ) WITHOUT ROWID;
+         CREATE TEMP TABLE IF NOT EXISTS prev_products (
+             sku_id TEXT PRIMARY KEY, sku_part_number TEXT, enabled INTEGER
+         ) WITHOUT ROWID;
+         DELETE FROM temp.prev_accounts;
+         DELETE FROM temp.prev_holdings;
+         DELETE FROM temp.prev_products;",
+    )?;
+    conn.execute(
+        "INSERT INTO temp.prev_accounts
+         SELECT id, user_principal_name, account_enabled, deleted_date_time IS NULL
+         FROM main.accounts WHERE source = ?1",
+        [source],
+    )?;
+    conn.execute(
+        "INSERT OR IGNORE INTO temp.prev_holdings
+         SELECT user_id, sku_id FROM main.assignments WHERE source = ?1 AND state <> 'Error'",
+        [source],
+    )?;
+    conn.execute(
+        "INSERT INTO temp.prev_products
+         SELECT sku_id, sku_part_number, enabled FROM main.products WHERE source = ?1",
+        [source],
+    )?;
+    Ok(())
+}
+
+/// The change queries; each selects (kind, account_id, principal_name, sku_id, detail) for
+/// source `?2`.
+const CHANGES: &[&str] = &[
+    // Joiners: live now, not live before.
+    "SELECT 'joiner', a.id, a.user_principal_name, NULL, NULL FROM main.accounts a
+     WHERE a.source = ?2 AND a.deleted_date_time IS NULL
+       AND NOT EXISTS (SELECT 1 FROM temp.prev_accounts p WHERE p.id = a.id AND p.live)",
+    // Leavers: live before, now gone or soft-deleted.
+    "SELECT 'leaver', p.id, p.user_principal_name, NULL,
+            CASE WHEN a.id IS NULL THEN 'removed' ELSE 'soft-deleted' END
+     FROM temp.prev_accounts p LEFT JOIN main.accounts a ON a.source = ?2 AND a.id = p.id
+     WHERE p.live AND (a.id IS NULL OR a.deleted_date_time IS NOT NULL)",
+    // Sign-in disabled or enabled, on accounts live in both.
+    "SELECT CASE WHEN a.account_enabled THEN 'enabled' ELSE 'disabled' END,
+            a.id, a.user_principal_name, NULL, NULL
+     FROM main.accounts a JOIN temp.prev_accounts p ON p.id = a.id AND p.live
+     WHERE a.source = ?2 AND a.deleted_date_time IS NULL AND a.account_enabled <> p.account_enabled",
+    // Licences gained by accounts live in both.
+    "SELECT DISTINCT 'licence_added', h.user_id, a.user_principal_name, h.sku_id, NULL
+     FROM main.assignments h
+     JOIN main.accounts a ON a.source = h.source AND a.id = h.user_id AND a.deleted_date_time IS NULL
+     JOIN temp.prev_accounts p ON p.id = h.user_id AND p.live
+     WHERE h.source = ?2 AND h.state <> 'Error'
+       AND NOT EXISTS (SELECT 1 FROM temp.prev_holdings x WHERE x.user_id = h.user_id AND x.sku_id = h.sku_id)",
+    // Licences lost by accounts live in both.
+    "SELECT 'licence_removed', x.user_id, a.user_principal_name, x.sku_id, NULL
+     FROM temp.prev_holdings x
+     JOIN temp.prev_accounts p ON p.id = x.user_id AND p.live
+     JOIN main.accounts a ON a.source = ?2 AND a.id = x.user_id AND a.deleted_date_time IS NULL
+     WHERE NOT EXISTS (SELECT 1 FROM main.assignments h WHERE h.source = ?2 AND h.user_id = x.user_id
+                         AND h.sku_id = x.sku_id AND h.state <> 'Error')",
+    // Products bought, dropped, or with a different number of purchased units.
+    "SELECT 'product_added', NULL, NULL, n.sku_id, n.sku_part_number FROM main.products n
+     WHERE n.source = ?2 AND NOT EXISTS (SELECT 1 FROM temp.prev_products p WHERE p.sku_id = n.sku_id)",
+    "SELECT 'product_removed', NULL, NULL, p.sku_id, p.sku_part_number FROM temp.prev_products p
+     WHERE NOT EXISTS (SELECT 1 FROM main.products n WHERE n.source = ?2 AND n.sku_id = p.sku_id)",
+    "SELECT 'units_changed', NULL, NULL, n.sku_id, 'enabled ' || p.enabled || ' -> ' || n.enabled
+     FROM main.products n JOIN temp.prev_products p ON p.sku_id = n.sku_id
+     WHERE n.source = ?2 AND n.enabled <> p.enabled",
+];
+
+/// Records what run `run_id` changed, unless it is the source's first successful run.
+pub(super) fn record(conn: &Connection, run_id: i64, source: &str) -> rusqlite::Result<()> {
+    let baseline: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM runs WHERE source = ?1 AND status = 'succeeded')",
+        [source],
+        |r| r.get(0),
+    )?;
+    if !baseline {
+        return Ok(());
+    }
+    for query in CHANGES {
+        conn.execute(
+            &format!(
+                "INSERT INTO changes (run_id, source, kind, account_id, principal_name, sku_id, detail)
+                 SELECT ?1, ?2, * FROM ({query})"
+            ),
+            params![run_id, source],
+        )?;
+    }
+    Ok(())
+}
