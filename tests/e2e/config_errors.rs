@@ -86,7 +86,11 @@ fn plugin_inspect_shows_declarations_and_allow_list() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(perms, ["Directory.Read.All", "User.Read.All"]);
+    assert_eq!(
+        perms,
+        ["Directory.Read.All", "User.Read.All", "AuditLog.Read.All"]
+    );
+    assert_eq!(doc["permissions"][2]["required"], false);
     assert_eq!(
         doc["allowed_hosts"],
         serde_json::json!([env.emulator.url()])

@@ -295,14 +295,12 @@ fn waste_subscriptions_memberships_and_costs_match_the_ground_truth() {
             .len(),
         t.device_owner_count()
     );
-    let accounts = env.itam_json(&["export", "accounts"]);
-    let deleted = accounts
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|a| !a["deleted_date_time"].is_null())
-        .count();
-    assert_eq!(deleted, t.deleted_users.len());
+    let deleted = env.itam_json(&["export", "deleted-accounts"]);
+    let deleted = deleted.as_array().unwrap();
+    assert_eq!(deleted.len(), t.deleted_users.len());
+    assert!(deleted.iter().all(|a| a["deleted_date_time"].is_string()));
+    let live = env.itam_json(&["export", "accounts"]);
+    assert_eq!(live.as_array().unwrap().len(), t.users.len());
     assert_eq!(
         env.itam_json(&["export", "sign-ins"])
             .as_array()

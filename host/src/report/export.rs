@@ -11,15 +11,18 @@ use std::io::Write;
 /// The entities `itam export` knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Entity {
-    /// Users and other accounts.
+    /// Users and other accounts (live ones).
     Accounts,
+    /// Soft-deleted accounts, not yet purged.
+    DeletedAccounts,
     /// Groups.
     Groups,
     /// Group memberships.
     Memberships,
     /// Products (subscribed SKUs).
     Products,
-    /// Licence assignments with provenance.
+    /// Licence assignments of live accounts, with provenance (a soft-deleted account's
+    /// licences are in `deleted-accounts`).
     Assignments,
     /// Licences assigned to groups.
     GroupLicenses,
@@ -43,6 +46,7 @@ const JSON_COLUMNS: &[&str] = &[
     "group_types",
     "service_plans",
     "disabled_plans",
+    "sku_ids",
 ];
 /// Columns holding 0/1, exported as booleans.
 const BOOL_COLUMNS: &[&str] = &[
@@ -55,8 +59,13 @@ const BOOL_COLUMNS: &[&str] = &[
 fn query(entity: Entity) -> &'static str {
     match entity {
         Entity::Accounts => "SELECT id, user_principal_name, display_name, mail, account_enabled, user_type, department,
-            job_title, usage_location, created_date_time, deleted_date_time, attributes
-            FROM accounts WHERE source = ?1 ORDER BY user_principal_name, id",
+            job_title, usage_location, created_date_time, attributes
+            FROM accounts WHERE source = ?1 AND deleted_date_time IS NULL ORDER BY user_principal_name, id",
+        Entity::DeletedAccounts => "SELECT id, user_principal_name, display_name, mail, account_enabled, user_type, department,
+            job_title, usage_location, created_date_time, deleted_date_time,
+            (SELECT json_group_array(x.sku_id) FROM assignments x WHERE x.source = a.source AND x.user_id = a.id) AS sku_ids,
+            attributes
+            FROM accounts a WHERE source = ?1 AND deleted_date_time IS NOT NULL ORDER BY deleted_date_time, id",
         Entity::Groups => "SELECT id, display_name, group_types, security_enabled, mail_enabled, attributes
             FROM groups WHERE source = ?1 ORDER BY display_name, id",
         Entity::Memberships => "SELECT group_id, member_id, member_kind FROM memberships WHERE source = ?1 ORDER BY group_id, member_id",
@@ -65,7 +74,7 @@ fn query(entity: Entity) -> &'static str {
         Entity::Assignments => "SELECT a.user_id, u.user_principal_name, a.sku_id, p.sku_part_number,
             NULLIF(a.assigned_by_group, '') AS assigned_by_group, a.state, a.error, a.disabled_plans
             FROM assignments a
-            LEFT JOIN accounts u ON u.source = a.source AND u.id = a.user_id
+            JOIN accounts u ON u.source = a.source AND u.id = a.user_id AND u.deleted_date_time IS NULL
             LEFT JOIN products p ON p.source = a.source AND p.sku_id = a.sku_id
             WHERE a.source = ?1 ORDER BY u.user_principal_name, a.user_id, a.sku_id, a.assigned_by_group",
         Entity::GroupLicenses => "SELECT group_id, sku_id, disabled_plans FROM group_licenses WHERE source = ?1 ORDER BY group_id, sku_id",

@@ -259,12 +259,14 @@ fn covering<'a>(a: &str, held: &'a [String], products: &Products) -> Option<&'a 
 }
 
 /// Why sign-in based findings cannot be evaluated, or `None` when they can.
-fn sign_ins_missing(conn: &Connection, store: &Store, source: &str) -> Result<Option<String>> {
-    let collected: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sign_ins WHERE source = ?1)",
-        [source],
-        |r| r.get(0),
-    )?;
+fn sign_ins_missing(store: &Store, source: &str) -> Result<Option<String>> {
+    let collected: bool = store.with_conn(|conn| {
+        Ok(conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sign_ins WHERE source = ?1)",
+            [source],
+            |r| r.get(0),
+        )?)
+    })?;
     if collected {
         return Ok(None);
     }
@@ -291,7 +293,7 @@ fn store_note(store: &Store, source: &str) -> Result<Option<String>> {
 
 /// Every finding for `source`'s current snapshot, in kind order then by product.
 pub fn waste(store: &Store, source: &str, options: WasteOptions) -> Result<Vec<Finding>> {
-    let missing = store.with_conn(|conn| sign_ins_missing(conn, store, source))?;
+    let missing = sign_ins_missing(store, source)?;
     store.with_conn(|conn| {
         let products = Products::load(conn, source)?;
         let cutoff = (options.now - Duration::days(options.inactive_days.into()))
