@@ -2,7 +2,7 @@
 //! plugin's own `check` (token, roles, endpoints, optional capabilities) — with a fix for every
 //! failure.
 
-use crate::config::{ClientAuth, Config, Source};
+use crate::config::{ClientAuth, Source};
 use crate::credentials::TokenBroker;
 use crate::report::format::Format;
 use crate::runtime::Runtime;
@@ -66,8 +66,8 @@ impl From<CheckFinding> for Step {
 }
 
 /// Diagnoses one source.
-pub async fn check_source(runtime: &Runtime, source: &Source, config: &Config) -> SourceCheck {
-    let limits = &config.limits;
+pub async fn check_source(runtime: &Runtime, source: &Source) -> SourceCheck {
+    let limits = &source.limits;
     let mut steps = Vec::new();
     let prepared = match prepare(runtime, source, limits).await {
         Ok(p) => p,

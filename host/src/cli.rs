@@ -258,7 +258,7 @@ async fn run(cli: Cli) -> Result<i32> {
             let runtime = Runtime::new()?.with_network(config.network.clone());
             let mut checks = Vec::new();
             for s in config.select(source.as_deref())? {
-                checks.push(crate::check::check_source(&runtime, s, &config).await);
+                checks.push(crate::check::check_source(&runtime, s).await);
             }
             crate::check::render(&mut out, &checks, default_format(format))?;
             Ok(if checks.iter().all(|c| c.ok) { 0 } else { 3 })
@@ -416,7 +416,7 @@ async fn init(
     let runtime = Runtime::new()?.with_network(config.network.clone());
     let mut checks = Vec::new();
     for s in config.select(None)? {
-        checks.push(crate::check::check_source(&runtime, s, &config).await);
+        checks.push(crate::check::check_source(&runtime, s).await);
     }
     crate::check::render(out, &checks, Format::Table)?;
     Ok(if checks.iter().all(|c| c.ok) { 0 } else { 3 })
@@ -429,12 +429,12 @@ async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> 
     // Validate every selected source before any of them touches the network.
     let mut prepared = Vec::new();
     for s in &sources {
-        prepared.push(crate::sync::prepare(&runtime, s, &config.limits).await?);
+        prepared.push(crate::sync::prepare(&runtime, s, &s.limits).await?);
     }
     let store = Store::open(&config.store_path)?;
     let mut failed = 0;
     for (s, p) in sources.iter().zip(&prepared) {
-        match p.run(&store, s, &config.limits).await {
+        match p.run(&store, s, &s.limits).await {
             Ok(report) => {
                 writeln!(
                     out,
@@ -520,7 +520,7 @@ async fn inspect(
     if let Some(name) = source {
         let config = Config::load(config_path)?;
         let s = config.select(Some(name))?[0];
-        let prepared = crate::sync::prepare(&runtime, s, &config.limits).await?;
+        let prepared = crate::sync::prepare(&runtime, s, &s.limits).await?;
         doc["allowed_hosts"] = serde_json::json!(prepared.allow_list());
         doc["token_url"] =
             serde_json::json!(prepared.plan().grant.as_ref().map(|g| g.token_url.clone()));

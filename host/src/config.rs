@@ -64,6 +64,10 @@ pub struct Limits {
     pub first_byte_timeout: Duration,
     /// Longest silence between response bytes.
     pub between_bytes_timeout: Duration,
+    /// Largest response body the plugin may receive, in bytes.
+    pub max_response_bytes: u64,
+    /// Most output one run may emit (entities measured by their text), in bytes.
+    pub max_output_bytes: u64,
 }
 
 impl Default for Limits {
@@ -74,6 +78,8 @@ impl Default for Limits {
             connect_timeout: Duration::from_secs(10),
             first_byte_timeout: Duration::from_secs(60),
             between_bytes_timeout: Duration::from_secs(60),
+            max_response_bytes: 32 << 20,
+            max_output_bytes: 2 << 30,
         }
     }
 }
@@ -122,6 +128,8 @@ pub struct Source {
     pub credential: Option<Credential>,
     /// Settings passed to the plugin, as strings.
     pub settings: Vec<(String, String)>,
+    /// Sandbox limits for this source: `[runtime]`, overridden by `[source.limits]`.
+    pub limits: Limits,
 }
 
 #[derive(Deserialize)]
@@ -213,6 +221,8 @@ struct RawRuntime {
     connect_timeout: Option<String>,
     first_byte_timeout: Option<String>,
     between_bytes_timeout: Option<String>,
+    max_response_mb: Option<f64>,
+    max_output_mb: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -225,6 +235,8 @@ struct RawSource {
     credential: Option<RawCredential>,
     #[serde(default)]
     settings: toml::Table,
+    #[serde(default)]
+    limits: RawRuntime,
 }
 
 #[derive(Deserialize)]
@@ -247,6 +259,16 @@ struct RawCertificate {
 struct SecretRef {
     env: Option<String>,
     file: Option<PathBuf>,
+}
+
+/// A size limit as operators write it: `32 MiB`, `0.25 MiB`.
+pub fn mib(bytes: u64) -> String {
+    let m = bytes as f64 / (1u64 << 20) as f64;
+    if m.fract() == 0.0 {
+        format!("{m:.0} MiB")
+    } else {
+        format!("{} MiB", (m * 100.0).round() / 100.0)
+    }
 }
 
 /// Built-in plugin names.
@@ -281,7 +303,7 @@ impl Config {
         let reports = crate::report::settings::resolve(raw.reports, raw.prices)?;
         let mut sources = Vec::new();
         for source in raw.sources {
-            let source = source.resolve(base, env)?;
+            let source = source.resolve(base, env, &limits)?;
             if sources.iter().any(|s: &Source| s.name == source.name) {
                 return Err(format!(
                     "two sources are named `{}`; give each [[source]] a unique name",
@@ -324,21 +346,50 @@ impl Config {
 
 impl RawRuntime {
     fn resolve(self) -> Result<Limits, String> {
-        let d = Limits::default();
+        self.resolve_over(&Limits::default(), "runtime")
+    }
+
+    /// These limits where given, `d` elsewhere; `table` names the TOML table in errors.
+    fn resolve_over(self, d: &Limits, table: &str) -> Result<Limits, String> {
         let dur = |name: &str, v: Option<String>, default: Duration| match v {
             None => Ok(default),
-            Some(v) => parse_duration(&v).map_err(|e| format!("runtime.{name}: {e}")),
+            Some(v) => parse_duration(&v).map_err(|e| format!("{table}.{name}: {e}")),
         };
         let memory_bytes = match self.memory_limit_mb {
             None => d.memory_bytes,
             Some(mb) if (16..=4096).contains(&mb) => (mb as usize) << 20,
             Some(mb) => {
                 return Err(format!(
-                    "runtime.memory_limit_mb = {mb} is out of range; use 16 to 4096"
+                    "{table}.memory_limit_mb = {mb} is out of range; use 16 to 4096"
                 ));
             }
         };
+        // Sizes are in MiB, fractions allowed (0.5 is 512 KiB).
+        let mb = |name: &str,
+                  v: Option<f64>,
+                  default: u64,
+                  range: std::ops::RangeInclusive<f64>| match v {
+            None => Ok(default),
+            Some(n) if range.contains(&n) => Ok((n * (1u64 << 20) as f64) as u64),
+            Some(n) => Err(format!(
+                "{table}.{name} = {n} is out of range; use {} to {}",
+                range.start(),
+                range.end()
+            )),
+        };
         Ok(Limits {
+            max_response_bytes: mb(
+                "max_response_mb",
+                self.max_response_mb,
+                d.max_response_bytes,
+                0.01..=1024.0,
+            )?,
+            max_output_bytes: mb(
+                "max_output_mb",
+                self.max_output_mb,
+                d.max_output_bytes,
+                0.01..=65536.0,
+            )?,
             memory_bytes,
             run_timeout: dur("run_timeout", self.run_timeout, d.run_timeout)?,
             connect_timeout: dur("connect_timeout", self.connect_timeout, d.connect_timeout)?,
@@ -357,7 +408,12 @@ impl RawRuntime {
 }
 
 impl RawSource {
-    fn resolve(self, base: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Source, String> {
+    fn resolve(
+        self,
+        base: &Path,
+        env: &dyn Fn(&str) -> Option<String>,
+        runtime: &Limits,
+    ) -> Result<Source, String> {
         let name = self.name.trim().to_string();
         if name.is_empty()
             || !name
@@ -417,6 +473,7 @@ impl RawSource {
             };
             settings.push((key, value));
         }
+        let limits = self.limits.resolve_over(runtime, "limits").map_err(ctx)?;
         Ok(Source {
             name,
             plugin,
@@ -424,6 +481,7 @@ impl RawSource {
             allowed_hosts: self.allowed_hosts,
             credential,
             settings,
+            limits,
         })
     }
 }
@@ -619,6 +677,39 @@ cloud = "global"
             s.settings
                 .contains(&("tenant_id".into(), "contoso.onmicrosoft.com".into()))
         );
+    }
+
+    #[test]
+    fn source_limits_override_the_runtime_defaults() {
+        let text = format!(
+            "[runtime]\nmemory_limit_mb = 128\nmax_output_mb = 100\n{}\n[source.limits]\nmax_response_mb = 0.5\nrun_timeout = \"5m\"\n",
+            GOOD.replace("[runtime]", "")
+        );
+        let c = parse(&text).unwrap();
+        let l = &c.sources[0].limits;
+        assert_eq!(l.memory_bytes, 128 << 20, "inherited from [runtime]");
+        assert_eq!(l.max_output_bytes, 100 << 20, "inherited from [runtime]");
+        assert_eq!(l.max_response_bytes, 512 << 10, "set for the source");
+        assert_eq!(
+            l.run_timeout,
+            Duration::from_secs(300),
+            "set for the source"
+        );
+        assert_eq!(
+            c.limits.max_response_bytes,
+            Limits::default().max_response_bytes
+        );
+        assert_eq!(mib(512 << 10), "0.5 MiB");
+        assert_eq!(mib(32 << 20), "32 MiB");
+
+        let bad = format!("{GOOD}\n[source.limits]\nmax_response_mb = 0\n");
+        let e = parse(&bad).unwrap_err();
+        assert!(
+            e.contains("limits.max_response_mb = 0 is out of range"),
+            "{e}"
+        );
+        let bad = format!("{GOOD}\n[source.limits]\nmemory = 5\n");
+        assert!(parse(&bad).unwrap_err().contains("unknown field `memory`"));
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub async fn demo_source(users: usize) -> Result<(Emulator, Source)> {
             ("login_url".into(), emulator.url()),
             ("graph_url".into(), emulator.url()),
         ],
+        limits: Limits::default(),
     };
     Ok((emulator, source))
 }
@@ -46,5 +47,5 @@ pub async fn run(
     users: usize,
 ) -> Result<crate::sync::SyncReport> {
     let (_emulator, source) = demo_source(users).await?;
-    crate::sync::sync_source(runtime, store, &source, &Limits::default()).await
+    crate::sync::sync_source(runtime, store, &source, &source.limits).await
 }

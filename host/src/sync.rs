@@ -69,6 +69,7 @@ pub fn run_context(
             limits.first_byte_timeout,
             limits.between_bytes_timeout,
         ],
+        max_response_bytes: limits.max_response_bytes,
         network: network.clone(),
     }
 }
@@ -91,6 +92,7 @@ pub fn offline_context(source: &str, limits: &Limits) -> RunContext {
             limits.first_byte_timeout,
             limits.between_bytes_timeout,
         ],
+        max_response_bytes: limits.max_response_bytes,
         network: Network::default(),
     }
 }
@@ -233,12 +235,14 @@ impl Prepared {
             )
             .expecting(self.plan.grant.clone()),
         );
-        let writer = store.begin_run(
-            &source.name,
-            &self.plugin_name,
-            &self.plugin_version,
-            &self.plugin.sha256,
-        )?;
+        let writer = store
+            .begin_run(
+                &source.name,
+                &self.plugin_name,
+                &self.plugin_version,
+                &self.plugin.sha256,
+            )?
+            .with_output_limit(limits.max_output_bytes);
         let ctx = run_context(
             source,
             limits,
@@ -282,6 +286,13 @@ impl Prepared {
                     }
                     if !call.denied.is_empty() {
                         text.push_str(&format!("\n  denied: {}", call.denied.join(", ")));
+                    }
+                    if !call.oversized.is_empty() {
+                        text.push_str(&format!(
+                            "\n  responses from {} exceeded the source's response size limit of {} (limits.max_response_mb); raise it if they are legitimate",
+                            call.oversized.join(", "),
+                            crate::config::mib(limits.max_response_bytes)
+                        ));
                     }
                     text
                 }

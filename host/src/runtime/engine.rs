@@ -41,6 +41,8 @@ pub struct CallOutcome<T> {
     pub result: Result<T, CollectError>,
     /// Origins the plugin was refused.
     pub denied: Vec<String>,
+    /// Origins whose responses exceeded the response size limit.
+    pub oversized: Vec<String>,
 }
 
 impl Runtime {
@@ -173,6 +175,7 @@ impl Plugin {
         mode: CollectMode,
         deadline: Duration,
     ) -> Result<CallOutcome<Summary>> {
+        let memory_mib = ctx.memory_bytes >> 20;
         let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
         let settings = settings.to_vec();
         let call = bindings
@@ -192,6 +195,9 @@ impl Plugin {
                         "the run exceeded its deadline of {} s and was stopped",
                         deadline.as_secs()
                     ),
+                    _ if is_memory_exhaustion(&trap) => format!(
+                        "the plugin exceeded its memory limit of {memory_mib} MiB and was stopped (limits.memory_limit_mb)"
+                    ),
                     _ => "the plugin crashed (trap)".to_string(),
                 };
                 return Err(trap.context(reason));
@@ -204,6 +210,16 @@ impl Plugin {
         Ok(CallOutcome {
             result,
             denied: store.data().denied(),
+            oversized: store.data().oversized(),
         })
     }
+}
+
+/// Whether a trap came from a memory growth the store's limit refused.
+fn is_memory_exhaustion(trap: &anyhow::Error) -> bool {
+    trap.chain().any(|e| {
+        let text = e.to_string();
+        text.contains("forcing trap when growing memory")
+            || text.contains("forcing a memory growth failure")
+    })
 }

@@ -32,19 +32,25 @@ pub struct OutboundPolicy {
 
 impl OutboundPolicy {
     /// A policy allowing `allow`, attaching `broker`'s tokens, with connect / first-byte /
-    /// between-bytes timeouts.
+    /// between-bytes timeouts and a response size limit.
     pub fn new(
         allow: AllowList,
         broker: Arc<TokenBroker>,
         timeouts: [Duration; 3],
+        max_response_bytes: u64,
         network: &Network,
     ) -> Self {
         OutboundPolicy {
             allow,
             broker,
-            sender: Sender::new(timeouts, network),
+            sender: Sender::new(timeouts, max_response_bytes, network),
             denied: Arc::default(),
         }
+    }
+
+    /// Origins whose responses were cut off for exceeding the response size limit.
+    pub fn oversized(&self) -> Vec<String> {
+        self.sender.oversized()
     }
 
     /// Origins refused so far.
@@ -182,7 +188,7 @@ mod tests {
             .await
             .unwrap();
         let timeouts = [Duration::from_secs(2); 3];
-        let mut policy = OutboundPolicy::new(allow, broker, timeouts, &Network::default());
+        let mut policy = OutboundPolicy::new(allow, broker, timeouts, 1 << 20, &Network::default());
 
         let seen = send(&mut policy, &format!("{resource}/v1.0/users"))
             .await

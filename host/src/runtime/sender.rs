@@ -31,12 +31,19 @@ pub struct Sender {
     proxied: Option<ProxiedClient>,
     first_byte: Duration,
     between_bytes: Duration,
+    max_body: u64,
+    /// URLs whose response bodies exceeded `max_body`.
+    oversized: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Sender {
     /// A sender with connect, first-byte and between-bytes timeouts, the network's proxy and
     /// the public roots plus the network's extra CAs.
-    pub fn new([connect, first_byte, between_bytes]: [Duration; 3], network: &Network) -> Sender {
+    pub fn new(
+        [connect, first_byte, between_bytes]: [Duration; 3],
+        max_body: u64,
+        network: &Network,
+    ) -> Sender {
         let mut http = HttpConnector::new();
         http.set_connect_timeout(Some(connect));
         http.set_nodelay(true);
@@ -75,10 +82,18 @@ impl Sender {
             proxied,
             first_byte,
             between_bytes,
+            max_body,
+            oversized: Arc::default(),
         }
     }
 
-    /// Sends `request` and returns the response whose body enforces the between-bytes timeout.
+    /// The responses cut off so far for exceeding the response size limit.
+    pub fn oversized(&self) -> Vec<String> {
+        self.oversized.lock().map(|o| o.clone()).unwrap_or_default()
+    }
+
+    /// Sends `request` and returns the response whose body enforces the between-bytes timeout
+    /// and the response size limit.
     pub async fn send(
         &self,
         request: http::Request<WasiBody>,
@@ -92,6 +107,9 @@ impl Sender {
             }
             _ => None,
         };
+        let origin = crate::policy::Origin::from_uri(request.uri())
+            .map(|o| o.to_string())
+            .unwrap_or_default();
         let sent = match via_proxy {
             Some(client) => client.request(request),
             None => self.direct.request(request),
@@ -106,15 +124,42 @@ impl Sender {
                     Error::InternalError(Some(format!("{e:#}")))
                 }
             })?;
+        let declared = response
+            .headers()
+            .get(http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > self.max_body) {
+            self.record_oversized(&origin);
+            return Err(Error::HttpResponseBodySize(declared));
+        }
         let between_bytes = self.between_bytes;
+        let (max_body, oversized) = (self.max_body, self.oversized.clone());
         Ok(response.map(|body| {
-            BetweenBytes {
+            Guarded {
                 inner: body.map_err(Error::from),
                 timeout: between_bytes,
                 sleep: Box::pin(tokio::time::sleep(between_bytes)),
+                remaining: max_body,
+                on_oversize: Some(Box::new(move || {
+                    if let Ok(mut o) = oversized.lock() {
+                        o.push(origin);
+                    }
+                })),
             }
             .boxed_unsync()
         }))
+    }
+
+    fn record_oversized(&self, origin: &str) {
+        tracing::warn!(
+            origin,
+            limit = self.max_body,
+            "refused a response larger than the source's response size limit"
+        );
+        if let Ok(mut o) = self.oversized.lock() {
+            o.push(origin.to_string());
+        }
     }
 }
 
@@ -127,14 +172,17 @@ fn https<C>(tls: &rustls::ClientConfig, connector: C) -> Https<C> {
         .wrap_connector(connector)
 }
 
-/// A body that fails when no frame arrives within `timeout`.
-struct BetweenBytes<B> {
+/// A body that fails when no frame arrives within `timeout`, or when more than `remaining`
+/// bytes arrive (a response size limit that `Content-Length` cannot dodge).
+struct Guarded<B> {
     inner: B,
     timeout: Duration,
     sleep: Pin<Box<tokio::time::Sleep>>,
+    remaining: u64,
+    on_oversize: Option<Box<dyn FnOnce() + Send>>,
 }
 
-impl<B: Body<Data = Bytes, Error = Error> + Unpin> Body for BetweenBytes<B> {
+impl<B: Body<Data = Bytes, Error = Error> + Unpin> Body for Guarded<B> {
     type Data = Bytes;
     type Error = Error;
 
@@ -146,6 +194,18 @@ impl<B: Body<Data = Bytes, Error = Error> + Unpin> Body for BetweenBytes<B> {
             Poll::Ready(frame) => {
                 let deadline = tokio::time::Instant::now() + self.timeout;
                 self.sleep.as_mut().reset(deadline);
+                if let Some(Ok(data)) = frame.as_ref().map(|f| f.as_ref().map(Frame::data_ref)) {
+                    let n = data.map_or(0, |d| d.len() as u64);
+                    match self.remaining.checked_sub(n) {
+                        Some(left) => self.remaining = left,
+                        None => {
+                            if let Some(record) = self.on_oversize.take() {
+                                record();
+                            }
+                            return Poll::Ready(Some(Err(Error::HttpResponseBodySize(None))));
+                        }
+                    }
+                }
                 Poll::Ready(frame)
             }
             Poll::Pending => match self.sleep.as_mut().poll(cx) {

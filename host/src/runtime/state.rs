@@ -42,6 +42,8 @@ pub struct RunContext {
     pub memory_bytes: usize,
     /// Per-request timeouts: connect, first byte, between bytes.
     pub request_timeouts: [Duration; 3],
+    /// Largest response body the plugin may receive.
+    pub max_response_bytes: u64,
     /// Proxy and extra trusted CAs.
     pub network: Network,
 }
@@ -86,6 +88,7 @@ impl RunState {
                 ctx.allow,
                 ctx.broker.clone(),
                 ctx.request_timeouts,
+                ctx.max_response_bytes,
                 &ctx.network,
             ),
             broker: ctx.broker,
@@ -108,6 +111,11 @@ impl RunState {
     /// Origins the plugin tried to reach and was refused.
     pub fn denied(&self) -> Vec<String> {
         self.outbound.denied()
+    }
+
+    /// Origins whose responses exceeded the response size limit.
+    pub fn oversized(&self) -> Vec<String> {
+        self.outbound.oversized()
     }
 }
 

@@ -8,6 +8,7 @@
 mod changes;
 mod derived;
 mod rows;
+pub mod validate;
 mod writer;
 
 pub use writer::RunWriter;

@@ -1,11 +1,13 @@
 //! Writing one run: batches go into the run's transaction; commit or fail ends it.
 
 use super::{Store, now};
-use super::{changes, derived, rows};
+use super::{changes, derived, rows, validate};
 use crate::runtime::BatchSink;
 use crate::runtime::bindings::itam::collector::types::{Batch, Summary};
 use anyhow::{Context, Result};
 use rusqlite::params;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The tables holding a source's current snapshot, replaced by each successful run.
 const SNAPSHOT_TABLES: &[&str] = &[
@@ -28,6 +30,9 @@ pub struct RunWriter {
     store: Store,
     run_id: i64,
     source: String,
+    /// Bytes of output accepted so far, and the most the run may emit.
+    output: Arc<AtomicU64>,
+    max_output: u64,
 }
 
 impl RunWriter {
@@ -74,7 +79,15 @@ impl RunWriter {
             store,
             run_id,
             source: source.to_string(),
+            output: Arc::default(),
+            max_output: u64::MAX,
         })
+    }
+
+    /// Caps the run's total output at `bytes` (entities measured by their text).
+    pub fn with_output_limit(mut self, bytes: u64) -> RunWriter {
+        self.max_output = bytes;
+        self
     }
 
     /// The run's ID.
@@ -86,6 +99,7 @@ impl RunWriter {
     pub fn commit(&self, summary: &Summary) -> Result<()> {
         let conn = self.store.lock();
         let result = (|| -> Result<()> {
+            validate::check_references(&conn, &self.source)?;
             derived::resolve_licence_groups(&conn, &self.source)?;
             changes::record(&conn, self.run_id, &self.source)?;
             conn.execute(
@@ -137,6 +151,14 @@ impl RunWriter {
 
 impl BatchSink for RunWriter {
     fn accept(&mut self, batch: Batch) -> Result<()> {
+        let size = validate::batch_size(&batch)?;
+        let total = self.output.fetch_add(size, Ordering::Relaxed) + size;
+        if total > self.max_output {
+            anyhow::bail!(
+                "the plugin's output exceeded the source's limit of {} (limits.max_output_mb); nothing of this run is kept",
+                crate::config::mib(self.max_output)
+            );
+        }
         let conn = self.store.lock();
         rows::write_batch(&conn, &self.source, &batch)
     }

@@ -1,0 +1,237 @@
+//! What the host accepts from a plugin: bounded batches of well-formed entities, a bounded
+//! total per run, and references that point at entities the run actually sent. A plugin is
+//! untrusted code; nothing it emits reaches the snapshot unchecked.
+
+use crate::runtime::bindings::itam::collector::types::{
+    Account, Assignment, Batch, Device, Group, GroupLicense, Membership, Product, SignInActivity,
+    Subscription,
+};
+use anyhow::{Result, bail};
+use rusqlite::Connection;
+
+/// Most entities one `emit` may carry.
+pub const MAX_BATCH_ENTITIES: usize = 100_000;
+/// Longest text field, in bytes (names, IDs, attribute values).
+pub const MAX_FIELD_BYTES: usize = 64 << 10;
+
+/// Sums the text of an entity's fields, refusing any field longer than [`MAX_FIELD_BYTES`].
+struct Measure {
+    bytes: u64,
+    kind: &'static str,
+}
+
+impl Measure {
+    fn text(&mut self, field: &str, value: &str) -> Result<()> {
+        if value.len() > MAX_FIELD_BYTES {
+            bail!(
+                "the plugin sent {} with a {field} of {} bytes; the host accepts at most {} KiB per field",
+                self.kind,
+                value.len(),
+                MAX_FIELD_BYTES >> 10
+            );
+        }
+        // Every field costs a little even when empty, so floods of empty entities count too.
+        self.bytes += value.len() as u64 + 8;
+        Ok(())
+    }
+
+    fn opt(&mut self, field: &str, value: &Option<String>) -> Result<()> {
+        self.text(field, value.as_deref().unwrap_or_default())
+    }
+
+    fn list(&mut self, field: &str, values: &[String]) -> Result<()> {
+        values.iter().try_for_each(|v| self.text(field, v))
+    }
+
+    fn pairs(&mut self, field: &str, values: &[(String, String)]) -> Result<()> {
+        values
+            .iter()
+            .try_for_each(|(k, v)| self.text(field, k).and_then(|_| self.text(field, v)))
+    }
+
+    fn id(&mut self, field: &str, value: &str) -> Result<()> {
+        if value.is_empty() {
+            bail!("the plugin sent {} without {field}", self.kind);
+        }
+        self.text(field, value)
+    }
+}
+
+/// Checks `batch` and returns its size in bytes, as counted against the run's output limit.
+pub fn batch_size(batch: &Batch) -> Result<u64> {
+    let len = match batch {
+        Batch::Accounts(v) => v.len(),
+        Batch::Groups(v) => v.len(),
+        Batch::Memberships(v) => v.len(),
+        Batch::Products(v) => v.len(),
+        Batch::Assignments(v) => v.len(),
+        Batch::GroupLicenses(v) => v.len(),
+        Batch::Subscriptions(v) => v.len(),
+        Batch::Devices(v) => v.len(),
+        Batch::SignIns(v) => v.len(),
+    };
+    if len > MAX_BATCH_ENTITIES {
+        bail!(
+            "the plugin emitted {len} entities in one batch; the host accepts at most {MAX_BATCH_ENTITIES} per batch"
+        );
+    }
+    let mut m = Measure { bytes: 0, kind: "" };
+    match batch {
+        Batch::Accounts(v) => v.iter().try_for_each(|e| account(&mut m, e))?,
+        Batch::Groups(v) => v.iter().try_for_each(|e| group(&mut m, e))?,
+        Batch::Memberships(v) => v.iter().try_for_each(|e| membership(&mut m, e))?,
+        Batch::Products(v) => v.iter().try_for_each(|e| product(&mut m, e))?,
+        Batch::Assignments(v) => v.iter().try_for_each(|e| assignment(&mut m, e))?,
+        Batch::GroupLicenses(v) => v.iter().try_for_each(|e| group_license(&mut m, e))?,
+        Batch::Subscriptions(v) => v.iter().try_for_each(|e| subscription(&mut m, e))?,
+        Batch::Devices(v) => v.iter().try_for_each(|e| device(&mut m, e))?,
+        Batch::SignIns(v) => v.iter().try_for_each(|e| sign_in(&mut m, e))?,
+    }
+    Ok(m.bytes)
+}
+
+fn account(m: &mut Measure, a: &Account) -> Result<()> {
+    m.kind = "an account";
+    m.id("an id", &a.id)?;
+    m.text("principal name", &a.principal_name)?;
+    for (field, value) in [
+        ("display name", &a.display_name),
+        ("mail", &a.mail),
+        ("department", &a.department),
+        ("job title", &a.job_title),
+        ("usage location", &a.usage_location),
+        ("creation time", &a.created),
+        ("deletion time", &a.deleted),
+    ] {
+        m.opt(field, value)?;
+    }
+    m.pairs("attribute", &a.attributes)
+}
+
+fn group(m: &mut Measure, g: &Group) -> Result<()> {
+    m.kind = "a group";
+    m.id("an id", &g.id)?;
+    m.text("display name", &g.display_name)?;
+    m.list("group type", &g.group_types)?;
+    m.pairs("attribute", &g.attributes)
+}
+
+fn membership(m: &mut Measure, x: &Membership) -> Result<()> {
+    m.kind = "a membership";
+    m.id("a group id", &x.group_id)?;
+    m.id("a member id", &x.member_id)
+}
+
+fn product(m: &mut Measure, p: &Product) -> Result<()> {
+    m.kind = "a product";
+    m.id("an id", &p.id)?;
+    m.text("part number", &p.part_number)?;
+    m.text("status", &p.status)?;
+    for plan in &p.plans {
+        m.id("a service plan id", &plan.id)?;
+        m.text("service plan name", &plan.name)?;
+        m.text("provisioning status", &plan.provisioning_status)?;
+        m.text("applies-to", &plan.applies_to)?;
+    }
+    m.pairs("attribute", &p.attributes)
+}
+
+fn assignment(m: &mut Measure, a: &Assignment) -> Result<()> {
+    m.kind = "an assignment";
+    m.id("an account id", &a.account_id)?;
+    m.id("a product id", &a.product_id)?;
+    m.opt("group id", &a.group_id)?;
+    m.text("state", &a.state)?;
+    m.opt("error", &a.error)?;
+    m.list("disabled plan", &a.disabled_plans)
+}
+
+fn group_license(m: &mut Measure, l: &GroupLicense) -> Result<()> {
+    m.kind = "a group licence";
+    m.id("a group id", &l.group_id)?;
+    m.id("a product id", &l.product_id)?;
+    m.list("disabled plan", &l.disabled_plans)
+}
+
+fn subscription(m: &mut Measure, s: &Subscription) -> Result<()> {
+    m.kind = "a subscription";
+    m.id("an id", &s.id)?;
+    m.id("a product id", &s.product_id)?;
+    m.text("part number", &s.part_number)?;
+    m.text("status", &s.status)?;
+    m.opt("creation time", &s.created)?;
+    m.opt("next lifecycle time", &s.next_lifecycle)?;
+    m.pairs("attribute", &s.attributes)
+}
+
+fn device(m: &mut Measure, d: &Device) -> Result<()> {
+    m.kind = "a device";
+    m.id("an id", &d.id)?;
+    m.text("display name", &d.display_name)?;
+    for (field, value) in [
+        ("device id", &d.device_id),
+        ("operating system", &d.operating_system),
+        ("operating system version", &d.operating_system_version),
+        ("trust type", &d.trust_type),
+        ("last sign-in", &d.last_sign_in),
+        ("registration time", &d.registered),
+    ] {
+        m.opt(field, value)?;
+    }
+    m.list("owner id", &d.owner_ids)?;
+    m.pairs("attribute", &d.attributes)
+}
+
+fn sign_in(m: &mut Measure, s: &SignInActivity) -> Result<()> {
+    m.kind = "sign-in activity";
+    m.id("an account id", &s.account_id)?;
+    m.opt("last interactive sign-in", &s.last_interactive)?;
+    m.opt("last non-interactive sign-in", &s.last_non_interactive)?;
+    m.opt("last successful sign-in", &s.last_successful)
+}
+
+/// Before a run commits: every assignment, membership and group licence must point at an
+/// account or group the run sent (a run that does not hang together is refused as a whole).
+/// Sign-in activity and device owners of accounts the run did not send are dropped: a user
+/// created between two reads is not an error.
+pub fn check_references(conn: &Connection, source: &str) -> Result<()> {
+    let dangling = [
+        (
+            "assignments for accounts",
+            "SELECT x.user_id FROM assignments x WHERE x.source = ?1
+             AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.source = ?1 AND a.id = x.user_id)",
+        ),
+        (
+            "memberships of groups",
+            "SELECT x.group_id FROM memberships x WHERE x.source = ?1
+             AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.source = ?1 AND g.id = x.group_id)",
+        ),
+        (
+            "group licences of groups",
+            "SELECT x.group_id FROM group_licenses x WHERE x.source = ?1
+             AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.source = ?1 AND g.id = x.group_id)",
+        ),
+    ];
+    for (what, query) in dangling {
+        let ids: Vec<String> = conn
+            .prepare(&format!("{query} LIMIT 3"))?
+            .query_map([source], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if !ids.is_empty() {
+            bail!(
+                "the plugin sent {what} it never sent (e.g. {}); the run is refused as inconsistent",
+                ids.join(", ")
+            );
+        }
+    }
+    for (table, column) in [("sign_ins", "account_id"), ("device_owners", "account_id")] {
+        conn.execute(
+            &format!(
+                "DELETE FROM {table} WHERE source = ?1 AND NOT EXISTS
+                 (SELECT 1 FROM accounts a WHERE a.source = ?1 AND a.id = {table}.{column})"
+            ),
+            [source],
+        )?;
+    }
+    Ok(())
+}
