@@ -10,29 +10,32 @@ use clap::Subcommand;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// What every report takes.
+#[derive(clap::Args)]
+pub struct ReportArgs {
+    /// The source (needed when several are configured).
+    #[arg(long)]
+    source: Option<String>,
+    /// Output format (table on a terminal, else json).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+}
+
 /// The reports.
 #[derive(Subcommand)]
 pub enum ReportCommand {
     /// Per product: purchased (enabled, warning, suspended, locked out), consumed, available.
     Balance {
-        /// The source (needed when several are configured).
-        #[arg(long)]
-        source: Option<String>,
-        /// Output format (table on a terminal, else json).
-        #[arg(long, value_enum)]
-        format: Option<Format>,
+        #[command(flatten)]
+        on: ReportArgs,
         /// Leave out free, viral and trial products.
         #[arg(long)]
         paid_only: bool,
     },
     /// Licence waste with the accounts behind each finding.
     Waste {
-        /// The source (needed when several are configured).
-        #[arg(long)]
-        source: Option<String>,
-        /// Output format (table on a terminal, else json).
-        #[arg(long, value_enum)]
-        format: Option<Format>,
+        #[command(flatten)]
+        on: ReportArgs,
         /// Days without sign-in that make a licensed account inactive (default: [reports]
         /// inactive_days, else 90).
         #[arg(long)]
@@ -43,36 +46,24 @@ pub enum ReportCommand {
     },
     /// Subscriptions: renewals and expiries within 30/60/90 days, trials, bad standing.
     Subscriptions {
-        /// The source (needed when several are configured).
-        #[arg(long)]
-        source: Option<String>,
-        /// Output format (table on a terminal, else json).
-        #[arg(long, value_enum)]
-        format: Option<Format>,
+        #[command(flatten)]
+        on: ReportArgs,
         /// Only subscriptions that need attention.
         #[arg(long)]
         attention: bool,
     },
     /// What a run changed: joiners, leavers, licences added and removed.
     Changes {
-        /// The source (needed when several are configured).
-        #[arg(long)]
-        source: Option<String>,
-        /// Output format (table on a terminal, else json).
-        #[arg(long, value_enum)]
-        format: Option<Format>,
+        #[command(flatten)]
+        on: ReportArgs,
         /// The run (default: the last successful one).
         #[arg(long)]
         run: Option<i64>,
     },
     /// Monthly spend per product and department, and the cost of waste ([[price]] entries).
     Cost {
-        /// The source (needed when several are configured).
-        #[arg(long)]
-        source: Option<String>,
-        /// Output format (table on a terminal, else json).
-        #[arg(long, value_enum)]
-        format: Option<Format>,
+        #[command(flatten)]
+        on: ReportArgs,
         /// Days without sign-in that make a licensed account inactive.
         #[arg(long)]
         inactive_days: Option<u32>,
@@ -95,8 +86,7 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
     let now = chrono::Utc::now();
     match command {
         ReportCommand::Balance {
-            source,
-            format,
+            on: ReportArgs { source, format },
             paid_only,
         } => {
             let (store, source) = open_for_report(config_path, source.as_deref())?;
@@ -107,8 +97,7 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
             balance::render(out, &rows, default_format(format))?;
         }
         ReportCommand::Waste {
-            source,
-            format,
+            on: ReportArgs { source, format },
             inactive_days,
             all,
         } => {
@@ -119,8 +108,7 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
             waste_render::render(out, &report, default_format(format), all)?;
         }
         ReportCommand::Subscriptions {
-            source,
-            format,
+            on: ReportArgs { source, format },
             attention,
         } => {
             let (store, source) = open_for_report(config_path, source.as_deref())?;
@@ -131,8 +119,7 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
             subscriptions::render(out, &rows, default_format(format))?;
         }
         ReportCommand::Changes {
-            source,
-            format,
+            on: ReportArgs { source, format },
             run,
         } => {
             let (store, source) = open_for_report(config_path, source.as_deref())?;
@@ -140,8 +127,7 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
             changes::render(out, &log, default_format(format))?;
         }
         ReportCommand::Cost {
-            source,
-            format,
+            on: ReportArgs { source, format },
             inactive_days,
         } => {
             let config = Config::load(config_path)?;

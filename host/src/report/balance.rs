@@ -85,10 +85,7 @@ fn mark(class: ProductClass) -> &'static str {
 /// Prints the balance in `format`.
 pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format) -> Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, rows)?;
-            writeln!(out)?;
-        }
+        Format::Json => super::format::json(out, rows)?,
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
             for row in rows {

@@ -93,10 +93,7 @@ pub fn changes(store: &Store, source: &str, run: Option<i64>) -> Result<ChangeLo
 /// Prints `log` in `format`.
 pub fn render(out: &mut dyn Write, log: &ChangeLog, format: Format) -> Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, log)?;
-            writeln!(out)?;
-        }
+        Format::Json => super::format::json(out, log)?,
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
             for c in &log.changes {

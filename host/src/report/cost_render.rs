@@ -13,10 +13,7 @@ fn money(amount: f64, currency: &str) -> String {
 /// (`product`, `department`, `waste`, `total`).
 pub fn render(out: &mut dyn Write, report: &CostReport, format: Format) -> Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, report)?;
-            writeln!(out)?;
-        }
+        Format::Json => super::format::json(out, report)?,
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record([

@@ -14,6 +14,13 @@ pub enum Format {
     Csv,
 }
 
+/// Prints `value` as pretty JSON followed by a newline.
+pub fn json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 /// Prints rows as aligned columns; numeric columns (by header) are right-aligned.
 pub fn table(
     out: &mut dyn Write,

@@ -118,10 +118,7 @@ pub fn subscriptions(
 /// Prints the subscriptions in `format`; `attention_only` keeps those needing attention.
 pub fn render(out: &mut dyn Write, rows: &[SubscriptionRow], format: Format) -> Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, rows)?;
-            writeln!(out)?;
-        }
+        Format::Json => super::format::json(out, rows)?,
         Format::Csv => {
             let mut w = csv::Writer::from_writer(out);
             w.write_record([

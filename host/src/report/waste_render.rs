@@ -39,10 +39,7 @@ fn money(amount: f64, currency: &str) -> String {
 /// Prints `report` in `format`; `all` lists every account in a table.
 pub fn render(out: &mut dyn Write, report: &WasteReport, format: Format, all: bool) -> Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, report)?;
-            writeln!(out)?;
-        }
+        Format::Json => super::format::json(out, report)?,
         Format::Csv => csv_rows(out, &report.findings)?,
         Format::Table => table_view(out, report, all)?,
     }
