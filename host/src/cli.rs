@@ -426,14 +426,26 @@ async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> 
     let config = Config::load(config_path)?;
     let sources = config.select(source)?;
     let runtime = Runtime::new()?.with_network(config.network.clone());
-    // Validate every selected source before any of them touches the network.
+    // Validate every selected source before any of them touches the network. A source that
+    // cannot be prepared (bad settings, a plugin that does not load) is reported and skipped;
+    // the others still run.
     let mut prepared = Vec::new();
+    let mut worst = 0;
     for s in &sources {
-        prepared.push(crate::sync::prepare(&runtime, s, &s.limits).await?);
+        match crate::sync::prepare(&runtime, s, &s.limits).await {
+            Ok(p) => prepared.push((s, p)),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                worst = worst.max(exit_code(&e));
+            }
+        }
+    }
+    if prepared.is_empty() {
+        return Ok(worst);
     }
     let store = Store::open(&config.store_path)?;
     let mut failed = 0;
-    for (s, p) in sources.iter().zip(&prepared) {
+    for (s, p) in &prepared {
         match p.run(&store, s, &s.limits).await {
             Ok(report) => {
                 writeln!(
@@ -453,7 +465,8 @@ async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> 
             }
         }
     }
-    Ok(if failed > 0 { 1 } else { 0 })
+    // A configuration problem (2) outranks a failed run (1).
+    Ok(worst.max(if failed > 0 { 1 } else { 0 }))
 }
 
 fn one_source(config: &Config, name: Option<&str>) -> Result<String> {

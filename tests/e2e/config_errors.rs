@@ -97,3 +97,31 @@ fn plugin_inspect_shows_declarations_and_allow_list() {
     );
     assert_eq!(env.emulator.total_requests(), 0);
 }
+
+#[test]
+fn a_misconfigured_source_is_skipped_and_the_others_still_sync() {
+    let env = Env::new(10, Options::default());
+    let good = std::fs::read_to_string(env.config()).unwrap();
+    let broken = good
+        .split("[[source]]")
+        .nth(1)
+        .unwrap()
+        .replace("name = \"contoso\"", "name = \"broken\"")
+        .replace("[source.settings]", "[source.settings]\ncolour = \"blue\"");
+    std::fs::write(
+        env.dir.path().join("itam.toml"),
+        format!("{good}\n[[source]]{broken}"),
+    )
+    .unwrap();
+    let out = env.itam(&["sync"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("source `broken`")
+            && stderr(&out).contains("unknown setting `colour`"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("contoso: run 1 succeeded"));
+    let runs = env.itam_json(&["runs", "--source", "contoso"]);
+    assert_eq!(runs[0]["status"], "succeeded");
+}
