@@ -79,7 +79,7 @@ impl Default for Limits {
             first_byte_timeout: Duration::from_secs(60),
             between_bytes_timeout: Duration::from_secs(60),
             max_response_bytes: 32 << 20,
-            max_output_bytes: 2 << 30,
+            max_output_bytes: 512 << 20,
         }
     }
 }

@@ -263,10 +263,11 @@ impl Prepared {
             Ok(call) => match call.result {
                 Ok(summary) => {
                     if let Err(e) = writer.commit(&summary) {
-                        writer.fail(&format!("{e:#}"))?;
-                        return Err(e.context(format!(
-                            "{who}: the run could not be committed; previous snapshot kept"
-                        )));
+                        let failure = format!("{e:#}");
+                        writer.fail(&failure)?;
+                        return Err(anyhow!(
+                            "{who}: sync failed, previous snapshot kept\n  {failure}"
+                        ));
                     }
                     return Ok(SyncReport {
                         source: source.name.clone(),

@@ -32,17 +32,53 @@ fn engine_key(engine: &Engine) -> String {
     format!("{:016x}", hasher.finish())
 }
 
-/// Whether only this user may write to `dir`: compiled code loaded from it runs natively, so a
-/// directory others can write to is never trusted.
+/// Whether only this user (or root) can have put files into `dir`: compiled code loaded from it
+/// runs natively, so the directory must be owned by this user and not writable by others, and
+/// no directory above it may let another user swap it out (a world-writable parent is fine only
+/// with the sticky bit, as `/tmp` has).
 fn private(dir: &Path) -> bool {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o022 == 0)
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        // A directory not created yet is judged by the nearest one that exists above it.
+        let existing = dir
+            .ancestors()
+            .find(|d| d.exists())
+            .unwrap_or(Path::new("/"));
+        let Ok(canonical) = existing.canonicalize() else {
+            return false;
+        };
+        let own = !dir.exists()
+            || std::fs::metadata(&canonical)
+                .is_ok_and(|m| m.is_dir() && m.uid() == me && m.mode() & 0o022 == 0);
+        let first_parent = usize::from(dir.exists());
+        own && canonical.ancestors().skip(first_parent).all(|parent| {
+            std::fs::metadata(parent).is_ok_and(|m| {
+                (m.uid() == me || m.uid() == 0) && (m.mode() & 0o022 == 0 || m.mode() & 0o1000 != 0)
+            })
+        })
     }
     #[cfg(not(unix))]
     {
         dir.is_dir()
+    }
+}
+
+/// Whether `file` was written by this user and cannot be rewritten by others.
+fn owned_file(file: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        std::fs::symlink_metadata(file)
+            .is_ok_and(|m| m.is_file() && m.uid() == me && m.mode() & 0o022 == 0)
+    }
+    #[cfg(not(unix))]
+    {
+        file.is_file()
     }
 }
 
@@ -61,16 +97,19 @@ pub fn load(engine: &Engine, wasm: &[u8], dir: Option<&Path>) -> Result<Componen
     let Some(dir) = dir else {
         return Ok(Component::new(engine, wasm)?);
     };
-    if dir.exists() && !private(dir) {
-        tracing::warn!(dir = %dir.display(), "not using the component cache: other users can write to it; run chmod 700 on it");
+    if !private(dir) {
+        tracing::warn!(dir = %dir.display(), "not using the component cache: other users can write to it or to a directory above it; use a directory of your own with mode 700");
         return Ok(Component::new(engine, wasm)?);
     }
     let key = format!("{}-{}", &sha256_hex(wasm)[..32], engine_key(engine));
     let artifact = dir.join(format!("{key}.cwasm"));
     let checksum = dir.join(format!("{key}.sha256"));
-    if let (Ok(bytes), Ok(expected)) =
-        (std::fs::read(&artifact), std::fs::read_to_string(&checksum))
-    {
+    let owned = owned_file(&artifact) && owned_file(&checksum);
+    if let (true, Ok(bytes), Ok(expected)) = (
+        owned,
+        std::fs::read(&artifact),
+        std::fs::read_to_string(&checksum),
+    ) {
         if sha256_hex(&bytes) == expected.trim() {
             // SAFETY: the artifact was written by `precompile_component` of an engine with the
             // same configuration (the key) and its bytes match the checksum written with it.

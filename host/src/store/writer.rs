@@ -121,6 +121,7 @@ impl RunWriter {
                 "warnings": summary.warnings,
                 "data_quality": summary.data_quality,
                 "facts": map(&summary.facts),
+                "output_bytes": self.output.load(Ordering::Relaxed),
             });
             conn.execute(
                 "UPDATE runs SET status = 'succeeded', ended_at = ?2, counts = ?3 WHERE id = ?1",

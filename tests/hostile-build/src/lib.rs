@@ -1,0 +1,54 @@
+//! Paths of the hostile fixture plugins (`tests/hostile`), built for `wasm32-wasip2` by this
+//! crate's build script. Each is a WASI component; see `tests/hostile/README.md` for what each
+//! one attempts.
+
+use std::path::PathBuf;
+
+/// Emits two accounts and succeeds.
+pub const WELL_BEHAVED: &str = env!("HOSTILE_WELL_BEHAVED");
+/// GETs a foreign host, the declared host on another port and over https.
+pub const FOREIGN_HOST: &str = env!("HOSTILE_FOREIGN_HOST");
+/// Follows redirects from its declared host to a foreign one.
+pub const REDIRECT_ESCAPE: &str = env!("HOSTILE_REDIRECT_ESCAPE");
+/// Sets its own Authorization, asks for undeclared grants, looks for the secret.
+pub const STEAL_CREDENTIAL: &str = env!("HOSTILE_STEAL_CREDENTIAL");
+/// Reads files, environment, sockets and name lookup it should not have.
+pub const SNOOP: &str = env!("HOSTILE_SNOOP");
+/// Allocates without bound.
+pub const MEMORY_HOG: &str = env!("HOSTILE_MEMORY_HOG");
+/// Never returns from collect.
+pub const ENDLESS_LOOP: &str = env!("HOSTILE_ENDLESS_LOOP");
+/// Recurses until the wasm stack overflows.
+pub const DEEP_RECURSION: &str = env!("HOSTILE_DEEP_RECURSION");
+/// Emits two batches, then panics.
+pub const PANIC_MIDWAY: &str = env!("HOSTILE_PANIC_MIDWAY");
+/// Oversized or inconsistent output, by its `mode` setting.
+pub const FLOOD: &str = env!("HOSTILE_FLOOD");
+/// A wasi:cli command component, not a collector.
+pub const NOT_COLLECTOR: &str = env!("HOSTILE_NOT_COLLECTOR");
+/// A collector that imports `evil:extra/backdoor`, which no host provides.
+pub const BACKDOOR_IMPORT: &str = env!("HOSTILE_BACKDOOR_IMPORT");
+
+/// Every component, by its crate name in `tests/hostile`.
+pub const ALL: &[(&str, &str)] = &[
+    ("well-behaved", WELL_BEHAVED),
+    ("foreign-host", FOREIGN_HOST),
+    ("redirect-escape", REDIRECT_ESCAPE),
+    ("steal-credential", STEAL_CREDENTIAL),
+    ("snoop", SNOOP),
+    ("memory-hog", MEMORY_HOG),
+    ("endless-loop", ENDLESS_LOOP),
+    ("deep-recursion", DEEP_RECURSION),
+    ("panic-midway", PANIC_MIDWAY),
+    ("flood", FLOOD),
+    ("not-collector", NOT_COLLECTOR),
+    ("backdoor-import", BACKDOOR_IMPORT),
+];
+
+/// The path of the component built from crate `name` (e.g. `"memory-hog"`).
+pub fn path(name: &str) -> PathBuf {
+    ALL.iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, p)| PathBuf::from(p))
+        .unwrap_or_else(|| panic!("no hostile fixture plugin named `{name}`"))
+}

@@ -1,0 +1,94 @@
+//! Sends output the host must bound or reject, chosen by the `mode` setting:
+//! `huge-string` (one account whose display name is 64 MiB), `many-entities` (5 million accounts
+//! in batches of 10,000), `missing-fields` (an account with an empty id and an assignment with an
+//! empty product id), `unknown-refs` (assignments to accounts and a product never emitted).
+//! It returns success with honest counts, so only the host's own checks can stop it.
+
+use hostile_common::*;
+
+struct Flood;
+
+const MANY: u64 = 5_000_000;
+const BATCH: u64 = 10_000;
+
+impl Guest for Flood {
+    fn describe() -> Descriptor {
+        let mut d = descriptor(
+            "flood",
+            "emits oversized or inconsistent output",
+            CredentialKind::None,
+        );
+        d.settings.push(SettingSpec {
+            name: "mode".into(),
+            description: "huge-string, many-entities, missing-fields or unknown-refs".into(),
+            required: true,
+            default_value: None,
+        });
+        d.produces.push(EntityKind::Assignment);
+        d
+    }
+
+    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
+        match setting(&settings, "mode").as_deref() {
+            Some("huge-string" | "many-entities" | "missing-fields" | "unknown-refs") => {
+                plan_url(&settings)
+            }
+            other => Err(CollectError::InvalidConfig(failure(format!(
+                "unknown mode {other:?}; use huge-string, many-entities, missing-fields or unknown-refs"
+            )))),
+        }
+    }
+
+    fn check(_settings: Settings) -> Vec<CheckFinding> {
+        Vec::new()
+    }
+
+    fn collect(settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+        let mode = setting(&settings, "mode").unwrap_or_default();
+        let counts: Vec<(&str, u64)> = match mode.as_str() {
+            "huge-string" => {
+                let name = "x".repeat(64 << 20);
+                host::emit(&Batch::Accounts(vec![account("huge-1", &name)]));
+                vec![("accounts", 1)]
+            }
+            "many-entities" => {
+                let mut sent = 0;
+                while sent < MANY {
+                    let batch = (sent..sent + BATCH)
+                        .map(|i| account(&format!("flood-{i:07}"), "Flood"))
+                        .collect();
+                    sent += BATCH;
+                    if host::emit(&Batch::Accounts(batch)) == Flow::Cancel {
+                        return Err(CollectError::Cancelled(failure(format!(
+                            "flood: the host cancelled after {sent} accounts"
+                        ))));
+                    }
+                }
+                vec![("accounts", MANY)]
+            }
+            "missing-fields" => {
+                let p = "00000000-0000-0000-0000-0000000f1001";
+                host::emit(&Batch::Products(vec![product(p, "FLOOD_PACK", 5)]));
+                host::emit(&Batch::Accounts(vec![
+                    account("", "No Id"),
+                    account("fl-1", "Ok"),
+                ]));
+                host::emit(&Batch::Assignments(vec![assignment("fl-1", "")]));
+                vec![("products", 1), ("accounts", 2), ("assignments", 1)]
+            }
+            _ => {
+                let p = "00000000-0000-0000-0000-0000000f1002";
+                host::emit(&Batch::Products(vec![product(p, "FLOOD_PACK", 5)]));
+                host::emit(&Batch::Accounts(vec![account("fl-1", "Known")]));
+                host::emit(&Batch::Assignments(vec![
+                    assignment("never-emitted-1", p),
+                    assignment("fl-1", "00000000-0000-0000-0000-00000000dead"),
+                ]));
+                vec![("products", 1), ("accounts", 1), ("assignments", 2)]
+            }
+        };
+        Ok(summary(&counts))
+    }
+}
+
+export!(Flood);

@@ -1,0 +1,39 @@
+//! Emits a batch of products and a batch of accounts, then panics (a trap in the host).
+
+use hostile_common::*;
+
+struct PanicMidway;
+
+impl Guest for PanicMidway {
+    fn describe() -> Descriptor {
+        descriptor(
+            "panic-midway",
+            "panics after two batches",
+            CredentialKind::None,
+        )
+    }
+
+    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
+        plan_url(&settings)
+    }
+
+    fn check(_settings: Settings) -> Vec<CheckFinding> {
+        Vec::new()
+    }
+
+    fn collect(_settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+        host::emit(&Batch::Products(vec![product(
+            "00000000-0000-0000-0000-00000000pm01",
+            "PANIC_PACK",
+            10,
+        )]));
+        host::emit(&Batch::Accounts(vec![
+            account("pm-1", "Panic One"),
+            account("pm-2", "Panic Two"),
+            account("pm-3", "Panic Three"),
+        ]));
+        panic!("panic-midway: deliberate panic after two batches");
+    }
+}
+
+export!(PanicMidway);
