@@ -200,6 +200,10 @@ impl Plugin {
                     ),
                     _ => "the plugin crashed (trap)".to_string(),
                 };
+                let reason = match store.data().stderr_text() {
+                    Some(said) => format!("{reason}; the plugin's stderr: {said}"),
+                    None => reason,
+                };
                 return Err(trap.context(reason));
             }
             Ok(Ok(result)) => result,

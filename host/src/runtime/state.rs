@@ -60,17 +60,24 @@ pub struct RunState {
     pub(super) source: String,
     /// The first error the sink reported; the run fails with it.
     pub(super) sink_error: Option<anyhow::Error>,
+    /// What the plugin wrote to stderr (a panic message, say), bounded.
+    stderr: wasmtime_wasi::p2::pipe::MemoryOutputPipe,
 }
+
+/// How much of a plugin's stderr is kept for the run's error.
+const STDERR_BYTES: usize = 4096;
 
 impl RunState {
     /// Builds the state for one call.
     pub fn new(ctx: RunContext) -> RunState {
         // Nothing is inherited: no preopened directories, no environment, no arguments,
         // no sockets and no name lookup (HTTP goes through wasi:http and its policy).
+        let stderr = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(STDERR_BYTES);
         let wasi = WasiCtx::builder()
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
+            .stderr(stderr.clone())
             .build();
         RunState {
             wasi,
@@ -95,7 +102,19 @@ impl RunState {
             sink: ctx.sink,
             source: ctx.source,
             sink_error: None,
+            stderr,
         }
+    }
+
+    /// The start of what the plugin wrote to stderr, as one printable line, if anything.
+    pub fn stderr_text(&self) -> Option<String> {
+        let bytes = self.stderr.contents();
+        let text: String = String::from_utf8_lossy(&bytes)
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        (!text.is_empty()).then_some(text)
     }
 
     /// Takes the sink's first error, if any.
