@@ -71,6 +71,7 @@ pub fn run_context(
         ],
         max_response_bytes: limits.max_response_bytes,
         network: network.clone(),
+        show_progress: true,
     }
 }
 
@@ -94,6 +95,7 @@ pub fn offline_context(source: &str, limits: &Limits) -> RunContext {
         ],
         max_response_bytes: limits.max_response_bytes,
         network: Network::default(),
+        show_progress: false,
     }
 }
 

@@ -22,12 +22,15 @@ impl Host for RunState {
 
     async fn progress(&mut self, phase: String, done: u64, total: Option<u64>) {
         tracing::debug!(source = %self.source, phase, done, total, "progress");
+        self.progress.phase(&phase, done, total);
     }
 
     async fn emit(&mut self, entities: Batch) -> Flow {
         if self.sink_error.is_some() {
             return Flow::Cancel;
         }
+        self.progress
+            .stored(crate::store::validate::batch_len(&entities));
         match self.sink.accept(entities) {
             Ok(()) => Flow::Proceed,
             Err(e) => {

@@ -7,6 +7,7 @@ mod cache;
 mod engine;
 mod host_impl;
 mod outbound;
+pub mod progress;
 mod sender;
 pub mod state;
 

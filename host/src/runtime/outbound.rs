@@ -28,6 +28,7 @@ pub struct OutboundPolicy {
     broker: Arc<TokenBroker>,
     sender: Sender,
     denied: Arc<Mutex<Vec<String>>>,
+    requests: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl OutboundPolicy {
@@ -45,7 +46,13 @@ impl OutboundPolicy {
             broker,
             sender: Sender::new(timeouts, max_response_bytes, network),
             denied: Arc::default(),
+            requests: Arc::default(),
         }
+    }
+
+    /// Counts the requests sent into `counter` (for progress).
+    pub fn count_requests(&mut self, counter: Arc<std::sync::atomic::AtomicU64>) {
+        self.requests = counter;
     }
 
     /// Origins whose responses were cut off for exceeding the response size limit.
@@ -78,6 +85,8 @@ impl WasiHttpHooks for OutboundPolicy {
             }
             return Box::new(async { Err(Error::HttpRequestDenied) });
         };
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         // Only the host authenticates requests: whatever the plugin set is dropped.
         request.headers_mut().remove(AUTHORIZATION);
         let broker = self.broker.clone();

@@ -3,6 +3,7 @@
 
 use super::bindings::itam::collector::types::Batch;
 use super::outbound::OutboundPolicy;
+use super::progress::Progress;
 use crate::config::Network;
 use crate::credentials::TokenBroker;
 use crate::policy::AllowList;
@@ -46,6 +47,8 @@ pub struct RunContext {
     pub max_response_bytes: u64,
     /// Proxy and extra trusted CAs.
     pub network: Network,
+    /// Draw a progress line on a terminal.
+    pub show_progress: bool,
 }
 
 /// The `T` of the wasmtime `Store`.
@@ -62,6 +65,7 @@ pub struct RunState {
     pub(super) sink_error: Option<anyhow::Error>,
     /// What the plugin wrote to stderr (a panic message, say), bounded.
     stderr: wasmtime_wasi::p2::pipe::MemoryOutputPipe,
+    pub(super) progress: Progress,
 }
 
 /// How much of a plugin's stderr is kept for the run's error.
@@ -79,6 +83,15 @@ impl RunState {
             .allow_ip_name_lookup(false)
             .stderr(stderr.clone())
             .build();
+        let progress = Progress::new(&ctx.source, ctx.show_progress);
+        let mut outbound = OutboundPolicy::new(
+            ctx.allow,
+            ctx.broker.clone(),
+            ctx.request_timeouts,
+            ctx.max_response_bytes,
+            &ctx.network,
+        );
+        outbound.count_requests(progress.requests.clone());
         RunState {
             wasi,
             http: WasiHttpCtx::new(),
@@ -91,18 +104,13 @@ impl RunState {
                 .instances(16)
                 .trap_on_grow_failure(true)
                 .build(),
-            outbound: OutboundPolicy::new(
-                ctx.allow,
-                ctx.broker.clone(),
-                ctx.request_timeouts,
-                ctx.max_response_bytes,
-                &ctx.network,
-            ),
+            outbound,
             broker: ctx.broker,
             sink: ctx.sink,
             source: ctx.source,
             sink_error: None,
             stderr,
+            progress,
         }
     }
 

@@ -57,9 +57,9 @@ impl Measure {
     }
 }
 
-/// Checks `batch` and returns its size in bytes, as counted against the run's output limit.
-pub fn batch_size(batch: &Batch) -> Result<u64> {
-    let len = match batch {
+/// Entities in `batch`.
+pub fn batch_len(batch: &Batch) -> usize {
+    match batch {
         Batch::Accounts(v) => v.len(),
         Batch::Groups(v) => v.len(),
         Batch::Memberships(v) => v.len(),
@@ -69,7 +69,12 @@ pub fn batch_size(batch: &Batch) -> Result<u64> {
         Batch::Subscriptions(v) => v.len(),
         Batch::Devices(v) => v.len(),
         Batch::SignIns(v) => v.len(),
-    };
+    }
+}
+
+/// Checks `batch` and returns its size in bytes, as counted against the run's output limit.
+pub fn batch_size(batch: &Batch) -> Result<u64> {
+    let len = batch_len(batch);
     if len > MAX_BATCH_ENTITIES {
         bail!(
             "the plugin emitted {len} entities in one batch; the host accepts at most {MAX_BATCH_ENTITIES} per batch"

@@ -1,0 +1,68 @@
+//! A one-line progress display for long collections on a terminal: the plugin's current
+//! phase, entities stored and their rate, and HTTP requests sent. Quiet when stderr is not a
+//! terminal (logs, CI, daemons).
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// The progress of one run.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    source: String,
+    started: Instant,
+    entities: u64,
+    /// Requests sent, counted by the outbound policy.
+    pub requests: Arc<AtomicU64>,
+}
+
+impl Progress {
+    /// A display for `source`, drawn only when `show` and stderr is a terminal.
+    pub fn new(source: &str, show: bool) -> Progress {
+        let bar = (show && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+                    .expect("a valid template"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Progress {
+            bar,
+            source: source.to_string(),
+            started: Instant::now(),
+            entities: 0,
+            requests: Arc::default(),
+        }
+    }
+
+    /// Counts `n` stored entities.
+    pub fn stored(&mut self, n: usize) {
+        self.entities += n as u64;
+    }
+
+    /// Shows the plugin's latest report.
+    pub fn phase(&self, phase: &str, done: u64, total: Option<u64>) {
+        let Some(bar) = &self.bar else { return };
+        let secs = self.started.elapsed().as_secs_f64().max(0.001);
+        let of = total.map(|t| format!("/{t}")).unwrap_or_default();
+        bar.set_message(format!(
+            "{}: {phase} {done}{of} · {} entities ({:.0}/s) · {} requests",
+            self.source,
+            self.entities,
+            self.entities as f64 / secs,
+            self.requests.load(Ordering::Relaxed)
+        ));
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
