@@ -55,7 +55,9 @@ status=0
 for t in $TARGETS; do
     log=logs/$t.log
     start=$(date +%s)
-    if cargo +nightly fuzz run "$t" -- -runs="$RUNS" -timeout=10 -print_final_stats=1 >"$log" 2>&1; then
+    dict=()
+    if [ -f "dict/$t.dict" ]; then dict=(-dict="$PWD/dict/$t.dict"); fi
+    if cargo +nightly fuzz run "$t" -- -runs="$RUNS" -timeout=10 -print_final_stats=1 "${dict[@]}" >"$log" 2>&1; then
         result=ok
     else
         result="FAILED (see fuzz/$log and fuzz/artifacts/$t)"
