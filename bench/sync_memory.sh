@@ -22,29 +22,7 @@ for users in "${sizes[@]}"; do
     --roles Directory.Read.All,User.Read.All,AuditLog.Read.All >"$dir/emulator.log" 2>&1 &
   emulator=$!
   for _ in $(seq 600); do [ -s "$dir/info.json" ] && break; sleep 0.1; done
-  python3 - "$dir" <<'PY'
-import json, os, sys
-d = sys.argv[1]
-i = json.load(open(f"{d}/info.json"))
-with open(f"{d}/secret.txt", "w") as f:
-    f.write(i["client_secret"])
-os.chmod(f"{d}/secret.txt", 0o600)
-with open(f"{d}/itam.toml", "w") as f:
-    f.write(f'''[store]
-path = "itam.db"
-[[source]]
-name = "bench"
-plugin = "m365"
-[source.credential]
-client_id = "{i['client_id']}"
-client_secret = {{ file = "secret.txt" }}
-[source.settings]
-tenant_id = "{i['tenant_id']}"
-login_url = "{i['url']}"
-graph_url = "{i['url']}"
-''')
-os.chmod(f"{d}/itam.toml", 0o600)
-PY
+  python3 bench/write_config.py "$dir/info.json" "$dir"
   ITAM_CACHE_DIR=$work/cache "$bin/itam" --config "$dir/itam.toml" sync >/dev/null 2>&1 # warm the compiled cache
   rm -f "$dir/itam.db"*
   ITAM_CACHE_DIR=$work/cache /usr/bin/time -f '%M %e' -o "$dir/time" \

@@ -93,8 +93,13 @@ impl Runtime {
 
     /// Loads a component from its bytes (compiled once, then served from the cache).
     pub fn load(&self, wasm: &[u8]) -> Result<Plugin> {
+        let started = std::time::Instant::now();
         let component = cache::load(&self.engine, wasm, self.cache_dir.as_deref())
             .context("the plugin is not a valid WebAssembly component")?;
+        tracing::debug!(
+            micros = started.elapsed().as_micros() as u64,
+            "plugin loaded"
+        );
         Ok(Plugin {
             runtime: self.clone(),
             component,

@@ -19,6 +19,7 @@ mod endpoints;
 mod evolve;
 pub mod expected;
 pub mod faults;
+mod memo;
 pub mod proxy;
 mod render;
 pub mod server;

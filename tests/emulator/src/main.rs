@@ -32,6 +32,14 @@ struct Args {
     /// add AuditLog.Read.All to allow `signInActivity`).
     #[arg(long, value_delimiter = ',')]
     roles: Option<Vec<String>>,
+    /// Render each distinct Graph answer once and serve it from memory afterwards, so that
+    /// benchmarks time the client, not the emulator (faults are never injected then).
+    #[arg(long)]
+    memoize: bool,
+    /// Append one JSON line per request received (arrival time in unix nanoseconds, method,
+    /// URI, body), so a benchmark can replay exactly what a client asked.
+    #[arg(long)]
+    request_log: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -47,6 +55,8 @@ async fn main() -> anyhow::Result<()> {
     let options = Options {
         tls: args.tls,
         roles: args.roles.unwrap_or(defaults.roles.clone()),
+        memoize: args.memoize,
+        request_log: args.request_log,
         ..defaults
     };
     let emulator = Emulator::start(tenant, options, args.port).await?;

@@ -37,6 +37,11 @@ pub struct Options {
     pub tls: bool,
     /// Certificates (DER) registered on the app, for client-assertion credentials.
     pub client_certificates: Vec<Vec<u8>>,
+    /// Render each distinct successful Graph answer once and serve it from memory afterwards
+    /// (for benchmarks; memoized answers skip fault injection).
+    pub memoize: bool,
+    /// Append one JSON line per client request here: arrival time, method, URI and body.
+    pub request_log: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
@@ -59,6 +64,8 @@ impl Default for Options {
             fault_seed: 1,
             tls: false,
             client_certificates: Vec::new(),
+            memoize: false,
+            request_log: None,
         }
     }
 }
@@ -79,13 +86,17 @@ pub(crate) struct Inner {
     log: Mutex<Vec<String>>,
     /// The scope of every token request.
     pub(crate) scopes: Mutex<Vec<String>>,
+    /// Pre-rendered answers (used when [`Options::memoize`] is set).
+    pub(crate) memo: crate::memo::Memo,
+    /// Where client requests are logged, if anywhere.
+    pub(crate) request_log: Option<crate::memo::RequestLog>,
 }
 
 pub(crate) type Shared = Arc<Inner>;
 
 impl Inner {
     /// Counts a request and returns its number for that endpoint (1-based).
-    fn count(&self, endpoint: &str) -> u64 {
+    pub(crate) fn count(&self, endpoint: &str) -> u64 {
         let mut counts = self.counts.lock().unwrap();
         let n = counts.entry(endpoint.to_string()).or_default();
         *n += 1;
@@ -110,6 +121,12 @@ impl Emulator {
     pub async fn start(tenant: Tenant, options: Options, port: u16) -> anyhow::Result<Emulator> {
         let faults = FaultPlan::new(options.faults.clone(), options.fault_seed);
         let tls = options.tls.then(crate::tls::generate).transpose()?;
+        let request_log = match &options.request_log {
+            Some(path) => Some(crate::memo::RequestLog::create(path).map_err(|e| {
+                anyhow::anyhow!("cannot create the request log {}: {e}", path.display())
+            })?),
+            None => None,
+        };
         let shared = Arc::new(Inner {
             members: crate::endpoints::MemberIndex::build(&tenant),
             tenant,
@@ -122,6 +139,8 @@ impl Emulator {
             jtis: Mutex::default(),
             log: Mutex::default(),
             scopes: Mutex::default(),
+            memo: Default::default(),
+            request_log,
         });
         let app = Router::new()
             .route("/{tenant}/oauth2/v2.0/token", post(crate::token::token))
@@ -519,7 +538,7 @@ async fn groups(
 /// `openid-configuration`, `subscribedSkus`, `organization`, `users`, `signInActivity` (users
 /// with `signInActivity` selected), `groups`, `members`, `transitiveMembers`, `subscriptions`,
 /// `devices`, `deletedUsers`, `batch` or `other`.
-fn endpoint_of(uri: &axum::http::Uri) -> &'static str {
+pub(crate) fn endpoint_of(uri: &axum::http::Uri) -> &'static str {
     let path = uri.path();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
@@ -584,14 +603,17 @@ where
         hyper::service::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
             let app = app.clone();
             let shared = shared.clone();
-            async move { respond(app, shared, request.map(axum::body::Body::new)).await }
+            async move {
+                let request = request.map(axum::body::Body::new);
+                crate::memo::respond(shared.clone(), request, |r| respond(app, shared, r)).await
+            }
         });
     let _ = hyper::server::conn::http1::Builder::new()
         .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
         .await;
 }
 
-type Served = Result<Response, std::io::Error>;
+pub(crate) type Served = Result<Response, std::io::Error>;
 
 type ServedFuture = std::pin::Pin<Box<dyn Future<Output = Served> + Send>>;
 
