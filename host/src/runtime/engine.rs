@@ -213,7 +213,7 @@ impl Plugin {
             }
             Ok(Ok(result)) => result,
         };
-        if let Some(e) = store.data_mut().take_sink_error() {
+        if let Some(e) = store.data_mut().finish_sink() {
             return Err(e.context("storing the plugin's entities failed"));
         }
         Ok(CallOutcome {

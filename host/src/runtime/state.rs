@@ -16,8 +16,13 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// Where a run's batches go (the store, in practice). An error fails the run.
 pub trait BatchSink: Send {
-    /// Accepts one batch.
+    /// Accepts one batch. A sink may store it later; then an error surfaces on a later call.
     fn accept(&mut self, batch: Batch) -> anyhow::Result<()>;
+
+    /// Called when the plugin returns: finishes storing what was accepted.
+    fn finish(&mut self) -> anyhow::Result<()> {
+        Ok(())
+    }
 }
 
 /// A sink that refuses everything: for calls that must not emit (`describe`, `plan`).
@@ -125,8 +130,11 @@ impl RunState {
         (!text.is_empty()).then_some(text)
     }
 
-    /// Takes the sink's first error, if any.
-    pub fn take_sink_error(&mut self) -> Option<anyhow::Error> {
+    /// Finishes the sink (see [`BatchSink::finish`]) and takes its first error, if any.
+    pub fn finish_sink(&mut self) -> Option<anyhow::Error> {
+        if self.sink_error.is_none() {
+            self.sink_error = self.sink.finish().err();
+        }
         self.sink_error.take()
     }
 

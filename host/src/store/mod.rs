@@ -7,7 +7,9 @@
 
 mod changes;
 mod derived;
+mod pipe;
 mod rows;
+mod staging;
 pub mod validate;
 mod writer;
 
@@ -198,3 +200,6 @@ fn process_alive(pid: i64) -> bool {
         true
     }
 }
+
+#[cfg(test)]
+mod tests;

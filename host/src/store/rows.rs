@@ -1,4 +1,5 @@
-//! Rows of each entity kind, as the plugin sent them, into the open run's transaction.
+//! Rows of each entity kind, as the plugin sent them, into the open run's staging tables
+//! (see [`super::staging`]).
 
 use crate::runtime::bindings::itam::collector::types::{
     Account, AccountKind, Assignment, AssignmentSource, Batch, Device, Group, GroupLicense,
@@ -29,7 +30,7 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
     match batch {
         Batch::Accounts(items) => {
             let mut stmt = conn.prepare_cached(
-                "INSERT OR REPLACE INTO accounts (source, id, user_principal_name, display_name, mail,
+                "INSERT INTO temp.stage_accounts (source, id, user_principal_name, display_name, mail,
                     account_enabled, user_type, department, job_title, usage_location, created_date_time, attributes,
                     deleted_date_time)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -74,7 +75,7 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
         }
         Batch::Groups(items) => {
             let mut stmt = conn.prepare_cached(
-                "INSERT OR REPLACE INTO groups (source, id, display_name, group_types, security_enabled, mail_enabled, attributes)
+                "INSERT INTO temp.stage_groups (source, id, display_name, group_types, security_enabled, mail_enabled, attributes)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for Group {
@@ -100,7 +101,7 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
         }
         Batch::Memberships(items) => {
             let mut stmt = conn.prepare_cached(
-                "INSERT OR REPLACE INTO memberships (source, group_id, member_id, member_kind) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO temp.stage_memberships (source, group_id, member_id, member_kind) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for Membership {
                 group_id,
@@ -121,7 +122,7 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
         }
         Batch::Products(items) => {
             let mut stmt = conn.prepare_cached(
-                "INSERT OR REPLACE INTO products (source, sku_id, sku_part_number, capability_status, enabled, warning,
+                "INSERT INTO temp.stage_products (source, sku_id, sku_part_number, capability_status, enabled, warning,
                     suspended, locked_out, consumed_units, service_plans, attributes)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
@@ -158,7 +159,7 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
         }
         Batch::Assignments(items) => {
             let mut stmt = conn.prepare_cached(
-                "INSERT OR REPLACE INTO assignments (source, user_id, sku_id, assigned_by_group, state, error, disabled_plans)
+                "INSERT INTO temp.stage_assignments (source, user_id, sku_id, assigned_by_group, state, error, disabled_plans)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for Assignment {
@@ -191,7 +192,7 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
         }
         Batch::GroupLicenses(items) => {
             let mut stmt = conn.prepare_cached(
-                "INSERT OR REPLACE INTO group_licenses (source, group_id, sku_id, disabled_plans) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO temp.stage_group_licenses (source, group_id, sku_id, disabled_plans) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for GroupLicense {
                 group_id,
@@ -211,7 +212,7 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
 
 fn write_subscriptions(conn: &Connection, source: &str, items: &[Subscription]) -> Result<()> {
     let mut stmt = conn.prepare_cached(
-        "INSERT OR REPLACE INTO subscriptions (source, id, sku_id, sku_part_number, status, total_licenses,
+        "INSERT INTO temp.stage_subscriptions (source, id, sku_id, sku_part_number, status, total_licenses,
             is_trial, created_date_time, next_lifecycle_date_time, attributes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;
@@ -238,13 +239,13 @@ fn write_subscriptions(conn: &Connection, source: &str, items: &[Subscription]) 
 
 fn write_devices(conn: &Connection, source: &str, items: &[Device]) -> Result<()> {
     let mut stmt = conn.prepare_cached(
-        "INSERT OR REPLACE INTO devices (source, id, display_name, device_id, operating_system,
+        "INSERT INTO temp.stage_devices (source, id, display_name, device_id, operating_system,
             operating_system_version, account_enabled, trust_type, approximate_last_sign_in_date_time,
             registration_date_time, attributes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     let mut owner = conn.prepare_cached(
-        "INSERT OR IGNORE INTO device_owners (source, device_id, account_id) VALUES (?1, ?2, ?3)",
+        "INSERT INTO temp.stage_device_owners (source, device_id, account_id) VALUES (?1, ?2, ?3)",
     )?;
     for d in items {
         ensure!(!d.id.is_empty(), "the plugin sent a device without an id");
@@ -270,7 +271,7 @@ fn write_devices(conn: &Connection, source: &str, items: &[Device]) -> Result<()
 
 fn write_sign_ins(conn: &Connection, source: &str, items: &[SignInActivity]) -> Result<()> {
     let mut stmt = conn.prepare_cached(
-        "INSERT OR REPLACE INTO sign_ins (source, account_id, last_sign_in_date_time,
+        "INSERT INTO temp.stage_sign_ins (source, account_id, last_sign_in_date_time,
             last_non_interactive_sign_in_date_time, last_successful_sign_in_date_time)
          VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;

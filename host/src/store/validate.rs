@@ -195,32 +195,32 @@ fn sign_in(m: &mut Measure, s: &SignInActivity) -> Result<()> {
     m.opt("last successful sign-in", &s.last_successful)
 }
 
-/// Before a run commits: every assignment, membership and group licence must point at an
-/// account or group the run sent (a run that does not hang together is refused as a whole).
-/// Sign-in activity and device owners of accounts the run did not send are dropped: a user
-/// created between two reads is not an error.
-pub fn check_references(conn: &Connection, source: &str) -> Result<()> {
+/// Before a run is published (see [`super::staging`]): every staged assignment, membership and
+/// group licence must point at an account or group the run sent (a run that does not hang
+/// together is refused as a whole). Sign-in activity and device owners of accounts the run did
+/// not send are dropped: a user created between two reads is not an error.
+pub fn check_references(conn: &Connection) -> Result<()> {
     let dangling = [
         (
             "assignments for accounts",
-            "SELECT x.user_id FROM assignments x WHERE x.source = ?1
-             AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.source = ?1 AND a.id = x.user_id)",
+            "SELECT x.user_id FROM temp.stage_assignments x
+             WHERE NOT EXISTS (SELECT 1 FROM temp.stage_accounts a WHERE a.id = x.user_id)",
         ),
         (
             "memberships of groups",
-            "SELECT x.group_id FROM memberships x WHERE x.source = ?1
-             AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.source = ?1 AND g.id = x.group_id)",
+            "SELECT x.group_id FROM temp.stage_memberships x
+             WHERE NOT EXISTS (SELECT 1 FROM temp.stage_groups g WHERE g.id = x.group_id)",
         ),
         (
             "group licences of groups",
-            "SELECT x.group_id FROM group_licenses x WHERE x.source = ?1
-             AND NOT EXISTS (SELECT 1 FROM groups g WHERE g.source = ?1 AND g.id = x.group_id)",
+            "SELECT x.group_id FROM temp.stage_group_licenses x
+             WHERE NOT EXISTS (SELECT 1 FROM temp.stage_groups g WHERE g.id = x.group_id)",
         ),
     ];
     for (what, query) in dangling {
         let ids: Vec<String> = conn
             .prepare(&format!("{query} LIMIT 3"))?
-            .query_map([source], |r| r.get(0))?
+            .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         if !ids.is_empty() {
             bail!(
@@ -229,13 +229,13 @@ pub fn check_references(conn: &Connection, source: &str) -> Result<()> {
             );
         }
     }
-    for (table, column) in [("sign_ins", "account_id"), ("device_owners", "account_id")] {
+    for table in ["stage_sign_ins", "stage_device_owners"] {
         conn.execute(
             &format!(
-                "DELETE FROM {table} WHERE source = ?1 AND NOT EXISTS
-                 (SELECT 1 FROM accounts a WHERE a.source = ?1 AND a.id = {table}.{column})"
+                "DELETE FROM temp.{table} WHERE NOT EXISTS
+                 (SELECT 1 FROM temp.stage_accounts a WHERE a.id = {table}.account_id)"
             ),
-            [source],
+            [],
         )?;
     }
     Ok(())

@@ -1,28 +1,14 @@
 //! Writing one run: batches go into the run's transaction; commit or fail ends it.
 
+use super::pipe::Pipe;
 use super::{Store, now};
-use super::{changes, derived, rows, validate};
+use super::{changes, derived, staging, validate};
 use crate::runtime::BatchSink;
 use crate::runtime::bindings::itam::collector::types::{Batch, Summary};
 use anyhow::{Context, Result};
 use rusqlite::params;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-/// The tables holding a source's current snapshot, replaced by each successful run.
-const SNAPSHOT_TABLES: &[&str] = &[
-    "accounts",
-    "groups",
-    "memberships",
-    "products",
-    "assignments",
-    "group_licenses",
-    "subscriptions",
-    "devices",
-    "device_owners",
-    "sign_ins",
-    "licence_group_members",
-];
+use std::sync::{Arc, Mutex};
 
 /// The open run of one source. Clones share the run.
 #[derive(Clone)]
@@ -33,6 +19,8 @@ pub struct RunWriter {
     /// Bytes of output accepted so far, and the most the run may emit.
     output: Arc<AtomicU64>,
     max_output: u64,
+    /// The thread writing the run's batches, once the first batch arrives.
+    pipe: Arc<Mutex<Option<Pipe>>>,
 }
 
 impl RunWriter {
@@ -54,9 +42,7 @@ impl RunWriter {
             let opened = (|| -> rusqlite::Result<()> {
                 conn.execute_batch("BEGIN IMMEDIATE")?;
                 changes::capture_previous(&conn, source)?;
-                for table in SNAPSHOT_TABLES {
-                    conn.execute(&format!("DELETE FROM {table} WHERE source = ?1"), [source])?;
-                }
+                staging::prepare(&conn)?;
                 Ok(())
             })();
             if let Err(e) = opened {
@@ -81,6 +67,7 @@ impl RunWriter {
             source: source.to_string(),
             output: Arc::default(),
             max_output: u64::MAX,
+            pipe: Arc::default(),
         })
     }
 
@@ -97,9 +84,13 @@ impl RunWriter {
 
     /// Makes the run's snapshot current, records its licence counts and marks it succeeded.
     pub fn commit(&self, summary: &Summary) -> Result<()> {
+        self.drain()?;
+        let started = std::time::Instant::now();
         let conn = self.store.lock();
         let result = (|| -> Result<()> {
-            validate::check_references(&conn, &self.source)?;
+            staging::index_ids(&conn)?;
+            validate::check_references(&conn)?;
+            staging::publish(&conn, &self.source)?;
             derived::resolve_licence_groups(&conn, &self.source)?;
             changes::record(&conn, self.run_id, &self.source)?;
             conn.execute(
@@ -128,6 +119,11 @@ impl RunWriter {
                 params![self.run_id, now(), summary.to_string()],
             )?;
             conn.execute_batch("COMMIT")?;
+            tracing::debug!(
+                source = %self.source,
+                millis = started.elapsed().as_millis() as u64,
+                "run committed"
+            );
             Ok(())
         })();
         if result.is_err() {
@@ -138,6 +134,8 @@ impl RunWriter {
 
     /// Discards everything the run wrote and records why it failed.
     pub fn fail(&self, error: &str) -> Result<()> {
+        // The run is failing already; a write error of its own adds nothing.
+        let _ = self.drain();
         let conn = self.store.lock();
         if !conn.is_autocommit() {
             conn.execute_batch("ROLLBACK")?;
@@ -147,6 +145,21 @@ impl RunWriter {
             params![self.run_id, now(), error],
         )?;
         Ok(())
+    }
+}
+
+impl RunWriter {
+    /// Waits for the writer thread to write every batch handed to it.
+    fn drain(&self) -> Result<()> {
+        let pipe = self
+            .pipe
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the run's writer panicked"))?
+            .take();
+        match pipe {
+            Some(mut pipe) => pipe.finish(),
+            None => Ok(()),
+        }
     }
 }
 
@@ -160,7 +173,17 @@ impl BatchSink for RunWriter {
                 crate::config::mib(self.max_output)
             );
         }
-        let conn = self.store.lock();
-        rows::write_batch(&conn, &self.source, &batch)
+        let mut pipe = self
+            .pipe
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the run's writer panicked"))?;
+        if pipe.is_none() {
+            *pipe = Some(Pipe::start(self.store.clone(), self.source.clone())?);
+        }
+        pipe.as_mut().expect("started above").send(batch)
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.drain()
     }
 }

@@ -9,13 +9,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A started emulator and a token for it.
-struct Client {
-    emulator: Emulator,
-    token: String,
+pub(super) struct Client {
+    pub(super) emulator: Emulator,
+    pub(super) token: String,
 }
 
 impl Client {
-    async fn start(tenant: Tenant, options: Options) -> Client {
+    pub(super) async fn start(tenant: Tenant, options: Options) -> Client {
         let emulator = Emulator::start(tenant, options, 0).await.unwrap();
         let t = emulator.tenant();
         let form = format!(
@@ -30,7 +30,7 @@ impl Client {
     }
 
     /// `GET` of a path (with its query) or of an absolute `@odata.nextLink`.
-    async fn get(&self, path_or_url: &str) -> (u16, Value) {
+    pub(super) async fn get(&self, path_or_url: &str) -> (u16, Value) {
         let path = match path_or_url.find("/v1.0/") {
             Some(at) if path_or_url.starts_with("http") => &path_or_url[at..],
             _ => path_or_url,
@@ -67,7 +67,7 @@ impl Client {
 }
 
 /// One HTTP/1.1 request on a fresh connection; the status and the JSON body.
-async fn request(
+pub(super) async fn request(
     emulator: &Emulator,
     method: &str,
     path: &str,

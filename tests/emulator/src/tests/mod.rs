@@ -2,6 +2,7 @@
 //! endpoints over real HTTP (`http`).
 
 mod http;
+mod memo;
 mod model;
 
 use crate::{Tenant, TenantSpec};
