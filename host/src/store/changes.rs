@@ -2,10 +2,11 @@
 //! (joiners, leavers, accounts disabled or re-enabled, licences added or removed, purchased
 //! units changed).
 //!
-//! A run replaces the snapshot inside its transaction, so when it starts the parts of the old
-//! snapshot that changes are computed from are copied aside into TEMP tables of the store's
-//! connection; when it commits, the differences go to `changes` under the run's ID. The first
-//! successful run of a source is the baseline and records none.
+//! A run replaces the snapshot when it commits, so just before the staged rows replace it the
+//! parts of the old snapshot that changes are computed from are copied aside into TEMP tables
+//! of the store's connection; once the new snapshot is in place, the differences go to
+//! `changes` under the run's ID. The first successful run of a source is the baseline and
+//! records none.
 
 use rusqlite::{Connection, params};
 

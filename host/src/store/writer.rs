@@ -41,7 +41,6 @@ impl RunWriter {
             let run_id = conn.last_insert_rowid();
             let opened = (|| -> rusqlite::Result<()> {
                 conn.execute_batch("BEGIN IMMEDIATE")?;
-                changes::capture_previous(&conn, source)?;
                 staging::prepare(&conn)?;
                 Ok(())
             })();
@@ -90,6 +89,7 @@ impl RunWriter {
         let result = (|| -> Result<()> {
             staging::index_ids(&conn)?;
             validate::check_references(&conn)?;
+            changes::capture_previous(&conn, &self.source)?;
             staging::publish(&conn, &self.source)?;
             derived::resolve_licence_groups(&conn, &self.source)?;
             changes::record(&conn, self.run_id, &self.source)?;
