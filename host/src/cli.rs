@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::error::{config_error, exit_code};
-use crate::report::{balance, export, format::Format};
+use crate::report::{export, format::Format};
 use crate::runtime::Runtime;
 use crate::store::Store;
 use anyhow::{Context, Result};
@@ -27,6 +27,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Sync a built-in synthetic tenant (served locally) and print its licence balance.
+    #[cfg(feature = "demo")]
     Demo {
         /// Users in the synthetic tenant.
         #[arg(long, default_value_t = 500)]
@@ -216,6 +217,7 @@ pub(crate) fn default_format(format: Option<Format>) -> Format {
 async fn run(cli: Cli) -> Result<i32> {
     let mut out = std::io::stdout().lock();
     match cli.command {
+        #[cfg(feature = "demo")]
         Command::Demo { users, db, format } => {
             demo(users, db, default_format(format), &mut out).await
         }
@@ -289,6 +291,7 @@ async fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+#[cfg(feature = "demo")]
 async fn demo(
     users: usize,
     db: Option<PathBuf>,
@@ -301,7 +304,7 @@ async fn demo(
     let store = Store::open(&path)?;
     let runtime = Runtime::new()?;
     let report = crate::demo::run(&runtime, &store, users).await?;
-    let rows = balance::balance(&store, &report.source)?;
+    let rows = crate::report::balance::balance(&store, &report.source)?;
     if format == Format::Table {
         writeln!(
             out,
@@ -310,7 +313,7 @@ async fn demo(
         )?;
         writeln!(out, "Licence balance:\n")?;
     }
-    balance::render(out, &rows, format)?;
+    crate::report::balance::render(out, &rows, format)?;
     if format == Format::Table {
         let options = crate::report::waste::WasteOptions {
             inactive_days: crate::report::settings::DEFAULT_INACTIVE_DAYS,
