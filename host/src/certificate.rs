@@ -74,12 +74,13 @@ fn b64url(bytes: &[u8]) -> String {
 impl ClientCertificate {
     /// Loads a PEM file holding the certificate and its private key.
     pub fn load(path: &Path, signing: Signing) -> Result<ClientCertificate, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            format!(
-                "the certificate file {} cannot be read: {e}",
-                path.display()
-            )
-        })?;
+        let text =
+            crate::files::read_text_capped(path, crate::files::MAX_CERTIFICATE).map_err(|e| {
+                format!(
+                    "the certificate file {} cannot be read: {e}",
+                    path.display()
+                )
+            })?;
         ClientCertificate::from_pem(&text, signing).map_err(|e| format!("{}: {e}", path.display()))
     }
 

@@ -178,7 +178,7 @@ impl RawNetwork {
         let mut extra_roots = Vec::new();
         if let Some(bundle) = self.ca_bundle {
             let path = base.join(bundle);
-            let text = std::fs::read_to_string(&path)
+            let text = crate::files::read_text_capped(&path, crate::files::MAX_CA_BUNDLE)
                 .map_err(|e| format!("network.ca_bundle {} cannot be read: {e}", path.display()))?;
             let blocks = pem::parse_many(&text)
                 .map_err(|e| format!("network.ca_bundle {} is not PEM: {e}", path.display()))?;
@@ -277,7 +277,7 @@ pub const BUILTIN_PLUGINS: &[&str] = &["m365"];
 impl Config {
     /// Reads and validates the configuration file at `path`.
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = crate::files::read_text_capped(path, crate::files::MAX_CONFIG).map_err(|e| {
             config_error(format!(
                 "cannot read the configuration file {}: {e}; pass --config <file> or create itam.toml (see README.md, Configuration)",
                 path.display()
@@ -545,12 +545,13 @@ impl RawCredential {
             (None, Some(file)) => {
                 let path = base.join(file);
                 warn_if_readable_by_others(&path, "client secret file");
-                let value = std::fs::read_to_string(&path).map_err(|e| {
-                    format!(
-                        "credential.client_secret refers to file {}, which cannot be read: {e}",
-                        path.display()
-                    )
-                })?;
+                let value = crate::files::read_text_capped(&path, crate::files::MAX_SECRET)
+                    .map_err(|e| {
+                        format!(
+                            "credential.client_secret refers to file {}, which cannot be read: {e}",
+                            path.display()
+                        )
+                    })?;
                 if value.trim().is_empty() {
                     return Err(format!(
                         "credential.client_secret file {} is empty",

@@ -16,6 +16,7 @@ pub mod credentials;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
+pub mod files;
 pub mod init;
 pub mod plugins;
 pub mod policy;

@@ -14,7 +14,7 @@ pub fn wasm_bytes(plugin: &PluginRef) -> Result<std::borrow::Cow<'static, [u8]>>
         PluginRef::Builtin(name) => Err(crate::error::config_error(format!(
             "no built-in plugin named `{name}`"
         ))),
-        PluginRef::File(path) => std::fs::read(path)
+        PluginRef::File(path) => crate::files::read_capped(path, crate::files::MAX_PLUGIN)
             .map(Into::into)
             .with_context(|| format!("reading the plugin {}", path.display())),
     }

@@ -25,6 +25,10 @@ fn config_errors_exit_2_before_any_request() {
             "must not be written inline",
         ),
         (
+            good.replace("{ file = \"secret.txt\" }", "{ file = \"/dev/zero\" }"),
+            "which cannot be read: it is larger than 64 KiB",
+        ),
+        (
             good.replace(
                 &format!("tenant_id = \"{}\"", env.tenant().tenant_id),
                 "tenant_id = \"not a tenant\"",
