@@ -46,7 +46,7 @@ start_emulator() {
   local users=$1 dir=$2
   shift 2
   mkdir -p "$dir"
-  "$bin/graph-emulator" --users "$users" --port 0 --memoize --info-out "$dir/info.json" \
+  "$bin/graph-emulator" --users "$users" --port 0 --memoize --itam-config-out "$dir" --info-out "$dir/info.json" \
     --roles Directory.Read.All,User.Read.All,AuditLog.Read.All "$@" >"$dir/emulator.log" 2>&1 &
   emulator=$!
   for _ in $(seq 1200); do [ -s "$dir/info.json" ] && return; sleep 0.1; done
@@ -78,7 +78,6 @@ for users in "${sizes[@]}"; do
   dir=$work/$users
   start_emulator "$users" "$dir" --request-log "$dir/requests.jsonl"
   graph=$emulator
-  python3 bench/write_config.py "$dir/info.json" "$dir"
   echo "== $users users: warm-up sync" >&2
   "$bin/itam" --config "$dir/itam.toml" sync >/dev/null
   cp "$dir/requests.jsonl" "$dir/sync-requests.jsonl"

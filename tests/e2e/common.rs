@@ -62,35 +62,14 @@ impl Env {
     /// Writes `itam.toml` (and the secret file) pointing at `url`; `runtime` is TOML for the
     /// `[runtime]` table.
     pub fn config_for(&self, url: &str, secret: &str, runtime: &str) -> PathBuf {
-        write_private(&self.dir.path().join("secret.txt"), &format!("{secret}\n"));
-        let t = self.tenant();
-        let text = format!(
-            r#"
-[runtime]
-{runtime}
-
-[store]
-path = "itam.db"
-
-[[source]]
-name = "contoso"
-plugin = "m365"
-
-[source.credential]
-client_id = "{client}"
-client_secret = {{ file = "secret.txt" }}
-
-[source.settings]
-tenant_id = "{tenant}"
-login_url = "{url}"
-graph_url = "{url}"
-"#,
-            client = t.client_id,
-            tenant = t.tenant_id,
-        );
-        let path = self.dir.path().join("itam.toml");
-        write_private(&path, &text);
-        path
+        graph_emulator::client_config::write_itam_config(
+            self.dir.path(),
+            self.tenant(),
+            url,
+            secret,
+            runtime,
+        )
+        .unwrap()
     }
 
     /// A config for this env's emulator with the right secret.
@@ -118,9 +97,7 @@ graph_url = "{url}"
 
 /// Writes a file only its owner may read, as a careful operator would.
 pub fn write_private(path: &std::path::Path, text: &str) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::write(path, text).unwrap();
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
+    graph_emulator::client_config::write_private(path, text).unwrap();
 }
 
 /// Runs the `itam` binary with a shared compiled-component cache.

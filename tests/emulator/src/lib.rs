@@ -12,6 +12,7 @@ pub mod activity;
 mod cases;
 mod catalog;
 pub mod certs;
+pub mod client_config;
 pub mod clock;
 pub mod deleted;
 pub mod directory;

@@ -40,6 +40,10 @@ struct Args {
     /// URI, body), so a benchmark can replay exactly what a client asked.
     #[arg(long)]
     request_log: Option<PathBuf>,
+    /// Once serving, write a ready `itam.toml` and its `secret.txt` (mode 600) for this
+    /// tenant into this directory.
+    #[arg(long)]
+    itam_config_out: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -81,6 +85,10 @@ async fn main() -> anyhow::Result<()> {
             "sku_id": s.sku_id, "sku_part_number": s.part_number, "consumed": t.consumed(i), "enabled": s.enabled,
         })).collect::<Vec<_>>(),
     });
+    if let Some(dir) = &args.itam_config_out {
+        let url = emulator.url();
+        graph_emulator::client_config::write_itam_config(dir, t, &url, &t.client_secret, "")?;
+    }
     if let Some(path) = &args.info_out {
         // Written last and renamed into place, so a reader never sees half a file.
         let tmp = path.with_extension("tmp");
