@@ -16,39 +16,33 @@ enum OnDuplicate {
     Ignore,
 }
 
-/// The staged tables, their primary keys and how duplicates are resolved.
-const STAGED: &[(&str, &str, OnDuplicate)] = &[
-    ("accounts", "source, id", OnDuplicate::Replace),
-    ("groups", "source, id", OnDuplicate::Replace),
-    (
-        "memberships",
-        "source, group_id, member_id",
-        OnDuplicate::Replace,
-    ),
-    ("products", "source, sku_id", OnDuplicate::Replace),
-    (
-        "assignments",
-        "source, user_id, sku_id, assigned_by_group",
-        OnDuplicate::Replace,
-    ),
-    (
-        "group_licenses",
-        "source, group_id, sku_id",
-        OnDuplicate::Replace,
-    ),
-    ("subscriptions", "source, id", OnDuplicate::Replace),
-    ("devices", "source, id", OnDuplicate::Replace),
-    (
-        "device_owners",
-        "source, device_id, account_id",
-        OnDuplicate::Ignore,
-    ),
-    ("sign_ins", "source, account_id", OnDuplicate::Replace),
+/// The staged tables and how duplicates of a key are resolved.
+const STAGED: &[(&str, OnDuplicate)] = &[
+    ("accounts", OnDuplicate::Replace),
+    ("groups", OnDuplicate::Replace),
+    ("memberships", OnDuplicate::Replace),
+    ("products", OnDuplicate::Replace),
+    ("assignments", OnDuplicate::Replace),
+    ("group_licenses", OnDuplicate::Replace),
+    ("subscriptions", OnDuplicate::Replace),
+    ("devices", OnDuplicate::Replace),
+    ("device_owners", OnDuplicate::Ignore),
+    ("sign_ins", OnDuplicate::Replace),
 ];
+
+/// The primary-key columns of `table`, in key order, comma-separated.
+fn primary_key(conn: &Connection, table: &str) -> rusqlite::Result<String> {
+    let mut stmt =
+        conn.prepare("SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk")?;
+    let columns = stmt
+        .query_map([table], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(columns.join(", "))
+}
 
 /// Creates the empty staging tables (`temp.stage_<table>`, with the snapshot table's columns).
 pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
-    for (table, _, _) in STAGED {
+    for (table, _) in STAGED {
         conn.execute_batch(&format!(
             "CREATE TEMP TABLE IF NOT EXISTS stage_{table} AS SELECT * FROM main.{table} WHERE 0;
              DELETE FROM temp.stage_{table};"
@@ -72,7 +66,8 @@ pub(super) fn publish(conn: &Connection, source: &str) -> rusqlite::Result<()> {
         "DROP INDEX IF EXISTS temp.stage_accounts_by_id;
          DROP INDEX IF EXISTS temp.stage_groups_by_id;",
     )?;
-    for (table, key, on_duplicate) in STAGED {
+    for (table, on_duplicate) in STAGED {
+        let key = primary_key(conn, table)?;
         let verb = match on_duplicate {
             OnDuplicate::Replace => "INSERT OR REPLACE",
             OnDuplicate::Ignore => "INSERT OR IGNORE",
@@ -88,4 +83,20 @@ pub(super) fn publish(conn: &Connection, source: &str) -> rusqlite::Result<()> {
         ))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_staged_table_is_keyed_by_source_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("itam.db")).unwrap();
+        let conn = store.lock();
+        for (table, _) in STAGED {
+            let key = primary_key(&conn, table).unwrap();
+            assert!(key.starts_with("source, "), "{table}: {key}");
+        }
+    }
 }
