@@ -44,8 +44,8 @@ fn finding_kinds(report: &Value, kind: &str) -> Vec<Value> {
         .collect()
 }
 
-#[test]
-fn waste_subscriptions_memberships_and_costs_match_the_ground_truth() {
+/// An environment of 2,000 users with prices for two products, synced once.
+fn synced() -> Env {
     let env = Env::new(2000, with_audit_log());
     env.config();
     env.append_config(
@@ -53,6 +53,12 @@ fn waste_subscriptions_memberships_and_costs_match_the_ground_truth() {
          [[price]]\nproduct = \"6fd2c87f-b296-42f0-b197-1e91e994b900\"\nmonthly = 23.0\ncurrency = \"USD\"\n",
     );
     assert_success(&env.itam(&["sync"]));
+    env
+}
+
+#[test]
+fn waste_findings_match_the_ground_truth() {
+    let env = synced();
     let t = env.tenant();
     let truth = t.expected_waste(90);
 
@@ -138,7 +144,13 @@ fn waste_subscriptions_memberships_and_costs_match_the_ground_truth() {
             assert!(Tenant::is_paid(i), "{f}");
         }
     }
+}
 
+#[test]
+fn cost_saves_each_pair_once_and_spends_by_product_and_department() {
+    let env = synced();
+    let t = env.tenant();
+    let truth = t.expected_waste(90);
     // Each (account, product) pair is saved once, plus the unassigned seats, at its price.
     let price = |sku: &str| match sku {
         s if s == t.skus[sku::M365_E3].sku_id => Some(36.0),
@@ -198,7 +210,12 @@ fn waste_subscriptions_memberships_and_costs_match_the_ground_truth() {
     assert!(
         (by_department - (held(sku::M365_E3) * 36.0 + held(sku::O365_E3) * 23.0)).abs() < 0.005
     );
+}
 
+#[test]
+fn subscription_windows_match_the_ground_truth() {
+    let env = synced();
+    let t = env.tenant();
     // Subscriptions: the renewal windows and what needs attention.
     let subs = env.itam_json(&["report", "subscriptions", "--format", "json"]);
     let subs = subs.as_array().unwrap();
@@ -248,7 +265,12 @@ fn waste_subscriptions_memberships_and_costs_match_the_ground_truth() {
     for a in ["renews_soon", "trial", "warning", "suspended", "locked_out"] {
         assert!(attention.contains(a), "{a} in {attention:?}");
     }
+}
 
+#[test]
+fn memberships_devices_and_deleted_accounts_are_exported_whole() {
+    let env = synced();
+    let t = env.tenant();
     // Memberships of every group, and licence groups with nesting resolved.
     let memberships = env.itam_json(&["export", "memberships"]);
     assert_eq!(memberships.as_array().unwrap().len(), t.membership_count());
@@ -308,7 +330,12 @@ fn waste_subscriptions_memberships_and_costs_match_the_ground_truth() {
             .len(),
         t.users.len()
     );
+}
 
+#[test]
+fn the_balance_marks_free_products_and_can_hide_them() {
+    let env = synced();
+    let t = env.tenant();
     // The balance names products from the catalogue, marks the free ones and can hide them.
     let table = env.itam(&["report", "balance", "--format", "table"]);
     let text = String::from_utf8_lossy(&table.stdout);
@@ -332,7 +359,12 @@ fn waste_subscriptions_memberships_and_costs_match_the_ground_truth() {
         .map(|i| t.skus[i].sku_id.as_str())
         .collect();
     assert_eq!(paid, expected);
+}
 
+#[test]
+fn waste_as_csv_and_table_carries_the_same_findings() {
+    let env = synced();
+    let waste = env.itam_json(&["report", "waste", "--format", "json"]);
     // Tables and CSV carry the same findings.
     let csv = env.itam(&["report", "waste", "--format", "csv"]);
     assert_success(&csv);
