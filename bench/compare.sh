@@ -13,7 +13,7 @@
 # table of medians.
 #
 #   bench/compare.sh                                   # 10k and 100k users, 5 runs, SDK at 10k
-#   RUNS=3 SDK_SIZES=100000 bench/compare.sh 100000    # the SDK at 100k too (about half an hour)
+#   RUNS=3 SDK_SIZES=100000 bench/compare.sh 100000    # the SDK at 100k too (about 45 minutes)
 #   SDK_RUNS=0 bench/compare.sh 100000                 # without the SDK
 #
 # Needs python3 (with venv and pip for the SDK) and GNU time (/usr/bin/time).
