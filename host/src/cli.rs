@@ -150,8 +150,37 @@ enum PluginCommand {
     },
 }
 
+/// The first argument that makes `itam` the plugin compiler child (see [`runtime`]).
+const COMPILER_ARG: &str = "__compile-plugin";
+
+/// The sandbox runtime, compiling plugins in a child process of this executable so that a
+/// compilation that runs too long or too large can be stopped.
+fn runtime() -> Result<Runtime> {
+    let runtime = Runtime::new()?;
+    Ok(match std::env::current_exe() {
+        Ok(program) => runtime.with_compiler(crate::runtime::compile::Compiler::Child {
+            program,
+            args: vec![COMPILER_ARG.into()],
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "compiling plugins in this process: the executable's path is unknown");
+            runtime
+        }
+    })
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> i32 {
+    if std::env::args_os().nth(1).as_deref() == Some(std::ffi::OsStr::new(COMPILER_ARG)) {
+        return match crate::runtime::serve_compiler() {
+            Ok(()) => 0,
+            Err(e) => {
+                // The parent quotes this as the reason: no `error:` prefix.
+                eprint!("{e:#}");
+                1
+            }
+        };
+    }
     let cli = Cli::parse();
     init_tracing(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -258,7 +287,7 @@ async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Check { source, format } => {
             let config = Config::load(&cli.config)?;
-            let runtime = Runtime::new()?.with_network(config.network.clone());
+            let runtime = runtime()?.with_network(config.network.clone());
             let mut checks = Vec::new();
             for s in config.select(source.as_deref())? {
                 checks.push(crate::check::check_source(&runtime, s).await);
@@ -302,7 +331,7 @@ async fn demo(
     let kept = db.is_some();
     let path = db.unwrap_or_else(|| temp.path().join("demo.db"));
     let store = Store::open(&path)?;
-    let runtime = Runtime::new()?;
+    let runtime = runtime()?;
     let report = crate::demo::run(&runtime, &store, users).await?;
     let rows = crate::report::balance::balance(&store, &report.source)?;
     if format == Format::Table {
@@ -417,7 +446,7 @@ async fn init(
         return Ok(0);
     }
     let config = Config::load(config_path)?;
-    let runtime = Runtime::new()?.with_network(config.network.clone());
+    let runtime = runtime()?.with_network(config.network.clone());
     let mut checks = Vec::new();
     for s in config.select(None)? {
         checks.push(crate::check::check_source(&runtime, s).await);
@@ -429,7 +458,7 @@ async fn init(
 async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> Result<i32> {
     let config = Config::load(config_path)?;
     let sources = config.select(source)?;
-    let runtime = Runtime::new()?.with_network(config.network.clone());
+    let runtime = runtime()?.with_network(config.network.clone());
     // Validate every selected source before any of them touches the network. A source that
     // cannot be prepared (bad settings, a plugin that does not load) is reported and skipped;
     // the others still run.
@@ -511,11 +540,11 @@ async fn inspect(
     source: Option<&str>,
     out: &mut dyn Write,
 ) -> Result<i32> {
-    let runtime = Runtime::new()?;
+    let runtime = runtime()?;
     let reference = crate::plugins::parse_ref(plugin);
-    let loaded =
-        crate::plugins::load(&runtime, &reference).with_context(|| format!("loading {plugin}"))?;
     let limits = crate::config::Limits::default();
+    let loaded = crate::plugins::load(&runtime, &reference, &limits)
+        .with_context(|| format!("loading {plugin}"))?;
     let d = loaded
         .describe(crate::sync::offline_context("inspect", &limits))
         .await?;

@@ -68,6 +68,8 @@ pub struct Limits {
     pub max_response_bytes: u64,
     /// Most output one run may emit (entities measured by their text), in bytes.
     pub max_output_bytes: u64,
+    /// What the plugin may contain, and the time and memory its compilation may take.
+    pub compile: crate::runtime::compile::CompileLimits,
 }
 
 impl Default for Limits {
@@ -80,6 +82,7 @@ impl Default for Limits {
             between_bytes_timeout: Duration::from_secs(60),
             max_response_bytes: 32 << 20,
             max_output_bytes: 512 << 20,
+            compile: Default::default(),
         }
     }
 }
@@ -223,6 +226,8 @@ struct RawRuntime {
     between_bytes_timeout: Option<String>,
     max_response_mb: Option<f64>,
     max_output_mb: Option<f64>,
+    compile_timeout: Option<String>,
+    compile_memory_mb: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -377,7 +382,22 @@ impl RawRuntime {
                 range.end()
             )),
         };
+        let compile_memory_bytes = match self.compile_memory_mb {
+            None => d.compile.memory_bytes,
+            Some(mb) if (256..=65536).contains(&mb) => mb << 20,
+            Some(mb) => {
+                return Err(format!(
+                    "{table}.compile_memory_mb = {mb} is out of range; use 256 to 65536"
+                ));
+            }
+        };
+        let compile = crate::runtime::compile::CompileLimits {
+            complexity: d.compile.complexity,
+            timeout: dur("compile_timeout", self.compile_timeout, d.compile.timeout)?,
+            memory_bytes: compile_memory_bytes,
+        };
         Ok(Limits {
+            compile,
             max_response_bytes: mb(
                 "max_response_mb",
                 self.max_response_mb,

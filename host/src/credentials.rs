@@ -14,12 +14,19 @@ use tokio::sync::Mutex;
 /// Refresh a cached token this long before it expires.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(120);
 
+/// The plugin may make the host request a new token at most this often.
+pub const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(5);
+
 /// A token in hand, with the grant it answers.
 struct Issued {
     grant: Grant,
     token: Secret,
     expires_at: u64,
     resource_hosts: Vec<Origin>,
+    /// What the plugin was told about this token.
+    facts: TokenFacts,
+    /// When the token was requested.
+    requested: std::time::Instant,
 }
 
 /// Obtains, caches and attaches tokens for one run.
@@ -32,6 +39,10 @@ pub struct TokenBroker {
     /// The grant the plugin declared in its plan; no other is performed.
     expected: Option<Grant>,
     issued: Mutex<Option<Issued>>,
+    /// `authorize` calls answered from the cache (see [`TokenBroker::authorize`]).
+    refused_refreshes: std::sync::atomic::AtomicU64,
+    /// Whether a resource host rejected the current token (see [`TokenBroker::token_rejected`]).
+    rejected: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Deserialize)]
@@ -115,6 +126,8 @@ impl TokenBroker {
             allow,
             expected: None,
             issued: Mutex::new(None),
+            refused_refreshes: Default::default(),
+            rejected: Default::default(),
         }
     }
 
@@ -124,13 +137,55 @@ impl TokenBroker {
         self
     }
 
-    /// Obtains a fresh token for `grant` and remembers it for the grant's resource hosts.
+    /// Answers the plugin's `authorize`: performs the declared grant, or serves the cached token
+    /// when the last token request is younger than [`MIN_REFRESH_INTERVAL`], that token has not
+    /// expired and no resource host has rejected it (so a plugin cannot make the host flood
+    /// the token endpoint with the credential, yet a revoked token is replaced at once).
     pub async fn authorize(&self, grant: Grant) -> Result<TokenFacts, AuthError> {
-        if let Some(expected) = &self.expected
-            && (expected.token_url != grant.token_url
-                || expected.scope != grant.scope
-                || expected.resource_hosts != grant.resource_hosts)
+        let resource_hosts = self.check_grant(&grant)?;
         {
+            let issued = self.issued.lock().await;
+            if let Some(issued) = issued.as_ref()
+                && same_grant(&issued.grant, &grant)
+                && issued.expires_at > now()
+                && issued.requested.elapsed() < MIN_REFRESH_INTERVAL
+                && !self.rejected.load(std::sync::atomic::Ordering::Relaxed)
+            {
+                self.refused_refreshes
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return Ok(issued.facts.clone());
+            }
+        }
+        self.fetch(grant, resource_hosts).await
+    }
+
+    /// Notes that a resource host answered 401 to a request carrying the current token, so
+    /// the plugin's next `authorize` gets a new one whatever its age.
+    pub fn token_rejected(&self) {
+        self.rejected
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// How many of the plugin's `authorize` calls were answered from the cache because they
+    /// came faster than [`MIN_REFRESH_INTERVAL`].
+    pub fn refused_refreshes(&self) -> u64 {
+        self.refused_refreshes
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Checks `grant` against the plan and the allow-list; returns its resource hosts.
+    fn check_grant(&self, grant: &Grant) -> Result<Vec<Origin>, AuthError> {
+        // No declared grant means no grant at all: the plan is what the operator can inspect.
+        let Some(expected) = &self.expected else {
+            return Err(refuse(
+                "not-allowed",
+                format!(
+                    "the plugin asked for a grant ({}) but declared none in its plan",
+                    grant.token_url
+                ),
+            ));
+        };
+        if !same_grant(expected, grant) {
             return Err(refuse(
                 "not-allowed",
                 format!(
@@ -174,6 +229,20 @@ impl TokenBroker {
             }
             resource_hosts.push(origin);
         }
+        Ok(resource_hosts)
+    }
+
+    /// Performs the token request for an already checked `grant` and caches the token.
+    async fn fetch(
+        &self,
+        grant: Grant,
+        resource_hosts: Vec<Origin>,
+    ) -> Result<TokenFacts, AuthError> {
+        let token_origin = url::Url::parse(&grant.token_url)
+            .ok()
+            .as_ref()
+            .and_then(Origin::from_url)
+            .ok_or_else(|| refuse("not-allowed", "the token URL is not a URL".into()))?;
         let credential = self.credential.as_ref().ok_or_else(|| {
             refuse(
                 "no-credential",
@@ -208,6 +277,7 @@ impl TokenBroker {
         } else {
             &self.client
         };
+        let requested = std::time::Instant::now();
         let response = client
             .post(&grant.token_url)
             .form(&form)
@@ -266,11 +336,15 @@ impl TokenBroker {
             roles: claims.roles,
             tenant_id: claims.tid,
         };
+        self.rejected
+            .store(false, std::sync::atomic::Ordering::Relaxed);
         *self.issued.lock().await = Some(Issued {
             grant,
             token: Secret::new(token.access_token),
             expires_at,
             resource_hosts,
+            facts: facts.clone(),
+            requested,
         });
         Ok(facts)
     }
@@ -287,9 +361,9 @@ impl TokenBroker {
             if issued.expires_at > now() + EXPIRY_MARGIN.as_secs() {
                 return Some(issued.token.clone());
             }
-            issued.grant.clone()
+            (issued.grant.clone(), issued.resource_hosts.clone())
         };
-        match self.authorize(refresh).await {
+        match self.fetch(refresh.0, refresh.1).await {
             Ok(_) => self.issued.lock().await.as_ref().map(|i| i.token.clone()),
             Err(e) => {
                 tracing::warn!(error = %e.error, "refreshing the token failed; sending without it");
@@ -297,6 +371,11 @@ impl TokenBroker {
             }
         }
     }
+}
+
+/// Whether two grants ask for the same token for the same hosts.
+fn same_grant(a: &Grant, b: &Grant) -> bool {
+    a.token_url == b.token_url && a.scope == b.scope && a.resource_hosts == b.resource_hosts
 }
 
 /// Reads the claims of a JWT access token without verifying it (only non-secret facts are used).
@@ -332,7 +411,8 @@ mod tests {
 mod grant_checks {
     use super::*;
 
-    fn broker(allowed: &[&str]) -> TokenBroker {
+    /// A broker for `allowed` whose plan declared `declared`.
+    fn broker(allowed: &[&str], declared: &Grant) -> TokenBroker {
         let allow = AllowList::build(
             &allowed.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
             None,
@@ -349,6 +429,7 @@ mod grant_checks {
             Duration::from_secs(1),
             &Network::default(),
         )
+        .expecting(Some(declared.clone()))
     }
 
     fn grant(token_url: &str, resource: &str) -> Grant {
@@ -361,36 +442,90 @@ mod grant_checks {
 
     #[tokio::test]
     async fn the_secret_goes_only_to_allowed_https_or_loopback_token_urls() {
-        let b = broker(&[
+        let allowed = [
             "https://login.example",
             "http://login.example",
             "https://graph.example",
-        ]);
-        let e = b
-            .authorize(grant(
-                "https://evil.example/t/oauth2/v2.0/token",
-                "https://graph.example",
-            ))
-            .await
-            .unwrap_err();
+        ];
+        // Each grant is the one its plan declared, so only the URL checks can refuse it.
+        let asked = |token_url: &str, resource: &str| {
+            let g = grant(token_url, resource);
+            (broker(&allowed, &g), g)
+        };
+        let (b, g) = asked(
+            "https://evil.example/t/oauth2/v2.0/token",
+            "https://graph.example",
+        );
+        let e = b.authorize(g).await.unwrap_err();
         assert_eq!(e.error, "not-allowed");
         assert!(e.description.contains("not on the source's allow-list"));
-        let e = b
-            .authorize(grant(
-                "http://login.example/t/oauth2/v2.0/token",
-                "https://graph.example",
-            ))
-            .await
-            .unwrap_err();
+        let (b, g) = asked(
+            "http://login.example/t/oauth2/v2.0/token",
+            "https://graph.example",
+        );
+        let e = b.authorize(g).await.unwrap_err();
         assert!(e.description.contains("not HTTPS"), "{}", e.description);
-        let e = b
-            .authorize(grant(
-                "https://login.example/t/oauth2/v2.0/token",
-                "https://evil.example",
-            ))
-            .await
-            .unwrap_err();
+        let (b, g) = asked(
+            "https://login.example/t/oauth2/v2.0/token",
+            "https://evil.example",
+        );
+        let e = b.authorize(g).await.unwrap_err();
         assert!(e.description.contains("resource host"), "{}", e.description);
         assert!(!format!("{e:?}").contains("s3cret"));
+    }
+
+    #[tokio::test]
+    async fn a_plan_without_a_grant_allows_no_grant_at_all() {
+        let g = grant(
+            "https://login.example/t/oauth2/v2.0/token",
+            "https://graph.example",
+        );
+        let b = broker(&["https://login.example", "https://graph.example"], &g).expecting(None);
+        let e = b.authorize(g).await.unwrap_err();
+        assert_eq!(e.error, "not-allowed");
+        assert!(
+            e.description.contains("declared none in its plan"),
+            "{}",
+            e.description
+        );
+    }
+
+    #[tokio::test]
+    async fn repeated_authorize_calls_are_served_from_the_cache() {
+        let tenant = graph_emulator::Tenant::generate(&graph_emulator::TenantSpec {
+            users: 1,
+            seed: 1,
+            ..Default::default()
+        });
+        let emulator =
+            graph_emulator::Emulator::start(tenant, graph_emulator::Options::default(), 0)
+                .await
+                .unwrap();
+        let t = emulator.tenant();
+        let g = Grant {
+            token_url: format!("{}/{}/oauth2/v2.0/token", emulator.url(), t.tenant_id),
+            scope: "https://graph.microsoft.com/.default".into(),
+            resource_hosts: vec![emulator.url()],
+        };
+        let credential = Credential {
+            client_id: t.client_id.clone(),
+            auth: crate::config::ClientAuth::Secret(Secret::new(t.client_secret.clone())),
+            origin: "test".into(),
+        };
+        let allow = AllowList::build(&[emulator.url()], None).unwrap();
+        let b = TokenBroker::new(
+            Some(credential),
+            allow,
+            Duration::from_secs(5),
+            &Network::default(),
+        )
+        .expecting(Some(g.clone()));
+        let first = b.authorize(g.clone()).await.unwrap();
+        for _ in 0..200 {
+            let again = b.authorize(g.clone()).await.unwrap();
+            assert_eq!(again.expires_at, first.expires_at);
+        }
+        assert_eq!(emulator.requests()["token"], 1);
+        assert_eq!(b.refused_refreshes(), 200);
     }
 }

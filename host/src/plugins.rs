@@ -1,6 +1,6 @@
 //! Finding a source's plugin: embedded by name, or a `.wasm` file.
 
-use crate::config::PluginRef;
+use crate::config::{Limits, PluginRef};
 use crate::runtime::{Plugin, Runtime};
 use anyhow::{Context, Result};
 
@@ -20,9 +20,9 @@ pub fn wasm_bytes(plugin: &PluginRef) -> Result<std::borrow::Cow<'static, [u8]>>
     }
 }
 
-/// Loads a plugin into `runtime`.
-pub fn load(runtime: &Runtime, plugin: &PluginRef) -> Result<Plugin> {
-    runtime.load(&wasm_bytes(plugin)?)
+/// Loads a plugin into `runtime`, compiling it within `limits` if it is not cached.
+pub fn load(runtime: &Runtime, plugin: &PluginRef, limits: &Limits) -> Result<Plugin> {
+    runtime.load(&wasm_bytes(plugin)?, &limits.compile)
 }
 
 /// Parses `m365` or a path into a plugin reference (for `itam plugin inspect`).

@@ -143,7 +143,7 @@ pub async fn prepare(runtime: &Runtime, source: &Source, limits: &Limits) -> Res
     // A plugin that cannot be loaded or does not implement the contract is a configuration
     // problem of the source, found before any request.
     let unusable = |e: anyhow::Error| config_error(format!("source `{}`: {e:#}", source.name));
-    let plugin = crate::plugins::load(runtime, &source.plugin).map_err(unusable)?;
+    let plugin = crate::plugins::load(runtime, &source.plugin, limits).map_err(unusable)?;
     let descriptor = plugin
         .describe(offline_context(&source.name, limits))
         .await
@@ -250,7 +250,7 @@ impl Prepared {
             limits,
             &self.network,
             self.allow.clone(),
-            broker,
+            broker.clone(),
             Box::new(writer.clone()),
         );
         let outcome = self
@@ -263,7 +263,8 @@ impl Prepared {
         );
         let failure = match outcome {
             Ok(call) => match call.result {
-                Ok(summary) => {
+                Ok(mut summary) => {
+                    summary.warnings.extend(cached_tokens(&broker));
                     if let Err(e) = writer.commit(&summary) {
                         let failure = format!("{e:#}");
                         writer.fail(&failure)?;
@@ -287,6 +288,9 @@ impl Prepared {
                             c.origin
                         ));
                     }
+                    if let Some(note) = cached_tokens(&broker) {
+                        text.push_str(&format!("\n  {note}"));
+                    }
                     if !call.denied.is_empty() {
                         text.push_str(&format!("\n  denied: {}", call.denied.join(", ")));
                     }
@@ -307,6 +311,17 @@ impl Prepared {
             "{who}: sync failed, previous snapshot kept\n  {failure}"
         ))
     }
+}
+
+/// A note when the plugin asked for tokens faster than the host grants new ones.
+fn cached_tokens(broker: &TokenBroker) -> Option<String> {
+    let cached = broker.refused_refreshes();
+    (cached > 0).then(|| {
+        format!(
+            "the plugin asked for a new token {cached} time(s) within {} s of the last one; the host answered from its cache",
+            crate::credentials::MIN_REFRESH_INTERVAL.as_secs()
+        )
+    })
 }
 
 /// Prepares and runs one source.

@@ -20,18 +20,18 @@ use std::time::{Duration, Instant};
 // Harness
 // ---------------------------------------------------------------------------------------------
 
-type Respond = Box<dyn Fn(&str) -> String + Send + 'static>;
+pub(crate) type Respond = Box<dyn Fn(&str) -> String + Send + 'static>;
 
 /// A tiny HTTP/1.1 server on a thread that counts connections and records request heads.
-struct Server {
-    addr: SocketAddr,
+pub(crate) struct Server {
+    pub(crate) addr: SocketAddr,
     connections: Arc<AtomicUsize>,
     heads: Arc<Mutex<Vec<String>>>,
     stop: Arc<AtomicBool>,
 }
 
 impl Server {
-    fn start(ip: &str, respond: Respond) -> Server {
+    pub(crate) fn start(ip: &str, respond: Respond) -> Server {
         let listener = TcpListener::bind((ip, 0)).unwrap();
         let addr = listener.local_addr().unwrap();
         let connections = Arc::new(AtomicUsize::new(0));
@@ -69,19 +69,19 @@ impl Server {
     }
 
     /// Answers every request `200 ok`.
-    fn ok(ip: &str) -> Server {
+    pub(crate) fn ok(ip: &str) -> Server {
         Server::start(ip, Box::new(|_| reply(200, &[], "ok")))
     }
 
-    fn origin(&self) -> String {
+    pub(crate) fn origin(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    fn connections(&self) -> usize {
+    pub(crate) fn connections(&self) -> usize {
         self.connections.load(Ordering::SeqCst)
     }
 
-    fn heads(&self) -> Vec<String> {
+    pub(crate) fn heads(&self) -> Vec<String> {
         self.heads.lock().unwrap().clone()
     }
 }
@@ -93,7 +93,7 @@ impl Drop for Server {
     }
 }
 
-fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> String {
+pub(crate) fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> String {
     let mut text = format!(
         "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
         body.len()
@@ -105,19 +105,19 @@ fn reply(status: u16, headers: &[(&str, &str)], body: &str) -> String {
 }
 
 /// The `authorization` header of a request head, if any.
-fn authorization(head: &str) -> Option<String> {
+pub(crate) fn authorization(head: &str) -> Option<String> {
     head.lines()
         .find(|l| l.to_ascii_lowercase().starts_with("authorization:"))
         .map(|l| l["authorization:".len()..].trim().to_string())
 }
 
 /// The compiled-component cache the other e2e tests share.
-fn shared_cache() -> PathBuf {
+pub(crate) fn shared_cache() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"))
 }
 
 /// Runs `itam --config CONFIG ARGS` with `cache` as `ITAM_CACHE_DIR` and extra variables.
-fn run(config: &Path, args: &[&str], cache: &Path, vars: &[(&str, &str)]) -> Output {
+pub(crate) fn run(config: &Path, args: &[&str], cache: &Path, vars: &[(&str, &str)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_itam"))
         .arg("--config")
         .arg(config)
@@ -129,18 +129,18 @@ fn run(config: &Path, args: &[&str], cache: &Path, vars: &[(&str, &str)]) -> Out
         .expect("the itam binary runs")
 }
 
-fn itam(config: &Path, args: &[&str]) -> Output {
+pub(crate) fn itam(config: &Path, args: &[&str]) -> Output {
     run(config, args, &shared_cache(), &[])
 }
 
-fn json(out: &Output) -> Value {
+pub(crate) fn json(out: &Output) -> Value {
     assert_success(out);
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// A `[[source]]` named `hostile` running `plugin` with `settings`; `extra` is TOML placed
 /// before its settings (allowed_hosts, credential).
-fn hostile_source(plugin: &str, extra: &str, settings: &[(&str, &str)]) -> String {
+pub(crate) fn hostile_source(plugin: &str, extra: &str, settings: &[(&str, &str)]) -> String {
     let mut text = format!(
         "[[source]]\nname = \"hostile\"\nplugin = \"{plugin}\"\n{extra}\n\n[source.settings]\n"
     );
@@ -152,7 +152,7 @@ fn hostile_source(plugin: &str, extra: &str, settings: &[(&str, &str)]) -> Strin
 
 /// Writes `itam.toml`: `[runtime]` from `runtime`, the `hostile` source first, then the m365
 /// source `contoso` against the env's emulator.
-fn config_with(env: &Env, runtime: &str, hostile: &str) -> PathBuf {
+pub(crate) fn config_with(env: &Env, runtime: &str, hostile: &str) -> PathBuf {
     let path = env.config_for(
         &env.emulator.url(),
         &env.tenant().client_secret.clone(),
@@ -165,7 +165,7 @@ fn config_with(env: &Env, runtime: &str, hostile: &str) -> PathBuf {
 }
 
 /// Writes `itam.toml` with only the `hostile` source.
-fn config_alone(env: &Env, hostile: &str) -> PathBuf {
+pub(crate) fn config_alone(env: &Env, hostile: &str) -> PathBuf {
     let path = env.dir.path().join("itam.toml");
     write_private(&path, &format!("[store]\npath = \"itam.db\"\n\n{hostile}"));
     path
@@ -174,12 +174,17 @@ fn config_alone(env: &Env, hostile: &str) -> PathBuf {
 /// What every contained attack looks like: exit 1, no panic, the hostile source's run failed
 /// with each of `expected` in its error (on stderr and in `itam runs`), and `contoso`, run after
 /// it by the same process, succeeded. Returns the recorded error.
-fn assert_contained(config: &Path, out: &Output, plugin: &str, expected: &[String]) -> String {
+pub(crate) fn assert_contained(
+    config: &Path,
+    out: &Output,
+    plugin: &str,
+    expected: &[String],
+) -> String {
     assert_contained_with(config, out, plugin, expected, &[])
 }
 
 /// [`assert_contained`], running `itam` with `vars` set (a secret the config refers to).
-fn assert_contained_with(
+pub(crate) fn assert_contained_with(
     config: &Path,
     out: &Output,
     plugin: &str,
@@ -235,7 +240,7 @@ fn assert_contained_with(
 }
 
 /// Reads every file of the store (database, WAL, shared memory) as text.
-fn store_bytes(env: &Env) -> String {
+pub(crate) fn store_bytes(env: &Env) -> String {
     let mut all = String::new();
     for name in ["itam.db", "itam.db-wal", "itam.db-shm"] {
         if let Ok(bytes) = std::fs::read(env.dir.path().join(name)) {

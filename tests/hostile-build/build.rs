@@ -23,10 +23,35 @@ const COMPONENTS: &[(&str, &str)] = &[
     ("FLOOD", "flood.wasm"),
     ("NOT_COLLECTOR", "not-collector.wasm"),
     ("BACKDOOR_IMPORT", "backdoor_import.wasm"),
+    ("GRANT_ABUSE", "grant_abuse.wasm"),
+    ("HOARD", "hoard.wasm"),
+];
+
+/// Components written as text or generated here, not built from Rust: attacks on
+/// instantiation and on the compiler, which no Rust crate produces. (const name, file name).
+const GENERATED: &[(&str, &str)] = &[
+    ("START_BLOCKS", "start-blocks.wasm"),
+    ("EIGHT_MEMORIES", "eight-memories.wasm"),
+    ("NESTED_BLOCKS", "nested-blocks.wasm"),
+    ("BIG_FUNCTION", "big-function.wasm"),
+    ("MANY_FUNCTIONS", "many-functions.wasm"),
+    ("SLOW_COMPILE", "slow-compile.wasm"),
 ];
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
+    let generated = PathBuf::from(env::var("OUT_DIR").unwrap());
+    println!(
+        "cargo:rerun-if-changed={}",
+        manifest_dir.join("wat").display()
+    );
+    for (name, file) in GENERATED {
+        let path = generated.join(file);
+        let text = generate(&manifest_dir, file);
+        let wasm = wat::parse_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+        std::fs::write(&path, wasm).unwrap();
+        println!("cargo:rustc-env=HOSTILE_{name}={}", path.display());
+    }
     let root = manifest_dir
         .parent()
         .unwrap()
@@ -41,6 +66,78 @@ fn main() {
         let path = out.join(file);
         assert!(path.is_file(), "{} was not built", path.display());
         println!("cargo:rustc-env=HOSTILE_{name}={}", path.display());
+    }
+}
+
+/// A component exporting the contract's function names around core module `module` (which
+/// must export `f`), plus `imports` placed before it.
+fn component(imports: &str, module: &str, core_imports: &str) -> String {
+    format!(
+        r#"(component
+  {imports}
+  (core module $m {module})
+  (core instance $i (instantiate $m {core_imports}))
+  (func $f (canon lift (core func $i "f")))
+  (instance $plugin
+    (export "describe" (func $f))
+    (export "plan" (func $f))
+    (export "check" (func $f))
+    (export "collect" (func $f)))
+  (export "itam:collector/plugin@0.1.0" (instance $plugin)))"#
+    )
+}
+
+/// `count` functions, each nesting `depth` blocks.
+fn nested(count: usize, depth: usize) -> String {
+    let body = format!("{}{}", "block\n".repeat(depth), "end\n".repeat(depth));
+    let mut module = String::new();
+    for _ in 0..count {
+        module.push_str(&format!("(func {body})\n"));
+    }
+    module.push_str("(func (export \"f\"))");
+    component("", &module, "")
+}
+
+/// The text of generated component `file`.
+fn generate(manifest_dir: &Path, file: &str) -> String {
+    match file {
+        "start-blocks.wasm" => std::fs::read_to_string(manifest_dir.join("wat/start-blocks.wat"))
+            .expect("wat/start-blocks.wat"),
+        // Eight memories of 120 MiB each, every page touched by the start function.
+        "eight-memories.wasm" => {
+            let mut module = String::new();
+            for m in 0..8 {
+                module.push_str(&format!("(memory $m{m} 1920)\n"));
+            }
+            module.push_str("(func $touch");
+            for m in 0..8 {
+                module.push_str(&format!(
+                    " (local.set 0 (i32.const 0)) (loop $l{m} (i32.store8 $m{m} (local.get 0) (i32.const 1)) (local.set 0 (i32.add (local.get 0) (i32.const 4096))) (br_if $l{m} (i32.lt_u (local.get 0) (i32.const 125829120))))"
+                ));
+            }
+            module = module.replace("(func $touch", "(func $touch (local i32)");
+            module.push_str(")\n(start $touch)\n(func (export \"f\"))");
+            component("", &module, "")
+        }
+        // One function of 300,000 nested blocks.
+        "nested-blocks.wasm" => nested(1, 300_000),
+        // One function of about 6 MB.
+        "big-function.wasm" => {
+            let module = format!(
+                "(func {})\n(func (export \"f\"))",
+                "i32.const 1\ndrop\n".repeat(2_000_000)
+            );
+            component("", &module, "")
+        }
+        // 200,000 small functions.
+        "many-functions.wasm" => {
+            let mut module = "(func (result i32) i32.const 7)\n".repeat(200_000);
+            module.push_str("(func (export \"f\"))");
+            component("", &module, "")
+        }
+        // Within every complexity cap, yet seconds to compile: 2,000 functions nesting 1,500.
+        "slow-compile.wasm" => nested(2_000, 1_500),
+        other => panic!("no generator for {other}"),
     }
 }
 

@@ -92,14 +92,27 @@ fn create_private(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Loads `wasm` as a component, from the cache when a verified artifact exists.
-pub fn load(engine: &Engine, wasm: &[u8], dir: Option<&Path>) -> Result<Component> {
+/// Deserializes what `compile` produced for `engine`.
+fn compiled(engine: &Engine, compile: impl FnOnce() -> Result<Vec<u8>>) -> Result<Component> {
+    let bytes = compile()?;
+    // SAFETY: `compile` produced the bytes just now with this engine's configuration.
+    Ok(unsafe { Component::deserialize(engine, &bytes)? })
+}
+
+/// Loads `wasm` as a component, from the cache when a verified artifact exists, else from
+/// what `compile` produces (and caches it).
+pub fn load(
+    engine: &Engine,
+    wasm: &[u8],
+    dir: Option<&Path>,
+    compile: impl FnOnce() -> Result<Vec<u8>>,
+) -> Result<Component> {
     let Some(dir) = dir else {
-        return Ok(Component::new(engine, wasm)?);
+        return compiled(engine, compile);
     };
     if !private(dir) {
         tracing::warn!(dir = %dir.display(), "not using the component cache: other users can write to it or to a directory above it; use a directory of your own with mode 700");
-        return Ok(Component::new(engine, wasm)?);
+        return compiled(engine, compile);
     }
     let key = format!("{}-{}", &sha256_hex(wasm)[..32], engine_key(engine));
     let artifact = dir.join(format!("{key}.cwasm"));
@@ -119,8 +132,8 @@ pub fn load(engine: &Engine, wasm: &[u8], dir: Option<&Path>) -> Result<Componen
         }
         tracing::warn!(path = %artifact.display(), "ignoring a damaged compiled-component cache entry");
     }
-    let compiled = engine.precompile_component(wasm)?;
-    // SAFETY: the bytes were produced just now by this engine.
+    let compiled = compile()?;
+    // SAFETY: the bytes were produced just now for this engine's configuration.
     let component = unsafe { Component::deserialize(engine, &compiled)? };
     if let Err(e) = store(dir, &artifact, &checksum, &compiled) {
         tracing::warn!(error = %format!("{e:#}"), "could not write the compiled-component cache");
@@ -144,6 +157,10 @@ fn store(dir: &Path, artifact: &Path, checksum: &Path, compiled: &[u8]) -> Resul
 mod tests {
     use super::*;
 
+    fn in_process<'a>(engine: &'a Engine, wasm: &'a [u8]) -> impl FnOnce() -> Result<Vec<u8>> + 'a {
+        move || Ok(engine.precompile_component(wasm)?)
+    }
+
     fn artifacts(dir: &Path) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .unwrap()
@@ -158,7 +175,7 @@ mod tests {
         let engine = Engine::default();
         let dir = tempfile::tempdir().unwrap();
         let wasm = crate::plugins::M365_WASM;
-        load(&engine, wasm, Some(dir.path())).unwrap();
+        load(&engine, wasm, Some(dir.path()), in_process(&engine, wasm)).unwrap();
         let files = artifacts(dir.path());
         assert_eq!(files.len(), 2, "{files:?}");
         let artifact = files
@@ -185,7 +202,7 @@ mod tests {
 
         // A tampered artifact fails its checksum: it is not loaded, and a fresh one replaces it.
         std::fs::write(artifact, b"not compiled code").unwrap();
-        load(&engine, wasm, Some(dir.path())).unwrap();
+        load(&engine, wasm, Some(dir.path()), in_process(&engine, wasm)).unwrap();
         assert_eq!(std::fs::read(artifact).unwrap(), good);
     }
 
@@ -195,12 +212,9 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-        load(
-            &Engine::default(),
-            crate::plugins::M365_WASM,
-            Some(dir.path()),
-        )
-        .unwrap();
+        let engine = Engine::default();
+        let wasm = crate::plugins::M365_WASM;
+        load(&engine, wasm, Some(dir.path()), in_process(&engine, wasm)).unwrap();
         assert!(
             artifacts(dir.path()).is_empty(),
             "nothing is written to or read from it"

@@ -4,13 +4,26 @@ use super::bindings::itam::collector::host::Host;
 use super::bindings::itam::collector::types::{
     AuthError, Batch, Flow, Grant, Host as TypesHost, LogLevel, TokenFacts,
 };
+use super::bounds::{LogVerdict, MAX_LOG_BYTES, MAX_LOG_LINES};
 use super::state::RunState;
 
 impl TypesHost for RunState {}
 
 impl Host for RunState {
-    async fn log(&mut self, level: LogLevel, message: String) {
+    async fn log(&mut self, level: LogLevel, mut message: String) {
         let source = self.source.as_str();
+        match self.log_budget.admit(&mut message) {
+            LogVerdict::Keep => {}
+            LogVerdict::Drop => return,
+            LogVerdict::DropAndTell => {
+                tracing::warn!(
+                    source,
+                    "the plugin logged more than {MAX_LOG_LINES} lines or {} KiB; its further log lines are dropped",
+                    MAX_LOG_BYTES >> 10
+                );
+                return;
+            }
+        }
         match level {
             LogLevel::Trace => tracing::trace!(source, "{message}"),
             LogLevel::Debug => tracing::debug!(source, "{message}"),
@@ -20,7 +33,8 @@ impl Host for RunState {
         }
     }
 
-    async fn progress(&mut self, phase: String, done: u64, total: Option<u64>) {
+    async fn progress(&mut self, mut phase: String, done: u64, total: Option<u64>) {
+        super::bounds::truncate(&mut phase, super::bounds::MAX_PHASE);
         tracing::debug!(source = %self.source, phase, done, total, "progress");
         self.progress.phase(&phase, done, total);
     }

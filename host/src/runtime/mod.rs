@@ -3,13 +3,16 @@
 //! outbound policy, the `host` interface, a memory cap and a wall-clock deadline.
 
 pub mod bindings;
+pub mod bounds;
 mod cache;
+pub mod compile;
 mod engine;
 mod host_impl;
+mod limiter;
 mod outbound;
 pub mod progress;
 mod sender;
 pub mod state;
 
-pub use engine::{Plugin, Runtime};
+pub use engine::{Plugin, Runtime, serve_compiler};
 pub use state::{BatchSink, RunContext};

@@ -29,7 +29,16 @@ pub struct OutboundPolicy {
     sender: Sender,
     denied: Arc<Mutex<Vec<String>>>,
     requests: Arc<std::sync::atomic::AtomicU64>,
+    /// One permit per request from sending until its response body is read or dropped.
+    in_flight: Arc<tokio::sync::Semaphore>,
 }
+
+/// Most refused origins a run lists in its error.
+const MAX_DENIED_SHOWN: usize = 20;
+
+/// Most requests a plugin may have in flight at once; one more fails at once with wasi:http
+/// `connection-limit-reached` (rather than waiting, which could wait on the plugin itself).
+pub const MAX_IN_FLIGHT: usize = 16;
 
 impl OutboundPolicy {
     /// A policy allowing `allow`, attaching `broker`'s tokens, with connect / first-byte /
@@ -47,6 +56,7 @@ impl OutboundPolicy {
             sender: Sender::new(timeouts, max_response_bytes, network),
             denied: Arc::default(),
             requests: Arc::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
         }
     }
 
@@ -74,16 +84,27 @@ impl WasiHttpHooks for OutboundPolicy {
         fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
     ) -> ResponseFuture {
         drop(fut);
-        let origin = Origin::from_uri(request.uri());
+        // Only an authority that is exactly `host[:port]` is judged: userinfo
+        // (`evil.example@graph-host`) would otherwise pass as the host after the `@`.
+        let origin = Origin::from_uri(request.uri()).filter(|_| plain_authority(request.uri()));
         let Some(origin) = origin.filter(|o| self.allow.allows(o)) else {
             let shown = Origin::from_uri(request.uri())
                 .map(|o| o.to_string())
                 .unwrap_or_else(|| "a request without a host".into());
             tracing::warn!(origin = %shown, "denied an outbound request: not on the allow-list");
-            if let Ok(mut d) = self.denied.lock() {
+            if let Ok(mut d) = self.denied.lock()
+                && d.len() < MAX_DENIED_SHOWN
+            {
                 d.push(shown);
             }
             return Box::new(async { Err(Error::HttpRequestDenied) });
+        };
+        let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
+            tracing::warn!(
+                limit = MAX_IN_FLIGHT,
+                "refused a request: too many in flight"
+            );
+            return Box::new(async { Err(Error::ConnectionLimitReached) });
         };
         self.requests
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -97,6 +118,7 @@ impl WasiHttpHooks for OutboundPolicy {
             } else {
                 None
             };
+            let carries_token = token.is_some();
             if let Some(token) = token {
                 let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
                     .map_err(|_| Error::HttpRequestDenied)?;
@@ -104,12 +126,27 @@ impl WasiHttpHooks for OutboundPolicy {
                 request.headers_mut().insert(AUTHORIZATION, value);
             }
             // The host's timeouts apply whatever the plugin asks for.
-            let response = sender.send(request).await?;
+            let response = sender.send(request, permit).await?;
+            if carries_token && response.status() == http::StatusCode::UNAUTHORIZED {
+                broker.token_rejected();
+            }
             Ok((
                 response,
                 Box::new(async { Ok(()) }) as Box<dyn Future<Output = Result<(), Error>> + Send>,
             ))
         })
+    }
+}
+
+/// Whether the URI's authority is exactly `host[:port]`: no userinfo, no empty port.
+fn plain_authority(uri: &http::Uri) -> bool {
+    let (Some(authority), Some(host)) = (uri.authority(), uri.host()) else {
+        return false;
+    };
+    let text = authority.as_str();
+    match uri.port() {
+        Some(port) => text == format!("{host}:{}", port.as_str()),
+        None => text == host,
     }
 }
 
@@ -182,20 +219,21 @@ mod tests {
             auth: crate::config::ClientAuth::Secret(Secret::new(t.client_secret.clone())),
             origin: "test".into(),
         };
-        let broker = Arc::new(TokenBroker::new(
-            Some(credential),
-            allow.clone(),
-            Duration::from_secs(5),
-            &Network::default(),
-        ));
-        broker
-            .authorize(Grant {
-                token_url: format!("{}/{}/oauth2/v2.0/token", emulator.url(), t.tenant_id),
-                scope: "https://graph.microsoft.com/.default".into(),
-                resource_hosts: vec![resource.clone()],
-            })
-            .await
-            .unwrap();
+        let grant = Grant {
+            token_url: format!("{}/{}/oauth2/v2.0/token", emulator.url(), t.tenant_id),
+            scope: "https://graph.microsoft.com/.default".into(),
+            resource_hosts: vec![resource.clone()],
+        };
+        let broker = Arc::new(
+            TokenBroker::new(
+                Some(credential),
+                allow.clone(),
+                Duration::from_secs(5),
+                &Network::default(),
+            )
+            .expecting(Some(grant.clone())),
+        );
+        broker.authorize(grant).await.unwrap();
         let timeouts = [Duration::from_secs(2); 3];
         let mut policy = OutboundPolicy::new(allow, broker, timeouts, 1 << 20, &Network::default());
 
@@ -214,5 +252,26 @@ mod tests {
         let denied = send(&mut policy, "http://127.0.0.1:9/x").await;
         assert!(matches!(denied, Err(Error::HttpRequestDenied)));
         assert_eq!(policy.denied(), vec!["http://127.0.0.1:9"]);
+
+        // An authority with userinfo names the resource host but is not exactly host[:port].
+        let port = resource.rsplit(':').next().unwrap();
+        let sneaky = send(
+            &mut policy,
+            &format!("http://evil.example@127.0.0.1:{port}/v1.0/users"),
+        )
+        .await;
+        assert!(
+            matches!(sneaky, Err(Error::HttpRequestDenied)),
+            "{sneaky:?}"
+        );
+        for odd in [
+            format!("http://127.0.0.1:{port}@127.0.0.1:{port}/x"),
+            format!("http://user:pw@127.0.0.1:{port}/x"),
+        ] {
+            assert!(matches!(
+                send(&mut policy, &odd).await,
+                Err(Error::HttpRequestDenied)
+            ));
+        }
     }
 }

@@ -93,10 +93,11 @@ impl Sender {
     }
 
     /// Sends `request` and returns the response whose body enforces the between-bytes timeout
-    /// and the response size limit.
+    /// and the response size limit, and holds `permit` until it is read or dropped.
     pub async fn send(
         &self,
         request: http::Request<WasiBody>,
+        permit: tokio::sync::OwnedSemaphorePermit,
     ) -> Result<http::Response<WasiBody>, Error> {
         let via_proxy = match &self.proxied {
             Some((matcher, client))
@@ -141,6 +142,7 @@ impl Sender {
                 timeout: between_bytes,
                 sleep: Box::pin(tokio::time::sleep(between_bytes)),
                 remaining: max_body,
+                _permit: permit,
                 on_oversize: Some(Box::new(move || {
                     if let Ok(mut o) = oversized.lock() {
                         o.push(origin);
@@ -179,6 +181,8 @@ struct Guarded<B> {
     timeout: Duration,
     sleep: Pin<Box<tokio::time::Sleep>>,
     remaining: u64,
+    /// The request's place among those in flight, given back when the body is dropped.
+    _permit: tokio::sync::OwnedSemaphorePermit,
     on_oversize: Option<Box<dyn FnOnce() + Send>>,
 }
 

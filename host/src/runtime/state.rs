@@ -2,6 +2,7 @@
 //! policy, memory limits, and where the plugin's batches go.
 
 use super::bindings::itam::collector::types::Batch;
+use super::limiter::Limiter;
 use super::outbound::OutboundPolicy;
 use super::progress::Progress;
 use crate::config::Network;
@@ -10,7 +11,6 @@ use crate::policy::AllowList;
 use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::component::ResourceTable;
-use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -61,7 +61,7 @@ pub struct RunState {
     pub(super) wasi: WasiCtx,
     pub(super) http: WasiHttpCtx,
     pub(super) table: ResourceTable,
-    pub(super) limits: StoreLimits,
+    pub(super) limits: Limiter,
     pub(super) outbound: OutboundPolicy,
     pub(super) broker: Arc<TokenBroker>,
     pub(super) sink: Box<dyn BatchSink>,
@@ -71,10 +71,20 @@ pub struct RunState {
     /// What the plugin wrote to stderr (a panic message, say), bounded.
     stderr: wasmtime_wasi::p2::pipe::MemoryOutputPipe,
     pub(super) progress: Progress,
+    /// What the plugin may still log in this call.
+    pub(super) log_budget: super::bounds::LogBudget,
 }
 
 /// How much of a plugin's stderr is kept for the run's error.
 const STDERR_BYTES: usize = 4096;
+
+/// Most host resources (wasi:http fields, requests, responses, streams, pollables) a plugin
+/// may hold at once; each lives in the host's memory, outside the plugin's memory cap.
+pub const MAX_HANDLES: usize = 1024;
+
+/// Most bytes one wasi:http `fields` (a header set the plugin builds) may hold, so that
+/// `MAX_HANDLES` header sets stay within 16 MiB of host memory.
+pub const MAX_FIELDS_BYTES: usize = 16 * 1024;
 
 impl RunState {
     /// Builds the state for one call.
@@ -97,18 +107,15 @@ impl RunState {
             &ctx.network,
         );
         outbound.count_requests(progress.requests.clone());
+        let mut http = WasiHttpCtx::new();
+        http.set_field_size_limit(MAX_FIELDS_BYTES);
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(MAX_HANDLES);
         RunState {
             wasi,
-            http: WasiHttpCtx::new(),
-            table: ResourceTable::new(),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(ctx.memory_bytes)
-                .memories(8)
-                .tables(16)
-                .table_elements(100_000)
-                .instances(16)
-                .trap_on_grow_failure(true)
-                .build(),
+            http,
+            table,
+            limits: Limiter::new(ctx.memory_bytes),
             outbound,
             broker: ctx.broker,
             sink: ctx.sink,
@@ -116,6 +123,7 @@ impl RunState {
             sink_error: None,
             stderr,
             progress,
+            log_budget: Default::default(),
         }
     }
 
@@ -139,7 +147,7 @@ impl RunState {
     }
 
     /// The limiter, for `Store::limiter`.
-    pub fn limits(&mut self) -> &mut StoreLimits {
+    pub fn limits(&mut self) -> &mut Limiter {
         &mut self.limits
     }
 

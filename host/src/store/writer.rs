@@ -23,6 +23,9 @@ pub struct RunWriter {
     pipe: Arc<Mutex<Option<Pipe>>>,
 }
 
+/// Longest error text stored for a run, in bytes.
+const MAX_RUN_ERROR: usize = 16 << 10;
+
 impl RunWriter {
     pub(super) fn begin(
         store: Store,
@@ -134,6 +137,8 @@ impl RunWriter {
 
     /// Discards everything the run wrote and records why it failed.
     pub fn fail(&self, error: &str) -> Result<()> {
+        let mut error = error.to_string();
+        crate::runtime::bounds::truncate(&mut error, MAX_RUN_ERROR);
         // The run is failing already; a write error of its own adds nothing.
         let _ = self.drain();
         let conn = self.store.lock();
@@ -142,7 +147,7 @@ impl RunWriter {
         }
         conn.execute(
             "UPDATE runs SET status = 'failed', ended_at = ?2, error = ?3 WHERE id = ?1",
-            params![self.run_id, now(), error],
+            params![self.run_id, now(), error.as_str()],
         )?;
         Ok(())
     }

@@ -29,6 +29,23 @@ pub const NOT_COLLECTOR: &str = env!("HOSTILE_NOT_COLLECTOR");
 /// A collector that imports `evil:extra/backdoor`, which no host provides.
 pub const BACKDOOR_IMPORT: &str = env!("HOSTILE_BACKDOOR_IMPORT");
 
+/// Declares no grant and asks for four, or declares one and asks for it 2,000 times.
+pub const GRANT_ABUSE: &str = env!("HOSTILE_GRANT_ABUSE");
+/// Holds host resources: big or many header sets, or many requests in flight.
+pub const HOARD: &str = env!("HOSTILE_HOARD");
+/// A start function that blocks for an hour during instantiation.
+pub const START_BLOCKS: &str = env!("HOSTILE_START_BLOCKS");
+/// Eight linear memories of 120 MiB each.
+pub const EIGHT_MEMORIES: &str = env!("HOSTILE_EIGHT_MEMORIES");
+/// One function of 300,000 nested blocks (a compiler bomb).
+pub const NESTED_BLOCKS: &str = env!("HOSTILE_NESTED_BLOCKS");
+/// One function of about 6 MB (a compiler bomb).
+pub const BIG_FUNCTION: &str = env!("HOSTILE_BIG_FUNCTION");
+/// 200,000 small functions (a compiler bomb).
+pub const MANY_FUNCTIONS: &str = env!("HOSTILE_MANY_FUNCTIONS");
+/// Within the complexity caps, but slow to compile: 2,000 functions nesting 1,500 blocks.
+pub const SLOW_COMPILE: &str = env!("HOSTILE_SLOW_COMPILE");
+
 /// Every component, by its crate name in `tests/hostile`.
 pub const ALL: &[(&str, &str)] = &[
     ("well-behaved", WELL_BEHAVED),
@@ -43,6 +60,14 @@ pub const ALL: &[(&str, &str)] = &[
     ("flood", FLOOD),
     ("not-collector", NOT_COLLECTOR),
     ("backdoor-import", BACKDOOR_IMPORT),
+    ("grant-abuse", GRANT_ABUSE),
+    ("hoard", HOARD),
+    ("start-blocks", START_BLOCKS),
+    ("eight-memories", EIGHT_MEMORIES),
+    ("nested-blocks", NESTED_BLOCKS),
+    ("big-function", BIG_FUNCTION),
+    ("many-functions", MANY_FUNCTIONS),
+    ("slow-compile", SLOW_COMPILE),
 ];
 
 /// The path of the component built from crate `name` (e.g. `"memory-hog"`).

@@ -1,7 +1,10 @@
 //! Sends output the host must bound or reject, chosen by the `mode` setting:
 //! `huge-string` (one account whose display name is 64 MiB), `many-entities` (5 million accounts
 //! in batches of 10,000), `missing-fields` (an account with an empty id and an assignment with an
-//! empty product id), `unknown-refs` (assignments to accounts and a product never emitted).
+//! empty product id), `unknown-refs` (assignments to accounts and a product never emitted),
+//! `huge-log` (one 10 MiB warn line, then 19 more), `many-logs` (a million short warn lines),
+//! `huge-warnings` (100,000 summary warnings of 512 bytes) and `huge-error` (fails with a
+//! 100 MiB message and fix).
 //! It returns success with honest counts, so only the host's own checks can stop it.
 
 use hostile_common::*;
@@ -20,7 +23,7 @@ impl Guest for Flood {
         );
         d.settings.push(SettingSpec {
             name: "mode".into(),
-            description: "huge-string, many-entities, missing-fields or unknown-refs".into(),
+            description: "huge-string, many-entities, missing-fields, unknown-refs, huge-log, many-logs, huge-warnings or huge-error".into(),
             required: true,
             default_value: None,
         });
@@ -30,11 +33,12 @@ impl Guest for Flood {
 
     fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
         match setting(&settings, "mode").as_deref() {
-            Some("huge-string" | "many-entities" | "missing-fields" | "unknown-refs") => {
-                plan_url(&settings)
-            }
+            Some(
+                "huge-string" | "many-entities" | "missing-fields" | "unknown-refs" | "huge-log"
+                | "many-logs" | "huge-warnings" | "huge-error",
+            ) => plan_url(&settings),
             other => Err(CollectError::InvalidConfig(failure(format!(
-                "unknown mode {other:?}; use huge-string, many-entities, missing-fields or unknown-refs"
+                "unknown mode {other:?}; use huge-string, many-entities, missing-fields, unknown-refs, huge-log, many-logs, huge-warnings or huge-error"
             )))),
         }
     }
@@ -65,6 +69,32 @@ impl Guest for Flood {
                     }
                 }
                 vec![("accounts", MANY)]
+            }
+            "huge-log" => {
+                let line = "L".repeat(10 << 20);
+                for _ in 0..20 {
+                    host::log(LogLevel::Warn, &line);
+                }
+                host::emit(&Batch::Accounts(vec![account("log-1", "Logger")]));
+                vec![("accounts", 1)]
+            }
+            "many-logs" => {
+                for i in 0..1_000_000u32 {
+                    host::log(LogLevel::Warn, &format!("flood line {i}"));
+                }
+                host::emit(&Batch::Accounts(vec![account("log-1", "Logger")]));
+                vec![("accounts", 1)]
+            }
+            "huge-warnings" => {
+                host::emit(&Batch::Accounts(vec![account("warn-1", "Warner")]));
+                let mut s = summary(&[("accounts", 1)]);
+                s.warnings = (0..100_000).map(|i| format!("{i:06}{}", "w".repeat(506))).collect();
+                return Ok(s);
+            }
+            "huge-error" => {
+                let mut f = failure("E".repeat(100 << 20));
+                f.fix = Some("F".repeat(1 << 20));
+                return Err(CollectError::Upstream(f));
             }
             "missing-fields" => {
                 let p = "00000000-0000-0000-0000-0000000f1001";
