@@ -124,7 +124,7 @@ fn table_view(out: &mut dyn Write, report: &CostReport) -> Result<()> {
         writeln!(
             out,
             "No price configured for: {}",
-            report.unpriced.join(", ")
+            crate::display::text(&report.unpriced.join(", "))
         )?;
     }
     if !report.departments.is_empty() {

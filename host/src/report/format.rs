@@ -21,13 +21,22 @@ pub fn json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> Res
     Ok(())
 }
 
-/// Prints rows as aligned columns; numeric columns (by header) are right-aligned.
+/// Prints rows as aligned columns; numeric columns (by header) are right-aligned. Every cell is
+/// escaped for the terminal.
 pub fn table(
     out: &mut dyn Write,
     headers: &[&str],
     rows: &[Vec<String>],
     numeric: &[bool],
 ) -> Result<()> {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| crate::display::text(c).into_owned())
+                .collect()
+        })
+        .collect();
     let widths: Vec<usize> = headers
         .iter()
         .enumerate()

@@ -4,6 +4,7 @@
 use super::cost::WasteReport;
 use super::format::{Format, table};
 use super::waste::{Finding, FindingKind};
+use crate::display::text;
 use anyhow::Result;
 use std::io::Write;
 
@@ -167,7 +168,7 @@ fn details(out: &mut dyn Write, findings: &[Finding], all: bool) -> Result<()> {
                 out,
                 "{}: not evaluated: {}",
                 title(f.kind),
-                f.reason.as_deref().unwrap_or("data missing")
+                text(f.reason.as_deref().unwrap_or("data missing"))
             )?;
             continue;
         }
@@ -175,7 +176,7 @@ fn details(out: &mut dyn Write, findings: &[Finding], all: bool) -> Result<()> {
             out,
             "{} - {} ({}): {}",
             title(f.kind),
-            product(f),
+            text(&product(f)),
             f.licences,
             f.kind.explanation()
         )?;
@@ -185,10 +186,11 @@ fn details(out: &mut dyn Write, findings: &[Finding], all: bool) -> Result<()> {
             TABLE_ACCOUNTS.min(f.accounts.len())
         };
         for a in &f.accounts[..shown] {
-            let name = a.display_name.as_deref().unwrap_or("");
+            let upn = text(&a.user_principal_name);
+            let name = text(a.display_name.as_deref().unwrap_or(""));
             match &a.detail {
-                Some(d) => writeln!(out, "  {}  {name}  ({d})", a.user_principal_name)?,
-                None => writeln!(out, "  {}  {name}", a.user_principal_name)?,
+                Some(d) => writeln!(out, "  {upn}  {name}  ({})", text(d))?,
+                None => writeln!(out, "  {upn}  {name}")?,
             }
         }
         if shown < f.accounts.len() {
