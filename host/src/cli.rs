@@ -39,6 +39,9 @@ enum Command {
         /// Output format of the balance.
         #[arg(long, value_enum)]
         format: Option<Format>,
+        /// With --format csv: write every cell exactly as stored (no formula neutralisation).
+        #[arg(long)]
+        raw: bool,
     },
     /// Run one sync of each configured source (or of one).
     Sync {
@@ -122,6 +125,10 @@ enum Command {
         /// json or csv.
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
+        /// With --format csv: write every cell exactly as stored, without the leading `'` that
+        /// keeps spreadsheets from running cells that start with = + - @ TAB or CR as formulas.
+        #[arg(long)]
+        raw: bool,
     },
     /// The recorded runs of a source, newest first.
     Runs {
@@ -235,9 +242,12 @@ async fn run(cli: Cli) -> Result<i32> {
     let mut out = std::io::stdout().lock();
     match cli.command {
         #[cfg(feature = "demo")]
-        Command::Demo { users, db, format } => {
-            demo(users, db, default_format(format), &mut out).await
-        }
+        Command::Demo {
+            users,
+            db,
+            format,
+            raw,
+        } => demo(users, db, default_format(format), raw, &mut out).await,
         Command::Sync { source, full: _ } => sync(&cli.config, source.as_deref(), &mut out).await,
         Command::Init {
             name,
@@ -289,9 +299,10 @@ async fn run(cli: Cli) -> Result<i32> {
             entity,
             source,
             format,
+            raw,
         } => {
             let (store, source) = open_for_report(&cli.config, source.as_deref())?;
-            store.with_conn(|conn| export::export(conn, &source, entity, format, &mut out))?;
+            store.with_conn(|conn| export::export(conn, &source, entity, format, raw, &mut out))?;
             Ok(0)
         }
         Command::Runs { source, limit } => {
@@ -313,6 +324,7 @@ async fn demo(
     users: usize,
     db: Option<PathBuf>,
     format: Format,
+    raw: bool,
     out: &mut dyn Write,
 ) -> Result<i32> {
     let temp = tempfile::tempdir()?;
@@ -330,7 +342,7 @@ async fn demo(
         )?;
         writeln!(out, "Licence balance:\n")?;
     }
-    crate::report::balance::render(out, &rows, format)?;
+    crate::report::balance::render(out, &rows, format, raw)?;
     if format == Format::Table {
         let options = crate::report::waste::WasteOptions {
             inactive_days: crate::report::settings::DEFAULT_INACTIVE_DAYS,

@@ -83,16 +83,14 @@ fn mark(class: ProductClass) -> &'static str {
     }
 }
 
-/// Prints the balance in `format`.
-pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format) -> Result<()> {
+/// Prints the balance in `format`; `raw` writes CSV cells exactly as stored.
+pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format, raw: bool) -> Result<()> {
     match format {
         Format::Json => super::format::json(out, rows)?,
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            for row in rows {
-                w.serialize(row)?;
-            }
-            w.flush()?;
+            let mut w = super::format::Csv::new(out, raw);
+            w.serialize(rows)?;
+            w.finish()?;
         }
         Format::Table => {
             let headers = [
