@@ -23,6 +23,7 @@ const COMPONENTS: &[(&str, &str)] = &[
     ("FLOOD", "flood.wasm"),
     ("NOT_COLLECTOR", "not-collector.wasm"),
     ("BACKDOOR_IMPORT", "backdoor_import.wasm"),
+    ("EVIL_TEXT", "evil_text.wasm"),
 ];
 
 fn main() {

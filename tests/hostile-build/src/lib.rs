@@ -28,6 +28,9 @@ pub const FLOOD: &str = env!("HOSTILE_FLOOD");
 pub const NOT_COLLECTOR: &str = env!("HOSTILE_NOT_COLLECTOR");
 /// A collector that imports `evil:extra/backdoor`, which no host provides.
 pub const BACKDOOR_IMPORT: &str = env!("HOSTILE_BACKDOOR_IMPORT");
+/// Reports names, statuses, warnings, logs, errors and check findings full of terminal control
+/// sequences, bidi overrides, forged `error:` lines and spreadsheet formulas.
+pub const EVIL_TEXT: &str = env!("HOSTILE_EVIL_TEXT");
 
 /// Every component, by its crate name in `tests/hostile`.
 pub const ALL: &[(&str, &str)] = &[
@@ -43,6 +46,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("flood", FLOOD),
     ("not-collector", NOT_COLLECTOR),
     ("backdoor-import", BACKDOOR_IMPORT),
+    ("evil-text", EVIL_TEXT),
 ];
 
 /// The path of the component built from crate `name` (e.g. `"memory-hog"`).
