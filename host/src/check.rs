@@ -143,7 +143,18 @@ pub async fn check_source(runtime: &Runtime, source: &Source) -> SourceCheck {
     }
 }
 
-/// Prints the diagnoses.
+/// `text` escaped for the terminal line by line, its lines after the first indented by
+/// `indent` spaces: a step's text comes from the plugin (or quotes it), and a newline in it must
+/// not start a line at the margin, where it could pass for a step, an `error:` or a `fix:`.
+fn continued(text: &str, indent: usize) -> String {
+    crate::display::lines(text)
+        .split('\n')
+        .collect::<Vec<_>>()
+        .join(&format!("\n{}", " ".repeat(indent)))
+}
+
+/// Prints the diagnoses. In a table, every text is escaped for the terminal (JSON keeps it as
+/// the plugin sent it).
 pub fn render(out: &mut dyn Write, checks: &[SourceCheck], format: Format) -> Result<()> {
     if format != Format::Table {
         serde_json::to_writer_pretty(&mut *out, checks)?;
@@ -152,26 +163,28 @@ pub fn render(out: &mut dyn Write, checks: &[SourceCheck], format: Format) -> Re
     }
     for c in checks {
         writeln!(out, "{}", c.source)?;
-        let width = c
+        let names: Vec<String> = c
             .steps
             .iter()
-            .map(|s| s.step.chars().count())
-            .max()
-            .unwrap_or(0);
-        for s in &c.steps {
+            .map(|s| crate::display::text(&s.step).into_owned())
+            .collect();
+        let width = names.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+        for (s, name) in c.steps.iter().zip(&names) {
             let mark = match s.status {
                 "pass" => "✓",
                 "fail" => "✗",
                 "warn" => "!",
                 _ => "-",
             };
-            writeln!(out, "  {mark} {:width$}  {}", s.step, s.detail)?;
+            let detail = continued(&s.detail, width + 6);
+            writeln!(out, "  {mark} {name:width$}  {detail}")?;
             if let Some(fix) = &s.fix {
                 let label = if s.status == "warn" {
                     "without it"
                 } else {
                     "fix"
                 };
+                let fix = continued(fix, 8 + label.len());
                 writeln!(out, "      {label}: {fix}")?;
             }
         }

@@ -1,6 +1,7 @@
 //! The `itam` command line.
 
 use crate::config::Config;
+use crate::display::text;
 use crate::error::{config_error, exit_code};
 use crate::report::{export, format::Format};
 use crate::runtime::Runtime;
@@ -38,6 +39,9 @@ enum Command {
         /// Output format of the balance.
         #[arg(long, value_enum)]
         format: Option<Format>,
+        /// With --format csv: write every cell exactly as stored (no formula neutralisation).
+        #[arg(long)]
+        raw: bool,
     },
     /// Run one sync of each configured source (or of one).
     Sync {
@@ -121,6 +125,10 @@ enum Command {
         /// json or csv.
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
+        /// With --format csv: write every cell exactly as stored, without the leading `'` that
+        /// keeps spreadsheets from running cells that start with = + - @ TAB or CR as formulas.
+        #[arg(long)]
+        raw: bool,
     },
     /// The recorded runs of a source, newest first.
     Runs {
@@ -198,10 +206,23 @@ pub fn main() -> i32 {
         // `itam export … | head` closes the pipe early: that is not an error.
         Err(e) if e.chain().any(is_broken_pipe) => 0,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            print_error(&e);
             exit_code(&e)
         }
     }
+}
+
+/// Prints an error chain on stderr as `error: …`.
+///
+/// Errors are several lines by design (`error: …` then `  fix: …`, `  denied: …`), so the chain
+/// is escaped line by line ([`crate::display::lines`]) rather than as one value: its own line
+/// breaks stay, every other control character is escaped whatever its origin (a path, a remote
+/// server's message). The text that came from a plugin or the tenant was escaped as one value,
+/// newlines included, where it was put into the message (`sync::describe_failure` and the
+/// other places that quote plugin output), so none of its lines can begin a forged `error:` or
+/// `fix:` line here.
+fn print_error(e: &anyhow::Error) {
+    eprintln!("error: {}", crate::display::lines(&format!("{e:#}")));
 }
 
 /// Whether an error is the reader of our output going away (`EPIPE`).
@@ -230,6 +251,9 @@ fn init_tracing(verbose: u8) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(format!("itam_host={level},warn")));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Escapes control characters in messages and fields: plugins' log messages are
+        // forwarded into tracing as they are.
+        .fmt_fields(crate::display::log_fields())
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
@@ -247,9 +271,12 @@ async fn run(cli: Cli) -> Result<i32> {
     let mut out = std::io::stdout().lock();
     match cli.command {
         #[cfg(feature = "demo")]
-        Command::Demo { users, db, format } => {
-            demo(users, db, default_format(format), &mut out).await
-        }
+        Command::Demo {
+            users,
+            db,
+            format,
+            raw,
+        } => demo(users, db, default_format(format), raw, &mut out).await,
         Command::Sync { source, full: _ } => sync(&cli.config, source.as_deref(), &mut out).await,
         Command::Init {
             name,
@@ -301,9 +328,10 @@ async fn run(cli: Cli) -> Result<i32> {
             entity,
             source,
             format,
+            raw,
         } => {
             let (store, source) = open_for_report(&cli.config, source.as_deref())?;
-            store.with_conn(|conn| export::export(conn, &source, entity, format, &mut out))?;
+            store.with_conn(|conn| export::export(conn, &source, entity, format, raw, &mut out))?;
             Ok(0)
         }
         Command::Runs { source, limit } => {
@@ -325,6 +353,7 @@ async fn demo(
     users: usize,
     db: Option<PathBuf>,
     format: Format,
+    raw: bool,
     out: &mut dyn Write,
 ) -> Result<i32> {
     let temp = tempfile::tempdir()?;
@@ -338,11 +367,11 @@ async fn demo(
         writeln!(
             out,
             "Demo tenant synced through the m365 plugin: {}.",
-            report.counts_text()
+            text(&report.counts_text())
         )?;
         writeln!(out, "Licence balance:\n")?;
     }
-    crate::report::balance::render(out, &rows, format)?;
+    crate::report::balance::render(out, &rows, format, raw)?;
     if format == Format::Table {
         let options = crate::report::waste::WasteOptions {
             inactive_days: crate::report::settings::DEFAULT_INACTIVE_DAYS,
@@ -468,7 +497,7 @@ async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> 
         match crate::sync::prepare(&runtime, s, &s.limits).await {
             Ok(p) => prepared.push((s, p)),
             Err(e) => {
-                eprintln!("error: {e:#}");
+                print_error(&e);
                 worst = worst.max(exit_code(&e));
             }
         }
@@ -481,20 +510,21 @@ async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> 
     for (s, p) in &prepared {
         match p.run(&store, s, &s.limits).await {
             Ok(report) => {
+                // The counts' names and the warnings are the plugin's text.
                 writeln!(
                     out,
                     "{}: run {} succeeded: {}",
                     report.source,
                     report.run_id,
-                    report.counts_text()
+                    text(&report.counts_text())
                 )?;
                 for w in &report.warnings {
-                    writeln!(out, "  warning: {w}")?;
+                    writeln!(out, "  warning: {}", text(w))?;
                 }
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("error: {e:#}");
+                print_error(&e);
             }
         }
     }

@@ -19,6 +19,10 @@ pub struct ReportArgs {
     /// Output format (table on a terminal, else json).
     #[arg(long, value_enum)]
     format: Option<Format>,
+    /// With --format csv: write every cell exactly as stored, without the leading `'` that
+    /// keeps spreadsheets from running cells that start with = + - @ TAB or CR as formulas.
+    #[arg(long)]
+    raw: bool,
 }
 
 /// The reports.
@@ -86,7 +90,12 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
     let now = chrono::Utc::now();
     match command {
         ReportCommand::Balance {
-            on: ReportArgs { source, format },
+            on:
+                ReportArgs {
+                    source,
+                    format,
+                    raw,
+                },
             paid_only,
         } => {
             let (store, source) = open_for_report(config_path, source.as_deref())?;
@@ -94,10 +103,15 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
             if paid_only {
                 rows.retain(|r| r.class == crate::catalog::ProductClass::Paid);
             }
-            balance::render(out, &rows, default_format(format))?;
+            balance::render(out, &rows, default_format(format), raw)?;
         }
         ReportCommand::Waste {
-            on: ReportArgs { source, format },
+            on:
+                ReportArgs {
+                    source,
+                    format,
+                    raw,
+                },
             inactive_days,
             all,
         } => {
@@ -105,10 +119,15 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
             let (store, source) = open_for_report(config_path, source.as_deref())?;
             let days = inactive_days.unwrap_or(config.reports.inactive_days);
             let report = waste_report(&store, &source, &config, days, now)?;
-            waste_render::render(out, &report, default_format(format), all)?;
+            waste_render::render(out, &report, default_format(format), all, raw)?;
         }
         ReportCommand::Subscriptions {
-            on: ReportArgs { source, format },
+            on:
+                ReportArgs {
+                    source,
+                    format,
+                    raw,
+                },
             attention,
         } => {
             let (store, source) = open_for_report(config_path, source.as_deref())?;
@@ -116,18 +135,28 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
             if attention {
                 rows.retain(|r| !r.attention.is_empty());
             }
-            subscriptions::render(out, &rows, default_format(format))?;
+            subscriptions::render(out, &rows, default_format(format), raw)?;
         }
         ReportCommand::Changes {
-            on: ReportArgs { source, format },
+            on:
+                ReportArgs {
+                    source,
+                    format,
+                    raw,
+                },
             run,
         } => {
             let (store, source) = open_for_report(config_path, source.as_deref())?;
             let log = changes::changes(&store, &source, run)?;
-            changes::render(out, &log, default_format(format))?;
+            changes::render(out, &log, default_format(format), raw)?;
         }
         ReportCommand::Cost {
-            on: ReportArgs { source, format },
+            on:
+                ReportArgs {
+                    source,
+                    format,
+                    raw,
+                },
             inactive_days,
         } => {
             let config = Config::load(config_path)?;
@@ -135,7 +164,7 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
             let days = inactive_days.unwrap_or(config.reports.inactive_days);
             let waste = waste_report(&store, &source, &config, days, now)?;
             let report = cost::cost(&store, &source, &config.reports.prices, waste)?;
-            cost_render::render(out, &report, default_format(format))?;
+            cost_render::render(out, &report, default_format(format), raw)?;
         }
     }
     Ok(0)

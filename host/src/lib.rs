@@ -15,6 +15,7 @@ pub mod config;
 pub mod credentials;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod display;
 pub mod error;
 pub mod files;
 pub mod init;

@@ -2,6 +2,7 @@
 
 use crate::config::{Limits, Network, Source};
 use crate::credentials::TokenBroker;
+use crate::display;
 use crate::error::config_error;
 use crate::policy::AllowList;
 use crate::runtime::bindings::exports::itam::collector::plugin::{
@@ -99,25 +100,27 @@ pub fn offline_context(source: &str, limits: &Limits) -> RunContext {
     }
 }
 
-/// Renders a plugin failure as one line plus a fix line.
+/// Renders a plugin failure as one line plus a fix line. The plugin's texts are escaped
+/// ([`display::text`]), newlines included, so the only line break is the host's own before
+/// `fix:` and nothing the plugin says can forge a line of the error.
 pub fn describe_failure(kind: &str, f: &Failure) -> String {
-    let mut text = format!("{kind}: {}", f.message);
+    let mut text = format!("{kind}: {}", display::text(&f.message));
     let mut details = Vec::new();
     if let Some(code) = &f.code {
-        details.push(format!("code {code}"));
+        details.push(format!("code {}", display::text(code)));
     }
     if let Some(status) = f.status {
         details.push(format!("HTTP {status}"));
     }
     if let Some(id) = &f.request_id {
-        details.push(format!("request-id {id}"));
+        details.push(format!("request-id {}", display::text(id)));
     }
     details.push(format!("at {}", crate::store::now()));
     if !details.is_empty() {
         text.push_str(&format!(" [{}]", details.join(", ")));
     }
     if let Some(fix) = &f.fix {
-        text.push_str(&format!("\n  fix: {fix}"));
+        text.push_str(&format!("\n  fix: {}", display::text(fix)));
     }
     text
 }
@@ -162,8 +165,10 @@ pub async fn prepare(runtime: &Runtime, source: &Source, limits: &Limits) -> Res
             )));
         }
     };
+    // The hosts in these messages are the plugin's text.
     let allow = AllowList::build(&plan.hosts, source.allowed_hosts.as_deref())
-        .map_err(|e| config_error(format!("source `{}`: {e}", source.name)))?;
+        .map_err(|e| config_error(format!("source `{}`: {}", source.name, display::text(&e))))?;
+    let asked = display::text(&plan.hosts.join(", ")).into_owned();
     // A plugin from a file is not the project's own code: it may not choose, on its own, the
     // hosts that receive this source's credential and tokens.
     if matches!(source.plugin, crate::config::PluginRef::File(_))
@@ -171,22 +176,21 @@ pub async fn prepare(runtime: &Runtime, source: &Source, limits: &Limits) -> Res
         && source.allowed_hosts.is_none()
     {
         return Err(config_error(format!(
-            "source `{}`: the plugin is loaded from a file and the source holds a credential, so list the origins it may reach in allowed_hosts (it asks for: {})",
+            "source `{}`: the plugin is loaded from a file and the source holds a credential, so list the origins it may reach in allowed_hosts (it asks for: {asked})",
             source.name,
-            plan.hosts.join(", ")
         )));
     }
     if allow.origins().is_empty() && !plan.hosts.is_empty() {
         return Err(config_error(format!(
-            "source `{}`: allowed_hosts removes every host the plugin needs ({}); list some of them or drop allowed_hosts",
+            "source `{}`: allowed_hosts removes every host the plugin needs ({asked}); list some of them or drop allowed_hosts",
             source.name,
-            plan.hosts.join(", ")
         )));
     }
     if plan.grant.is_some() && source.credential.is_none() {
         return Err(config_error(format!(
             "source `{}`: the {} plugin needs a credential; add [source.credential] with client_id and client_secret",
-            source.name, descriptor.name
+            source.name,
+            display::text(&descriptor.name)
         )));
     }
     Ok(Prepared {
@@ -259,14 +263,17 @@ impl Prepared {
             .await;
         let who = format!(
             "source `{}` ({} {})",
-            source.name, self.plugin_name, self.plugin_version
+            source.name,
+            display::text(&self.plugin_name),
+            display::text(&self.plugin_version)
         );
         let failure = match outcome {
             Ok(call) => match call.result {
                 Ok(mut summary) => {
                     summary.warnings.extend(cached_tokens(&broker));
                     if let Err(e) = writer.commit(&summary) {
-                        let failure = format!("{e:#}");
+                        // One line that may quote the plugin's IDs.
+                        let failure = display::text(&format!("{e:#}")).into_owned();
                         writer.fail(&failure)?;
                         return Err(anyhow!(
                             "{who}: sync failed, previous snapshot kept\n  {failure}"
@@ -304,7 +311,10 @@ impl Prepared {
                     text
                 }
             },
-            Err(e) => format!("{e:#}"),
+            // A trap's text runs over several lines (wasmtime's wasm backtrace) and quotes the
+            // function names of the plugin's name section: its lines are indented under the
+            // error, so none of them starts at the margin like a line of the host's own.
+            Err(e) => format!("{e:#}").replace('\n', "\n  "),
         };
         writer.fail(&failure)?;
         Err(anyhow!(

@@ -25,6 +25,7 @@ const COMPONENTS: &[(&str, &str)] = &[
     ("BACKDOOR_IMPORT", "backdoor_import.wasm"),
     ("GRANT_ABUSE", "grant_abuse.wasm"),
     ("HOARD", "hoard.wasm"),
+    ("EVIL_TEXT", "evil_text.wasm"),
 ];
 
 /// Components written as text or generated here, not built from Rust: attacks on

@@ -3,6 +3,7 @@
 use super::format::{Format, table};
 use super::products::Products;
 use crate::catalog::ProductClass;
+use crate::display::text;
 use crate::store::Store;
 use anyhow::Result;
 use serde::Serialize;
@@ -82,16 +83,14 @@ fn mark(class: ProductClass) -> &'static str {
     }
 }
 
-/// Prints the balance in `format`.
-pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format) -> Result<()> {
+/// Prints the balance in `format`; `raw` writes CSV cells exactly as stored.
+pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format, raw: bool) -> Result<()> {
     match format {
         Format::Json => super::format::json(out, rows)?,
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            for row in rows {
-                w.serialize(row)?;
-            }
-            w.flush()?;
+            let mut w = super::format::Csv::new(out, raw);
+            w.serialize(rows)?;
+            w.finish()?;
         }
         Format::Table => {
             let headers = [
@@ -139,14 +138,14 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format) -> Resul
                 writeln!(
                     out,
                     "! {}: {} more assigned than purchased",
-                    r.product_name.as_deref().unwrap_or(&r.sku_part_number),
+                    text(r.product_name.as_deref().unwrap_or(&r.sku_part_number)),
                     -r.available
                 )?;
             }
-            let unmapped: Vec<&str> = rows
+            let unmapped: Vec<_> = rows
                 .iter()
                 .filter(|r| r.product_name.is_none())
-                .map(|r| r.sku_part_number.as_str())
+                .map(|r| text(&r.sku_part_number))
                 .collect();
             if !unmapped.is_empty() {
                 writeln!(
@@ -159,8 +158,8 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format) -> Resul
                 writeln!(
                     out,
                     "! {}: subscription is {}",
-                    r.product_name.as_deref().unwrap_or(&r.sku_part_number),
-                    r.status
+                    text(r.product_name.as_deref().unwrap_or(&r.sku_part_number)),
+                    text(&r.status)
                 )?;
             }
         }

@@ -90,17 +90,15 @@ pub fn changes(store: &Store, source: &str, run: Option<i64>) -> Result<ChangeLo
     })
 }
 
-/// Prints `log` in `format`.
-pub fn render(out: &mut dyn Write, log: &ChangeLog, format: Format) -> Result<()> {
+/// Prints `log` in `format`; `raw` writes CSV cells exactly as stored.
+pub fn render(out: &mut dyn Write, log: &ChangeLog, format: Format, raw: bool) -> Result<()> {
     match format {
         Format::Json => super::format::json(out, log)?,
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            for c in &log.changes {
-                w.serialize(c)?;
-            }
+            let mut w = super::format::Csv::new(out, raw);
+            w.serialize(&log.changes)?;
             if log.changes.is_empty() {
-                w.write_record([
+                w.header([
                     "run_id",
                     "kind",
                     "account_id",
@@ -110,7 +108,7 @@ pub fn render(out: &mut dyn Write, log: &ChangeLog, format: Format) -> Result<()
                     "detail",
                 ])?;
             }
-            w.flush()?;
+            w.finish()?;
         }
         Format::Table => {
             if log.baseline {

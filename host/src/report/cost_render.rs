@@ -1,7 +1,7 @@
 //! Printing the cost report.
 
 use super::cost::CostReport;
-use super::format::{Format, table};
+use super::format::{Cell, Csv, Format, table};
 use anyhow::Result;
 use std::io::Write;
 
@@ -10,37 +10,34 @@ fn money(amount: f64, currency: &str) -> String {
 }
 
 /// Prints `report` in `format`. CSV has one row per line item, with a `section` column
-/// (`product`, `department`, `waste`, `total`).
-pub fn render(out: &mut dyn Write, report: &CostReport, format: Format) -> Result<()> {
+/// (`product`, `department`, `waste`, `total`); `raw` writes its cells exactly as stored.
+pub fn render(out: &mut dyn Write, report: &CostReport, format: Format, raw: bool) -> Result<()> {
     match format {
         Format::Json => super::format::json(out, report)?,
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record([
+            let mut w = Csv::new(out, raw);
+            w.header([
                 "section", "name", "sku_id", "licences", "monthly", "currency",
             ])?;
             for p in &report.products {
-                let name = p
-                    .product_name
-                    .clone()
-                    .unwrap_or_else(|| p.sku_part_number.clone());
-                w.write_record([
-                    "product".into(),
-                    name,
-                    p.sku_id.clone(),
-                    p.purchased.to_string(),
-                    format!("{:.2}", p.monthly_spend),
-                    p.currency.clone(),
+                let name = p.product_name.as_deref().unwrap_or(&p.sku_part_number);
+                w.row([
+                    Cell::text("product"),
+                    Cell::text(name),
+                    Cell::text(p.sku_id.as_str()),
+                    Cell::number(p.purchased),
+                    Cell::number(format!("{:.2}", p.monthly_spend)),
+                    Cell::text(p.currency.as_str()),
                 ])?;
             }
             for d in &report.departments {
-                w.write_record([
-                    "department".into(),
-                    d.department.clone().unwrap_or_default(),
-                    String::new(),
-                    d.licences.to_string(),
-                    format!("{:.2}", d.monthly_cost),
-                    d.currency.clone(),
+                w.row([
+                    Cell::text("department"),
+                    Cell::text(d.department.as_deref().unwrap_or_default()),
+                    Cell::text(""),
+                    Cell::number(d.licences),
+                    Cell::number(format!("{:.2}", d.monthly_cost)),
+                    Cell::text(d.currency.as_str()),
                 ])?;
             }
             for f in report
@@ -50,26 +47,26 @@ pub fn render(out: &mut dyn Write, report: &CostReport, format: Format) -> Resul
                 .filter(|f| f.monthly_cost.is_some())
             {
                 let kind = serde_json::to_value(f.kind)?;
-                w.write_record([
-                    "waste".into(),
-                    kind.as_str().unwrap_or_default().to_string(),
-                    f.sku_id.clone().unwrap_or_default(),
-                    f.licences.to_string(),
-                    format!("{:.2}", f.monthly_cost.unwrap_or_default()),
-                    f.currency.clone().unwrap_or_default(),
+                w.row([
+                    Cell::text("waste"),
+                    Cell::text(kind.as_str().unwrap_or_default().to_string()),
+                    Cell::text(f.sku_id.as_deref().unwrap_or_default()),
+                    Cell::number(f.licences),
+                    Cell::number(format!("{:.2}", f.monthly_cost.unwrap_or_default())),
+                    Cell::text(f.currency.as_deref().unwrap_or_default()),
                 ])?;
             }
             for (currency, total) in &report.waste.potential_monthly_saving {
-                w.write_record([
-                    "total".into(),
-                    "potential_saving".into(),
-                    String::new(),
-                    String::new(),
-                    format!("{total:.2}"),
-                    currency.clone(),
+                w.row([
+                    Cell::text("total"),
+                    Cell::text("potential_saving"),
+                    Cell::text(""),
+                    Cell::text(""),
+                    Cell::number(format!("{total:.2}")),
+                    Cell::text(currency.as_str()),
                 ])?;
             }
-            w.flush()?;
+            w.finish()?;
         }
         Format::Table => table_view(out, report)?,
     }
@@ -124,7 +121,7 @@ fn table_view(out: &mut dyn Write, report: &CostReport) -> Result<()> {
         writeln!(
             out,
             "No price configured for: {}",
-            report.unpriced.join(", ")
+            crate::display::text(&report.unpriced.join(", "))
         )?;
     }
     if !report.departments.is_empty() {

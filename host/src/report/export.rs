@@ -117,21 +117,14 @@ fn value(name: &str, raw: ValueRef<'_>) -> Value {
     }
 }
 
-fn csv_cell(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(csv_cell).collect::<Vec<_>>().join(";"),
-        other => other.to_string(),
-    }
-}
-
-/// Streams `entity` of `source` to `out`.
+/// Streams `entity` of `source` to `out`. In CSV, text cells that a spreadsheet would evaluate
+/// as a formula get a leading `'` unless `raw` (see [`super::format`]); JSON is always exact.
 pub fn export(
     conn: &Connection,
     source: &str,
     entity: Entity,
     format: Format,
+    raw: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
     if format == Format::Table {
@@ -160,13 +153,12 @@ pub fn export(
         Ok(Some(obj))
     };
     if format == Format::Csv {
-        let mut w = csv::Writer::from_writer(out);
-        w.write_record(&header)?;
+        let mut w = super::format::Csv::new(out, raw);
+        w.header(&header)?;
         while let Some(obj) = next()? {
-            w.write_record(obj.values().map(csv_cell))?;
+            w.values(obj.values())?;
         }
-        w.flush()?;
-        return Ok(());
+        return w.finish();
     }
     write!(out, "[")?;
     let mut first = true;

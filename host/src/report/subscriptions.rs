@@ -1,7 +1,7 @@
 //! Subscriptions: renewals and expiries in the next 30 / 60 / 90 days, trials, and
 //! subscriptions that are not in good standing (warning, suspended, locked out).
 
-use super::format::{Format, table};
+use super::format::{Cell, Csv, Format, table};
 use super::products::Products;
 use crate::store::Store;
 use anyhow::Result;
@@ -115,13 +115,18 @@ pub fn subscriptions(
     })
 }
 
-/// Prints the subscriptions in `format`; `attention_only` keeps those needing attention.
-pub fn render(out: &mut dyn Write, rows: &[SubscriptionRow], format: Format) -> Result<()> {
+/// Prints the subscriptions in `format`; `raw` writes CSV cells exactly as stored.
+pub fn render(
+    out: &mut dyn Write,
+    rows: &[SubscriptionRow],
+    format: Format,
+    raw: bool,
+) -> Result<()> {
     match format {
         Format::Json => super::format::json(out, rows)?,
         Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record([
+            let mut w = Csv::new(out, raw);
+            w.header([
                 "id",
                 "sku_id",
                 "sku_part_number",
@@ -137,25 +142,27 @@ pub fn render(out: &mut dyn Write, rows: &[SubscriptionRow], format: Format) -> 
                 "attention",
             ])?;
             for r in rows {
-                w.write_record([
-                    r.id.clone(),
-                    r.sku_id.clone(),
-                    r.sku_part_number.clone(),
-                    r.product_name.clone().unwrap_or_default(),
-                    r.status.clone(),
-                    r.total_licenses.to_string(),
-                    r.is_trial.to_string(),
-                    r.created_date_time.clone().unwrap_or_default(),
-                    r.next_lifecycle_date_time.clone().unwrap_or_default(),
-                    r.days_until_next_lifecycle
-                        .map(|d| d.to_string())
-                        .unwrap_or_default(),
-                    r.within_days.map(|d| d.to_string()).unwrap_or_default(),
-                    r.holders.to_string(),
-                    r.attention.join(";"),
+                w.row([
+                    Cell::text(r.id.as_str()),
+                    Cell::text(r.sku_id.as_str()),
+                    Cell::text(r.sku_part_number.as_str()),
+                    Cell::text(r.product_name.as_deref().unwrap_or_default()),
+                    Cell::text(r.status.as_str()),
+                    Cell::number(r.total_licenses),
+                    Cell::number(r.is_trial),
+                    Cell::text(r.created_date_time.as_deref().unwrap_or_default()),
+                    Cell::text(r.next_lifecycle_date_time.as_deref().unwrap_or_default()),
+                    Cell::number(
+                        r.days_until_next_lifecycle
+                            .map(|d| d.to_string())
+                            .unwrap_or_default(),
+                    ),
+                    Cell::number(r.within_days.map(|d| d.to_string()).unwrap_or_default()),
+                    Cell::number(r.holders),
+                    Cell::text(r.attention.join(";")),
                 ])?;
             }
-            w.flush()?;
+            w.finish()?;
         }
         Format::Table => {
             let cells: Vec<Vec<String>> = rows

@@ -2,8 +2,9 @@
 //! JSON array, or CSV with one row per account.
 
 use super::cost::WasteReport;
-use super::format::{Format, table};
+use super::format::{Cell, Csv, Format, table};
 use super::waste::{Finding, FindingKind};
+use crate::display::text;
 use anyhow::Result;
 use std::io::Write;
 
@@ -36,19 +37,26 @@ fn money(amount: f64, currency: &str) -> String {
     format!("{amount:.2} {currency}")
 }
 
-/// Prints `report` in `format`; `all` lists every account in a table.
-pub fn render(out: &mut dyn Write, report: &WasteReport, format: Format, all: bool) -> Result<()> {
+/// Prints `report` in `format`; `all` lists every account in a table; `raw` writes CSV cells
+/// exactly as stored.
+pub fn render(
+    out: &mut dyn Write,
+    report: &WasteReport,
+    format: Format,
+    all: bool,
+    raw: bool,
+) -> Result<()> {
     match format {
         Format::Json => super::format::json(out, report)?,
-        Format::Csv => csv_rows(out, &report.findings)?,
+        Format::Csv => csv_rows(out, &report.findings, raw)?,
         Format::Table => table_view(out, report, all)?,
     }
     Ok(())
 }
 
-fn csv_rows(out: &mut dyn Write, findings: &[Finding]) -> Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
+fn csv_rows(out: &mut dyn Write, findings: &[Finding], raw: bool) -> Result<()> {
+    let mut w = Csv::new(out, raw);
+    w.header([
         "kind",
         "sku_id",
         "sku_part_number",
@@ -65,38 +73,38 @@ fn csv_rows(out: &mut dyn Write, findings: &[Finding]) -> Result<()> {
     ])?;
     for f in findings {
         let kind = serde_json::to_value(f.kind)?;
-        let head = [
-            kind.as_str().unwrap_or_default().to_string(),
-            f.sku_id.clone().unwrap_or_default(),
-            f.sku_part_number.clone().unwrap_or_default(),
-            f.product_name.clone().unwrap_or_default(),
-            f.evaluated.to_string(),
-            f.reason.clone().unwrap_or_default(),
-            f.licences.to_string(),
-            f.monthly_cost
-                .map(|c| format!("{c:.2}"))
-                .unwrap_or_default(),
-            f.currency.clone().unwrap_or_default(),
-        ];
+        let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+        let head = || {
+            [
+                Cell::text(kind.as_str().unwrap_or_default().to_string()),
+                Cell::text(opt(&f.sku_id)),
+                Cell::text(opt(&f.sku_part_number)),
+                Cell::text(opt(&f.product_name)),
+                Cell::number(f.evaluated),
+                Cell::text(opt(&f.reason)),
+                Cell::number(f.licences),
+                Cell::number(
+                    f.monthly_cost
+                        .map(|c| format!("{c:.2}"))
+                        .unwrap_or_default(),
+                ),
+                Cell::text(opt(&f.currency)),
+            ]
+        };
         if f.accounts.is_empty() {
-            w.write_record(
-                head.iter()
-                    .cloned()
-                    .chain(["", "", "", ""].map(String::from)),
-            )?;
+            w.row(head().into_iter().chain(["", "", "", ""].map(Cell::text)))?;
         }
         for a in &f.accounts {
             let tail = [
-                a.id.clone(),
-                a.user_principal_name.clone(),
-                a.display_name.clone().unwrap_or_default(),
-                a.detail.clone().unwrap_or_default(),
+                Cell::text(a.id.as_str()),
+                Cell::text(a.user_principal_name.as_str()),
+                Cell::text(opt(&a.display_name)),
+                Cell::text(opt(&a.detail)),
             ];
-            w.write_record(head.iter().cloned().chain(tail))?;
+            w.row(head().into_iter().chain(tail))?;
         }
     }
-    w.flush()?;
-    Ok(())
+    w.finish()
 }
 
 fn table_view(out: &mut dyn Write, report: &WasteReport, all: bool) -> Result<()> {
@@ -167,7 +175,7 @@ fn details(out: &mut dyn Write, findings: &[Finding], all: bool) -> Result<()> {
                 out,
                 "{}: not evaluated: {}",
                 title(f.kind),
-                f.reason.as_deref().unwrap_or("data missing")
+                text(f.reason.as_deref().unwrap_or("data missing"))
             )?;
             continue;
         }
@@ -175,7 +183,7 @@ fn details(out: &mut dyn Write, findings: &[Finding], all: bool) -> Result<()> {
             out,
             "{} - {} ({}): {}",
             title(f.kind),
-            product(f),
+            text(&product(f)),
             f.licences,
             f.kind.explanation()
         )?;
@@ -185,10 +193,11 @@ fn details(out: &mut dyn Write, findings: &[Finding], all: bool) -> Result<()> {
             TABLE_ACCOUNTS.min(f.accounts.len())
         };
         for a in &f.accounts[..shown] {
-            let name = a.display_name.as_deref().unwrap_or("");
+            let upn = text(&a.user_principal_name);
+            let name = text(a.display_name.as_deref().unwrap_or(""));
             match &a.detail {
-                Some(d) => writeln!(out, "  {}  {name}  ({d})", a.user_principal_name)?,
-                None => writeln!(out, "  {}  {name}", a.user_principal_name)?,
+                Some(d) => writeln!(out, "  {upn}  {name}  ({})", text(d))?,
+                None => writeln!(out, "  {upn}  {name}")?,
             }
         }
         if shown < f.accounts.len() {

@@ -47,15 +47,21 @@ impl Progress {
     /// Shows the plugin's latest report.
     pub fn phase(&self, phase: &str, done: u64, total: Option<u64>) {
         let Some(bar) = &self.bar else { return };
+        bar.set_message(self.message(phase, done, total));
+    }
+
+    /// The line shown for a report. The phase is the plugin's text, escaped for the terminal.
+    fn message(&self, phase: &str, done: u64, total: Option<u64>) -> String {
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
         let of = total.map(|t| format!("/{t}")).unwrap_or_default();
-        bar.set_message(format!(
-            "{}: {phase} {done}{of} · {} entities ({:.0}/s) · {} requests",
-            self.source,
+        format!(
+            "{}: {} {done}{of} · {} entities ({:.0}/s) · {} requests",
+            crate::display::text(&self.source),
+            crate::display::text(phase),
             self.entities,
             self.entities as f64 / secs,
             self.requests.load(Ordering::Relaxed)
-        ));
+        )
     }
 }
 
@@ -64,5 +70,30 @@ impl Drop for Progress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_plugins_phase_is_escaped_in_the_progress_line() {
+        let progress = Progress::new("s", false);
+        let line = progress.message(
+            "users\u{1b}[2J\u{1b}]0;t\u{7}\r\nerror: forged\u{202e}",
+            3,
+            Some(9),
+        );
+        assert!(
+            line.starts_with(
+                r"s: users\u{1b}[2J\u{1b}]0;t\u{7}\u{d}\u{a}error: forged\u{202e} 3/9 · 0 entities"
+            ),
+            "{line}"
+        );
+        assert!(
+            !line.chars().any(|c| c.is_control() || c == '\u{202e}'),
+            "{line:?}"
+        );
     }
 }

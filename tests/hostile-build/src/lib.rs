@@ -28,6 +28,9 @@ pub const FLOOD: &str = env!("HOSTILE_FLOOD");
 pub const NOT_COLLECTOR: &str = env!("HOSTILE_NOT_COLLECTOR");
 /// A collector that imports `evil:extra/backdoor`, which no host provides.
 pub const BACKDOOR_IMPORT: &str = env!("HOSTILE_BACKDOOR_IMPORT");
+/// Reports names, statuses, warnings, logs, errors and check findings full of terminal control
+/// sequences, bidi overrides, forged `error:` lines and spreadsheet formulas.
+pub const EVIL_TEXT: &str = env!("HOSTILE_EVIL_TEXT");
 
 /// Declares no grant and asks for four, or declares one and asks for it 2,000 times.
 pub const GRANT_ABUSE: &str = env!("HOSTILE_GRANT_ABUSE");
@@ -62,6 +65,7 @@ pub const ALL: &[(&str, &str)] = &[
     ("backdoor-import", BACKDOOR_IMPORT),
     ("grant-abuse", GRANT_ABUSE),
     ("hoard", HOARD),
+    ("evil-text", EVIL_TEXT),
     ("start-blocks", START_BLOCKS),
     ("eight-memories", EIGHT_MEMORIES),
     ("nested-blocks", NESTED_BLOCKS),
