@@ -94,9 +94,13 @@ enum Command {
         /// Graph root replacing the cloud's Graph host.
         #[arg(long)]
         graph_url: Option<String>,
-        /// Overwrite an existing configuration file.
+        /// Overwrite an existing configuration file (never an existing key: see --new-key).
         #[arg(long)]
         force: bool,
+        /// Replace an existing itam-app.pem with a new key and certificate. The old
+        /// certificate stops working for this collector: upload the new itam-app.crt.
+        #[arg(long)]
+        new_key: bool,
         /// Prompt for missing answers even when stdin is not a terminal.
         #[arg(long)]
         interactive: bool,
@@ -290,6 +294,7 @@ async fn run(cli: Cli) -> Result<i32> {
             login_url,
             graph_url,
             force,
+            new_key,
             interactive,
             check,
         } => {
@@ -310,7 +315,13 @@ async fn run(cli: Cli) -> Result<i32> {
                 login_url,
                 graph_url,
             };
-            init(&cli.config, partial, force, interactive, check, &mut out).await
+            let flags = InitFlags {
+                force,
+                new_key,
+                interactive,
+                check,
+            };
+            init(&cli.config, partial, flags, &mut out).await
         }
         Command::Check { source, format } => {
             let config = Config::load(&cli.config)?;
@@ -401,14 +412,30 @@ async fn demo(
     Ok(0)
 }
 
+/// The switches of `itam init`.
+struct InitFlags {
+    /// Overwrite an existing configuration.
+    force: bool,
+    /// Replace an existing generated key.
+    new_key: bool,
+    /// Prompt even when stdin is not a terminal.
+    interactive: bool,
+    /// Run `itam check` afterwards.
+    check: bool,
+}
+
 async fn init(
     config_path: &Path,
     partial: crate::init::PartialAnswers,
-    force: bool,
-    force_prompts: bool,
-    run_check: bool,
+    flags: InitFlags,
     out: &mut dyn Write,
 ) -> Result<i32> {
+    let InitFlags {
+        force,
+        new_key,
+        interactive: force_prompts,
+        check: run_check,
+    } = flags;
     use crate::init::{
         CredentialChoice, Prompter, complete, generate_certificate, interactive, write,
     };
@@ -424,7 +451,7 @@ async fn init(
         && partial.client_id.is_none()
         && !prompting
     {
-        let (pem, crt) = generate_certificate(dir, "itam-app", 365, force)?;
+        let (pem, crt) = generate_certificate(dir, "itam-app", 365, new_key)?;
         writeln!(
             out,
             "generated {} (certificate and private key, mode 600; keep it private)",
@@ -458,7 +485,8 @@ async fn init(
     let mut prompt_out = std::io::stderr();
     let mut prompter = Prompter::new(&mut input, &mut prompt_out);
     let answers = complete(partial, &mut prompter)?;
-    for note in write(config_path, &answers, force)? {
+    crate::init::validate(config_path, &answers, &runtime()?).await?;
+    for note in write(config_path, &answers, new_key)? {
         writeln!(out, "{note}")?;
     }
     let check_now = run_check

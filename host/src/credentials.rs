@@ -284,11 +284,15 @@ impl TokenBroker {
             .send()
             .await
             .map_err(|e| {
+                let e = e.without_url();
+                let cause = crate::runtime::net_cause::NetCause::of(&e);
                 refuse(
                     "network",
                     format!(
-                        "token request to {token_origin} failed: {}",
-                        e.without_url()
+                        "token request to {token_origin} failed: {} ({}); fix: {}",
+                        cause.text(),
+                        crate::runtime::net_cause::NetCause::chain(&e),
+                        cause.fix()
                     ),
                 )
             })?;

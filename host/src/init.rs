@@ -1,6 +1,7 @@
 //! `itam init`: writes a configuration from prompts or flags, validating every answer, never
 //! writing a secret inline; optionally generates the app's certificate.
 
+use crate::certificate::Signing;
 use crate::config::is_guid;
 use crate::error::config_error;
 use anyhow::{Context, Result};
@@ -270,16 +271,19 @@ fn write_private(path: &Path, contents: &[u8]) -> Result<()> {
 
 /// Generates an RSA key and a self-signed certificate valid for `days`; writes `<stem>.pem`
 /// (certificate and key, mode 0600) and `<stem>.crt` (certificate only, to upload).
+///
+/// An existing `<stem>.pem` is replaced only with `new_key`: its certificate may be the one the
+/// app registration trusts, and replacing it stops sign-in until the new one is uploaded.
 pub fn generate_certificate(
     dir: &Path,
     stem: &str,
     days: i64,
-    force: bool,
+    new_key: bool,
 ) -> Result<(PathBuf, PathBuf)> {
     let existing = dir.join(format!("{stem}.pem"));
-    if existing.exists() && !force {
+    if existing.exists() && !new_key {
         return Err(config_error(format!(
-            "{} already exists (it may be the key of a certificate the app registration trusts); pass --force to replace it",
+            "{} already exists and may hold the key of a certificate the app registration trusts; replacing it stops collection until the new {stem}.crt is uploaded; pass --new-key to replace it anyway",
             existing.display()
         )));
     }
@@ -307,48 +311,22 @@ pub fn generate_certificate(
     Ok((pem_path, crt_path))
 }
 
-/// Writes the config (and a secret file or certificate as chosen) and returns what to tell the
-/// operator.
-pub fn write(config_path: &Path, answers: &InitAnswers, force: bool) -> Result<Vec<String>> {
-    let dir = config_path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut notes = Vec::new();
-    let credential_line = match &answers.credential {
-        CredentialChoice::SecretEnv(var) => {
-            notes.push(format!(
-                "export {var}=<the client secret's Value> before running itam"
-            ));
-            format!("client_secret = {{ env = \"{var}\" }}")
-        }
-        CredentialChoice::SecretFile(path, value) => {
-            if let Some(value) = value {
-                write_private(&dir.join(path), format!("{value}\n").as_bytes())?;
-                notes.push(format!(
-                    "wrote the secret to {} (mode 600)",
-                    dir.join(path).display()
-                ));
-            }
+/// The `[source.credential]` line for `choice`.
+fn credential_line(choice: &CredentialChoice) -> String {
+    match choice {
+        CredentialChoice::SecretEnv(var) => format!("client_secret = {{ env = \"{var}\" }}"),
+        CredentialChoice::SecretFile(path, _) => {
             format!("client_secret = {{ file = \"{}\" }}", path.display())
         }
         CredentialChoice::Certificate(path) => {
             format!("certificate = {{ file = \"{}\" }}", path.display())
         }
-        CredentialChoice::GenerateCertificate => {
-            let (pem, crt) = generate_certificate(dir, "itam-app", 365, force)?;
-            notes.push(format!(
-                "generated {} (certificate and private key, mode 600; keep it here) and {}",
-                pem.display(),
-                crt.display()
-            ));
-            notes.push(format!(
-                "upload {} under Certificates & secrets → Certificates → Upload certificate in the app registration",
-                crt.display()
-            ));
-            "certificate = { file = \"itam-app.pem\" }".to_string()
-        }
-    };
+        CredentialChoice::GenerateCertificate => "certificate = { file = \"itam-app.pem\" }".into(),
+    }
+}
+
+/// The configuration file's text for `answers`.
+pub fn config_text(answers: &InitAnswers) -> String {
     let mut settings = format!(
         "tenant_id = \"{}\"\ncloud = \"{}\"\n",
         answers.tenant_id, answers.cloud
@@ -359,11 +337,120 @@ pub fn write(config_path: &Path, answers: &InitAnswers, force: bool) -> Result<V
     if let Some(u) = &answers.graph_url {
         settings.push_str(&format!("graph_url = \"{u}\"\n"));
     }
-    let text = format!(
-        "# Written by `itam init`. See README.md, Configuration.\n\n[store]\npath = \"itam.db\"\n\n[[source]]\nname = \"{}\"\nplugin = \"m365\"\nschedule = \"6h\"\n\n[source.credential]\nclient_id = \"{}\"\n{credential_line}\n\n[source.settings]\n{settings}",
-        answers.name, answers.client_id
-    );
-    write_private(config_path, text.as_bytes())?;
+    format!(
+        "# Written by `itam init`. See README.md, Configuration.\n\n[store]\npath = \"itam.db\"\n\n[[source]]\nname = \"{}\"\nplugin = \"m365\"\nschedule = \"6h\"\n\n[source.credential]\nclient_id = \"{}\"\n{}\n\n[source.settings]\n{settings}",
+        answers.name,
+        answers.client_id,
+        credential_line(&answers.credential)
+    )
+}
+
+/// Checks the answers with the code every later command uses: the configuration loader, and
+/// the plugin's own validation of its settings (`plan`). The credential itself is checked as
+/// far as it exists yet: a secret file or certificate named must load; an environment variable
+/// may still be unset, and a certificate to generate does not exist yet.
+pub async fn validate(
+    config_path: &Path,
+    answers: &InitAnswers,
+    runtime: &crate::runtime::Runtime,
+) -> Result<()> {
+    let dir = config_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let refused = |e: String| {
+        config_error(format!(
+            "these answers would give a configuration that itam refuses: {e}"
+        ))
+    };
+    match &answers.credential {
+        CredentialChoice::SecretFile(path, None) => {
+            let path = dir.join(path);
+            let text =
+                crate::files::read_text_capped(&path, crate::files::MAX_SECRET).map_err(|e| {
+                    refused(format!(
+                        "the secret file {} cannot be read: {e}",
+                        path.display()
+                    ))
+                })?;
+            if text.trim().is_empty() {
+                return Err(refused(format!(
+                    "the secret file {} is empty",
+                    path.display()
+                )));
+            }
+        }
+        CredentialChoice::Certificate(path) => {
+            crate::certificate::ClientCertificate::load(&dir.join(path), Signing::Ps256)
+                .map_err(|e| refused(format!("certificate {}: {e}", path.display())))?;
+        }
+        _ => {}
+    }
+    // What cannot be read yet is stood in for: only its syntax matters here.
+    let mut stand_in = answers.clone();
+    stand_in.credential = CredentialChoice::SecretEnv("ITAM_INIT_VALIDATION".into());
+    let config = crate::config::Config::parse(&config_text(&stand_in), dir, &|_| {
+        Some("stand-in-for-validation".into())
+    })
+    .map_err(refused)?;
+    for source in &config.sources {
+        crate::sync::prepare(runtime, source, &source.limits)
+            .await
+            .map_err(|e| refused(format!("{e:#}")))?;
+    }
+    Ok(())
+}
+
+/// Writes the config (and a secret file or certificate as chosen) and returns what to tell the
+/// operator. `new_key` allows replacing an existing generated key.
+pub fn write(config_path: &Path, answers: &InitAnswers, new_key: bool) -> Result<Vec<String>> {
+    let dir = config_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut notes = Vec::new();
+    match &answers.credential {
+        CredentialChoice::SecretEnv(var) => {
+            notes.push(format!(
+                "export {var}=<the client secret's Value> before running itam"
+            ));
+        }
+        CredentialChoice::SecretFile(path, Some(value)) => {
+            write_private(&dir.join(path), format!("{value}\n").as_bytes())?;
+            notes.push(format!(
+                "wrote the secret to {} (mode 600)",
+                dir.join(path).display()
+            ));
+        }
+        CredentialChoice::GenerateCertificate if dir.join("itam-app.pem").exists() && !new_key => {
+            // A key already made (perhaps already trusted by the app registration) is kept.
+            crate::certificate::ClientCertificate::load(&dir.join("itam-app.pem"), Signing::Ps256)
+                .map_err(|e| {
+                    config_error(format!(
+                        "{} exists but cannot be used ({e}); pass --new-key to replace it with a new key and certificate",
+                        dir.join("itam-app.pem").display()
+                    ))
+                })?;
+            notes.push(format!(
+                "kept the existing {} (its certificate may already be uploaded; --new-key replaces it, which stops collection until the new certificate is uploaded)",
+                dir.join("itam-app.pem").display()
+            ));
+        }
+        CredentialChoice::GenerateCertificate => {
+            let (pem, crt) = generate_certificate(dir, "itam-app", 365, new_key)?;
+            notes.push(format!(
+                "generated {} (certificate and private key, mode 600; keep it here) and {}",
+                pem.display(),
+                crt.display()
+            ));
+            notes.push(format!(
+                "upload {} under Certificates & secrets → Certificates → Upload certificate in the app registration",
+                crt.display()
+            ));
+        }
+        _ => {}
+    }
+    write_private(config_path, config_text(answers).as_bytes())?;
     notes.insert(0, format!("wrote {}", config_path.display()));
     Ok(notes)
 }

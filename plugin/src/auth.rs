@@ -61,23 +61,34 @@ pub fn auth_failure(error: &AuthError) -> CollectError {
     let service_code = error.codes.first().copied();
     let known = service_code.and_then(diagnose);
     let (message, fix) = match &known {
-        Some(d) => (
-            format!(
-                "{} (AADSTS{}: {})",
-                d.cause,
-                service_code.unwrap_or_default(),
-                first_line(&error.description)
+        Some(d) => {
+            let code = service_code.unwrap_or_default();
+            // Microsoft's description starts with the code itself: say it once.
+            let said = first_line(&error.description);
+            let said = said
+                .strip_prefix(&format!("AADSTS{code}:"))
+                .map(str::trim_start)
+                .unwrap_or(said);
+            (
+                format!("{} (AADSTS{code}: {said})", d.cause),
+                Some(d.fix.to_string()),
+            )
+        }
+        // The host's own refusals and network failures carry their fix after `; fix: `.
+        None => match first_line(&error.description).split_once("; fix: ") {
+            Some((what, fix)) => (
+                format!("could not obtain a token: {what}"),
+                Some(fix.to_string()),
             ),
-            Some(d.fix.to_string()),
-        ),
-        None => (
-            format!(
-                "could not obtain a token: {}: {}",
-                error.error,
-                first_line(&error.description)
+            None => (
+                format!(
+                    "could not obtain a token: {}: {}",
+                    error.error,
+                    first_line(&error.description)
+                ),
+                None,
             ),
-            None,
-        ),
+        },
     };
     let failure = Failure {
         message,
@@ -120,6 +131,12 @@ mod tests {
             panic!("expected unauthorized")
         };
         assert!(f.message.starts_with("the client secret is wrong"));
+        assert_eq!(
+            f.message.matches("AADSTS7000215").count(),
+            1,
+            "{}",
+            f.message
+        );
         assert!(!f.message.contains("Trace ID"));
         assert!(f.fix.unwrap().contains("Certificates & secrets"));
         assert_eq!(f.code.as_deref(), Some("AADSTS7000215"));
@@ -161,5 +178,18 @@ mod tests {
             auth_failure(&err(0, "network", vec![], "connection refused")),
             CollectError::Network(_)
         ));
+        let CollectError::Network(f) = auth_failure(&err(
+            0,
+            "network",
+            vec![],
+            "token request to https://login.example failed: the connection was refused (tcp connect error); fix: check the URL",
+        )) else {
+            panic!()
+        };
+        assert_eq!(
+            f.message,
+            "could not obtain a token: token request to https://login.example failed: the connection was refused (tcp connect error)"
+        );
+        assert_eq!(f.fix.as_deref(), Some("check the URL"));
     }
 }

@@ -395,9 +395,9 @@ fn transport_failure(error: TransportError, url: &str) -> CollectError {
             code: Some("HTTP-request-denied".into()),
             request_id: None,
         }),
-        TransportError::Network(reason) => CollectError::Network(Failure {
-            message: format!("no answer from {url}: {reason}"),
-            fix: Some("check network access to the Graph and sign-in hosts (proxy, firewall, DNS)".into()),
+        TransportError::Network(cause) => CollectError::Network(Failure {
+            message: format!("no answer from {url}: {}", cause.text()),
+            fix: Some(cause.fix().into()),
             status: None,
             code: None,
             request_id: None,

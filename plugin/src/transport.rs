@@ -27,7 +27,94 @@ pub enum TransportError {
     /// The host's policy refused the destination (wasi:http `HTTP-request-denied`).
     Denied(String),
     /// Connection, TLS or timeout failure.
-    Network(String),
+    Network(NetworkCause),
+}
+
+/// Why a connection failed, as the host's wasi:http reports it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NetworkCause {
+    /// The host name did not resolve.
+    Dns,
+    /// Nothing accepted the connection.
+    Refused,
+    /// Connecting timed out.
+    ConnectTimeout,
+    /// The server did not answer, or stopped sending, in time.
+    ReadTimeout,
+    /// The server's TLS certificate is not trusted.
+    Certificate,
+    /// The TLS handshake failed otherwise.
+    Tls,
+    /// The connection was closed before the answer was complete.
+    Closed,
+    /// Anything else, with the host's words.
+    Other(String),
+}
+
+impl NetworkCause {
+    /// What happened, in a few words.
+    pub fn text(&self) -> String {
+        match self {
+            NetworkCause::Dns => "the host name could not be resolved (DNS)".into(),
+            NetworkCause::Refused => "the connection was refused".into(),
+            NetworkCause::ConnectTimeout => "connecting timed out".into(),
+            NetworkCause::ReadTimeout => "the server did not answer in time".into(),
+            NetworkCause::Certificate => "the server's TLS certificate is not trusted".into(),
+            NetworkCause::Tls => "the TLS handshake failed".into(),
+            NetworkCause::Closed => {
+                "the connection was closed before the answer was complete".into()
+            }
+            NetworkCause::Other(said) => said.clone(),
+        }
+    }
+
+    /// What to do about it.
+    pub fn fix(&self) -> &'static str {
+        match self {
+            NetworkCause::Dns => {
+                "check the host name (cloud, login_url, graph_url) and this machine's DNS; behind a proxy, set [network] https_proxy"
+            }
+            NetworkCause::Refused => {
+                "nothing accepts connections there: check graph_url / login_url and the port, and any firewall"
+            }
+            NetworkCause::ConnectTimeout => {
+                "check the firewall and proxy ([network] https_proxy); raise limits.connect_timeout if the network is slow"
+            }
+            NetworkCause::ReadTimeout => {
+                "raise limits.first_byte_timeout or limits.between_bytes_timeout if the tenant is large or the network slow"
+            }
+            NetworkCause::Certificate => {
+                "if a TLS-inspecting proxy is in the way, set [network] ca_bundle to its CA certificate; otherwise check graph_url / login_url"
+            }
+            NetworkCause::Tls => "check that graph_url / login_url use https on an HTTPS port",
+            NetworkCause::Closed => {
+                "try again; if it persists, check the proxy or firewall in between"
+            }
+            NetworkCause::Other(said) if said.starts_with("proxy") => {
+                "check [network] https_proxy (or HTTPS_PROXY), its credentials and no_proxy"
+            }
+            NetworkCause::Other(_) => {
+                "check network access to the Graph and sign-in hosts (proxy, firewall, DNS)"
+            }
+        }
+    }
+}
+
+/// The cause behind a wasi:http error code.
+#[cfg(target_arch = "wasm32")]
+fn cause(code: &waki::ErrorCode) -> NetworkCause {
+    use waki::ErrorCode as E;
+    match code {
+        E::DnsTimeout | E::DnsError(_) | E::DestinationNotFound => NetworkCause::Dns,
+        E::ConnectionRefused | E::DestinationUnavailable => NetworkCause::Refused,
+        E::ConnectionTimeout => NetworkCause::ConnectTimeout,
+        E::ConnectionReadTimeout | E::HttpResponseTimeout => NetworkCause::ReadTimeout,
+        E::TlsCertificateError => NetworkCause::Certificate,
+        E::TlsProtocolError | E::TlsAlertReceived(_) => NetworkCause::Tls,
+        E::ConnectionTerminated | E::HttpResponseIncomplete => NetworkCause::Closed,
+        E::InternalError(Some(said)) => NetworkCause::Other(said.clone()),
+        other => NetworkCause::Other(format!("{other:?}")),
+    }
 }
 
 /// Sends requests. Credentials are added by the host, never here.
@@ -57,15 +144,17 @@ impl WakiTransport {
     ) -> Result<Reply, TransportError> {
         let mut request = request;
         for (name, value) in headers {
-            let name = waki::header::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|e| TransportError::Network(format!("bad header name {name}: {e}")))?;
+            let name = waki::header::HeaderName::from_bytes(name.as_bytes()).map_err(|e| {
+                TransportError::Network(NetworkCause::Other(format!("bad header name {name}: {e}")))
+            })?;
             request = request.header(name, value.to_string());
         }
         let response = request
             .send()
             .map_err(|e| match e.downcast_ref::<waki::ErrorCode>() {
                 Some(waki::ErrorCode::HttpRequestDenied) => TransportError::Denied(url.to_string()),
-                _ => TransportError::Network(format!("{e:#}")),
+                Some(code) => TransportError::Network(cause(code)),
+                None => TransportError::Network(NetworkCause::Other(format!("{e:#}"))),
             })?;
         let status = response.status_code();
         let headers = response
@@ -78,9 +167,12 @@ impl WakiTransport {
                 )
             })
             .collect();
-        let body = response
-            .body()
-            .map_err(|e| TransportError::Network(format!("reading the response body: {e:#}")))?;
+        let body = response.body().map_err(|e| {
+            TransportError::Network(match e.downcast_ref::<waki::ErrorCode>() {
+                Some(code) => cause(code),
+                None => NetworkCause::Other(format!("reading the response body: {e:#}")),
+            })
+        })?;
         Ok(Reply {
             status,
             headers,

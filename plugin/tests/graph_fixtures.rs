@@ -5,7 +5,7 @@ use itam_m365::collect::collect;
 use itam_m365::graph::Graph;
 use itam_m365::hostapi::HostApi;
 use itam_m365::settings::M365Settings;
-use itam_m365::transport::{Reply, Transport, TransportError};
+use itam_m365::transport::{NetworkCause, Reply, Transport, TransportError};
 use itam_m365::types::*;
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -436,7 +436,11 @@ fn a_denied_request_and_a_cancel_end_the_run_with_their_own_errors() {
 #[test]
 fn unreadable_answers_and_broken_connections_are_retried_then_given_up() {
     let url = "https://graph.microsoft.com/v1.0/subscribedSkus";
-    let network = || Err(TransportError::Network("connection reset".into()));
+    let network = || {
+        Err(TransportError::Network(NetworkCause::Other(
+            "connection reset".into(),
+        )))
+    };
     let mut transport = Script::new(vec![
         ok("{\"value\": ["),
         network(),

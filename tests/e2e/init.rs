@@ -209,3 +209,85 @@ fn prompts_validate_answers_and_write_the_secret_file_privately() {
     );
     assert_success(&env.itam(&["sync"]));
 }
+
+#[test]
+fn init_refuses_answers_that_later_commands_would_refuse() {
+    let env = Env::new(10, Options::default());
+    let config = env.dir.path().join("itam.toml");
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--name", "bad name"],
+            "these answers would give a configuration that itam refuses",
+        ),
+        (&["--login-url", "127.0.0.1:8400"], "login_url"),
+        (&["--graph-url", "ftp://x"], "graph_url"),
+        (&["--secret-file", "missing.secret"], "missing.secret"),
+        (&["--certificate", "missing.pem"], "missing.pem"),
+    ];
+    for (extra, expected) in cases {
+        let t = env.tenant();
+        let mut args = vec![
+            "init",
+            "--tenant-id",
+            &t.tenant_id,
+            "--client-id",
+            &t.client_id,
+        ];
+        if !extra
+            .iter()
+            .any(|a| a.starts_with("--secret") || a.starts_with("--cert"))
+        {
+            args.extend(["--secret-env", "ITAM_TEST_SECRET"]);
+        }
+        args.extend_from_slice(extra);
+        let out = env.itam(&args);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(expected),
+            "{extra:?}: {}",
+            stderr(&out)
+        );
+        assert!(!config.exists(), "{extra:?}: nothing is written");
+    }
+}
+
+#[test]
+fn force_replaces_the_config_but_never_the_key() {
+    let scratch = tempfile::tempdir().unwrap();
+    let config = scratch.path().join("itam.toml");
+    let args = [
+        "init",
+        "--tenant-id",
+        "contoso.onmicrosoft.com",
+        "--client-id",
+        "00000000-0000-0000-0000-000000000001",
+        "--generate-certificate",
+    ];
+    assert_success(&crate::common::itam(&config, &args));
+    let pem = scratch.path().join("itam-app.pem");
+    let key = std::fs::read(&pem).unwrap();
+
+    // --force rewrites the configuration and keeps the key already made (and perhaps uploaded).
+    let forced: Vec<&str> = args.iter().copied().chain(["--force"]).collect();
+    let out = crate::common::itam(&config, &forced);
+    assert_success(&out);
+    assert_eq!(std::fs::read(&pem).unwrap(), key, "the key is kept");
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("kept the existing"), "{said}");
+    assert!(said.contains("--new-key"), "{said}");
+
+    // The certificate on its own is not replaced either, and the refusal says what it breaks.
+    let out = crate::common::itam(&config, &["init", "--force", "--generate-certificate"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("stops collection until the new itam-app.crt is uploaded"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(&pem).unwrap(), key);
+
+    // --new-key does replace it.
+    let renewed: Vec<&str> = forced.iter().copied().chain(["--new-key"]).collect();
+    assert_success(&crate::common::itam(&config, &renewed));
+    assert_ne!(std::fs::read(&pem).unwrap(), key);
+}

@@ -94,3 +94,52 @@ fn a_scope_the_identity_platform_rejects_is_explained() {
     );
     assert!(err.contains(" at 20"), "errors carry the time: {err}");
 }
+
+#[test]
+fn network_failures_name_their_cause_and_a_fix() {
+    // Nothing listens on port 9: the token request is refused.
+    let env = Env::new(10, Options::default());
+    env.config_for(
+        "http://127.0.0.1:9",
+        &env.tenant().client_secret.clone(),
+        "",
+    );
+    let out = env.itam(&["sync"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "could not obtain a token: token request to http://127.0.0.1:9 failed: the connection was refused ("
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("fix: nothing accepts connections there: check the URL and port"),
+        "{err}"
+    );
+    assert!(!err.contains("error sending request\n"), "{err}");
+
+    // The token comes from the emulator, but Graph is where nothing listens.
+    let path = env.config();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let graph = format!("graph_url = \"{}\"", env.emulator.url());
+    assert!(text.contains(&graph), "{text}");
+    crate::common::write_private(
+        &path,
+        &text.replace(&graph, "graph_url = \"http://127.0.0.1:9\""),
+    );
+    let out = env.itam(&["sync"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("network error: no answer from http://127.0.0.1:9/v1.0/")
+            && err.contains(": the connection was refused"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "fix: nothing accepts connections there: check graph_url / login_url and the port"
+        ),
+        "{err}"
+    );
+}

@@ -9,6 +9,7 @@ pub mod compile;
 mod engine;
 mod host_impl;
 mod limiter;
+pub mod net_cause;
 mod outbound;
 pub mod progress;
 mod sender;

@@ -3,6 +3,7 @@
 //! connect, first-byte and between-bytes timeouts instead of wasmtime's 600 s default, through
 //! the configured HTTPS proxy and trusting the configured extra CAs.
 
+use super::net_cause::NetCause;
 use crate::config::Network;
 use bytes::Bytes;
 use http_body::{Body, Frame};
@@ -119,10 +120,24 @@ impl Sender {
             .await
             .map_err(|_| Error::ConnectionReadTimeout)?
             .map_err(|e| {
-                if e.is_connect() {
-                    Error::ConnectionRefused
-                } else {
-                    Error::InternalError(Some(format!("{e:#}")))
+                let cause = NetCause::of(&e);
+                tracing::debug!(origin, cause = cause.text(), error = %NetCause::chain(&e), "request failed");
+                match cause {
+                    NetCause::Dns => Error::DnsError {
+                        rcode: None,
+                        info_code: None,
+                    },
+                    NetCause::Refused => Error::ConnectionRefused,
+                    NetCause::Timeout => Error::ConnectionTimeout,
+                    NetCause::Certificate => Error::TlsCertificateError,
+                    NetCause::Tls => Error::TlsProtocolError,
+                    NetCause::Closed => Error::ConnectionTerminated,
+                    NetCause::Proxy => Error::InternalError(Some(format!(
+                        "proxy: {}",
+                        NetCause::chain(&e)
+                    ))),
+                    NetCause::Other if e.is_connect() => Error::ConnectionRefused,
+                    NetCause::Other => Error::InternalError(Some(NetCause::chain(&e))),
                 }
             })?;
         let declared = response
