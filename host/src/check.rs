@@ -72,12 +72,13 @@ pub async fn check_source(runtime: &Runtime, source: &Source) -> SourceCheck {
     let prepared = match prepare(runtime, source, limits).await {
         Ok(p) => p,
         Err(e) => {
-            steps.push(step(
-                "config",
-                "fail",
-                format!("{e:#}"),
-                Some("correct the source in the configuration file".into()),
-            ));
+            // A plugin's refusal of its settings carries its own fix: show that one only.
+            let text = format!("{e:#}");
+            let (detail, fix) = match text.split_once("\n  fix: ") {
+                Some((detail, fix)) => (detail.to_string(), fix.to_string()),
+                None => (text, "correct the source in the configuration file".into()),
+            };
+            steps.push(step("config", "fail", detail, Some(fix)));
             return SourceCheck {
                 source: source.name.clone(),
                 ok: false,
@@ -153,10 +154,33 @@ fn continued(text: &str, indent: usize) -> String {
         .join(&format!("\n{}", " ".repeat(indent)))
 }
 
+/// How `itam check` prints: a table for people or JSON for tools (there is no CSV of steps).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// Steps with marks and fixes.
+    Table,
+    /// One array of sources with their steps.
+    Json,
+}
+
+impl From<Format> for CheckFormat {
+    fn from(f: Format) -> CheckFormat {
+        if f == Format::Table {
+            CheckFormat::Table
+        } else {
+            CheckFormat::Json
+        }
+    }
+}
+
 /// Prints the diagnoses. In a table, every text is escaped for the terminal (JSON keeps it as
 /// the plugin sent it).
-pub fn render(out: &mut dyn Write, checks: &[SourceCheck], format: Format) -> Result<()> {
-    if format != Format::Table {
+pub fn render(
+    out: &mut dyn Write,
+    checks: &[SourceCheck],
+    format: impl Into<CheckFormat>,
+) -> Result<()> {
+    if format.into() != CheckFormat::Table {
         serde_json::to_writer_pretty(&mut *out, checks)?;
         writeln!(out)?;
         return Ok(());
@@ -184,6 +208,11 @@ pub fn render(out: &mut dyn Write, checks: &[SourceCheck], format: Format) -> Re
                 } else {
                     "fix"
                 };
+                // A plugin may already begin its text with the label.
+                let fix = fix
+                    .strip_prefix(label)
+                    .map(|rest| rest.trim_start_matches([':', ',', ' ']))
+                    .unwrap_or(fix);
                 let fix = continued(fix, 8 + label.len());
                 writeln!(out, "      {label}: {fix}")?;
             }

@@ -59,7 +59,7 @@ enum Command {
         source: Option<String>,
         /// Output format (table on a terminal, else json).
         #[arg(long, value_enum)]
-        format: Option<Format>,
+        format: Option<crate::check::CheckFormat>,
     },
     /// Write a configuration from prompts or flags (a secret is never written inline).
     Init {
@@ -258,7 +258,7 @@ fn init_tracing(verbose: u8) {
         // Escapes control characters in messages and fields: plugins' log messages are
         // forwarded into tracing as they are.
         .fmt_fields(crate::display::log_fields())
-        .with_writer(std::io::stderr)
+        .with_writer(|| crate::runtime::progress::LogWriter)
         .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
@@ -330,7 +330,8 @@ async fn run(cli: Cli) -> Result<i32> {
             for s in config.select(source.as_deref())? {
                 checks.push(crate::check::check_source(&runtime, s).await);
             }
-            crate::check::render(&mut out, &checks, default_format(format))?;
+            let format = format.unwrap_or_else(|| default_format(None).into());
+            crate::check::render(&mut out, &checks, format)?;
             Ok(if checks.iter().all(|c| c.ok) { 0 } else { 3 })
         }
         Command::Report { report } => crate::cli_report::report(&cli.config, report, &mut out),

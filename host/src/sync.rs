@@ -232,6 +232,12 @@ impl Prepared {
     /// Runs the collection into a new run of `store`. On any failure the run is rolled back,
     /// recorded as failed, and the previous snapshot stays current.
     pub async fn run(&self, store: &Store, source: &Source, limits: &Limits) -> Result<SyncReport> {
+        // What a failure leaves behind: the last good snapshot, or (on a first run) nothing.
+        let kept = if store.last_success(&source.name)?.is_some() {
+            "previous snapshot kept"
+        } else {
+            "nothing stored (no earlier successful sync)"
+        };
         let broker = Arc::new(
             TokenBroker::new(
                 source.credential.clone(),
@@ -275,9 +281,7 @@ impl Prepared {
                         // One line that may quote the plugin's IDs.
                         let failure = display::text(&format!("{e:#}")).into_owned();
                         writer.fail(&failure)?;
-                        return Err(anyhow!(
-                            "{who}: sync failed, previous snapshot kept\n  {failure}"
-                        ));
+                        return Err(anyhow!("{who}: sync failed, {kept}\n  {failure}"));
                     }
                     return Ok(SyncReport {
                         source: source.name.clone(),
@@ -317,9 +321,7 @@ impl Prepared {
             Err(e) => format!("{e:#}").replace('\n', "\n  "),
         };
         writer.fail(&failure)?;
-        Err(anyhow!(
-            "{who}: sync failed, previous snapshot kept\n  {failure}"
-        ))
+        Err(anyhow!("{who}: sync failed, {kept}\n  {failure}"))
     }
 }
 

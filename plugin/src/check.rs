@@ -13,11 +13,8 @@ use serde_json::Value;
 /// Roles collection cannot do without.
 pub const REQUIRED_ROLES: &[&str] = &["Directory.Read.All", "User.Read.All"];
 
-/// Service plans of Entra ID P1 and P2 (needed for sign-in activity).
-const ENTRA_PREMIUM_PLANS: &[&str] = &[
-    "41781fb2-bc02-4b7c-bd55-b576c07bb09d", // AAD_PREMIUM
-    "eec0eb4f-6444-4f95-aba0-50c24d67f998", // AAD_PREMIUM_P2
-];
+/// Graph's code for a tenant without Entra ID P1/P2.
+const NON_PREMIUM: &str = "Authentication_RequestFromNonPremiumTenantOrB2CTenant";
 
 fn finding(
     step: &str,
@@ -128,15 +125,9 @@ pub fn check(
             return out;
         }
     };
-    let mut skus = None;
     for (step, url) in probes(&base) {
         match graph.get_json::<Value>(&url) {
-            Ok(body) => {
-                if step == "GET /subscribedSkus" {
-                    skus = Some(body);
-                }
-                out.push(finding(step, CheckStatus::Pass, "answers", None));
-            }
+            Ok(_) => out.push(finding(step, CheckStatus::Pass, "answers", None)),
             Err(e) => out.push(failed(step, &e)),
         }
     }
@@ -148,29 +139,31 @@ pub fn check(
             "optional: AuditLog.Read.All",
             CheckStatus::Warn,
             "not granted",
-            Some("without it sign-in activity is not collected and inactive accounts cannot be found; add the application permission AuditLog.Read.All and grant admin consent".into()),
+            Some("sign-in activity is not collected and inactive accounts cannot be found; add the application permission AuditLog.Read.All and grant admin consent".into()),
         )
     });
-    if let Some(skus) = skus {
-        let premium = skus["value"].as_array().into_iter().flatten().any(|sku| {
-            sku["servicePlans"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|p| {
-                    ENTRA_PREMIUM_PLANS.contains(&p["servicePlanId"].as_str().unwrap_or_default())
-                })
-        });
-        out.push(if premium {
-            finding("optional: Entra ID P1/P2", CheckStatus::Pass, "present among the tenant's products", None)
-        } else {
-            finding(
-                "optional: Entra ID P1/P2",
-                CheckStatus::Warn,
-                "not among the tenant's products",
-                Some("Graph returns sign-in activity only to tenants with Entra ID P1 or P2; without it inactive accounts cannot be found".into()),
-            )
-        });
-    }
+    // Whether sign-in activity will come is what the sync will find: ask Graph the same way.
+    let probe = format!("{base}/users?$select=signInActivity&$top=1");
+    out.push(match graph.get_json::<Value>(&probe) {
+        Ok(_) => finding(
+            "optional: sign-in activity",
+            CheckStatus::Pass,
+            "Graph returns it (Entra ID P1 or P2 present)",
+            None,
+        ),
+        Err(CollectError::Forbidden(f)) if f.code.as_deref() == Some(NON_PREMIUM) => finding(
+            "optional: sign-in activity",
+            CheckStatus::Warn,
+            "the tenant has no Microsoft Entra ID P1 or P2 licence, so Graph does not return it",
+            Some("inactive and never-signed-in accounts cannot be found; Graph returns sign-in activity only to tenants with Entra ID P1 or P2".into()),
+        ),
+        Err(CollectError::Forbidden(_)) => finding(
+            "optional: sign-in activity",
+            CheckStatus::Warn,
+            "Graph refuses it to this app",
+            Some("inactive and never-signed-in accounts cannot be found; add the application permission AuditLog.Read.All and grant admin consent".into()),
+        ),
+        Err(e) => failed("optional: sign-in activity", &e),
+    });
     out
 }

@@ -40,7 +40,8 @@ fn a_healthy_source_passes_every_step_and_reports_optional_capabilities() {
         ("GET /devices", "pass"),
         ("GET /directory/deletedItems/microsoft.graph.user", "pass"),
         ("optional: AuditLog.Read.All", "warn"),
-        ("optional: Entra ID P1/P2", "pass"),
+        // Without AuditLog.Read.All the sync will not get sign-in activity: the probe says so.
+        ("optional: sign-in activity", "warn"),
     ];
     assert_eq!(got, expect.map(|(a, b)| (a.to_string(), b.to_string())));
     assert!(
@@ -135,4 +136,80 @@ fn a_refused_endpoint_and_bad_settings_are_reported_per_step() {
             .unwrap()
             .contains("unknown cloud `mars`")
     );
+}
+
+#[test]
+fn the_sign_in_probe_predicts_what_the_sync_will_find() {
+    let with_role = || Options {
+        roles: vec![
+            "Directory.Read.All".into(),
+            "User.Read.All".into(),
+            "AuditLog.Read.All".into(),
+        ],
+        ..Options::default()
+    };
+    let cases = [
+        (true, "pass", "Graph returns it"),
+        (false, "warn", "no Microsoft Entra ID P1 or P2 licence"),
+    ];
+    for (premium, status, detail) in cases {
+        let env = Env::with_spec(
+            graph_emulator::TenantSpec {
+                users: 20,
+                premium,
+                ..Default::default()
+            },
+            with_role(),
+        );
+        env.config();
+        let doc = env.itam_json(&["check", "--format", "json"]);
+        let steps = doc[0]["steps"].as_array().unwrap();
+        let probe = steps
+            .iter()
+            .find(|s| s["step"] == "optional: sign-in activity")
+            .unwrap();
+        assert_eq!(probe["status"], status, "{probe}");
+        assert!(
+            probe["detail"].as_str().unwrap().contains(detail),
+            "{probe}"
+        );
+        // The sync finds the same.
+        assert_eq!(env.itam(&["sync"]).status.code(), Some(0));
+        let runs = env.itam_json(&["runs"]);
+        let quality = runs[0]["summary"]["data_quality"].to_string();
+        assert_eq!(premium, !quality.contains("P1 or P2"), "{quality}");
+    }
+}
+
+#[test]
+fn check_offers_only_the_formats_it_prints() {
+    let env = Env::new(10, Options::default());
+    env.config();
+    let out = env.itam(&["check", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("possible values: table, json"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_setting_error_shows_the_plugins_fix_only() {
+    let env = Env::new(10, Options::default());
+    let path = env.config();
+    let text = std::fs::read_to_string(&path).unwrap();
+    crate::common::write_private(
+        &path,
+        &text.replace("[source.settings]", "[source.settings]\ncolour = \"blue\""),
+    );
+    let out = env.itam(&["check", "--format", "table"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("✗ config"), "{text}");
+    assert_eq!(text.matches("fix:").count(), 1, "{text}");
+    assert!(
+        !text.contains("correct the source in the configuration file"),
+        "{text}"
+    );
+    assert!(!text.contains("without it: without it"), "{text}");
 }

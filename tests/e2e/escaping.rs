@@ -399,7 +399,9 @@ fn a_plugins_error_text_is_escaped_and_cannot_forge_error_lines() {
     let errors: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(
         errors,
-        ["error: source `evil` (evil-text 0.0.0): sync failed, previous snapshot kept"],
+        [
+            "error: source `evil` (evil-text 0.0.0): sync failed, nothing stored (no earlier successful sync)"
+        ],
         "{err}"
     );
     assert!(

@@ -206,7 +206,7 @@ pub(crate) fn assert_contained_with(
     );
     assert!(
         err.contains(&format!(
-            "source `hostile` ({plugin} 0.0.0): sync failed, previous snapshot kept"
+            "source `hostile` ({plugin} 0.0.0): sync failed, nothing stored (no earlier successful sync)"
         )),
         "{err}"
     );

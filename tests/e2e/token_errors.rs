@@ -143,3 +143,27 @@ fn network_failures_name_their_cause_and_a_fix() {
         "{err}"
     );
 }
+
+#[test]
+fn a_failure_at_default_verbosity_is_said_once_without_log_noise() {
+    let env = Env::new(10, Options::default());
+    env.config_for(&env.emulator.url(), "not-the-secret-Zq8~value", "");
+    let out = env.itam(&["sync"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        !err.contains("WARN"),
+        "no log line repeats the error: {err}"
+    );
+    assert!(!err.contains("AADSTS7000215: AADSTS7000215"), "{err}");
+    assert_eq!(
+        err.matches("the client secret is wrong").count(),
+        1,
+        "{err}"
+    );
+    assert_eq!(
+        err.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{err}"
+    );
+}

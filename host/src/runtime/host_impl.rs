@@ -61,7 +61,7 @@ impl Host for RunState {
                 tracing::debug!(source = %self.source, roles = ?facts.roles, "token obtained")
             }
             Err(e) => {
-                tracing::warn!(source = %self.source, error = %e.error, codes = ?e.codes, "token request failed")
+                tracing::info!(source = %self.source, error = %e.error, codes = ?e.codes, "token request failed")
             }
         }
         result

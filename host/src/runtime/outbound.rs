@@ -6,6 +6,7 @@ use crate::credentials::TokenBroker;
 use crate::policy::{AllowList, Origin};
 use http::HeaderValue;
 use http::header::AUTHORIZATION;
+use http_body_util::BodyExt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
@@ -32,6 +33,9 @@ pub struct OutboundPolicy {
     /// One permit per request from sending until its response body is read or dropped.
     in_flight: Arc<tokio::sync::Semaphore>,
 }
+
+/// Largest request body a plugin may send, in bytes.
+const MAX_REQUEST_BODY: usize = 1 << 20;
 
 /// Most refused origins a run lists in its error.
 const MAX_DENIED_SHOWN: usize = 20;
@@ -91,7 +95,7 @@ impl WasiHttpHooks for OutboundPolicy {
             let shown = Origin::from_uri(request.uri())
                 .map(|o| o.to_string())
                 .unwrap_or_else(|| "a request without a host".into());
-            tracing::warn!(origin = %shown, "denied an outbound request: not on the allow-list");
+            tracing::info!(origin = %shown, "denied an outbound request: not on the allow-list");
             if let Ok(mut d) = self.denied.lock()
                 && d.len() < MAX_DENIED_SHOWN
             {
@@ -100,7 +104,7 @@ impl WasiHttpHooks for OutboundPolicy {
             return Box::new(async { Err(Error::HttpRequestDenied) });
         };
         let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
-            tracing::warn!(
+            tracing::info!(
                 limit = MAX_IN_FLIGHT,
                 "refused a request: too many in flight"
             );
@@ -125,6 +129,19 @@ impl WasiHttpHooks for OutboundPolicy {
                 value.set_sensitive(true);
                 request.headers_mut().insert(AUTHORIZATION, value);
             }
+            // The body is read whole before connecting (bounded, and a `$batch` is a few KiB):
+            // a connection that fails then reaches the plugin as its cause (refused, DNS, TLS)
+            // on the response, instead of as a broken body stream while it is still writing.
+            let (parts, body) = request.into_parts();
+            let body = http_body_util::Limited::new(body, MAX_REQUEST_BODY)
+                .collect()
+                .await
+                .map_err(|_| Error::HttpRequestBodySize(None))?
+                .to_bytes();
+            let body = http_body_util::Full::new(body)
+                .map_err(|never| match never {})
+                .boxed_unsync();
+            let request = http::Request::from_parts(parts, body);
             // The host's timeouts apply whatever the plugin asks for.
             let response = sender.send(request, permit).await?;
             if carries_token && response.status() == http::StatusCode::UNAUTHORIZED {
@@ -156,7 +173,7 @@ mod tests {
     use crate::config::Credential;
     use crate::runtime::bindings::itam::collector::types::Grant;
     use crate::secret::Secret;
-    use http_body_util::{BodyExt, Empty};
+    use http_body_util::Empty;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A server that answers every request with the request's header block as its body.

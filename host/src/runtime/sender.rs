@@ -169,7 +169,7 @@ impl Sender {
     }
 
     fn record_oversized(&self, origin: &str) {
-        tracing::warn!(
+        tracing::info!(
             origin,
             limit = self.max_body,
             "refused a response larger than the source's response size limit"
