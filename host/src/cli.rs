@@ -128,7 +128,7 @@ enum Command {
         source: Option<String>,
         /// json or csv.
         #[arg(long, value_enum, default_value = "json")]
-        format: Format,
+        format: export::ExportFormat,
         /// With --format csv: write every cell exactly as stored, without the leading `'` that
         /// keeps spreadsheets from running cells that start with = + - @ TAB or CR as formulas.
         #[arg(long)]

@@ -2,8 +2,13 @@
 
 use crate::cli::{default_format, open_for_report};
 use crate::config::Config;
+use crate::error::config_error;
 use crate::report::format::Format;
-use crate::report::{balance, changes, cost, cost_render, subscriptions, waste, waste_render};
+use crate::report::snapshot::{self, Snapshot};
+use crate::report::{
+    account, balance, changes, cost, cost_render, history, product, subscriptions, waste,
+    waste_render,
+};
 use crate::store::Store;
 use anyhow::Result;
 use clap::Subcommand;
@@ -23,6 +28,24 @@ pub struct ReportArgs {
     /// keeps spreadsheets from running cells that start with = + - @ TAB or CR as formulas.
     #[arg(long)]
     raw: bool,
+    /// With JSON: print `{"snapshot": {...}, "report": ...}`, the snapshot's run, time, age and
+    /// the runs that failed since beside the report's usual JSON.
+    #[arg(long)]
+    envelope: bool,
+}
+
+impl ReportArgs {
+    /// The format to print: as asked; JSON with --envelope; else a table on a terminal and
+    /// JSON otherwise.
+    fn format(&self) -> Result<Format> {
+        match (self.format, self.envelope) {
+            (Some(Format::Json) | None, true) => Ok(Format::Json),
+            (Some(_), true) => Err(config_error(
+                "--envelope wraps JSON; use it with --format json".to_string(),
+            )),
+            (format, false) => Ok(default_format(format)),
+        }
+    }
 }
 
 /// The reports.
@@ -35,6 +58,10 @@ pub enum ReportCommand {
         /// Leave out free, viral and trial products.
         #[arg(long)]
         paid_only: bool,
+        /// Exit 4 when the condition holds for any paid product: `over-allocated` (more
+        /// assigned than purchased) or `available-below=N`. May be repeated.
+        #[arg(long, value_name = "CONDITION", value_parser = balance::FailIf::parse)]
+        fail_if: Vec<balance::FailIf>,
     },
     /// Licence waste with the accounts behind each finding.
     Waste {
@@ -72,6 +99,49 @@ pub enum ReportCommand {
         #[arg(long)]
         inactive_days: Option<u32>,
     },
+    /// One account: its licences with product names, where each comes from (direct or the
+    /// group's name), their state, and the account's state and last sign-in.
+    Account {
+        #[command(flatten)]
+        on: ReportArgs,
+        /// User principal name or object ID.
+        account: String,
+    },
+    /// One product: its balance and the accounts holding it.
+    Product {
+        #[command(flatten)]
+        on: ReportArgs,
+        /// Part number (`SPE_E3`) or SKU ID.
+        product: String,
+        /// Only holders in this department (case-insensitive).
+        #[arg(long)]
+        department: Option<String>,
+        /// Only enabled holders without a sign-in for --inactive-days (or never signed in).
+        #[arg(long)]
+        inactive: bool,
+        /// Only holders whose sign-in is blocked.
+        #[arg(long)]
+        disabled: bool,
+        /// Days without sign-in that make a holder inactive (default: [reports]
+        /// inactive_days, else 90).
+        #[arg(long)]
+        inactive_days: Option<u32>,
+        /// Order of the holders.
+        #[arg(long, value_enum, default_value = "upn")]
+        sort: product::Sort,
+    },
+    /// Licence counts per run over time (purchased, consumed, available), from the history
+    /// every successful run stores.
+    History {
+        #[command(flatten)]
+        on: ReportArgs,
+        /// Only this product (part number or SKU ID).
+        #[arg(long)]
+        product: Option<String>,
+        /// Only runs that ended on or after this date (`2026-11-01`) or time (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+    },
 }
 
 /// Catalogue commands.
@@ -85,86 +155,140 @@ pub enum CatalogCommand {
     },
 }
 
+/// Prints a report in `format`: a table starts with the snapshot's run, time and age (and a
+/// warning when later runs failed); `--envelope` JSON carries the same facts beside the usual
+/// JSON; otherwise the warning goes to standard error.
+fn emit<T: serde::Serialize + ?Sized>(
+    out: &mut dyn Write,
+    snapshot: &Snapshot,
+    on: &ReportArgs,
+    json: &T,
+    render: impl FnOnce(&mut dyn Write, Format, bool) -> Result<()>,
+) -> Result<()> {
+    let format = on.format()?;
+    match format {
+        Format::Table => snapshot.header(out)?,
+        Format::Json if on.envelope => return snapshot::envelope(out, snapshot, json),
+        _ => snapshot.warn_on_stderr(),
+    }
+    render(out, format, on.raw)
+}
+
 /// Runs one report.
 pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -> Result<i32> {
     let now = chrono::Utc::now();
+    let open = |on: &ReportArgs| -> Result<(Store, String, Snapshot)> {
+        on.format()?;
+        let (store, source) = open_for_report(config_path, on.source.as_deref())?;
+        let snapshot = Snapshot::of(&store, &source, now)?;
+        Ok((store, source, snapshot))
+    };
     match command {
         ReportCommand::Balance {
-            on:
-                ReportArgs {
-                    source,
-                    format,
-                    raw,
-                },
+            on,
             paid_only,
+            fail_if,
         } => {
-            let (store, source) = open_for_report(config_path, source.as_deref())?;
+            let (store, source, snap) = open(&on)?;
             let mut rows = balance::balance(&store, &source)?;
             if paid_only {
                 rows.retain(|r| r.class == crate::catalog::ProductClass::Paid);
             }
-            balance::render(out, &rows, default_format(format), raw)?;
+            emit(out, &snap, &on, &rows, |out, format, raw| {
+                balance::render(out, &rows, format, raw)
+            })?;
+            let held: Vec<String> = fail_if
+                .iter()
+                .filter_map(|condition| condition.holds(&rows))
+                .collect();
+            if !held.is_empty() {
+                out.flush()?;
+                for line in held {
+                    eprintln!("--fail-if: {}", crate::display::text(&line));
+                }
+                return Ok(4);
+            }
         }
         ReportCommand::Waste {
-            on:
-                ReportArgs {
-                    source,
-                    format,
-                    raw,
-                },
+            on,
             inactive_days,
             all,
         } => {
             let config = Config::load(config_path)?;
-            let (store, source) = open_for_report(config_path, source.as_deref())?;
+            let (store, source, snap) = open(&on)?;
             let days = inactive_days.unwrap_or(config.reports.inactive_days);
             let report = waste_report(&store, &source, &config, days, now)?;
-            waste_render::render(out, &report, default_format(format), all, raw)?;
+            emit(out, &snap, &on, &report, |out, format, raw| {
+                waste_render::render(out, &report, format, all, raw)
+            })?;
         }
-        ReportCommand::Subscriptions {
-            on:
-                ReportArgs {
-                    source,
-                    format,
-                    raw,
-                },
-            attention,
-        } => {
-            let (store, source) = open_for_report(config_path, source.as_deref())?;
+        ReportCommand::Subscriptions { on, attention } => {
+            let (store, source, snap) = open(&on)?;
             let mut rows = subscriptions::subscriptions(&store, &source, now)?;
             if attention {
                 rows.retain(|r| !r.attention.is_empty());
             }
-            subscriptions::render(out, &rows, default_format(format), raw)?;
+            emit(out, &snap, &on, &rows, |out, format, raw| {
+                subscriptions::render(out, &rows, format, raw)
+            })?;
         }
-        ReportCommand::Changes {
-            on:
-                ReportArgs {
-                    source,
-                    format,
-                    raw,
-                },
-            run,
-        } => {
-            let (store, source) = open_for_report(config_path, source.as_deref())?;
+        ReportCommand::Changes { on, run } => {
+            let (store, source, snap) = open(&on)?;
             let log = changes::changes(&store, &source, run)?;
-            changes::render(out, &log, default_format(format), raw)?;
+            emit(out, &snap, &on, &log, |out, format, raw| {
+                changes::render(out, &log, format, raw)
+            })?;
         }
-        ReportCommand::Cost {
-            on:
-                ReportArgs {
-                    source,
-                    format,
-                    raw,
-                },
-            inactive_days,
-        } => {
+        ReportCommand::Cost { on, inactive_days } => {
             let config = Config::load(config_path)?;
-            let (store, source) = open_for_report(config_path, source.as_deref())?;
+            let (store, source, snap) = open(&on)?;
             let days = inactive_days.unwrap_or(config.reports.inactive_days);
             let waste = waste_report(&store, &source, &config, days, now)?;
             let report = cost::cost(&store, &source, &config.reports.prices, waste)?;
-            cost_render::render(out, &report, default_format(format), raw)?;
+            emit(out, &snap, &on, &report, |out, format, raw| {
+                cost_render::render(out, &report, format, raw)
+            })?;
+        }
+        ReportCommand::Account { on, account: who } => {
+            let (store, source, snap) = open(&on)?;
+            let report = account::account(&store, &source, &who)?;
+            emit(out, &snap, &on, &report, |out, format, raw| {
+                account::render(out, &report, format, raw)
+            })?;
+        }
+        ReportCommand::Product {
+            on,
+            product: which,
+            department,
+            inactive,
+            disabled,
+            inactive_days,
+            sort,
+        } => {
+            let config = Config::load(config_path)?;
+            let (store, source, snap) = open(&on)?;
+            let filter = product::Filter {
+                department,
+                inactive: inactive.then(|| inactive_days.unwrap_or(config.reports.inactive_days)),
+                disabled,
+                sort,
+                now,
+            };
+            let report = product::product(&store, &source, &which, &filter)?;
+            emit(out, &snap, &on, &report, |out, format, raw| {
+                product::render(out, &report, format, raw)
+            })?;
+        }
+        ReportCommand::History {
+            on,
+            product: which,
+            since,
+        } => {
+            let (store, source, snap) = open(&on)?;
+            let rows = history::history(&store, &source, which.as_deref(), since.as_deref())?;
+            emit(out, &snap, &on, &rows, |out, format, raw| {
+                history::render(out, &rows, format, raw)
+            })?;
         }
     }
     Ok(0)

@@ -1,6 +1,6 @@
 //! Licence balance per product: purchased (by unit state), consumed, available.
 
-use super::format::{Format, table};
+use super::format::{Format, Mark, table_marked};
 use super::products::Products;
 use crate::catalog::ProductClass;
 use crate::display::text;
@@ -74,6 +74,70 @@ pub fn balance(store: &Store, source: &str) -> Result<Vec<BalanceRow>> {
     })
 }
 
+/// A condition of `itam report balance --fail-if`, checked against the paid products.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailIf {
+    /// `over-allocated`: a product has more assigned than purchased (available below 0).
+    OverAllocated,
+    /// `available-below=N`: a product has fewer than N licences available.
+    AvailableBelow(i64),
+}
+
+impl FailIf {
+    /// Parses `over-allocated` or `available-below=N`.
+    pub fn parse(s: &str) -> Result<FailIf, String> {
+        if s == "over-allocated" {
+            return Ok(FailIf::OverAllocated);
+        }
+        if let Some(n) = s.strip_prefix("available-below=") {
+            return n
+                .trim()
+                .parse()
+                .map(FailIf::AvailableBelow)
+                .map_err(|_| format!("`{n}` is not a whole number"));
+        }
+        Err("expected `over-allocated` or `available-below=N`".into())
+    }
+
+    /// What the condition found among the paid products of `rows`, or `None` when it does not
+    /// hold.
+    pub fn holds(&self, rows: &[BalanceRow]) -> Option<String> {
+        let below = match self {
+            FailIf::OverAllocated => 0,
+            FailIf::AvailableBelow(n) => *n,
+        };
+        let hits: Vec<String> = rows
+            .iter()
+            .filter(|r| r.class == ProductClass::Paid && r.available < below)
+            .map(|r| {
+                format!(
+                    "{} ({} available)",
+                    r.product_name.as_deref().unwrap_or(&r.sku_part_number),
+                    r.available
+                )
+            })
+            .collect();
+        if hits.is_empty() {
+            return None;
+        }
+        let condition = match self {
+            FailIf::OverAllocated => "over-allocated".to_string(),
+            FailIf::AvailableBelow(n) => format!("available-below={n}"),
+        };
+        Some(format!("{condition} holds for {}", hits.join(", ")))
+    }
+}
+
+/// What a product short of licences means: the users of a suspended or locked-out product lose
+/// access; otherwise more are assigned than purchased.
+fn shortfall(r: &BalanceRow) -> String {
+    match r.status.as_str() {
+        "Suspended" => format!("suspended: {} user(s) will lose access", r.consumed),
+        "LockedOut" => format!("locked out: {} user(s) have lost access", r.consumed),
+        _ => format!("{} more assigned than purchased", -r.available),
+    }
+}
+
 fn mark(class: ProductClass) -> &'static str {
     match class {
         ProductClass::Paid => "",
@@ -108,7 +172,8 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format, raw: boo
             let cells: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
-                    let available = if r.available < 0 {
+                    let lapsed = matches!(r.status.as_str(), "Suspended" | "LockedOut");
+                    let available = if r.available < 0 && !lapsed {
                         format!("{} over", r.available)
                     } else {
                         r.available.to_string()
@@ -132,14 +197,77 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format, raw: boo
             let numeric = [
                 false, false, false, false, true, true, true, true, true, true,
             ];
-            table(out, &headers, &cells, &numeric)?;
+            let marks: Vec<Mark> = rows
+                .iter()
+                .map(|r| match r.status.as_str() {
+                    _ if r.available < 0 => Mark::Alert,
+                    "Suspended" | "LockedOut" => Mark::Alert,
+                    "Warning" => Mark::Caution,
+                    _ => Mark::Plain,
+                })
+                .collect();
+            let layout = super::format::Layout::stdout();
+            if layout
+                .width
+                .is_some_and(|w| super::format::full_width(&headers, &cells) > usize::from(w))
+            {
+                // Too wide for the terminal: the kind joins the name, the unit states other
+                // than enabled join the status, and the table keeps six columns.
+                let cells: Vec<Vec<String>> = rows
+                    .iter()
+                    .zip(&cells)
+                    .map(|(r, full)| {
+                        let mut name = full[0].clone();
+                        if !full[1].is_empty() {
+                            name = format!("{name} ({})", full[1]);
+                        }
+                        let units: Vec<String> = [
+                            (r.warning, "warning"),
+                            (r.suspended, "suspended"),
+                            (r.locked_out, "locked out"),
+                        ]
+                        .into_iter()
+                        .filter(|(n, _)| *n != 0)
+                        .map(|(n, what)| format!("{n} {what}"))
+                        .collect();
+                        let status = if units.is_empty() {
+                            r.status.clone()
+                        } else {
+                            format!("{} ({})", r.status, units.join(", "))
+                        };
+                        vec![
+                            name,
+                            full[2].clone(),
+                            status,
+                            full[4].clone(),
+                            full[8].clone(),
+                            full[9].clone(),
+                        ]
+                    })
+                    .collect();
+                let headers = [
+                    "Product",
+                    "Part number",
+                    "Status",
+                    "Enabled",
+                    "Consumed",
+                    "Available",
+                ];
+                let numeric = [false, false, false, true, true, true];
+                out.write_all(
+                    super::format::render_table(layout, &headers, &cells, &numeric, &marks)
+                        .as_bytes(),
+                )?;
+            } else {
+                table_marked(out, &headers, &cells, &numeric, &marks)?;
+            }
             let over: Vec<_> = rows.iter().filter(|r| r.available < 0).collect();
             for r in over {
                 writeln!(
                     out,
-                    "! {}: {} more assigned than purchased",
+                    "! {}: {}",
                     text(r.product_name.as_deref().unwrap_or(&r.sku_part_number)),
-                    -r.available
+                    shortfall(r)
                 )?;
             }
             let unmapped: Vec<_> = rows

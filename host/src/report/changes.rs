@@ -24,8 +24,13 @@ pub struct Change {
     pub sku_id: Option<String>,
     /// The product's friendly name or part number.
     pub product: Option<String>,
-    /// More detail (e.g. `soft-deleted`, `enabled 10 -> 12`).
+    /// More detail (e.g. `soft-deleted` or `purged` for a leaver, `enabled 10 -> 12`).
     pub detail: Option<String>,
+    /// For a joiner, the licences it arrived with; for a leaver, the licences it held (freed
+    /// when purged, still held while soft-deleted): friendly names or part numbers.
+    pub licences: Vec<String>,
+    /// The SKU IDs of `licences`, in the same order.
+    pub licence_sku_ids: Vec<String>,
 }
 
 /// The changes a run of a source recorded.
@@ -77,10 +82,29 @@ pub fn changes(store: &Store, source: &str, run: Option<i64>) -> Result<ChangeLo
                             .map_or(s.to_string(), |p| p.label().to_string())
                     }),
                     sku_id: sku,
-                    detail: r.get(5)?,
+                    // Older runs recorded a purged leaver as `removed`.
+                    detail: r
+                        .get::<_, Option<String>>(5)?
+                        .map(|d| if d == "removed" { "purged".into() } else { d }),
+                    licences: Vec::new(),
+                    licence_sku_ids: Vec::new(),
                 })
             })?
-            .collect::<rusqlite::Result<_>>()?;
+            .collect::<rusqlite::Result<Vec<Change>>>()?;
+        // Fold the joiners' and leavers' licences into their rows.
+        let (held, mut changes): (Vec<Change>, Vec<Change>) = changes
+            .into_iter()
+            .partition(|c| c.kind == "joiner_licence" || c.kind == "leaver_licence");
+        for h in held {
+            let kind = h.kind.trim_end_matches("_licence");
+            if let Some(c) = changes
+                .iter_mut()
+                .find(|c| c.kind == kind && c.account_id == h.account_id)
+            {
+                c.licences.extend(h.product);
+                c.licence_sku_ids.extend(h.sku_id);
+            }
+        }
         Ok(ChangeLog {
             run_id: chosen.id,
             ended_at: chosen.ended_at.clone(),
@@ -106,6 +130,8 @@ pub fn render(out: &mut dyn Write, log: &ChangeLog, format: Format, raw: bool) -
                     "sku_id",
                     "product",
                     "detail",
+                    "licences",
+                    "licence_sku_ids",
                 ])?;
             }
             w.finish()?;
@@ -133,11 +159,22 @@ pub fn render(out: &mut dyn Write, log: &ChangeLog, format: Format, raw: bool) -
                 .changes
                 .iter()
                 .map(|c| {
+                    let licences = c.licences.join(", ");
+                    let detail = match (c.kind.as_str(), c.detail.as_deref()) {
+                        ("joiner", _) if !licences.is_empty() => format!("took {licences}"),
+                        ("leaver", Some("soft-deleted")) if !licences.is_empty() => {
+                            format!("soft-deleted, still holds {licences} until purged")
+                        }
+                        ("leaver", Some(d)) if !licences.is_empty() => {
+                            format!("{d}, freed {licences}")
+                        }
+                        (_, d) => d.unwrap_or_default().to_string(),
+                    };
                     vec![
                         c.kind.replace('_', " "),
                         c.user_principal_name.clone().unwrap_or_default(),
                         c.product.clone().unwrap_or_default(),
-                        c.detail.clone().unwrap_or_default(),
+                        detail,
                     ]
                 })
                 .collect();

@@ -1,14 +1,23 @@
 //! Exports of the current snapshot, streamed row by row (JSON array or CSV).
 
-use super::format::Format;
 use crate::catalog::Catalog;
-use anyhow::{Result, bail};
+use anyhow::Result;
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
 use serde_json::{Map, Value};
 use std::io::Write;
 
-/// The entities `itam export` knows.
+/// How an export is printed (a snapshot's entities are too wide for a table).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON array, one object per row.
+    Json,
+    /// CSV with a header row.
+    Csv,
+}
+
+/// The entities `itam export` knows. Names spell "licence" the British way; the American
+/// spellings are accepted too (`group-licenses`, `license-group-members`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Entity {
     /// Users and other accounts (live ones).
@@ -25,8 +34,10 @@ pub enum Entity {
     /// licences are in `deleted-accounts`).
     Assignments,
     /// Licences assigned to groups.
+    #[value(name = "group-licences", alias = "group-licenses")]
     GroupLicenses,
     /// Members of licence-assigning groups with nested groups resolved.
+    #[value(name = "licence-group-members", alias = "license-group-members")]
     LicenceGroupMembers,
     /// Subscriptions (terms, renewal dates, trials).
     Subscriptions,
@@ -68,19 +79,29 @@ fn query(entity: Entity) -> &'static str {
             FROM accounts a WHERE source = ?1 AND deleted_date_time IS NOT NULL ORDER BY deleted_date_time, id",
         Entity::Groups => "SELECT id, display_name, group_types, security_enabled, mail_enabled, attributes
             FROM groups WHERE source = ?1 ORDER BY display_name, id",
-        Entity::Memberships => "SELECT group_id, member_id, member_kind FROM memberships WHERE source = ?1 ORDER BY group_id, member_id",
+        Entity::Memberships => "SELECT m.group_id, g.display_name AS group_name, m.member_id, m.member_kind
+            FROM memberships m LEFT JOIN groups g ON g.source = m.source AND g.id = m.group_id
+            WHERE m.source = ?1 ORDER BY m.group_id, m.member_id",
         Entity::Products => "SELECT sku_id, sku_part_number, NULL AS product_name, capability_status, enabled, warning, suspended,
             locked_out, consumed_units, service_plans, attributes FROM products WHERE source = ?1 ORDER BY sku_part_number",
         Entity::Assignments => "SELECT a.user_id, u.user_principal_name, a.sku_id, p.sku_part_number,
-            NULLIF(a.assigned_by_group, '') AS assigned_by_group, a.state, a.error, a.disabled_plans
+            NULL AS product_name, NULLIF(a.assigned_by_group, '') AS assigned_by_group,
+            g.display_name AS group_name, a.state, a.error, a.disabled_plans
             FROM assignments a
             JOIN accounts u ON u.source = a.source AND u.id = a.user_id AND u.deleted_date_time IS NULL
             LEFT JOIN products p ON p.source = a.source AND p.sku_id = a.sku_id
+            LEFT JOIN groups g ON g.source = a.source AND g.id = a.assigned_by_group
             WHERE a.source = ?1 ORDER BY u.user_principal_name, a.user_id, a.sku_id, a.assigned_by_group",
-        Entity::GroupLicenses => "SELECT group_id, sku_id, disabled_plans FROM group_licenses WHERE source = ?1 ORDER BY group_id, sku_id",
-        Entity::LicenceGroupMembers => "SELECT group_id, member_id, member_kind, via_group FROM licence_group_members
-            WHERE source = ?1 ORDER BY group_id, member_id",
-        Entity::Subscriptions => "SELECT id, sku_id, sku_part_number, status, total_licenses, is_trial, created_date_time,
+        Entity::GroupLicenses => "SELECT l.group_id, g.display_name AS group_name, l.sku_id, p.sku_part_number,
+            NULL AS product_name, l.disabled_plans
+            FROM group_licenses l
+            LEFT JOIN groups g ON g.source = l.source AND g.id = l.group_id
+            LEFT JOIN products p ON p.source = l.source AND p.sku_id = l.sku_id
+            WHERE l.source = ?1 ORDER BY l.group_id, l.sku_id",
+        Entity::LicenceGroupMembers => "SELECT m.group_id, g.display_name AS group_name, m.member_id, m.member_kind, m.via_group
+            FROM licence_group_members m LEFT JOIN groups g ON g.source = m.source AND g.id = m.group_id
+            WHERE m.source = ?1 ORDER BY m.group_id, m.member_id",
+        Entity::Subscriptions => "SELECT id, sku_id, sku_part_number, NULL AS product_name, status, total_licenses, is_trial, created_date_time,
             next_lifecycle_date_time, attributes FROM subscriptions WHERE source = ?1 ORDER BY next_lifecycle_date_time, id",
         Entity::Devices => "SELECT id, device_id, display_name, operating_system, operating_system_version, account_enabled,
             trust_type, approximate_last_sign_in_date_time, registration_date_time, attributes
@@ -123,13 +144,10 @@ pub fn export(
     conn: &Connection,
     source: &str,
     entity: Entity,
-    format: Format,
+    format: ExportFormat,
     raw: bool,
     out: &mut dyn Write,
 ) -> Result<()> {
-    if format == Format::Table {
-        bail!("exports are json or csv; pass --format json or --format csv");
-    }
     let catalog = Catalog::load(conn)?;
     let mut stmt = conn.prepare(query(entity))?;
     let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
@@ -143,7 +161,8 @@ pub fn export(
         for (i, name) in names.iter().enumerate() {
             obj.insert(name.clone(), value(name, row.get_ref(i)?));
         }
-        if entity == Entity::Products {
+        // Product names come from the catalogue, beside the SKU ID.
+        if obj.contains_key("product_name") {
             let id = obj["sku_id"].as_str().unwrap_or_default().to_string();
             obj.insert(
                 "product_name".into(),
@@ -152,7 +171,7 @@ pub fn export(
         }
         Ok(Some(obj))
     };
-    if format == Format::Csv {
+    if format == ExportFormat::Csv {
         let mut w = super::format::Csv::new(out, raw);
         w.header(&header)?;
         while let Some(obj) = next()? {

@@ -1,7 +1,7 @@
 //! Subscriptions: renewals and expiries in the next 30 / 60 / 90 days, trials, and
 //! subscriptions that are not in good standing (warning, suspended, locked out).
 
-use super::format::{Cell, Csv, Format, table};
+use super::format::{Cell, Csv, Format, Mark, table_marked};
 use super::products::Products;
 use crate::store::Store;
 use anyhow::Result;
@@ -34,10 +34,12 @@ pub struct SubscriptionRow {
     pub days_until_next_lifecycle: Option<i64>,
     /// 30, 60 or 90 when the next lifecycle date falls within that many days.
     pub within_days: Option<u32>,
-    /// Accounts holding the product (they are affected if it lapses).
+    /// Live accounts holding the product, soft-deleted ones left out (they are affected if it
+    /// lapses). A product's holders are shared by all of its subscriptions: the same number is
+    /// on each of them, so do not add it up across a product's rows.
     pub holders: i64,
-    /// What needs attention: `renews_soon`, `trial`, `warning`, `suspended`, `locked_out`,
-    /// `past_due`.
+    /// What needs attention: `renews_soon` (a paid subscription), `expires_soon` (a trial,
+    /// which does not renew), `trial`, `warning`, `suspended`, `locked_out`, `past_due`.
     pub attention: Vec<&'static str>,
 }
 
@@ -53,6 +55,8 @@ pub fn subscriptions(
             "SELECT s.id, s.sku_id, s.sku_part_number, s.status, s.total_licenses, s.is_trial,
                     s.created_date_time, s.next_lifecycle_date_time,
                     (SELECT COUNT(DISTINCT h.user_id) FROM assignments h
+                     JOIN accounts a ON a.source = h.source AND a.id = h.user_id
+                                    AND a.deleted_date_time IS NULL
                      WHERE h.source = s.source AND h.sku_id = s.sku_id AND h.state <> 'Error')
              FROM subscriptions s WHERE s.source = ?1",
         )?;
@@ -70,7 +74,11 @@ pub fn subscriptions(
                     .and_then(|d| [30, 60, 90].into_iter().find(|w| d <= i64::from(*w)));
                 let mut attention = Vec::new();
                 if within_days.is_some() {
-                    attention.push("renews_soon");
+                    attention.push(if is_trial {
+                        "expires_soon"
+                    } else {
+                        "renews_soon"
+                    });
                 }
                 if days.is_some_and(|d| d < 0) {
                     attention.push("past_due");
@@ -165,16 +173,24 @@ pub fn render(
             w.finish()?;
         }
         Format::Table => {
+            // Holders belong to the product: shown on its first row only, so that the column
+            // adds up to the accounts holding the products listed.
+            let mut shown = std::collections::BTreeSet::new();
             let cells: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
+                    let holders = if shown.insert(r.sku_id.as_str()) {
+                        r.holders.to_string()
+                    } else {
+                        "\"".to_string()
+                    };
                     vec![
                         r.product_name
                             .clone()
                             .unwrap_or_else(|| r.sku_part_number.clone()),
                         r.status.clone(),
                         r.total_licenses.to_string(),
-                        r.holders.to_string(),
+                        holders,
                         if r.is_trial {
                             "yes".into()
                         } else {
@@ -189,27 +205,62 @@ pub fn render(
                     ]
                 })
                 .collect();
-            table(
+            let marks: Vec<Mark> = rows
+                .iter()
+                .map(|r| {
+                    if r.attention
+                        .iter()
+                        .any(|a| matches!(*a, "suspended" | "locked_out" | "past_due"))
+                    {
+                        Mark::Alert
+                    } else if r
+                        .attention
+                        .iter()
+                        .any(|a| matches!(*a, "warning" | "expires_soon"))
+                    {
+                        Mark::Caution
+                    } else {
+                        Mark::Plain
+                    }
+                })
+                .collect();
+            table_marked(
                 out,
                 &[
                     "Product",
                     "Status",
                     "Licences",
-                    "Holders",
+                    "Product holders",
                     "Trial",
-                    "Next renewal/expiry",
+                    "Next date",
                     "Days",
                     "Attention",
                 ],
                 &cells,
                 &[false, false, true, true, false, false, true, false],
+                &marks,
             )?;
+            if shown.len() < rows.len() {
+                writeln!(
+                    out,
+                    "\" the product's holders are on its first subscription (they hold the product, not one subscription)"
+                )?;
+            }
             for window in [30, 60, 90] {
-                let n = rows
-                    .iter()
-                    .filter(|r| r.within_days == Some(window))
-                    .count();
-                if n > 0 {
+                let due = |trial: bool| {
+                    rows.iter()
+                        .filter(|r| r.within_days == Some(window) && r.is_trial == trial)
+                        .count()
+                };
+                let (renew, expire) = (due(false), due(true));
+                let mut parts = Vec::new();
+                if renew > 0 {
+                    parts.push(format!("{renew} subscription(s) renew"));
+                }
+                if expire > 0 {
+                    parts.push(format!("{expire} trial(s) expire"));
+                }
+                if !parts.is_empty() {
                     let earlier = if window == 30 {
                         "".to_string()
                     } else {
@@ -217,7 +268,8 @@ pub fn render(
                     };
                     writeln!(
                         out,
-                        "! {n} subscription(s) renew or expire within {window} days{earlier}"
+                        "! {} within {window} days{earlier}",
+                        parts.join(" and ")
                     )?;
                 }
             }

@@ -1,6 +1,7 @@
 //! The change log: what differs between a source's previous snapshot and a run's new one
 //! (joiners, leavers, accounts disabled or re-enabled, licences added or removed, purchased
-//! units changed).
+//! units changed). Joiners' and leavers' licences are recorded as `joiner_licence` and
+//! `leaver_licence` rows beside them.
 //!
 //! A run replaces the snapshot when it commits, so just before the staged rows replace it the
 //! parts of the old snapshot that changes are computed from are copied aside into TEMP tables
@@ -52,11 +53,24 @@ const CHANGES: &[&str] = &[
     "SELECT 'joiner', a.id, a.user_principal_name, NULL, NULL FROM main.accounts a
      WHERE a.source = ?2 AND a.deleted_date_time IS NULL
        AND NOT EXISTS (SELECT 1 FROM temp.prev_accounts p WHERE p.id = a.id AND p.live)",
-    // Leavers: live before, now gone or soft-deleted.
+    // Leavers: live before, now purged (gone, not even among the deleted users) or soft-deleted.
     "SELECT 'leaver', p.id, p.user_principal_name, NULL,
-            CASE WHEN a.id IS NULL THEN 'removed' ELSE 'soft-deleted' END
+            CASE WHEN a.id IS NULL THEN 'purged' ELSE 'soft-deleted' END
      FROM temp.prev_accounts p LEFT JOIN main.accounts a ON a.source = ?2 AND a.id = p.id
      WHERE p.live AND (a.id IS NULL OR a.deleted_date_time IS NOT NULL)",
+    // The licences joiners arrived with.
+    "SELECT DISTINCT 'joiner_licence', h.user_id, a.user_principal_name, h.sku_id, NULL
+     FROM main.assignments h
+     JOIN main.accounts a ON a.source = h.source AND a.id = h.user_id AND a.deleted_date_time IS NULL
+     WHERE h.source = ?2 AND h.state <> 'Error'
+       AND NOT EXISTS (SELECT 1 FROM temp.prev_accounts p WHERE p.id = a.id AND p.live)",
+    // The licences leavers held: freed when purged, still held by a soft-deleted account.
+    "SELECT 'leaver_licence', x.user_id, p.user_principal_name, x.sku_id,
+            CASE WHEN a.id IS NULL THEN 'freed' ELSE 'held until purged' END
+     FROM temp.prev_holdings x
+     JOIN temp.prev_accounts p ON p.id = x.user_id AND p.live
+     LEFT JOIN main.accounts a ON a.source = ?2 AND a.id = x.user_id
+     WHERE a.id IS NULL OR a.deleted_date_time IS NOT NULL",
     // Sign-in disabled or enabled, on accounts live in both.
     "SELECT CASE WHEN a.account_enabled THEN 'enabled' ELSE 'disabled' END,
             a.id, a.user_principal_name, NULL, NULL

@@ -1,0 +1,186 @@
+//! Licence counts over time: the per-run copy of every product's unit counts that each
+//! successful run stores (`product_history`).
+
+use super::format::{Cell, Csv, Format, table};
+use super::products::Products;
+use crate::store::Store;
+use anyhow::Result;
+use serde::Serialize;
+use std::io::Write;
+
+/// One product's counts as one run saw them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryRow {
+    /// The run.
+    pub run_id: i64,
+    /// When it ended (RFC 3339, UTC).
+    pub ended_at: Option<String>,
+    /// SKU GUID.
+    pub sku_id: String,
+    /// Part number.
+    pub sku_part_number: String,
+    /// Friendly name, if known.
+    pub product_name: Option<String>,
+    /// Capability status then.
+    pub status: String,
+    /// Purchased units that were active.
+    pub enabled: i64,
+    /// Units in the grace period.
+    pub warning: i64,
+    /// Suspended units.
+    pub suspended: i64,
+    /// Assigned units.
+    pub consumed: i64,
+    /// `enabled - consumed`.
+    pub available: i64,
+}
+
+/// The stored counts of `source`, oldest run first, optionally of one product (part number or
+/// SKU ID, case-insensitive) and from a date (`YYYY-MM-DD`) or time (RFC 3339) on.
+pub fn history(
+    store: &Store,
+    source: &str,
+    product: Option<&str>,
+    since: Option<&str>,
+) -> Result<Vec<HistoryRow>> {
+    let since = since.map(parse_since).transpose()?;
+    store.with_conn(|conn| {
+        let products = Products::load(conn, source)?;
+        let catalog = crate::catalog::Catalog::load(conn)?;
+        let mut stmt = conn.prepare(
+            "SELECT h.run_id, r.ended_at, h.sku_id, h.sku_part_number, h.capability_status,
+                    h.enabled, h.warning, h.suspended, h.consumed_units
+             FROM product_history h JOIN runs r ON r.id = h.run_id
+             WHERE h.source = ?1 AND r.status = 'succeeded'
+               AND (?2 IS NULL OR lower(h.sku_id) = lower(?2) OR lower(h.sku_part_number) = lower(?2))
+               AND (?3 IS NULL OR r.ended_at >= ?3)
+             ORDER BY h.run_id, h.sku_part_number, h.sku_id",
+        )?;
+        let rows: Vec<HistoryRow> = stmt
+            .query_map(rusqlite::params![source, product, since], |r| {
+                let sku_id: String = r.get(2)?;
+                let enabled: i64 = r.get(5)?;
+                let consumed: i64 = r.get(8)?;
+                Ok(HistoryRow {
+                    run_id: r.get(0)?,
+                    ended_at: r.get(1)?,
+                    product_name: products
+                        .get(&sku_id)
+                        .and_then(|p| p.name.clone())
+                        .or_else(|| catalog.product_name(&sku_id).map(str::to_string)),
+                    sku_id,
+                    sku_part_number: r.get(3)?,
+                    status: r.get(4)?,
+                    enabled,
+                    warning: r.get(6)?,
+                    suspended: r.get(7)?,
+                    consumed,
+                    available: enabled - consumed,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if let Some(p) = product
+            && rows.is_empty()
+            && products
+                .iter()
+                .all(|i| !i.sku_id.eq_ignore_ascii_case(p) && !i.part_number.eq_ignore_ascii_case(p))
+        {
+            return Err(crate::error::config_error(format!(
+                "no product `{}` in source `{source}`; `itam report balance` lists them",
+                crate::display::text(p)
+            )));
+        }
+        Ok(rows)
+    })
+}
+
+/// `--since` as the RFC 3339 text runs' times are compared with.
+fn parse_since(since: &str) -> Result<String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(since) {
+        return Ok(t
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d") {
+        return Ok(format!("{d}T00:00:00Z"));
+    }
+    Err(crate::error::config_error(format!(
+        "--since `{}` is not a date (2026-11-01) or an RFC 3339 time",
+        crate::display::text(since)
+    )))
+}
+
+/// Prints the history in `format`; `raw` writes CSV cells exactly as stored.
+pub fn render(out: &mut dyn Write, rows: &[HistoryRow], format: Format, raw: bool) -> Result<()> {
+    match format {
+        Format::Json => super::format::json(out, rows),
+        Format::Csv => {
+            let mut w = Csv::new(out, raw);
+            w.header([
+                "run_id",
+                "ended_at",
+                "sku_id",
+                "sku_part_number",
+                "product_name",
+                "status",
+                "enabled",
+                "warning",
+                "suspended",
+                "consumed",
+                "available",
+            ])?;
+            for r in rows {
+                w.row([
+                    Cell::number(r.run_id),
+                    Cell::text(r.ended_at.as_deref().unwrap_or_default()),
+                    Cell::text(r.sku_id.as_str()),
+                    Cell::text(r.sku_part_number.as_str()),
+                    Cell::text(r.product_name.as_deref().unwrap_or_default()),
+                    Cell::text(r.status.as_str()),
+                    Cell::number(r.enabled),
+                    Cell::number(r.warning),
+                    Cell::number(r.suspended),
+                    Cell::number(r.consumed),
+                    Cell::number(r.available),
+                ])?;
+            }
+            w.finish()
+        }
+        Format::Table => {
+            if rows.is_empty() {
+                writeln!(out, "No stored counts match.")?;
+                return Ok(());
+            }
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.run_id.to_string(),
+                        r.ended_at.as_deref().unwrap_or("-").to_string(),
+                        r.product_name
+                            .clone()
+                            .unwrap_or_else(|| r.sku_part_number.clone()),
+                        r.status.clone(),
+                        r.enabled.to_string(),
+                        r.consumed.to_string(),
+                        r.available.to_string(),
+                    ]
+                })
+                .collect();
+            table(
+                out,
+                &[
+                    "Run",
+                    "Ended",
+                    "Product",
+                    "Status",
+                    "Purchased",
+                    "Consumed",
+                    "Available",
+                ],
+                &cells,
+                &[true, false, false, false, true, true, true],
+            )
+        }
+    }
+}
