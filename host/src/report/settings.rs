@@ -23,6 +23,9 @@ impl Default for ReportSettings {
 /// Days without sign-in after which a licensed account counts as inactive, by default.
 pub const DEFAULT_INACTIVE_DAYS: u32 = 90;
 
+/// The fewest and most inactive days accepted, in the configuration and on the command line.
+pub const INACTIVE_DAYS: std::ops::RangeInclusive<i64> = 1..=3650;
+
 /// What one product costs per unit and month.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Price {
@@ -64,7 +67,7 @@ pub(crate) fn resolve(
 ) -> Result<ReportSettings, String> {
     let inactive_days = match reports.inactive_days {
         None => DEFAULT_INACTIVE_DAYS,
-        Some(d) if (1..=3650).contains(&d) => d as u32,
+        Some(d) if INACTIVE_DAYS.contains(&d) => d as u32,
         Some(d) => {
             return Err(format!(
                 "[reports] inactive_days = {d} is out of range; use a number of days from 1 to 3650 (default {DEFAULT_INACTIVE_DAYS})"
