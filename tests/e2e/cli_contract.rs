@@ -594,3 +594,36 @@ fn completions_and_the_manual_page_come_from_the_command_definitions() {
     );
     assert!(text.contains("sync"), "{text}");
 }
+
+#[test]
+fn prices_that_would_be_ignored_are_refused_or_warned_about() {
+    let env = Env::new(10, Options::default());
+    let config = env.config();
+    let good = std::fs::read_to_string(&config).unwrap();
+    let price = |product: &str, currency: &str| {
+        format!("\n[[price]]\nproduct = \"{product}\"\nmonthly = 10.0\ncurrency = \"{currency}\"\n")
+    };
+    for (prices, needle) in [
+        (
+            price("SPE_E3", "XYZ"),
+            "currency = \"XYZ\" is not an ISO 4217 code",
+        ),
+        (
+            price("SPE_E3", "USD") + &price("05e9a617-0261-4cee-bb44-138d3ef5d965", "USD"),
+            "product = \"SPE_E3\" and product = \"05e9a617-0261-4cee-bb44-138d3ef5d965\"",
+        ),
+    ] {
+        crate::common::write_private(&config, &format!("{prices}\n{good}"));
+        let out = env.itam(&["runs"]);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(needle), "{needle}: {}", stderr(&out));
+    }
+    crate::common::write_private(&config, &format!("{}\n{good}", price("SPE_E33", "USD")));
+    let out = env.itam(&["runs"]);
+    assert_success(&out);
+    assert!(
+        stderr(&out).contains("[[price]] product = \"SPE_E33\" is not a part number"),
+        "{}",
+        stderr(&out)
+    );
+}
