@@ -720,7 +720,22 @@ async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> 
     let store = open_store(&config)?;
     let mut failed = 0;
     for (s, p) in &prepared {
-        match p.run(&store, s, &s.limits).await {
+        // Ctrl-C ends the run: its transaction is rolled back and it is recorded as
+        // interrupted, the previous snapshot kept; the sources after it are not run.
+        let outcome = tokio::select! {
+            outcome = p.run(&store, s, &s.limits) => outcome,
+            _ = tokio::signal::ctrl_c() => {
+                store.cancel_running(
+                    "interrupted by the operator (Ctrl-C); the previous snapshot was kept",
+                )?;
+                eprintln!(
+                    "\ninterrupted: the run of source `{}` was cancelled and recorded as interrupted; the previous snapshot was kept",
+                    s.name
+                );
+                return Ok(Exit::Interrupted.code());
+            }
+        };
+        match outcome {
             Ok(report) => {
                 // The counts' names and the warnings are the plugin's text.
                 writeln!(

@@ -7,6 +7,7 @@
 //! | 2 | usage or configuration error: a bad flag or value, an invalid configuration, a source's credential or plugin file that cannot be read, a store that cannot be used, a run that does not exist — detected before any network call |
 //! | 3 | `itam check` found a blocking problem |
 //! | 4 | a report's `--fail-if` condition held |
+//! | 130 | interrupted (Ctrl-C): the run is recorded as interrupted, the previous snapshot kept |
 
 use std::fmt;
 
@@ -23,6 +24,8 @@ pub enum Exit {
     Blocked = 3,
     /// A report's `--fail-if` condition held.
     ConditionMet = 4,
+    /// The operator interrupted the command (SIGINT), as shells report it (128 + 2).
+    Interrupted = 130,
 }
 
 impl Exit {

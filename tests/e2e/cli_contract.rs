@@ -627,3 +627,64 @@ fn prices_that_would_be_ignored_are_refused_or_warned_about() {
         stderr(&out)
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_mid_sync_records_the_run_as_interrupted_and_keeps_the_snapshot() {
+    use graph_emulator::{Fault, FaultRule, Trigger};
+    use std::time::{Duration, Instant};
+    // Users request 2 (the second sync's first page) stalls.
+    let stall = FaultRule::new(
+        "users",
+        Trigger::Nth(vec![2]),
+        Fault::Stall(Duration::from_secs(30)),
+    );
+    let env = Env::new(
+        50,
+        Options {
+            faults: vec![stall],
+            ..Options::default()
+        },
+    );
+    let config = env.config();
+    assert_success(&env.itam(&["sync"]));
+    let before = env.itam(&["export", "accounts"]).stdout;
+    let child = Command::new(env!("CARGO_BIN_EXE_itam"))
+        .arg("--config")
+        .arg(&config)
+        .arg("sync")
+        .env(
+            "ITAM_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while env.emulator.requests().get("users").copied().unwrap_or(0) < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the sync never reached the stall"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let started = Instant::now();
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "Ctrl-C stops the sync at once"
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("interrupted: the run of source `contoso` was cancelled"),
+        "{}",
+        stderr(&out)
+    );
+    let runs = env.itam_json(&["runs"]);
+    assert_eq!(runs[0]["status"], "interrupted", "{runs}");
+    assert!(runs[0]["error"].as_str().unwrap().contains("Ctrl-C"));
+    assert!(runs[0]["ended_at"].is_string());
+    assert_eq!(env.itam(&["export", "accounts"]).stdout, before);
+}

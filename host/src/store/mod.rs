@@ -139,6 +139,20 @@ impl Store {
         Ok(())
     }
 
+    /// Ends this process's running runs as `interrupted` (the operator pressed Ctrl-C): their
+    /// open transaction is rolled back, so the previous snapshot stays current.
+    pub fn cancel_running(&self, reason: &str) -> Result<usize> {
+        let conn = self.lock();
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK")?;
+        }
+        Ok(conn.execute(
+            "UPDATE runs SET status = 'interrupted', ended_at = ?2, error = ?3
+             WHERE status = 'running' AND pid = ?1",
+            params![std::process::id(), now(), reason],
+        )?)
+    }
+
     /// Starts a run for `source`: records it and opens its transaction.
     pub fn begin_run(
         &self,
