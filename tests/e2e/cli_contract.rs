@@ -688,3 +688,62 @@ fn ctrl_c_mid_sync_records_the_run_as_interrupted_and_keeps_the_snapshot() {
     assert!(runs[0]["ended_at"].is_string());
     assert_eq!(env.itam(&["export", "accounts"]).stdout, before);
 }
+
+#[test]
+fn a_killed_run_ends_at_its_last_progress_not_when_the_database_is_next_opened() {
+    use graph_emulator::{Fault, FaultRule, Trigger};
+    use std::time::{Duration, Instant};
+    let stall = FaultRule::new(
+        "users",
+        Trigger::Nth(vec![2]),
+        Fault::Stall(Duration::from_secs(30)),
+    );
+    let env = Env::new(
+        50,
+        Options {
+            faults: vec![stall],
+            ..Options::default()
+        },
+    );
+    let config = env.config();
+    assert_success(&env.itam(&["sync"]));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_itam"))
+        .arg("--config")
+        .arg(&config)
+        .arg("sync")
+        .env(
+            "ITAM_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while env.emulator.requests().get("users").copied().unwrap_or(0) < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the sync never reached the stall"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let killed_at = chrono::Utc::now();
+    std::thread::sleep(Duration::from_millis(2100));
+    let runs = env.itam_json(&["runs"]);
+    assert_eq!(runs[0]["status"], "interrupted", "{runs}");
+    let ended =
+        chrono::DateTime::parse_from_rfc3339(runs[0]["ended_at"].as_str().unwrap()).unwrap();
+    let started =
+        chrono::DateTime::parse_from_rfc3339(runs[0]["started_at"].as_str().unwrap()).unwrap();
+    assert!(
+        ended <= killed_at,
+        "ended {ended} after the kill {killed_at}"
+    );
+    assert!(ended >= started, "{runs}");
+    assert!(
+        !env.dir.path().join("itam.db-progress").exists(),
+        "the progress file goes once read"
+    );
+}

@@ -46,6 +46,11 @@ pub struct RunRecord {
 #[derive(Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    /// `<database>-progress`: the running run's ID and the time of its last batch. The run's
+    /// transaction holds the database's only write lock, so its progress cannot be written
+    /// into the database while it runs; a run whose process died is marked interrupted with
+    /// this time.
+    progress: Arc<std::path::PathBuf>,
 }
 
 /// The current time as RFC 3339 UTC.
@@ -107,8 +112,11 @@ impl Store {
             })();
             upgrade.map_err(|e| sqlite_error(path, e))?;
         }
+        let mut progress = path.as_os_str().to_owned();
+        progress.push("-progress");
         let store = Store {
             conn: Arc::new(Mutex::new(conn)),
+            progress: Arc::new(progress.into()),
         };
         store.mark_interrupted()?;
         Ok(store)
@@ -118,25 +126,73 @@ impl Store {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs left `running` by a process that no longer exists are marked `interrupted`.
+    /// Runs left `running` by a process that no longer exists are marked `interrupted`, ended
+    /// at their last recorded progress (the last batch they stored, else their start).
     fn mark_interrupted(&self) -> Result<()> {
         let conn = self.lock();
-        let mut stmt = conn.prepare("SELECT id, pid FROM runs WHERE status = 'running'")?;
-        let stale: Vec<i64> = stmt
-            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?
+        let mut stmt =
+            conn.prepare("SELECT id, pid, started_at FROM runs WHERE status = 'running'")?;
+        let stale: Vec<(i64, String)> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
             .filter_map(|r| r.ok())
-            .filter(|(_, pid)| !process_alive(*pid))
-            .map(|(id, _)| id)
+            .filter(|(_, pid, _)| !process_alive(*pid))
+            .map(|(id, _, started)| (id, started))
             .collect();
-        for id in stale {
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let last = self.last_progress();
+        for (id, started) in stale {
+            let ended = match &last {
+                Some((run, at)) if *run == id => at.clone(),
+                _ => started,
+            };
             conn.execute(
                 "UPDATE runs SET status = 'interrupted', ended_at = ?2,
                  error = 'the process stopped before the run finished; the previous snapshot was kept'
                  WHERE id = ?1",
-                params![id, now()],
+                params![id, ended],
             )?;
         }
+        let _ = std::fs::remove_file(self.progress.as_path());
         Ok(())
+    }
+
+    /// The run and time in the progress file, if there is one.
+    fn last_progress(&self) -> Option<(i64, String)> {
+        let text = std::fs::read_to_string(self.progress.as_path()).ok()?;
+        let (id, at) = text.trim().split_once(' ')?;
+        chrono::DateTime::parse_from_rfc3339(at).ok()?;
+        Some((id.parse().ok()?, at.to_string()))
+    }
+
+    /// Removes the progress file: the run it describes has ended.
+    pub(crate) fn clear_progress(&self) {
+        let _ = std::fs::remove_file(self.progress.as_path());
+    }
+
+    /// Records that run `run_id` stored a batch now (see [`Store::progress`]). Best effort: a
+    /// failure to write it only makes a later "interrupted" time less precise.
+    pub(crate) fn record_progress(&self, run_id: i64) {
+        let write = || -> std::io::Result<()> {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            std::io::Write::write_all(
+                &mut options.open(self.progress.as_path())?,
+                format!("{run_id} {}\n", now()).as_bytes(),
+            )
+        };
+        if let Err(e) = write() {
+            tracing::debug!(error = %e, "cannot record the run's progress");
+        }
     }
 
     /// Ends this process's running runs as `interrupted` (the operator pressed Ctrl-C): their
@@ -146,11 +202,13 @@ impl Store {
         if !conn.is_autocommit() {
             conn.execute_batch("ROLLBACK")?;
         }
-        Ok(conn.execute(
+        let ended = conn.execute(
             "UPDATE runs SET status = 'interrupted', ended_at = ?2, error = ?3
              WHERE status = 'running' AND pid = ?1",
             params![std::process::id(), now(), reason],
-        )?)
+        )?;
+        self.clear_progress();
+        Ok(ended)
     }
 
     /// Starts a run for `source`: records it and opens its transaction.
