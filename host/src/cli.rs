@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 /// The contract the host implements and every plugin exports.
 pub const CONTRACT: &str = "itam:collector@0.1.0";
 
-/// `itam --version`: the host, the built-in plugin and the contract.
+/// `itam --version`: the host, the built-in plugin and the contract. The plugin is built from
+/// this workspace, so it has the host's version (unless `ITAM_PLUGIN_WASM` embedded another
+/// build, whose own version `itam plugin inspect m365` prints).
 const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (built-in plugin m365 ",
@@ -39,7 +41,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sync a built-in synthetic tenant (served locally) and print its licence balance.
+    /// Sync a built-in synthetic tenant (served locally) and print its licence balance. With
+    /// --db FILE, --config FILE writes a configuration (mode 600) for exploring that database.
     #[cfg(feature = "demo")]
     Demo {
         /// Users in the synthetic tenant (1 to 200000).
@@ -182,7 +185,8 @@ enum PluginCommand {
     },
 }
 
-/// The most users `itam demo` generates (a 200,000-user tenant needs about 2 GB of memory).
+/// The most users `itam demo` generates: the synthetic tenant is generated and served from
+/// memory, so an unbounded count exhausts the machine.
 const MAX_DEMO_USERS: i64 = 200_000;
 
 /// The first argument that makes `itam` the plugin compiler child (see [`runtime`]).
@@ -495,9 +499,8 @@ async fn demo(options: DemoOptions, format: Format, raw: bool, out: &mut dyn Wri
     if options.create_dirs {
         crate::store::create_parent_dirs(&path)?;
     }
-    let store = Store::open(&path)?;
-    let others: Vec<String> = store
-        .sources()?
+    // Read before anything is written: a production database is left as it is.
+    let others: Vec<String> = crate::store::sources_in(&path)?
         .into_iter()
         .filter(|s| s != "demo")
         .collect();
@@ -508,6 +511,7 @@ async fn demo(options: DemoOptions, format: Format, raw: bool, out: &mut dyn Wri
             crate::display::text(&others.join(", "))
         )));
     }
+    let store = Store::open(&path)?;
     let runtime = runtime()?;
     let report = crate::demo::run(&runtime, &store, options.users).await?;
     if let Some(config) = &options.write_config {

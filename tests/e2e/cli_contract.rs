@@ -369,6 +369,7 @@ fn the_demo_is_bounded_and_keeps_to_its_own_database() {
     env.config();
     assert_success(&env.itam(&["sync"]));
     let db = env.dir.path().join("itam.db");
+    let before = std::fs::read(&db).unwrap();
     let out = itam_in(
         dir.path(),
         &["demo", "--users", "5", "--db", db.to_str().unwrap()],
@@ -378,6 +379,11 @@ fn the_demo_is_bounded_and_keeps_to_its_own_database() {
         stderr(&out).contains("already holds other sources (contoso)"),
         "{}",
         stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        before,
+        "nothing is written to it"
     );
     let runs = env.itam_json(&["runs"]);
     assert_eq!(runs.as_array().unwrap().len(), 1, "{runs}");

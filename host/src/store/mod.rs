@@ -241,14 +241,6 @@ impl Store {
         }
     }
 
-    /// The sources that have runs in this database, by name.
-    pub fn sources(&self) -> Result<Vec<String>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare("SELECT DISTINCT source FROM runs ORDER BY source")?;
-        let names = stmt.query_map([], |r| r.get(0))?;
-        Ok(names.collect::<rusqlite::Result<_>>()?)
-    }
-
     fn runs_where(&self, source: &str, filter: &str, limit: u32) -> Result<Vec<RunRecord>> {
         let conn = self.lock();
         let sql = format!(
@@ -293,6 +285,29 @@ impl Store {
     pub fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         f(&self.lock())
     }
+}
+
+/// The sources that have runs in the database at `path`, read without writing anything (no
+/// upgrade, no recovery of interrupted runs); none when the file does not exist or is empty.
+pub fn sources_in(path: &Path) -> Result<Vec<String>> {
+    if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
+        return Ok(Vec::new());
+    }
+    let read = || -> rusqlite::Result<Vec<String>> {
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let has_runs: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'runs'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_runs {
+            return Ok(Vec::new());
+        }
+        let mut stmt = conn.prepare("SELECT DISTINCT source FROM runs ORDER BY source")?;
+        let names = stmt.query_map([], |r| r.get(0))?;
+        names.collect()
+    };
+    read().map_err(|e| sqlite_error(path, e))
 }
 
 /// Creates the missing directories of the database at `path` (mode 700), for
