@@ -189,6 +189,16 @@ fn exit_codes_per_command_and_situation() {
             2,
             "not in 1..=3650",
         ),
+        (&["export", "accounts"], 2, "no database at"),
+        (&["export", "nothing"], 2, "invalid value 'nothing'"),
+        (&["check", "--source", "nope"], 2, "no source named `nope`"),
+        (&["runs", "--format", "csv"], 2, "table or json"),
+        (
+            &["plugin", "inspect", "./nope.wasm"],
+            2,
+            "nope.wasm does not exist",
+        ),
+        (&["completions", "tcsh"], 2, "invalid value 'tcsh'"),
     ];
     let run = |cases: &[(&[&str], i32, &str)]| {
         for (args, code, needle) in cases {
@@ -246,6 +256,24 @@ fn exit_codes_per_command_and_situation() {
     }
     assert_eq!(std::fs::read(&fake).unwrap(), before, "nothing is written");
     assert!(!dir.join("not-a-db.db-wal").exists());
+    // A store that cannot be created: 2, the file named.
+    crate::common::write_private(
+        &config,
+        &good.replace("path = \"itam.db\"", "path = \"/proc/itam-test.db\""),
+    );
+    let out = env.itam(&["sync"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot use the database /proc/itam-test.db"),
+        "{}",
+        stderr(&out)
+    );
+    crate::common::write_private(&config, &good);
+    run(&[(
+        &["report", "balance", "--source", "nope"],
+        2,
+        "no source named `nope`",
+    )]);
     // A missing configuration file.
     let out = itam(&dir.join("absent.toml"), &["runs"]);
     assert_eq!(out.status.code(), Some(2));
