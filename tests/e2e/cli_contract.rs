@@ -340,30 +340,103 @@ fn a_missing_store_directory_is_refused_unless_asked_for() {
     assert!(env.dir.path().join("typo/data/itam.db").is_file());
 }
 
+/// Runs `itam ARGS` in `dir` as an unprivileged user: as root through `setpriv` as `nobody`
+/// (root writes anywhere), else as it is. `None` when root has no `setpriv`.
+#[cfg(unix)]
+fn itam_unprivileged(dir: &Path, args: &[&str]) -> Option<Output> {
+    let root = unsafe { libc::geteuid() } == 0;
+    let mut command = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_itam"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_itam"))
+    };
+    command
+        .current_dir(dir)
+        .args(args)
+        .env_remove("RUST_LOG")
+        .env_remove("ITAM_CONFIG")
+        .env("ITAM_CACHE_DIR", dir.join("cache"))
+        .env("XDG_CONFIG_HOME", dir.join("no-xdg"));
+    match command.output() {
+        Ok(out) => Some(out),
+        Err(_) if root => None,
+        Err(e) => panic!("the itam binary runs: {e}"),
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_read_only_store_directory_names_the_file_and_the_fix() {
     use std::os::unix::fs::PermissionsExt;
-    if unsafe { libc::geteuid() } == 0 {
-        // root writes anywhere; nothing to test.
-        return;
-    }
-    let env = Env::new(10, Options::default());
-    let config = env.config();
-    let ro = env.dir.path().join("ro");
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    mode(dir.path(), 0o777);
+    let ro = dir.path().join("ro");
     std::fs::create_dir(&ro).unwrap();
-    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let good = std::fs::read_to_string(&config).unwrap();
-    crate::common::write_private(
+    // An existing database (written while the directory was writable), then read-only.
+    assert_success(&itam_in(
+        dir.path(),
+        &[
+            "demo",
+            "--users",
+            "5",
+            "--db",
+            "ro/itam.db",
+            "--format",
+            "json",
+        ],
+    ));
+    let config = dir.path().join("ro.toml");
+    std::fs::write(
         &config,
-        &good.replace("path = \"itam.db\"", "path = \"ro/itam.db\""),
-    );
-    let out = env.itam(&["sync"]);
-    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
-    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("ro/itam.db"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("permissions"), "{}", stderr(&out));
-    assert_eq!(std::fs::read_dir(&ro).unwrap().count(), 0);
+        "[store]\npath = \"ro/itam.db\"\n\n[[source]]\nname = \"demo\"\nplugin = \"m365\"\n",
+    )
+    .unwrap();
+    mode(&config, 0o644);
+    mode(&ro.join("itam.db"), 0o666);
+    mode(&ro, 0o555);
+    let before = std::fs::read(ro.join("itam.db")).unwrap();
+    let Some(out) = itam_unprivileged(dir.path(), &["--config", "ro.toml", "runs"]) else {
+        return;
+    };
+    let new = itam_unprivileged(
+        dir.path(),
+        &[
+            "demo",
+            "--users",
+            "5",
+            "--db",
+            "ro/new.db",
+            "--format",
+            "json",
+        ],
+    )
+    .unwrap();
+    mode(&ro, 0o755);
+    for (out, file) in [(out, "ro/itam.db"), (new, "ro/new.db")] {
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("cannot use the database {file}")),
+            "{}",
+            stderr(&out)
+        );
+        assert!(
+            stderr(&out).contains("check the permissions"),
+            "{}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(std::fs::read(ro.join("itam.db")).unwrap(), before);
+    let files: Vec<_> = std::fs::read_dir(&ro)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(files, ["itam.db"], "nothing is created");
 }
 
 #[test]
