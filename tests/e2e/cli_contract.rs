@@ -310,9 +310,8 @@ fn the_database_and_its_journal_files_are_private() {
     conn.query_row("SELECT count(*) FROM runs", [], |r| r.get::<_, i64>(0))
         .unwrap();
     for name in ["itam.db-wal", "itam.db-shm"] {
-        if env.dir.path().join(name).exists() {
-            assert_eq!(mode(name), 0o600, "{name}");
-        }
+        assert!(env.dir.path().join(name).exists(), "{name}");
+        assert_eq!(mode(name), 0o600, "{name}");
     }
 }
 
