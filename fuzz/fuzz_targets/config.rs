@@ -1,4 +1,5 @@
-//! Fuzzes the host's configuration parsing, `itam_host::config::Config::parse`, with arbitrary
+//! Fuzzes the host's configuration parsing, `itam_host::config::Config::parse`, and the
+//! resolution of each source's credential reference, with arbitrary
 //! UTF-8 text: TOML syntax, the strict schema (unknown keys), durations, limits, proxy URLs,
 //! origins in `allowed_hosts`, credentials and secret references, report settings and prices.
 //! It must answer `Ok` or `Err(String)` and never panic or hang.
@@ -28,10 +29,11 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let env = |name: &str| (name.len() % 2 == 0).then(|| "s3cret".to_string());
-    if let Ok(config) = Config::parse(text, base(), &env) {
+    if let Ok(config) = Config::parse(text, base()) {
         // What the runtime does next with a valid configuration must not panic either.
         for source in &config.sources {
             assert!(!source.name.is_empty());
+            let _ = source.with_credential_from(&env);
             let _ = (
                 mib(source.limits.max_response_bytes),
                 mib(source.limits.max_output_bytes),

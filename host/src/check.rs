@@ -92,6 +92,19 @@ pub async fn check_source(runtime: &Runtime, source: &Source) -> SourceCheck {
         format!("valid; allowed hosts: {}", prepared.allow_list().join(", ")),
         None,
     ));
+    // The secret or certificate is read here, so a missing one is this step's failure.
+    let resolved = match source.with_credential_from(&|name| std::env::var(name).ok()) {
+        Ok(s) => s,
+        Err(e) => {
+            steps.push(step("credential", "fail", e.problem, Some(e.fix)));
+            return SourceCheck {
+                source: source.name.clone(),
+                ok: false,
+                steps,
+            };
+        }
+    };
+    let source = &resolved;
     match &source.credential {
         Some(c) => steps.push(match &c.auth {
             ClientAuth::Secret(_) => step("credential", "pass", format!("client secret from {}", c.origin), None),

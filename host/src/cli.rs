@@ -2,7 +2,7 @@
 
 use crate::config::Config;
 use crate::display::text;
-use crate::error::{config_error, exit_code};
+use crate::error::{Exit, config_error, exit_code};
 use crate::report::{export, format::Format};
 use crate::runtime::Runtime;
 use crate::store::Store;
@@ -11,13 +11,27 @@ use clap::{Parser, Subcommand};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+/// The contract the host implements and every plugin exports.
+pub const CONTRACT: &str = "itam:collector@0.1.0";
+
+/// `itam --version`: the host, the built-in plugin and the contract. The plugin is built from
+/// this workspace, so it has the host's version (unless `ITAM_PLUGIN_WASM` embedded another
+/// build, whose own version `itam plugin inspect m365` prints).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (built-in plugin m365 ",
+    env!("CARGO_PKG_VERSION"),
+    ", contract itam:collector@0.1.0)"
+);
+
 /// ITAM collector: licence inventory from sandboxed collector plugins.
 #[derive(Parser)]
-#[command(name = "itam", version, about)]
+#[command(name = "itam", version = VERSION, about)]
 struct Cli {
-    /// Configuration file.
-    #[arg(long, global = true, default_value = "itam.toml")]
-    config: PathBuf,
+    /// Configuration file [default: $ITAM_CONFIG, else ./itam.toml, else
+    /// $XDG_CONFIG_HOME/itam/itam.toml].
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
     /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
@@ -27,15 +41,20 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sync a built-in synthetic tenant (served locally) and print its licence balance.
+    /// Sync a built-in synthetic tenant (served locally) and print its licence balance. With
+    /// --db FILE, --config FILE writes a configuration (mode 600) for exploring that database.
     #[cfg(feature = "demo")]
     Demo {
-        /// Users in the synthetic tenant.
-        #[arg(long, default_value_t = 500)]
-        users: usize,
-        /// Keep the database at this path (default: a temporary file).
+        /// Users in the synthetic tenant (1 to 200000).
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=MAX_DEMO_USERS))]
+        users: u32,
+        /// Keep the database at this path (default: a temporary file). A database that holds
+        /// other sources is refused.
         #[arg(long)]
         db: Option<PathBuf>,
+        /// Create the --db file's missing directories.
+        #[arg(long)]
+        create_dirs: bool,
         /// Output format of the balance.
         #[arg(long, value_enum)]
         format: Option<Format>,
@@ -48,9 +67,6 @@ enum Command {
         /// Only this source.
         #[arg(long)]
         source: Option<String>,
-        /// Read everything (every sync is currently full).
-        #[arg(long)]
-        full: bool,
     },
     /// Diagnose credentials, consent, permissions and endpoints; exit 3 on a blocking problem.
     Check {
@@ -134,20 +150,31 @@ enum Command {
         #[arg(long)]
         raw: bool,
     },
-    /// The recorded runs of a source, newest first.
+    /// The recorded runs, newest first (every source's, or one's).
     Runs {
-        /// The source (needed when several are configured).
+        /// Only this source's runs.
         #[arg(long)]
         source: Option<String>,
         /// How many runs to show.
         #[arg(long, default_value_t = 20)]
         limit: u32,
+        /// Output format (table on a terminal, else json).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
     },
     /// Plugin tools.
     Plugin {
         #[command(subcommand)]
         command: PluginCommand,
     },
+    /// Print a shell completion script: `itam completions bash > /etc/bash_completion.d/itam`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `itam man > itam.1`.
+    Man,
 }
 
 #[derive(Subcommand)]
@@ -161,6 +188,10 @@ enum PluginCommand {
         source: Option<String>,
     },
 }
+
+/// The most users `itam demo` generates: the synthetic tenant is generated and served from
+/// memory, so an unbounded count exhausts the machine.
+const MAX_DEMO_USERS: i64 = 200_000;
 
 /// The first argument that makes `itam` the plugin compiler child (see [`runtime`]).
 const COMPILER_ARG: &str = "__compile-plugin";
@@ -193,7 +224,18 @@ pub fn main() -> i32 {
             }
         };
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print and succeed; a usage error exits 2.
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Usage.code()
+            } else {
+                Exit::Success.code()
+            };
+        }
+    };
     init_tracing(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -202,7 +244,7 @@ pub fn main() -> i32 {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
-            return 1;
+            return Exit::RunFailed.code();
         }
     };
     match runtime.block_on(run(cli)) {
@@ -271,17 +313,60 @@ pub(crate) fn default_format(format: Option<Format>) -> Format {
     })
 }
 
+/// The configuration file: `--config`, else `$ITAM_CONFIG`, else `./itam.toml`, else
+/// `$XDG_CONFIG_HOME/itam/itam.toml` (`~/.config/itam/itam.toml`) when that exists. When none
+/// exists, `./itam.toml` (which `itam init` writes and errors name).
+pub fn config_path(flag: Option<PathBuf>) -> PathBuf {
+    config_path_from(flag, &|name| std::env::var_os(name))
+}
+
+fn config_path_from(
+    flag: Option<PathBuf>,
+    env: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+) -> PathBuf {
+    if let Some(path) = flag {
+        return path;
+    }
+    if let Some(path) = env("ITAM_CONFIG").filter(|p| !p.is_empty()) {
+        return path.into();
+    }
+    let local = PathBuf::from("itam.toml");
+    if local.exists() {
+        return local;
+    }
+    let xdg = env("XDG_CONFIG_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".config")));
+    match xdg.map(|d| d.join("itam").join("itam.toml")) {
+        Some(path) if path.exists() => path,
+        _ => local,
+    }
+}
+
 async fn run(cli: Cli) -> Result<i32> {
     let mut out = std::io::stdout().lock();
+    let explicit_config = cli.config.clone();
+    let config = config_path(cli.config);
+    let cli_config = &config;
     match cli.command {
         #[cfg(feature = "demo")]
         Command::Demo {
             users,
             db,
+            create_dirs,
             format,
             raw,
-        } => demo(users, db, default_format(format), raw, &mut out).await,
-        Command::Sync { source, full: _ } => sync(&cli.config, source.as_deref(), &mut out).await,
+        } => {
+            let options = DemoOptions {
+                users: users as usize,
+                db,
+                create_dirs,
+                write_config: explicit_config,
+            };
+            demo(options, default_format(format), raw, &mut out).await
+        }
+        Command::Sync { source } => sync(cli_config, source.as_deref(), &mut out).await,
         Command::Init {
             name,
             tenant_id,
@@ -315,16 +400,24 @@ async fn run(cli: Cli) -> Result<i32> {
                 login_url,
                 graph_url,
             };
+            // `itam init` writes a new file: never one found in $XDG_CONFIG_HOME.
+            let target = explicit_config
+                .or_else(|| {
+                    std::env::var_os("ITAM_CONFIG")
+                        .filter(|p| !p.is_empty())
+                        .map(PathBuf::from)
+                })
+                .unwrap_or_else(|| PathBuf::from("itam.toml"));
             let flags = InitFlags {
                 force,
                 new_key,
                 interactive,
                 check,
             };
-            init(&cli.config, partial, flags, &mut out).await
+            init(&target, partial, flags, &mut out).await
         }
         Command::Check { source, format } => {
-            let config = Config::load(&cli.config)?;
+            let config = Config::load(cli_config)?;
             let runtime = runtime()?.with_network(config.network.clone());
             let mut checks = Vec::new();
             for s in config.select(source.as_deref())? {
@@ -332,48 +425,110 @@ async fn run(cli: Cli) -> Result<i32> {
             }
             let format = format.unwrap_or_else(|| default_format(None).into());
             crate::check::render(&mut out, &checks, format)?;
-            Ok(if checks.iter().all(|c| c.ok) { 0 } else { 3 })
+            Ok(check_exit(&checks))
         }
-        Command::Report { report } => crate::cli_report::report(&cli.config, report, &mut out),
-        Command::Catalog { command } => crate::cli_report::catalog(&cli.config, command, &mut out),
+        Command::Report { report } => crate::cli_report::report(cli_config, report, &mut out),
+        Command::Catalog { command } => crate::cli_report::catalog(cli_config, command, &mut out),
         Command::Export {
             entity,
             source,
             format,
             raw,
         } => {
-            let (store, source) = open_for_report(&cli.config, source.as_deref())?;
+            let (store, source) = open_for_report(cli_config, source.as_deref())?;
             store.with_conn(|conn| export::export(conn, &source, entity, format, raw, &mut out))?;
             Ok(0)
         }
-        Command::Runs { source, limit } => {
-            let config = Config::load(&cli.config)?;
-            let source = one_source(&config, source.as_deref())?;
-            let store = Store::open(&config.store_path)?;
-            serde_json::to_writer_pretty(&mut out, &store.runs(&source, limit)?)?;
-            writeln!(out)?;
+        Command::Runs {
+            source,
+            limit,
+            format,
+        } => {
+            let config = Config::load(cli_config)?;
+            let source = match source.as_deref() {
+                Some(name) => Some(config.select(Some(name))?[0].name.clone()),
+                None => None,
+            };
+            // Reading the log creates no database.
+            let runs = if config.store_path.exists() {
+                open_existing_store(&config)?.runs_of(source.as_deref(), limit)?
+            } else {
+                Vec::new()
+            };
+            crate::runs::render(&mut out, &runs, default_format(format))?;
             Ok(0)
         }
         Command::Plugin {
             command: PluginCommand::Inspect { plugin, source },
-        } => inspect(&cli.config, &plugin, source.as_deref(), &mut out).await,
+        } => inspect(cli_config, &plugin, source.as_deref(), &mut out).await,
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "itam", &mut out);
+            Ok(0)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            Ok(0)
+        }
     }
 }
 
+/// What `itam demo` was asked for.
 #[cfg(feature = "demo")]
-async fn demo(
+struct DemoOptions {
+    /// Users in the synthetic tenant.
     users: usize,
+    /// Where to keep the database, if anywhere.
     db: Option<PathBuf>,
-    format: Format,
-    raw: bool,
-    out: &mut dyn Write,
-) -> Result<i32> {
+    /// Whether to create the database's missing directories.
+    create_dirs: bool,
+    /// With `--config FILE`: write there a configuration that names the demo's source.
+    write_config: Option<PathBuf>,
+}
+
+#[cfg(feature = "demo")]
+async fn demo(options: DemoOptions, format: Format, raw: bool, out: &mut dyn Write) -> Result<i32> {
     let temp = tempfile::tempdir()?;
-    let kept = db.is_some();
-    let path = db.unwrap_or_else(|| temp.path().join("demo.db"));
+    let kept = options.db.is_some();
+    if let Some(config) = &options.write_config {
+        if !kept {
+            return Err(config_error(
+                "itam demo --config FILE writes a configuration for the demo's database, so it needs --db FILE too (the default database is temporary)",
+            ));
+        }
+        if config.exists() {
+            return Err(config_error(format!(
+                "{} already exists; itam demo --config writes a new configuration there: choose another file or remove it",
+                config.display()
+            )));
+        }
+    }
+    let path = options
+        .db
+        .clone()
+        .unwrap_or_else(|| temp.path().join("demo.db"));
+    if options.create_dirs {
+        crate::store::create_parent_dirs(&path)?;
+    }
+    // Read before anything is written: a production database is left as it is.
+    let others: Vec<String> = crate::store::sources_in(&path)?
+        .into_iter()
+        .filter(|s| s != "demo")
+        .collect();
+    if !others.is_empty() {
+        return Err(config_error(format!(
+            "the database {} already holds other sources ({}); the demo adds its synthetic `demo` source only to a new database or one of its own: pass another --db",
+            path.display(),
+            crate::display::text(&others.join(", "))
+        )));
+    }
     let store = Store::open(&path)?;
     let runtime = runtime()?;
-    let report = crate::demo::run(&runtime, &store, users).await?;
+    let report = crate::demo::run(&runtime, &store, options.users).await?;
+    if let Some(config) = &options.write_config {
+        write_demo_config(config, &path)?;
+    }
     let rows = crate::report::balance::balance(&store, &report.source)?;
     if format == Format::Table {
         writeln!(
@@ -385,13 +540,13 @@ async fn demo(
     }
     crate::report::balance::render(out, &rows, format, raw)?;
     if format == Format::Table {
-        let options = crate::report::waste::WasteOptions {
+        let waste_options = crate::report::waste::WasteOptions {
             inactive_days: crate::report::settings::DEFAULT_INACTIVE_DAYS,
             now: chrono::Utc::now(),
         };
-        let findings = crate::report::waste::waste(&store, &report.source, options)?;
+        let findings = crate::report::waste::waste(&store, &report.source, waste_options)?;
         let waste = crate::report::cost::WasteReport::new(
-            options.inactive_days,
+            waste_options.inactive_days,
             findings,
             &crate::report::cost::PriceBook::new(&[]),
         );
@@ -403,14 +558,43 @@ async fn demo(
             " (temporary; pass --db FILE to keep it)"
         };
         writeln!(out, "\nDatabase: {}{note}", path.display())?;
-        if kept {
-            writeln!(
+        match (&options.write_config, kept) {
+            (Some(config), _) => writeln!(
                 out,
-                "Explore it with a config whose [store] path is that file: `itam report waste`, `itam report subscriptions`, `itam export accounts`."
-            )?;
+                "Configuration: {} (mode 600). Explore it: `itam --config {} report waste`, `… report subscriptions`, `… export accounts`.",
+                config.display(),
+                config.display()
+            )?,
+            (None, true) => writeln!(
+                out,
+                "Explore it with a config whose [store] path is that file (`itam demo --db FILE --config demo.toml` writes one): `itam report waste`, `itam report subscriptions`, `itam export accounts`."
+            )?,
+            (None, false) => {}
         }
     }
     Ok(0)
+}
+
+/// Writes a configuration (mode 600) whose store is the demo's database `db` and whose one
+/// source is the demo's, for exploring it with the report and export commands.
+#[cfg(feature = "demo")]
+fn write_demo_config(config: &Path, db: &Path) -> Result<()> {
+    let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
+    let db = toml::Value::String(db.display().to_string());
+    let text = format!(
+        "# Written by `itam demo`: the demo's database and its synthetic source.\n[store]\npath = {db}\n\n[[source]]\nname = \"demo\"\nplugin = \"m365\"\n"
+    );
+    write_private_new(config, &text)
+        .with_context(|| format!("writing the demo's configuration {}", config.display()))
+}
+
+/// Creates `path` with mode 600 (it must not exist) and writes `text` into it.
+fn write_private_new(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
 }
 
 /// The switches of `itam init`.
@@ -510,7 +694,33 @@ async fn init(
         checks.push(crate::check::check_source(&runtime, s).await);
     }
     crate::check::render(out, &checks, Format::Table)?;
-    Ok(if checks.iter().all(|c| c.ok) { 0 } else { 3 })
+    Ok(check_exit(&checks))
+}
+
+/// `itam check`'s exit code: 0 when collection will work for every source, 3 when a step of
+/// some source failed (its configuration, its credential or a request). An invalid
+/// configuration file or an unknown `--source` never gets here: those exit 2 as in every
+/// command.
+fn check_exit(checks: &[crate::check::SourceCheck]) -> i32 {
+    if checks.iter().all(|c| c.ok) {
+        Exit::Success.code()
+    } else {
+        Exit::Blocked.code()
+    }
+}
+
+/// Opens the configured store for writing (`sync`), creating the database (mode 600) and,
+/// with `[store] create_dirs = true`, its missing directories.
+fn open_store(config: &Config) -> Result<Store> {
+    if config.store_create_dirs {
+        crate::store::create_parent_dirs(&config.store_path)?;
+    }
+    Store::open(&config.store_path)
+}
+
+/// Opens the configured store, which exists, for reading.
+fn open_existing_store(config: &Config) -> Result<Store> {
+    Store::open(&config.store_path)
 }
 
 async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> Result<i32> {
@@ -518,13 +728,19 @@ async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> 
     let sources = config.select(source)?;
     let runtime = runtime()?.with_network(config.network.clone());
     // Validate every selected source before any of them touches the network. A source that
-    // cannot be prepared (bad settings, a plugin that does not load) is reported and skipped;
-    // the others still run.
+    // cannot be prepared (a credential that cannot be read, bad settings, a plugin that does
+    // not load) is reported and skipped; the others still run.
     let mut prepared = Vec::new();
     let mut worst = 0;
     for s in &sources {
-        match crate::sync::prepare(&runtime, s, &s.limits).await {
-            Ok(p) => prepared.push((s, p)),
+        let ready = match s.with_credential() {
+            Ok(resolved) => crate::sync::prepare(&runtime, &resolved, &resolved.limits)
+                .await
+                .map(|p| (resolved, p)),
+            Err(e) => Err(e),
+        };
+        match ready {
+            Ok(pair) => prepared.push(pair),
             Err(e) => {
                 print_error(&e);
                 worst = worst.max(exit_code(&e));
@@ -534,10 +750,25 @@ async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> 
     if prepared.is_empty() {
         return Ok(worst);
     }
-    let store = Store::open(&config.store_path)?;
+    let store = open_store(&config)?;
     let mut failed = 0;
     for (s, p) in &prepared {
-        match p.run(&store, s, &s.limits).await {
+        // Ctrl-C ends the run: its transaction is rolled back and it is recorded as
+        // interrupted, the previous snapshot kept; the sources after it are not run.
+        let outcome = tokio::select! {
+            outcome = p.run(&store, s, &s.limits) => outcome,
+            _ = tokio::signal::ctrl_c() => {
+                store.cancel_running(
+                    "interrupted by the operator (Ctrl-C); the previous snapshot was kept",
+                )?;
+                eprintln!(
+                    "\ninterrupted: the run of source `{}` was cancelled and recorded as interrupted; the previous snapshot was kept",
+                    s.name
+                );
+                return Ok(Exit::Interrupted.code());
+            }
+        };
+        match outcome {
             Ok(report) => {
                 // The counts' names and the warnings are the plugin's text.
                 writeln!(
@@ -612,17 +843,18 @@ async fn inspect(
         "version": d.version,
         "description": d.description,
         "sha256": loaded.sha256,
-        "contract": "itam:collector@0.1.0",
-        "credential": format!("{:?}", d.credential),
+        "contract": CONTRACT,
+        "credential": credential_kind_name(d.credential),
         "settings": d.settings.iter().map(|s| serde_json::json!({
             "name": s.name, "description": s.description, "required": s.required, "default": s.default_value,
         })).collect::<Vec<_>>(),
         "permissions": d.permissions.iter().map(|p| serde_json::json!({
             "name": p.name, "required": p.required, "purpose": p.purpose,
         })).collect::<Vec<_>>(),
-        "produces": d.produces.iter().map(|k| format!("{k:?}")).collect::<Vec<_>>(),
+        "produces": d.produces.iter().map(|k| entity_kind_name(*k)).collect::<Vec<_>>(),
     });
     if let Some(name) = source {
+        // The credential stays a reference: inspecting reads no secret.
         let config = Config::load(config_path)?;
         let s = config.select(Some(name))?[0];
         let prepared = crate::sync::prepare(&runtime, s, &s.limits).await?;
@@ -633,4 +865,78 @@ async fn inspect(
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)?;
     Ok(0)
+}
+
+/// A credential kind as the contract (WIT) names it.
+fn credential_kind_name(
+    kind: crate::runtime::bindings::itam::collector::types::CredentialKind,
+) -> &'static str {
+    use crate::runtime::bindings::itam::collector::types::CredentialKind as K;
+    match kind {
+        K::None => "none",
+        K::Oauth2ClientCredentials => "oauth2-client-credentials",
+    }
+}
+
+/// An entity kind as the contract (WIT) names it.
+fn entity_kind_name(
+    kind: crate::runtime::bindings::itam::collector::types::EntityKind,
+) -> &'static str {
+    use crate::runtime::bindings::itam::collector::types::EntityKind as K;
+    match kind {
+        K::Account => "account",
+        K::Group => "group",
+        K::Membership => "membership",
+        K::Product => "product",
+        K::Assignment => "assignment",
+        K::GroupLicense => "group-license",
+        K::Subscription => "subscription",
+        K::Device => "device",
+        K::SignInActivity => "sign-in-activity",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    #[test]
+    fn the_config_flag_wins_then_itam_config_then_the_local_file() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        let both = env(&[("ITAM_CONFIG", "/etc/itam/env.toml")]);
+        assert_eq!(
+            config_path_from(Some("flag.toml".into()), &both),
+            PathBuf::from("flag.toml")
+        );
+        assert_eq!(
+            config_path_from(None, &both),
+            PathBuf::from("/etc/itam/env.toml")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let xdg = dir.path().join("itam");
+        std::fs::create_dir(&xdg).unwrap();
+        std::fs::write(xdg.join("itam.toml"), "").unwrap();
+        let home: &'static str = Box::leak(dir.path().display().to_string().into_boxed_str());
+        let vars: &'static [(&str, &str)] = Box::leak(Box::new([("XDG_CONFIG_HOME", home)]));
+        // The tests run in the crate's directory, which holds no itam.toml.
+        assert!(!Path::new("itam.toml").exists());
+        assert_eq!(config_path_from(None, &env(vars)), xdg.join("itam.toml"));
+        assert_eq!(
+            config_path_from(None, &env(&[])),
+            PathBuf::from("itam.toml")
+        );
+    }
+
+    #[test]
+    fn the_version_names_the_plugin_and_the_contract() {
+        assert!(VERSION.contains(CONTRACT), "{VERSION}");
+        assert!(VERSION.contains("m365"), "{VERSION}");
+    }
 }

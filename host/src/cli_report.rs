@@ -68,8 +68,8 @@ pub enum ReportCommand {
         #[command(flatten)]
         on: ReportArgs,
         /// Days without sign-in that make a licensed account inactive (default: [reports]
-        /// inactive_days, else 90).
-        #[arg(long)]
+        /// inactive_days, else 90), 1 to 3650.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(crate::report::settings::INACTIVE_DAYS))]
         inactive_days: Option<u32>,
         /// List every account in the table, not the first 10 per finding.
         #[arg(long)]
@@ -95,8 +95,8 @@ pub enum ReportCommand {
     Cost {
         #[command(flatten)]
         on: ReportArgs,
-        /// Days without sign-in that make a licensed account inactive.
-        #[arg(long)]
+        /// Days without sign-in that make a licensed account inactive, 1 to 3650.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(crate::report::settings::INACTIVE_DAYS))]
         inactive_days: Option<u32>,
     },
     /// One account: its licences with product names, where each comes from (direct or the

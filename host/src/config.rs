@@ -1,5 +1,8 @@
-//! The TOML configuration: parsed strictly (unknown keys are errors), secrets resolved from
-//! their references, everything validated before any network call.
+//! The TOML configuration: parsed strictly (unknown keys are errors) and validated before any
+//! network call. Credentials stay references (`{ env = "VAR" }`, `{ file = "…" }`, a
+//! certificate file) when the file is loaded: only the commands that contact the tenant
+//! (`sync`, `check`) resolve them, one source at a time, so a source whose secret is missing
+//! is that source's problem and reading the database never needs a secret.
 
 use crate::certificate::{ClientCertificate, Signing};
 use crate::error::config_error;
@@ -41,6 +44,8 @@ impl Network {
 pub struct Config {
     /// Where the SQLite database lives.
     pub store_path: PathBuf,
+    /// Whether `sync` may create the database's missing directories (`[store] create_dirs`).
+    pub store_create_dirs: bool,
     /// Proxy and trusted CAs.
     pub network: Network,
     /// Sandbox limits applied to every plugin run.
@@ -116,6 +121,131 @@ pub struct Credential {
     pub origin: String,
 }
 
+/// Where a source's secret or certificate comes from, as written in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthRef {
+    /// `client_secret = { env = "VAR" }`.
+    SecretEnv(String),
+    /// `client_secret = { file = "path" }` (resolved against the configuration's directory).
+    SecretFile(PathBuf),
+    /// `certificate = { file = "app.pem" }`.
+    Certificate {
+        /// The PEM file with the certificate and its private key.
+        path: PathBuf,
+        /// The assertion's signature algorithm.
+        signing: Signing,
+    },
+}
+
+/// A source's credential as configured: its syntax is validated when the configuration is
+/// loaded, its secret or certificate read only by [`CredentialRef::resolve`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialRef {
+    /// Application (client) ID.
+    pub client_id: String,
+    /// Where the secret or certificate comes from.
+    pub auth: AuthRef,
+}
+
+/// A credential that cannot be resolved: what is wrong and how to fix it. A configuration
+/// problem (exit code 2) of the one source it belongs to.
+#[derive(Debug, Clone)]
+pub struct CredentialError {
+    /// The source.
+    pub source: String,
+    /// What is wrong (never the secret itself).
+    pub problem: String,
+    /// What to do.
+    pub fix: String,
+}
+
+impl std::fmt::Display for CredentialError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "source `{}`: {}\n  fix: {}",
+            self.source, self.problem, self.fix
+        )
+    }
+}
+
+impl std::error::Error for CredentialError {}
+
+impl CredentialRef {
+    /// Where the credential comes from, for messages (`environment variable X`, `file y`).
+    pub fn origin(&self) -> String {
+        match &self.auth {
+            AuthRef::SecretEnv(var) => format!("environment variable {var}"),
+            AuthRef::SecretFile(path) => format!("file {}", path.display()),
+            AuthRef::Certificate { path, .. } => format!("certificate file {}", path.display()),
+        }
+    }
+
+    /// Reads the secret or certificate. `env` looks up environment variables. The error says
+    /// what is missing and how to fix it, for `source`.
+    pub fn resolve(
+        &self,
+        source: &str,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Credential, CredentialError> {
+        let fail = |problem: String, fix: &str| CredentialError {
+            source: source.to_string(),
+            problem,
+            fix: fix.to_string(),
+        };
+        let auth = match &self.auth {
+            AuthRef::SecretEnv(var) => {
+                let value = env(var).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
+                    fail(
+                        format!(
+                            "credential.client_secret refers to environment variable {var}, which is not set or empty"
+                        ),
+                        &format!(
+                            "export {var} (the client secret's Value) in the environment that runs itam"
+                        ),
+                    )
+                })?;
+                ClientAuth::Secret(Secret::new(value.trim().to_string()))
+            }
+            AuthRef::SecretFile(path) => {
+                warn_if_readable_by_others(path, "client secret file");
+                let value = crate::files::read_text_capped(path, crate::files::MAX_SECRET)
+                    .map_err(|e| {
+                        fail(
+                            format!(
+                                "credential.client_secret refers to file {}, which cannot be read: {e}",
+                                path.display()
+                            ),
+                            "write the client secret's Value into that file (chmod 600), or correct the path",
+                        )
+                    })?;
+                if value.trim().is_empty() {
+                    return Err(fail(
+                        format!("credential.client_secret file {} is empty", path.display()),
+                        "write the client secret's Value into that file",
+                    ));
+                }
+                ClientAuth::Secret(Secret::new(value.trim().to_string()))
+            }
+            AuthRef::Certificate { path, signing } => {
+                warn_if_readable_by_others(path, "certificate key file");
+                let certificate = ClientCertificate::load(path, *signing).map_err(|e| {
+                    fail(
+                        format!("credential.certificate: {e}"),
+                        "point certificate.file at the PEM file with the certificate and its private key (itam init --generate-certificate creates one)",
+                    )
+                })?;
+                ClientAuth::Certificate(certificate)
+            }
+        };
+        Ok(Credential {
+            client_id: self.client_id.clone(),
+            auth,
+            origin: self.origin(),
+        })
+    }
+}
+
 /// One configured source.
 #[derive(Debug, Clone)]
 pub struct Source {
@@ -127,7 +257,10 @@ pub struct Source {
     pub schedule: Option<Duration>,
     /// When set, the allow-list is narrowed to these origins.
     pub allowed_hosts: Option<Vec<String>>,
-    /// The credential, if the plugin needs one.
+    /// The configured credential, as a reference (nothing secret is read at load time).
+    pub credential_ref: Option<CredentialRef>,
+    /// The resolved credential: `None` until [`Source::with_credential`] reads it (or when the
+    /// source has none).
     pub credential: Option<Credential>,
     /// Settings passed to the plugin, as strings.
     pub settings: Vec<(String, String)>,
@@ -156,6 +289,7 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawStore {
     path: Option<PathBuf>,
+    create_dirs: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -276,6 +410,35 @@ pub fn mib(bytes: u64) -> String {
     }
 }
 
+impl Source {
+    /// Whether the source is configured with a credential (resolved or not).
+    pub fn has_credential(&self) -> bool {
+        self.credential.is_some() || self.credential_ref.is_some()
+    }
+
+    /// This source with its credential read from the environment or its files. Only the
+    /// commands that contact the tenant call this; the error is this source's configuration
+    /// problem (exit code 2), and never holds the secret.
+    pub fn with_credential(&self) -> Result<Source> {
+        self.with_credential_from(&|name| std::env::var(name).ok())
+            .map_err(anyhow::Error::new)
+    }
+
+    /// [`Source::with_credential`] with `env` looking up environment variables.
+    pub fn with_credential_from(
+        &self,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Source, CredentialError> {
+        let mut source = self.clone();
+        if source.credential.is_none()
+            && let Some(reference) = &self.credential_ref
+        {
+            source.credential = Some(reference.resolve(&self.name, env)?);
+        }
+        Ok(source)
+    }
+}
+
 /// Built-in plugin names.
 pub const BUILTIN_PLUGINS: &[&str] = &["m365"];
 
@@ -288,27 +451,29 @@ impl Config {
                 path.display()
             ))
         })?;
-        warn_if_readable_by_others(path, "configuration file");
         let base = path.parent().unwrap_or(Path::new("."));
-        Config::parse(&text, base, &|name| std::env::var(name).ok())
-            .map_err(|e| config_error(format!("{}: {e}", path.display())))
+        let config = Config::parse(&text, base)
+            .map_err(|e| config_error(format!("{}: {e}", path.display())))?;
+        // The file decides where secrets come from only when a source has a credential; a
+        // configuration without one (the demo's, say) need not be private.
+        if config.sources.iter().any(Source::has_credential) {
+            warn_if_readable_by_others(path, "configuration file");
+        }
+        Ok(config)
     }
 
-    /// Parses configuration text. Relative paths are taken from `base`; `env` looks up
-    /// environment variables (a parameter so tests need not touch the process environment).
-    pub fn parse(
-        text: &str,
-        base: &Path,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Config, String> {
+    /// Parses configuration text. Relative paths are taken from `base`. Credentials stay
+    /// references ([`Source::with_credential`] reads them).
+    pub fn parse(text: &str, base: &Path) -> Result<Config, String> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| e.to_string())?;
         let limits = raw.runtime.resolve()?;
         let network = raw.network.resolve(base)?;
         let store_path = base.join(raw.store.path.unwrap_or_else(|| "itam.db".into()));
+        let store_create_dirs = raw.store.create_dirs.unwrap_or(false);
         let reports = crate::report::settings::resolve(raw.reports, raw.prices)?;
         let mut sources = Vec::new();
         for source in raw.sources {
-            let source = source.resolve(base, env, &limits)?;
+            let source = source.resolve(base, &limits)?;
             if sources.iter().any(|s: &Source| s.name == source.name) {
                 return Err(format!(
                     "two sources are named `{}`; give each [[source]] a unique name",
@@ -319,6 +484,7 @@ impl Config {
         }
         Ok(Config {
             store_path,
+            store_create_dirs,
             network,
             limits,
             sources,
@@ -428,12 +594,7 @@ impl RawRuntime {
 }
 
 impl RawSource {
-    fn resolve(
-        self,
-        base: &Path,
-        env: &dyn Fn(&str) -> Option<String>,
-        runtime: &Limits,
-    ) -> Result<Source, String> {
+    fn resolve(self, base: &Path, runtime: &Limits) -> Result<Source, String> {
         let name = self.name.trim().to_string();
         if name.is_empty()
             || !name
@@ -449,14 +610,9 @@ impl RawSource {
         let plugin = if BUILTIN_PLUGINS.contains(&self.plugin.as_str()) {
             PluginRef::Builtin(self.plugin.clone())
         } else if self.plugin.ends_with(".wasm") {
-            let path = base.join(&self.plugin);
-            if !path.is_file() {
-                return Err(ctx(format!(
-                    "plugin file {} does not exist",
-                    path.display()
-                )));
-            }
-            PluginRef::File(path)
+            // Whether the file exists is this source's problem, found when it is loaded
+            // (`sync`, `check`): commands about other sources or the database do not need it.
+            PluginRef::File(base.join(&self.plugin))
         } else {
             return Err(ctx(format!(
                 "plugin `{}` is neither a built-in plugin ({}) nor a path to a .wasm component",
@@ -473,9 +629,9 @@ impl RawSource {
                 crate::policy::Origin::parse(h).map_err(|e| ctx(format!("allowed_hosts: {e}")))?;
             }
         }
-        let credential = self
+        let credential_ref = self
             .credential
-            .map(|c| c.resolve(base, env).map_err(ctx))
+            .map(|c| c.reference(base).map_err(ctx))
             .transpose()?;
         let mut settings = Vec::new();
         for (key, value) in self.settings {
@@ -499,7 +655,8 @@ impl RawSource {
             plugin,
             schedule,
             allowed_hosts: self.allowed_hosts,
-            credential,
+            credential_ref,
+            credential: None,
             settings,
             limits,
         })
@@ -507,11 +664,8 @@ impl RawSource {
 }
 
 impl RawCredential {
-    fn resolve(
-        self,
-        base: &Path,
-        env: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Credential, String> {
+    /// Validates the credential's syntax (nothing is read).
+    fn reference(self, base: &Path) -> Result<CredentialRef, String> {
         if !is_guid(&self.client_id) {
             return Err(format!(
                 "credential.client_id `{}` is not a GUID; copy the Application (client) ID from the app registration's Overview page",
@@ -529,14 +683,12 @@ impl RawCredential {
                     format!("credential.certificate.algorithm `{name}` is not supported; use PS256 (default) or RS256")
                 })?,
             };
-            let path = base.join(&cert.file);
-            warn_if_readable_by_others(&path, "certificate key file");
-            let certificate = ClientCertificate::load(&path, signing)
-                .map_err(|e| format!("credential.certificate: {e}"))?;
-            return Ok(Credential {
+            return Ok(CredentialRef {
                 client_id: self.client_id,
-                auth: ClientAuth::Certificate(certificate),
-                origin: format!("certificate file {}", path.display()),
+                auth: AuthRef::Certificate {
+                    path: base.join(&cert.file),
+                    signing,
+                },
             });
         }
         let reference = match self.client_secret {
@@ -553,43 +705,18 @@ impl RawCredential {
             Some(value) => SecretRef::deserialize(value)
                 .map_err(|e| format!("credential.client_secret: {e}; {fix}"))?,
         };
-        let (secret, origin) = match (reference.env, reference.file) {
-            (Some(var), None) => {
-                let value = env(&var).filter(|v| !v.trim().is_empty()).ok_or_else(|| {
-                    format!(
-                        "credential.client_secret refers to environment variable {var}, which is not set or empty; export it before running itam"
-                    )
-                })?;
-                (value, format!("environment variable {var}"))
-            }
-            (None, Some(file)) => {
-                let path = base.join(file);
-                warn_if_readable_by_others(&path, "client secret file");
-                let value = crate::files::read_text_capped(&path, crate::files::MAX_SECRET)
-                    .map_err(|e| {
-                        format!(
-                            "credential.client_secret refers to file {}, which cannot be read: {e}",
-                            path.display()
-                        )
-                    })?;
-                if value.trim().is_empty() {
-                    return Err(format!(
-                        "credential.client_secret file {} is empty",
-                        path.display()
-                    ));
-                }
-                (value, format!("file {}", path.display()))
-            }
+        let auth = match (reference.env, reference.file) {
+            (Some(var), None) if !var.trim().is_empty() => AuthRef::SecretEnv(var),
+            (None, Some(file)) => AuthRef::SecretFile(base.join(file)),
             _ => {
                 return Err(format!(
                     "credential.client_secret needs exactly one of env or file; {fix}"
                 ));
             }
         };
-        Ok(Credential {
+        Ok(CredentialRef {
             client_id: self.client_id,
-            auth: ClientAuth::Secret(Secret::new(secret.trim().to_string())),
-            origin,
+            auth,
         })
     }
 }
@@ -678,12 +805,21 @@ cloud = "global"
     }
 
     fn parse(text: &str) -> Result<Config, String> {
-        Config::parse(text, Path::new("/etc/itam"), &env)
+        Config::parse(text, Path::new("/etc/itam"))
+    }
+
+    /// Parses `text` and resolves its first source's credential with [`env`].
+    fn parse_resolved(text: &str) -> Result<Config, String> {
+        let mut c = parse(text)?;
+        c.sources[0] = c.sources[0]
+            .with_credential_from(&env)
+            .map_err(|e| e.to_string())?;
+        Ok(c)
     }
 
     #[test]
     fn parses_the_documented_example() {
-        let c = parse(GOOD).unwrap();
+        let c = parse_resolved(GOOD).unwrap();
         assert_eq!(c.store_path, Path::new("/etc/itam/inv.db"));
         let s = &c.sources[0];
         assert_eq!(s.plugin, PluginRef::Builtin("m365".into()));
@@ -746,10 +882,6 @@ cloud = "global"
                 "must not be written inline",
             ),
             (
-                GOOD.replace("CONTOSO_CLIENT_SECRET", "MISSING_VAR"),
-                "MISSING_VAR, which is not set",
-            ),
-            (
                 GOOD.replace("00000000-0000-0000-0000-000000000001", "my-app"),
                 "is not a GUID",
             ),
@@ -762,17 +894,44 @@ cloud = "global"
                 format!("{GOOD}\n[[source]]\nname = \"contoso\"\nplugin = \"m365\"\n"),
                 "two sources are named",
             ),
-            (
-                GOOD.replace(
-                    "{ env = \"CONTOSO_CLIENT_SECRET\" }",
-                    "{ file = \"/nonexistent/secret\" }",
-                ),
-                "cannot be read",
-            ),
         ];
         for (text, needle) in cases {
             let err = parse(&text).unwrap_err();
             assert!(err.contains(needle), "{err} !~ {needle}");
+        }
+    }
+
+    #[test]
+    fn credentials_are_references_until_resolved() {
+        let missing_var = GOOD.replace("CONTOSO_CLIENT_SECRET", "MISSING_VAR");
+        let missing_file = GOOD.replace(
+            "{ env = \"CONTOSO_CLIENT_SECRET\" }",
+            "{ file = \"/nonexistent/secret\" }",
+        );
+        let missing_cert = GOOD.replace(
+            "client_secret = { env = \"CONTOSO_CLIENT_SECRET\" }",
+            "certificate = { file = \"/nonexistent/app.pem\" }",
+        );
+        let missing_plugin = GOOD.replace("\"m365\"", "\"./missing.wasm\"");
+        for text in [&missing_var, &missing_file, &missing_cert, &missing_plugin] {
+            let c = parse(text).expect("loading reads no secret, certificate or plugin");
+            assert!(c.sources[0].credential.is_none());
+            assert!(c.sources[0].has_credential());
+        }
+        let cases = [
+            (
+                missing_var,
+                "MISSING_VAR, which is not set",
+                "export MISSING_VAR",
+            ),
+            (missing_file, "cannot be read", "write the client secret"),
+            (missing_cert, "credential.certificate", "PEM file"),
+        ];
+        for (text, needle, fix) in cases {
+            let err = parse_resolved(&text).unwrap_err();
+            assert!(err.contains("source `contoso`"), "{err}");
+            assert!(err.contains(needle), "{err} !~ {needle}");
+            assert!(err.contains(fix), "{err} !~ {fix}");
         }
     }
 

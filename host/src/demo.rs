@@ -25,6 +25,7 @@ pub async fn demo_source(users: usize) -> Result<(Emulator, Source)> {
         plugin: PluginRef::Builtin("m365".into()),
         schedule: None,
         allowed_hosts: None,
+        credential_ref: None,
         credential: Some(Credential {
             client_id: t.client_id.clone(),
             auth: crate::config::ClientAuth::Secret(Secret::new(t.client_secret.clone())),

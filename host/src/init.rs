@@ -363,38 +363,23 @@ pub async fn validate(
             "these answers would give a configuration that itam refuses: {e}"
         ))
     };
-    match &answers.credential {
-        CredentialChoice::SecretFile(path, None) => {
-            let path = dir.join(path);
-            let text =
-                crate::files::read_text_capped(&path, crate::files::MAX_SECRET).map_err(|e| {
-                    refused(format!(
-                        "the secret file {} cannot be read: {e}",
-                        path.display()
-                    ))
-                })?;
-            if text.trim().is_empty() {
-                return Err(refused(format!(
-                    "the secret file {} is empty",
-                    path.display()
-                )));
-            }
-        }
-        CredentialChoice::Certificate(path) => {
-            crate::certificate::ClientCertificate::load(&dir.join(path), Signing::Ps256)
-                .map_err(|e| refused(format!("certificate {}: {e}", path.display())))?;
-        }
-        _ => {}
-    }
-    // What cannot be read yet is stood in for: only its syntax matters here.
-    let mut stand_in = answers.clone();
-    stand_in.credential = CredentialChoice::SecretEnv("ITAM_INIT_VALIDATION".into());
-    let config = crate::config::Config::parse(&config_text(&stand_in), dir, &|_| {
-        Some("stand-in-for-validation".into())
-    })
-    .map_err(refused)?;
+    let config = crate::config::Config::parse(&config_text(answers), dir).map_err(refused)?;
+    // A secret file or certificate named must load now, with the code `sync` reads it with;
+    // an environment variable may be set later, and a certificate to generate or a secret
+    // typed at the prompt is written only after this check.
+    let readable_now = matches!(
+        answers.credential,
+        CredentialChoice::SecretFile(_, None) | CredentialChoice::Certificate(_)
+    );
     for source in &config.sources {
-        crate::sync::prepare(runtime, source, &source.limits)
+        let source = if readable_now {
+            source
+                .with_credential_from(&|_| None)
+                .map_err(|e| refused(e.to_string()))?
+        } else {
+            source.clone()
+        };
+        crate::sync::prepare(runtime, &source, &source.limits)
             .await
             .map_err(|e| refused(format!("{e:#}")))?;
     }

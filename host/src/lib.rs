@@ -22,6 +22,7 @@ pub mod init;
 pub mod plugins;
 pub mod policy;
 pub mod report;
+pub mod runs;
 pub mod runtime;
 pub mod secret;
 pub mod store;

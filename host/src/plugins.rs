@@ -14,6 +14,11 @@ pub fn wasm_bytes(plugin: &PluginRef) -> Result<std::borrow::Cow<'static, [u8]>>
         PluginRef::Builtin(name) => Err(crate::error::config_error(format!(
             "no built-in plugin named `{name}`"
         ))),
+        PluginRef::File(path) if !path.is_file() => Err(crate::error::config_error(format!(
+            "plugin file {} does not exist; correct the source's `plugin` (a path relative to the configuration file) or use a built-in plugin ({})",
+            path.display(),
+            crate::config::BUILTIN_PLUGINS.join(", ")
+        ))),
         PluginRef::File(path) => crate::files::read_capped(path, crate::files::MAX_PLUGIN)
             .map(Into::into)
             .with_context(|| format!("reading the plugin {}", path.display())),

@@ -172,7 +172,7 @@ pub async fn prepare(runtime: &Runtime, source: &Source, limits: &Limits) -> Res
     // A plugin from a file is not the project's own code: it may not choose, on its own, the
     // hosts that receive this source's credential and tokens.
     if matches!(source.plugin, crate::config::PluginRef::File(_))
-        && source.credential.is_some()
+        && source.has_credential()
         && source.allowed_hosts.is_none()
     {
         return Err(config_error(format!(
@@ -186,7 +186,7 @@ pub async fn prepare(runtime: &Runtime, source: &Source, limits: &Limits) -> Res
             source.name,
         )));
     }
-    if plan.grant.is_some() && source.credential.is_none() {
+    if plan.grant.is_some() && !source.has_credential() {
         return Err(config_error(format!(
             "source `{}`: the {} plugin needs a credential; add [source.credential] with client_id and client_secret",
             source.name,

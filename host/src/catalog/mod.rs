@@ -102,6 +102,17 @@ impl Catalog {
         self.product(sku_id).map(|p| p.part_number.as_str())
     }
 
+    /// The SKU GUID (lowercase) of the product with part number `part_number` (any case).
+    pub fn sku_of_part_number(&self, part_number: &str) -> Option<String> {
+        self.sku_ids()
+            .into_iter()
+            .find(|id| {
+                self.part_number(id)
+                    .is_some_and(|p| p.eq_ignore_ascii_case(part_number.trim()))
+            })
+            .map(str::to_string)
+    }
+
     /// The lowercase GUIDs of the service plans SKU `sku_id` includes, sorted.
     pub fn plans_of(&self, sku_id: &str) -> Option<&[String]> {
         self.product(sku_id).map(|p| p.plans.as_slice())

@@ -52,9 +52,9 @@ pub fn changes(store: &Store, source: &str, run: Option<i64>) -> Result<ChangeLo
     let succeeded: Vec<_> = runs.iter().filter(|r| r.status == "succeeded").collect();
     let chosen = match run {
         Some(id) => succeeded.iter().find(|r| r.id == id).copied().ok_or_else(|| {
-            anyhow::anyhow!(
+            crate::error::config_error(format!(
                 "run {id} is not a successful run of source `{source}`; `itam runs --source {source}` lists them"
-            )
+            ))
         })?,
         None => succeeded
             .first()

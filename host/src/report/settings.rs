@@ -23,6 +23,9 @@ impl Default for ReportSettings {
 /// Days without sign-in after which a licensed account counts as inactive, by default.
 pub const DEFAULT_INACTIVE_DAYS: u32 = 90;
 
+/// The fewest and most inactive days accepted, in the configuration and on the command line.
+pub const INACTIVE_DAYS: std::ops::RangeInclusive<i64> = 1..=3650;
+
 /// What one product costs per unit and month.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Price {
@@ -64,7 +67,7 @@ pub(crate) fn resolve(
 ) -> Result<ReportSettings, String> {
     let inactive_days = match reports.inactive_days {
         None => DEFAULT_INACTIVE_DAYS,
-        Some(d) if (1..=3650).contains(&d) => d as u32,
+        Some(d) if INACTIVE_DAYS.contains(&d) => d as u32,
         Some(d) => {
             return Err(format!(
                 "[reports] inactive_days = {d} is out of range; use a number of days from 1 to 3650 (default {DEFAULT_INACTIVE_DAYS})"
@@ -84,7 +87,7 @@ pub(crate) fn resolve(
             ));
         }
         let currency = p.currency.trim().to_ascii_uppercase();
-        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
+        if iso_currency::Currency::from_code(&currency).is_none() {
             return Err(format!(
                 "[[price]] for {product}: currency = \"{}\" is not an ISO 4217 code; write e.g. \"EUR\" or \"USD\"",
                 p.currency
@@ -96,6 +99,25 @@ pub(crate) fn resolve(
         {
             return Err(format!("two [[price]] entries are for {product}; keep one"));
         }
+        // The same SKU by part number and by GUID: the report would use the first silently.
+        let sku = sku_of(&product);
+        if let Some(other) = resolved
+            .iter()
+            .find(|q| sku.is_some() && sku_of(&q.product) == sku)
+        {
+            return Err(format!(
+                "two [[price]] entries are for the same product: product = \"{}\" and product = \"{product}\" ({}); keep one",
+                other.product,
+                catalog_name(sku.as_deref().unwrap_or_default()),
+            ));
+        }
+        // A GUID is copied from the tenant and may be newer than the catalogue; a part number
+        // it does not know is more likely a typo.
+        if sku.is_none() && !crate::config::is_guid(&product) {
+            tracing::warn!(
+                "[[price]] product = \"{product}\" is not a part number in the built-in catalogue; unless a SKU of the tenant has it, the price is never used: compare it with the part numbers of `itam report balance`"
+            );
+        }
         resolved.push(Price {
             product,
             monthly: p.monthly,
@@ -106,6 +128,26 @@ pub(crate) fn resolve(
         inactive_days,
         prices: resolved,
     })
+}
+
+/// The SKU GUID that a price's `product` (part number or GUID) names in the built-in
+/// catalogue.
+fn sku_of(product: &str) -> Option<String> {
+    let catalog = crate::catalog::Catalog::embedded();
+    if crate::config::is_guid(product) {
+        let id = product.to_ascii_lowercase();
+        return catalog.contains(&id).then_some(id);
+    }
+    catalog.sku_of_part_number(product)
+}
+
+/// A SKU's name and part number for messages.
+fn catalog_name(sku: &str) -> String {
+    let catalog = crate::catalog::Catalog::embedded();
+    match (catalog.product_name(sku), catalog.part_number(sku)) {
+        (Some(name), Some(part)) => format!("{name}, {part}, SKU {sku}"),
+        _ => format!("SKU {sku}"),
+    }
 }
 
 #[cfg(test)]
@@ -152,6 +194,18 @@ mod tests {
         assert!(
             parse("[reports]\ninactive = 3\n").is_err(),
             "unknown keys are refused"
+        );
+        let e = parse("[[price]]\nproduct = \"SPE_E3\"\nmonthly = 1.0\ncurrency = \"XYZ\"\n")
+            .unwrap_err();
+        assert!(e.contains("XYZ") && e.contains("ISO 4217"), "{e}");
+        let by_part = "[[price]]\nproduct = \"SPE_E3\"\nmonthly = 36.0\ncurrency = \"USD\"\n";
+        let by_guid = "[[price]]\nproduct = \"05E9A617-0261-4CEE-BB44-138D3EF5D965\"\nmonthly = 30.0\ncurrency = \"USD\"\n";
+        let e = parse(&format!("{by_part}{by_guid}")).unwrap_err();
+        assert!(
+            e.contains("product = \"SPE_E3\"")
+                && e.contains("product = \"05E9A617-0261-4CEE-BB44-138D3EF5D965\"")
+                && e.contains("same product"),
+            "{e}"
         );
     }
 }

@@ -132,6 +132,7 @@ impl RunWriter {
         if result.is_err() {
             let _ = conn.execute_batch("ROLLBACK");
         }
+        self.store.clear_progress();
         result.context("committing the run")
     }
 
@@ -149,6 +150,7 @@ impl RunWriter {
             "UPDATE runs SET status = 'failed', ended_at = ?2, error = ?3 WHERE id = ?1",
             params![self.run_id, now(), error.as_str()],
         )?;
+        self.store.clear_progress();
         Ok(())
     }
 }
@@ -185,6 +187,7 @@ impl BatchSink for RunWriter {
         if pipe.is_none() {
             *pipe = Some(Pipe::start(self.store.clone(), self.source.clone())?);
         }
+        self.store.record_progress(self.run_id);
         pipe.as_mut().expect("started above").send(batch)
     }
 
