@@ -3,7 +3,8 @@
 # `itam` and the hostile fixture plugins of tests/hostile (built by tests/hostile-build). Each
 # attack runs as `itam sync` of one source (or `itam plugin inspect` for the compiler bombs)
 # with a fresh compiled-component cache, and prints one Markdown row: attack, exit code, wall
-# time, peak RSS of `itam` and its compiler child, and the first line of the error.
+# time, peak RSS of `itam` and its compiler child, the bytes printed on stdout and stderr, and
+# the host's words about the limit.
 #
 #   bench/sandbox_attacks.sh
 #
@@ -16,7 +17,7 @@ cargo build -q --release -p itam-host
 cargo build -q -p hostile-build
 itam=$PWD/target/release/itam
 rust=$PWD/target/wasm-hostile/wasm32-wasip2/release
-generated=$(dirname "$(ls -t target/debug/build/hostile-build-*/out/nested-blocks.wasm | head -n 1)")
+generated=$PWD/$(dirname "$(ls -t target/debug/build/hostile-build-*/out/nested-blocks.wasm | head -n 1)")
 
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -46,10 +47,11 @@ attack() {
   local code=0
   ITAM_CACHE_DIR=$dir/cache /usr/bin/time -f '%e %M' -o "$dir/time" \
     "$itam" --config "$dir/itam.toml" "$@" >"$dir/out" 2>"$dir/err" || code=$?
-  read -r wall kib <"$dir/time"
-  local said
-  said=$(grep -m1 -oE '(the plugin|compiling|the run|hoard|source `a`: the)[^;]{0,110}' "$dir/err" || head -c 110 "$dir/err" | tr '\n' ' ')
-  printf '| %s | %s | %s s | %s MiB | %s |\n' "$name" "$code" "$wall" "$((kib / 1024))" "$said"
+  read -r wall kib < <(tail -n 1 "$dir/time")
+  local said bytes
+  said=$(cat "$dir/err" "$dir/out" | grep -m1 -oE '(the plugin [a-z]|compiling the plugin|the run exceeded|hoard: |more warnings from|more bytes cut)[^;]{0,100}' || true)
+  bytes=$(cat "$dir/err" "$dir/out" | wc -c)
+  printf '| %s | %s | %s s | %s MiB | %s | %s |\n' "$name" "$code" "$wall" "$((kib / 1024))" "$bytes" "$said"
 }
 
 # A config with one source `a` running plugin file $1 with settings $2 and [runtime] $3.
@@ -57,8 +59,8 @@ source_config() {
   printf '[store]\npath = "itam.db"\n\n[runtime]\n%s\n\n[[source]]\nname = "a"\nplugin = "%s"\n\n[source.settings]\nurl = "%s"\n%s\n' "$3" "$1" "$url" "$2"
 }
 
-echo "| attack | exit | wall | peak RSS | what the host says |"
-echo "|---|---|---|---|---|"
+echo "| attack | exit | wall | peak RSS | bytes printed | what the host says |"
+echo "|---|---|---|---|---|---|"
 attack "8 memories of 120 MiB, memory_limit_mb = 128" \
   "$(source_config "$generated/eight-memories.wasm" "" "memory_limit_mb = 128")" sync
 attack "20,000 kept header sets of 1 KiB" \
@@ -70,8 +72,8 @@ attack "300 requests in flight" \
 attack "a 6 MB function" "" plugin inspect "$generated/big-function.wasm"
 attack "300,000 nested blocks" "" plugin inspect "$generated/nested-blocks.wasm"
 attack "200,000 functions" "" plugin inspect "$generated/many-functions.wasm"
-attack "2,000 functions nesting 1,500 (within the caps), compile_timeout = 10s" \
-  "$(source_config "$generated/slow-compile.wasm" "" 'compile_timeout = "10s"')" sync
+attack "2,000 functions nesting 1,500 (within the caps), compile_timeout = 1s" \
+  "$(source_config "$generated/slow-compile.wasm" "" 'compile_timeout = "1s"')" sync
 attack "a start function blocking for an hour" \
   "$(source_config "$generated/start-blocks.wasm" "" "")" sync
 attack "twenty 10 MiB log lines" \
