@@ -22,6 +22,8 @@ struct Issued {
     grant: Grant,
     token: Secret,
     expires_at: u64,
+    /// Where the token came from (checked against the allow-list).
+    token_origin: Origin,
     resource_hosts: Vec<Origin>,
     /// What the plugin was told about this token.
     facts: TokenFacts,
@@ -142,7 +144,7 @@ impl TokenBroker {
     /// expired and no resource host has rejected it (so a plugin cannot make the host flood
     /// the token endpoint with the credential, yet a revoked token is replaced at once).
     pub async fn authorize(&self, grant: Grant) -> Result<TokenFacts, AuthError> {
-        let resource_hosts = self.check_grant(&grant)?;
+        let origins = self.check_grant(&grant)?;
         {
             let issued = self.issued.lock().await;
             if let Some(issued) = issued.as_ref()
@@ -156,7 +158,7 @@ impl TokenBroker {
                 return Ok(issued.facts.clone());
             }
         }
-        self.fetch(grant, resource_hosts).await
+        self.fetch(grant, origins).await
     }
 
     /// Notes that a resource host answered 401 to a request carrying the current token, so
@@ -173,8 +175,9 @@ impl TokenBroker {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Checks `grant` against the plan and the allow-list; returns its resource hosts.
-    fn check_grant(&self, grant: &Grant) -> Result<Vec<Origin>, AuthError> {
+    /// Checks `grant` against the plan and the allow-list; returns its token origin and its
+    /// resource hosts.
+    fn check_grant(&self, grant: &Grant) -> Result<(Origin, Vec<Origin>), AuthError> {
         // No declared grant means no grant at all: the plan is what the operator can inspect.
         let Some(expected) = &self.expected else {
             return Err(refuse(
@@ -229,20 +232,15 @@ impl TokenBroker {
             }
             resource_hosts.push(origin);
         }
-        Ok(resource_hosts)
+        Ok((token_origin, resource_hosts))
     }
 
     /// Performs the token request for an already checked `grant` and caches the token.
     async fn fetch(
         &self,
         grant: Grant,
-        resource_hosts: Vec<Origin>,
+        (token_origin, resource_hosts): (Origin, Vec<Origin>),
     ) -> Result<TokenFacts, AuthError> {
-        let token_origin = url::Url::parse(&grant.token_url)
-            .ok()
-            .as_ref()
-            .and_then(Origin::from_url)
-            .ok_or_else(|| refuse("not-allowed", "the token URL is not a URL".into()))?;
         let credential = self.credential.as_ref().ok_or_else(|| {
             refuse(
                 "no-credential",
@@ -346,6 +344,7 @@ impl TokenBroker {
             grant,
             token: Secret::new(token.access_token),
             expires_at,
+            token_origin,
             resource_hosts,
             facts: facts.clone(),
             requested,
@@ -365,7 +364,10 @@ impl TokenBroker {
             if issued.expires_at > now() + EXPIRY_MARGIN.as_secs() {
                 return Some(issued.token.clone());
             }
-            (issued.grant.clone(), issued.resource_hosts.clone())
+            (
+                issued.grant.clone(),
+                (issued.token_origin.clone(), issued.resource_hosts.clone()),
+            )
         };
         match self.fetch(refresh.0, refresh.1).await {
             Ok(_) => self.issued.lock().await.as_ref().map(|i| i.token.clone()),
