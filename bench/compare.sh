@@ -27,7 +27,7 @@ sdk_sizes=" ${SDK_SIZES:-$(printf '%s\n' "${sizes[@]}" | sort -n | head -n 1)} "
 
 [ -x /usr/bin/time ] || { echo "bench/compare.sh needs GNU time: apt-get install time" >&2; exit 1; }
 command -v rustup >/dev/null && rustup target add wasm32-wasip2 >/dev/null 2>&1
-cargo build -q --release -p itam-host -p graph-emulator
+cargo build -q --release -p itam -p graph-emulator
 bin=target/release
 venv=target/peers/venv
 if [ "$sdk_runs" -gt 0 ] && ! "$venv/bin/python" -c "import msgraph, azure.identity" 2>/dev/null; then
@@ -63,7 +63,7 @@ time_sync() {
   local users=$1 dir=$2 side=$3 before started kib secs first requests load_us commit_ms
   before=$(wc -l <"$dir/requests.jsonl")
   started=$(date +%s%N)
-  RUST_LOG=itam_host::runtime::engine=debug,itam_host::store::writer=debug \
+  RUST_LOG=itam_runtime::engine=debug,itam_store::writer=debug \
     /usr/bin/time -f '%M %e' -o "$dir/time" "$bin/itam" --config "$dir/itam.toml" sync >"$dir/out" 2>"$dir/err"
   read -r kib secs <"$dir/time"
   sed -n "$((before + 1)),\$p" "$dir/requests.jsonl" >"$dir/run-requests.jsonl"

@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x /usr/bin/time ] || { echo "needs GNU time: apt-get install time" >&2; exit 1; }
 command -v rustup >/dev/null && rustup target add wasm32-wasip2 >/dev/null 2>&1
-cargo build -q --release -p itam-host
+cargo build -q --release -p itam
 cargo build -q -p hostile-build
 itam=$PWD/target/release/itam
 rust=$PWD/target/wasm-hostile/wasm32-wasip2/release

@@ -12,7 +12,7 @@ export ITAM_PLUGIN_WASM=${ITAM_PLUGIN_WASM:-/dev/null}
 # graph_page seeds: the Graph fixtures, each behind the mode byte the target reads (see its
 # doc comment), plus a whole collection run built from them.
 seed_graph_page() {
-    local fx=../tests/fixtures/graph dir=corpus/graph_page
+    local fx=../plugin/m365/collector/tests/fixtures dir=corpus/graph_page
     mkdir -p "$dir"
     seed() { { printf "\\x$(printf %02x "$1")"; cat "$fx/$2"; } > "$dir/seed_$1_${2%.json}"; }
     seed 1 users_page1.json; seed 1 users_page2.json; seed 1 deleted_users_page.json

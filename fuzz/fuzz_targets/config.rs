@@ -1,4 +1,4 @@
-//! Fuzzes the host's configuration parsing, `itam_host::config::Config::parse`, and the
+//! Fuzzes the host's configuration parsing, `itam_cli::config::Config::parse`, and the
 //! resolution of each source's credential reference, with arbitrary
 //! UTF-8 text: TOML syntax, the strict schema (unknown keys), durations, limits, proxy URLs,
 //! origins in `allowed_hosts`, credentials and secret references, report settings and prices.
@@ -9,7 +9,7 @@
 
 #![no_main]
 
-use itam_host::config::{Config, mib};
+use itam_cli::config::{Config, mib};
 use libfuzzer_sys::fuzz_target;
 use std::path::PathBuf;
 use std::sync::OnceLock;

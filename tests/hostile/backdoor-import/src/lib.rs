@@ -15,7 +15,7 @@ mod bindings {
                 import backdoor;
             }
         ",
-        path: "../../../wit",
+        path: "../../../wit/since_v0.1.0",
         world: "evil:extra/backdoored",
         generate_all,
     });

@@ -5,7 +5,7 @@
 /// Bindings generated from the contract in `wit/`.
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../../../wit",
+        path: "../../../wit/since_v0.1.0",
         world: "collector",
         pub_export_macro: true,
         default_bindings_module: "hostile_common::bindings",

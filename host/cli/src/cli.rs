@@ -1,0 +1,943 @@
+//! The `itam` command line.
+
+use crate::config::Config;
+use crate::display::text;
+use crate::error::{Exit, config_error, exit_code};
+use crate::render::export;
+use crate::render::format::Format;
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use itam_runtime::Runtime;
+use itam_store::Store;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// The contract the host implements and every plugin exports.
+pub const CONTRACT: &str = "itam:collector@0.1.0";
+
+/// `itam --version`: the host, the built-in plugin and the contract. The plugin is built from
+/// this workspace, so it has the host's version (unless `ITAM_PLUGIN_WASM` embedded another
+/// build, whose own version `itam plugin inspect m365` prints).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (built-in plugin m365 ",
+    env!("CARGO_PKG_VERSION"),
+    ", contract itam:collector@0.1.0)"
+);
+
+/// ITAM collector: licence inventory from sandboxed collector plugins.
+#[derive(Parser)]
+#[command(name = "itam", version = VERSION, about)]
+struct Cli {
+    /// Configuration file [default: $ITAM_CONFIG, else ./itam.toml, else
+    /// $XDG_CONFIG_HOME/itam/itam.toml].
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sync a built-in synthetic tenant (served locally) and print its licence balance. With
+    /// --db FILE, --config FILE writes a configuration (mode 600) for exploring that database.
+    #[cfg(feature = "demo")]
+    Demo {
+        /// Users in the synthetic tenant (1 to 200000).
+        #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=MAX_DEMO_USERS))]
+        users: u32,
+        /// Keep the database at this path (default: a temporary file). A database that holds
+        /// other sources is refused.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Create the --db file's missing directories.
+        #[arg(long)]
+        create_dirs: bool,
+        /// Output format of the balance.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// With --format csv: write every cell exactly as stored (no formula neutralisation).
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Run one sync of each configured source (or of one).
+    Sync {
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+    },
+    /// Diagnose credentials, consent, permissions and endpoints; exit 3 on a blocking problem.
+    Check {
+        /// Only this source.
+        #[arg(long)]
+        source: Option<String>,
+        /// Output format (table on a terminal, else json).
+        #[arg(long, value_enum)]
+        format: Option<crate::check::CheckFormat>,
+    },
+    /// Write a configuration from prompts or flags (a secret is never written inline).
+    Init {
+        /// Source name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Directory (tenant) ID or verified domain.
+        #[arg(long)]
+        tenant_id: Option<String>,
+        /// Application (client) ID.
+        #[arg(long)]
+        client_id: Option<String>,
+        /// global, us-gov, us-gov-dod or china.
+        #[arg(long)]
+        cloud: Option<String>,
+        /// Read the client secret from this environment variable.
+        #[arg(long, group = "credential")]
+        secret_env: Option<String>,
+        /// Read the client secret from this file.
+        #[arg(long, group = "credential")]
+        secret_file: Option<PathBuf>,
+        /// Use this PEM file with the certificate and its private key.
+        #[arg(long, group = "credential")]
+        certificate: Option<PathBuf>,
+        /// Generate a self-signed certificate and key (itam-app.pem) and its public part to
+        /// upload (itam-app.crt).
+        #[arg(long, group = "credential")]
+        generate_certificate: bool,
+        /// Authority root replacing the cloud's sign-in host.
+        #[arg(long)]
+        login_url: Option<String>,
+        /// Graph root replacing the cloud's Graph host.
+        #[arg(long)]
+        graph_url: Option<String>,
+        /// Overwrite an existing configuration file (never an existing key: see --new-key).
+        #[arg(long)]
+        force: bool,
+        /// Replace an existing itam-app.pem with a new key and certificate. The old
+        /// certificate stops working for this collector: upload the new itam-app.crt.
+        #[arg(long)]
+        new_key: bool,
+        /// Prompt for missing answers even when stdin is not a terminal.
+        #[arg(long)]
+        interactive: bool,
+        /// Run `itam check` after writing the configuration.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Reports over the stored snapshot: balance, waste, subscriptions, changes, cost.
+    Report {
+        #[command(subcommand)]
+        report: crate::cli_report::ReportCommand,
+    },
+    /// The product catalogue that gives SKUs their friendly names.
+    Catalog {
+        #[command(subcommand)]
+        command: crate::cli_report::CatalogCommand,
+    },
+    /// Export an entity of the stored snapshot.
+    Export {
+        /// What to export.
+        #[arg(value_enum)]
+        entity: export::EntityArg,
+        /// The source (needed when several are configured).
+        #[arg(long)]
+        source: Option<String>,
+        /// json or csv.
+        #[arg(long, value_enum, default_value = "json")]
+        format: export::ExportFormat,
+        /// With --format csv: write every cell exactly as stored, without the leading `'` that
+        /// keeps spreadsheets from running cells that start with = + - @ TAB or CR as formulas.
+        #[arg(long)]
+        raw: bool,
+    },
+    /// The recorded runs, newest first (every source's, or one's).
+    Runs {
+        /// Only this source's runs.
+        #[arg(long)]
+        source: Option<String>,
+        /// How many runs to show.
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+        /// Output format (table on a terminal, else json).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+    /// Plugin tools.
+    Plugin {
+        #[command(subcommand)]
+        command: PluginCommand,
+    },
+    /// Print a shell completion script: `itam completions bash > /etc/bash_completion.d/itam`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `itam man > itam.1`.
+    Man,
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Print what a plugin declares: settings, credential, permissions, entities.
+    Inspect {
+        /// A built-in plugin name (m365) or a path to a .wasm component.
+        plugin: String,
+        /// A source from the config whose settings give the hosts the plugin would contact.
+        #[arg(long)]
+        source: Option<String>,
+    },
+}
+
+/// The most users `itam demo` generates: the synthetic tenant is generated and served from
+/// memory, so an unbounded count exhausts the machine.
+const MAX_DEMO_USERS: i64 = 200_000;
+
+/// The first argument that makes `itam` the plugin compiler child (see [`runtime`]).
+const COMPILER_ARG: &str = "__compile-plugin";
+
+/// The sandbox runtime, compiling plugins in a child process of this executable so that a
+/// compilation that runs too long or too large can be stopped.
+fn runtime() -> Result<Runtime> {
+    let runtime = Runtime::new()?;
+    Ok(match std::env::current_exe() {
+        Ok(program) => runtime.with_compiler(itam_runtime::compile::Compiler::Child {
+            program,
+            args: vec![COMPILER_ARG.into()],
+        }),
+        Err(e) => {
+            tracing::warn!(error = %e, "compiling plugins in this process: the executable's path is unknown");
+            runtime
+        }
+    })
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> i32 {
+    if std::env::args_os().nth(1).as_deref() == Some(std::ffi::OsStr::new(COMPILER_ARG)) {
+        return match itam_runtime::serve_compiler() {
+            Ok(()) => 0,
+            Err(e) => {
+                // The parent quotes this as the reason: no `error:` prefix.
+                eprint!("{e:#}");
+                1
+            }
+        };
+    }
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help and --version print and succeed; a usage error exits 2.
+            let _ = e.print();
+            return if e.use_stderr() {
+                Exit::Usage.code()
+            } else {
+                Exit::Success.code()
+            };
+        }
+    };
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return Exit::RunFailed.code();
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        // `itam export … | head` closes the pipe early: that is not an error.
+        Err(e) if e.chain().any(is_broken_pipe) => 0,
+        Err(e) => {
+            print_error(&e);
+            exit_code(&e)
+        }
+    }
+}
+
+/// Prints an error chain on stderr as `error: …`.
+///
+/// Errors are several lines by design (`error: …` then `  fix: …`, `  denied: …`), so the chain
+/// is escaped line by line ([`crate::display::lines`]) rather than as one value: its own line
+/// breaks stay, every other control character is escaped whatever its origin (a path, a remote
+/// server's message). The text that came from a plugin or the tenant was escaped as one value,
+/// newlines included, where it was put into the message (`sync::describe_failure` and the
+/// other places that quote plugin output), so none of its lines can begin a forged `error:` or
+/// `fix:` line here.
+fn print_error(e: &anyhow::Error) {
+    eprintln!("error: {}", crate::display::lines(&format!("{e:#}")));
+}
+
+/// Whether an error is the reader of our output going away (`EPIPE`).
+fn is_broken_pipe(error: &(dyn std::error::Error + 'static)) -> bool {
+    use std::io::ErrorKind::BrokenPipe;
+    if let Some(io) = error.downcast_ref::<std::io::Error>() {
+        return io.kind() == BrokenPipe;
+    }
+    if let Some(json) = error.downcast_ref::<serde_json::Error>() {
+        return json.io_error_kind() == Some(BrokenPipe);
+    }
+    if let Some(csv) = error.downcast_ref::<csv::Error>() {
+        return matches!(csv.kind(), csv::ErrorKind::Io(io) if io.kind() == BrokenPipe);
+    }
+    false
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        tracing_subscriber::EnvFilter::new(format!(
+            "itam_cli={level},itam_runtime={level},itam_store={level},itam_reports={level},warn"
+        ))
+    });
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        // Escapes control characters in messages and fields: plugins' log messages are
+        // forwarded into tracing as they are.
+        .fmt_fields(crate::display::log_fields())
+        .with_writer(|| crate::progress::LogWriter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
+pub(crate) fn default_format(format: Option<Format>) -> Format {
+    format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    })
+}
+
+/// The configuration file: `--config`, else `$ITAM_CONFIG`, else `./itam.toml`, else
+/// `$XDG_CONFIG_HOME/itam/itam.toml` (`~/.config/itam/itam.toml`) when that exists. When none
+/// exists, `./itam.toml` (which `itam init` writes and errors name).
+pub fn config_path(flag: Option<PathBuf>) -> PathBuf {
+    config_path_from(flag, &|name| std::env::var_os(name))
+}
+
+fn config_path_from(
+    flag: Option<PathBuf>,
+    env: &dyn Fn(&str) -> Option<std::ffi::OsString>,
+) -> PathBuf {
+    if let Some(path) = flag {
+        return path;
+    }
+    if let Some(path) = env("ITAM_CONFIG").filter(|p| !p.is_empty()) {
+        return path.into();
+    }
+    let local = PathBuf::from("itam.toml");
+    if local.exists() {
+        return local;
+    }
+    let xdg = env("XDG_CONFIG_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".config")));
+    match xdg.map(|d| d.join("itam").join("itam.toml")) {
+        Some(path) if path.exists() => path,
+        _ => local,
+    }
+}
+
+async fn run(cli: Cli) -> Result<i32> {
+    let mut out = std::io::stdout().lock();
+    let explicit_config = cli.config.clone();
+    let config = config_path(cli.config);
+    let cli_config = &config;
+    match cli.command {
+        #[cfg(feature = "demo")]
+        Command::Demo {
+            users,
+            db,
+            create_dirs,
+            format,
+            raw,
+        } => {
+            let options = DemoOptions {
+                users: users as usize,
+                db,
+                create_dirs,
+                write_config: explicit_config,
+            };
+            demo(options, default_format(format), raw, &mut out).await
+        }
+        Command::Sync { source } => sync(cli_config, source.as_deref(), &mut out).await,
+        Command::Init {
+            name,
+            tenant_id,
+            client_id,
+            cloud,
+            secret_env,
+            secret_file,
+            certificate,
+            generate_certificate,
+            login_url,
+            graph_url,
+            force,
+            new_key,
+            interactive,
+            check,
+        } => {
+            use crate::init::{CredentialChoice, PartialAnswers};
+            let credential = match (secret_env, secret_file, certificate, generate_certificate) {
+                (Some(v), ..) => Some(CredentialChoice::SecretEnv(v)),
+                (_, Some(f), ..) => Some(CredentialChoice::SecretFile(f, None)),
+                (_, _, Some(c), _) => Some(CredentialChoice::Certificate(c)),
+                (.., true) => Some(CredentialChoice::GenerateCertificate),
+                _ => None,
+            };
+            let partial = PartialAnswers {
+                name,
+                tenant_id,
+                client_id,
+                cloud,
+                credential,
+                login_url,
+                graph_url,
+            };
+            // `itam init` writes a new file: never one found in $XDG_CONFIG_HOME.
+            let target = explicit_config
+                .or_else(|| {
+                    std::env::var_os("ITAM_CONFIG")
+                        .filter(|p| !p.is_empty())
+                        .map(PathBuf::from)
+                })
+                .unwrap_or_else(|| PathBuf::from("itam.toml"));
+            let flags = InitFlags {
+                force,
+                new_key,
+                interactive,
+                check,
+            };
+            init(&target, partial, flags, &mut out).await
+        }
+        Command::Check { source, format } => {
+            let config = Config::load(cli_config)?;
+            let runtime = runtime()?.with_network(config.network.clone());
+            let mut checks = Vec::new();
+            for s in config.select(source.as_deref())? {
+                checks.push(crate::check::check_source(&runtime, s).await);
+            }
+            let format = format.unwrap_or_else(|| default_format(None).into());
+            crate::check::render(&mut out, &checks, format)?;
+            Ok(check_exit(&checks))
+        }
+        Command::Report { report } => crate::cli_report::report(cli_config, report, &mut out),
+        Command::Catalog { command } => crate::cli_report::catalog(cli_config, command, &mut out),
+        Command::Export {
+            entity,
+            source,
+            format,
+            raw,
+        } => {
+            let (store, source) = open_for_report(cli_config, source.as_deref())?;
+            store
+                .with_conn(|conn| export::export(conn, &source, entity.0, format, raw, &mut out))?;
+            Ok(0)
+        }
+        Command::Runs {
+            source,
+            limit,
+            format,
+        } => {
+            let config = Config::load(cli_config)?;
+            let source = match source.as_deref() {
+                Some(name) => Some(config.select(Some(name))?[0].name.clone()),
+                None => None,
+            };
+            // Reading the log creates no database.
+            let runs = if config.store_path.exists() {
+                open_existing_store(&config)?.runs_of(source.as_deref(), limit)?
+            } else {
+                Vec::new()
+            };
+            crate::runs::render(&mut out, &runs, default_format(format))?;
+            Ok(0)
+        }
+        Command::Plugin {
+            command: PluginCommand::Inspect { plugin, source },
+        } => inspect(cli_config, &plugin, source.as_deref(), &mut out).await,
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(shell, &mut Cli::command(), "itam", &mut out);
+            Ok(0)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            Ok(0)
+        }
+    }
+}
+
+/// What `itam demo` was asked for.
+#[cfg(feature = "demo")]
+struct DemoOptions {
+    /// Users in the synthetic tenant.
+    users: usize,
+    /// Where to keep the database, if anywhere.
+    db: Option<PathBuf>,
+    /// Whether to create the database's missing directories.
+    create_dirs: bool,
+    /// With `--config FILE`: write there a configuration that names the demo's source.
+    write_config: Option<PathBuf>,
+}
+
+#[cfg(feature = "demo")]
+async fn demo(options: DemoOptions, format: Format, raw: bool, out: &mut dyn Write) -> Result<i32> {
+    let temp = tempfile::tempdir()?;
+    let kept = options.db.is_some();
+    if let Some(config) = &options.write_config {
+        if !kept {
+            return Err(config_error(
+                "itam demo --config FILE writes a configuration for the demo's database, so it needs --db FILE too (the default database is temporary)",
+            ));
+        }
+        if config.exists() {
+            return Err(config_error(format!(
+                "{} already exists; itam demo --config writes a new configuration there: choose another file or remove it",
+                config.display()
+            )));
+        }
+    }
+    let path = options
+        .db
+        .clone()
+        .unwrap_or_else(|| temp.path().join("demo.db"));
+    if options.create_dirs {
+        itam_store::create_parent_dirs(&path)?;
+    }
+    // Read before anything is written: a production database is left as it is.
+    let others: Vec<String> = itam_store::sources_in(&path)?
+        .into_iter()
+        .filter(|s| s != "demo")
+        .collect();
+    if !others.is_empty() {
+        return Err(config_error(format!(
+            "the database {} already holds other sources ({}); the demo adds its synthetic `demo` source only to a new database or one of its own: pass another --db",
+            path.display(),
+            crate::display::text(&others.join(", "))
+        )));
+    }
+    let store = Store::open(&path)?;
+    let runtime = runtime()?;
+    let report = crate::demo::run(&runtime, &store, options.users).await?;
+    if let Some(config) = &options.write_config {
+        write_demo_config(config, &path)?;
+    }
+    let rows = itam_reports::balance::balance(&store, &report.source)?;
+    if format == Format::Table {
+        writeln!(
+            out,
+            "Demo tenant synced through the m365 plugin: {}.",
+            text(&report.counts_text())
+        )?;
+        writeln!(out, "Licence balance:\n")?;
+    }
+    crate::render::balance::render(out, &rows, format, raw)?;
+    if format == Format::Table {
+        let waste_options = itam_reports::waste::WasteOptions {
+            inactive_days: itam_reports::settings::DEFAULT_INACTIVE_DAYS,
+            now: chrono::Utc::now(),
+        };
+        let findings = itam_reports::waste::waste(&store, &report.source, waste_options)?;
+        let waste = itam_reports::cost::WasteReport::new(
+            waste_options.inactive_days,
+            findings,
+            &itam_reports::cost::PriceBook::new(&[]),
+        );
+        writeln!(out)?;
+        crate::render::waste::summary(out, &waste)?;
+        let note = if kept {
+            ""
+        } else {
+            " (temporary; pass --db FILE to keep it)"
+        };
+        writeln!(out, "\nDatabase: {}{note}", path.display())?;
+        match (&options.write_config, kept) {
+            (Some(config), _) => writeln!(
+                out,
+                "Configuration: {} (mode 600). Explore it: `itam --config {} report waste`, `… report subscriptions`, `… export accounts`.",
+                config.display(),
+                config.display()
+            )?,
+            (None, true) => writeln!(
+                out,
+                "Explore it with a config whose [store] path is that file (`itam demo --db FILE --config demo.toml` writes one): `itam report waste`, `itam report subscriptions`, `itam export accounts`."
+            )?,
+            (None, false) => {}
+        }
+    }
+    Ok(0)
+}
+
+/// Writes a configuration (mode 600) whose store is the demo's database `db` and whose one
+/// source is the demo's, for exploring it with the report and export commands.
+#[cfg(feature = "demo")]
+fn write_demo_config(config: &Path, db: &Path) -> Result<()> {
+    let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
+    let db = toml::Value::String(db.display().to_string());
+    let text = format!(
+        "# Written by `itam demo`: the demo's database and its synthetic source.\n[store]\npath = {db}\n\n[[source]]\nname = \"demo\"\nplugin = \"m365\"\n"
+    );
+    write_private_new(config, &text)
+        .with_context(|| format!("writing the demo's configuration {}", config.display()))
+}
+
+/// Creates `path` with mode 600 (it must not exist) and writes `text` into it.
+fn write_private_new(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(text.as_bytes())
+}
+
+/// The switches of `itam init`.
+struct InitFlags {
+    /// Overwrite an existing configuration.
+    force: bool,
+    /// Replace an existing generated key.
+    new_key: bool,
+    /// Prompt even when stdin is not a terminal.
+    interactive: bool,
+    /// Run `itam check` afterwards.
+    check: bool,
+}
+
+async fn init(
+    config_path: &Path,
+    partial: crate::init::PartialAnswers,
+    flags: InitFlags,
+    out: &mut dyn Write,
+) -> Result<i32> {
+    let InitFlags {
+        force,
+        new_key,
+        interactive: force_prompts,
+        check: run_check,
+    } = flags;
+    use crate::init::{
+        CredentialChoice, Prompter, complete, generate_certificate, interactive, write,
+    };
+    partial.validate()?;
+    let prompting = interactive(force_prompts);
+    let dir = config_path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    // `itam init --generate-certificate` alone: just the certificate, to upload first.
+    if partial.credential == Some(CredentialChoice::GenerateCertificate)
+        && partial.tenant_id.is_none()
+        && partial.client_id.is_none()
+        && !prompting
+    {
+        let (pem, crt) = generate_certificate(dir, "itam-app", 365, new_key)?;
+        writeln!(
+            out,
+            "generated {} (certificate and private key, mode 600; keep it private)",
+            pem.display()
+        )?;
+        writeln!(
+            out,
+            "upload {} under Certificates & secrets → Certificates → Upload certificate in the app registration",
+            crt.display()
+        )?;
+        writeln!(
+            out,
+            "then: itam init --tenant-id … --client-id … --certificate {}",
+            pem.display()
+        )?;
+        return Ok(0);
+    }
+    if config_path.exists() && !force {
+        return Err(config_error(format!(
+            "{} already exists; pass --force to replace it",
+            config_path.display()
+        )));
+    }
+    if !partial.is_complete() && !prompting {
+        return Err(config_error(
+            "not a terminal, so nothing can be asked: pass --tenant-id, --client-id and one of --secret-env, --secret-file, --certificate, --generate-certificate (or --interactive)",
+        ));
+    }
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let mut prompt_out = std::io::stderr();
+    let mut prompter = Prompter::new(&mut input, &mut prompt_out);
+    let answers = complete(partial, &mut prompter)?;
+    crate::init::validate(config_path, &answers, &runtime()?).await?;
+    for note in write(config_path, &answers, new_key)? {
+        writeln!(out, "{note}")?;
+    }
+    let check_now = run_check
+        || (prompting
+            && prompter.ask("Run `itam check` now? (y/n)", Some("y"), &|a| {
+                if ["y", "n"].contains(&a) {
+                    Ok(())
+                } else {
+                    Err("answer y or n".into())
+                }
+            })? == "y");
+    if !check_now {
+        writeln!(out, "next: itam check, then itam sync")?;
+        return Ok(0);
+    }
+    let config = Config::load(config_path)?;
+    let runtime = runtime()?.with_network(config.network.clone());
+    let mut checks = Vec::new();
+    for s in config.select(None)? {
+        checks.push(crate::check::check_source(&runtime, s).await);
+    }
+    crate::check::render(out, &checks, Format::Table)?;
+    Ok(check_exit(&checks))
+}
+
+/// `itam check`'s exit code: 0 when collection will work for every source, 3 when a step of
+/// some source failed (its configuration, its credential or a request). An invalid
+/// configuration file or an unknown `--source` never gets here: those exit 2 as in every
+/// command.
+fn check_exit(checks: &[crate::check::SourceCheck]) -> i32 {
+    if checks.iter().all(|c| c.ok) {
+        Exit::Success.code()
+    } else {
+        Exit::Blocked.code()
+    }
+}
+
+/// Opens the configured store for writing (`sync`), creating the database (mode 600) and,
+/// with `[store] create_dirs = true`, its missing directories.
+fn open_store(config: &Config) -> Result<Store> {
+    if config.store_create_dirs {
+        itam_store::create_parent_dirs(&config.store_path)?;
+    }
+    Store::open(&config.store_path)
+}
+
+/// Opens the configured store, which exists, for reading.
+fn open_existing_store(config: &Config) -> Result<Store> {
+    Store::open(&config.store_path)
+}
+
+async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> Result<i32> {
+    let config = Config::load(config_path)?;
+    let sources = config.select(source)?;
+    let runtime = runtime()?.with_network(config.network.clone());
+    // Validate every selected source before any of them touches the network. A source that
+    // cannot be prepared (a credential that cannot be read, bad settings, a plugin that does
+    // not load) is reported and skipped; the others still run.
+    let mut prepared = Vec::new();
+    let mut worst = 0;
+    for s in &sources {
+        let ready = match s.with_credential() {
+            Ok(resolved) => crate::sync::prepare(&runtime, &resolved, &resolved.limits)
+                .await
+                .map(|p| (resolved, p)),
+            Err(e) => Err(e),
+        };
+        match ready {
+            Ok(pair) => prepared.push(pair),
+            Err(e) => {
+                print_error(&e);
+                worst = worst.max(exit_code(&e));
+            }
+        }
+    }
+    if prepared.is_empty() {
+        return Ok(worst);
+    }
+    let store = open_store(&config)?;
+    let mut failed = 0;
+    for (s, p) in &prepared {
+        // Ctrl-C ends the run: its transaction is rolled back and it is recorded as
+        // interrupted, the previous snapshot kept; the sources after it are not run.
+        let outcome = tokio::select! {
+            outcome = p.run(&store, s, &s.limits) => outcome,
+            _ = tokio::signal::ctrl_c() => {
+                store.cancel_running(
+                    "interrupted by the operator (Ctrl-C); the previous snapshot was kept",
+                )?;
+                eprintln!(
+                    "\ninterrupted: the run of source `{}` was cancelled and recorded as interrupted; the previous snapshot was kept",
+                    s.name
+                );
+                return Ok(Exit::Interrupted.code());
+            }
+        };
+        match outcome {
+            Ok(report) => {
+                // The counts' names and the warnings are the plugin's text.
+                writeln!(
+                    out,
+                    "{}: run {} succeeded: {}",
+                    report.source,
+                    report.run_id,
+                    text(&report.counts_text())
+                )?;
+                for w in &report.warnings {
+                    writeln!(out, "  warning: {}", text(w))?;
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                print_error(&e);
+            }
+        }
+    }
+    // A configuration problem (2) outranks a failed run (1).
+    Ok(worst.max(if failed > 0 { 1 } else { 0 }))
+}
+
+fn one_source(config: &Config, name: Option<&str>) -> Result<String> {
+    let selected = config.select(name)?;
+    match selected.as_slice() {
+        [one] => Ok(one.name.clone()),
+        many => Err(config_error(format!(
+            "several sources are configured ({}); choose one with --source NAME",
+            many.iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+pub(crate) fn open_for_report(config_path: &Path, source: Option<&str>) -> Result<(Store, String)> {
+    let config = Config::load(config_path)?;
+    let source = one_source(&config, source)?;
+    if !config.store_path.exists() {
+        return Err(config_error(format!(
+            "no database at {}; run `itam sync` first",
+            config.store_path.display()
+        )));
+    }
+    let store = Store::open(&config.store_path)?;
+    if store.last_success(&source)?.is_none() {
+        anyhow::bail!(
+            "source `{source}` has no successful sync yet; run `itam sync --source {source}`"
+        );
+    }
+    Ok((store, source))
+}
+
+async fn inspect(
+    config_path: &Path,
+    plugin: &str,
+    source: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<i32> {
+    let runtime = runtime()?;
+    let reference = crate::plugins::parse_ref(plugin);
+    let limits = crate::config::Limits::default();
+    let loaded = crate::plugins::load(&runtime, &reference, &limits)
+        .with_context(|| format!("loading {plugin}"))?;
+    let d = loaded
+        .describe(crate::sync::offline_context("inspect", &limits))
+        .await?;
+    let mut doc = serde_json::json!({
+        "name": d.name,
+        "version": d.version,
+        "description": d.description,
+        "sha256": loaded.sha256,
+        "contract": CONTRACT,
+        "credential": credential_kind_name(d.credential),
+        "settings": d.settings.iter().map(|s| serde_json::json!({
+            "name": s.name, "description": s.description, "required": s.required, "default": s.default_value,
+        })).collect::<Vec<_>>(),
+        "permissions": d.permissions.iter().map(|p| serde_json::json!({
+            "name": p.name, "required": p.required, "purpose": p.purpose,
+        })).collect::<Vec<_>>(),
+        "produces": d.produces.iter().map(|k| entity_kind_name(*k)).collect::<Vec<_>>(),
+    });
+    if let Some(name) = source {
+        // The credential stays a reference: inspecting reads no secret.
+        let config = Config::load(config_path)?;
+        let s = config.select(Some(name))?[0];
+        let prepared = crate::sync::prepare(&runtime, s, &s.limits).await?;
+        doc["allowed_hosts"] = serde_json::json!(prepared.allow_list());
+        doc["token_url"] =
+            serde_json::json!(prepared.plan().grant.as_ref().map(|g| g.token_url.clone()));
+    }
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)?;
+    Ok(0)
+}
+
+/// A credential kind as the contract (WIT) names it.
+fn credential_kind_name(kind: itam_runtime::contract::types::CredentialKind) -> &'static str {
+    use itam_runtime::contract::types::CredentialKind as K;
+    match kind {
+        K::None => "none",
+        K::Oauth2ClientCredentials => "oauth2-client-credentials",
+    }
+}
+
+/// An entity kind as the contract (WIT) names it.
+fn entity_kind_name(kind: itam_runtime::contract::types::EntityKind) -> &'static str {
+    use itam_runtime::contract::types::EntityKind as K;
+    match kind {
+        K::Account => "account",
+        K::Group => "group",
+        K::Membership => "membership",
+        K::Product => "product",
+        K::Assignment => "assignment",
+        K::GroupLicense => "group-license",
+        K::Subscription => "subscription",
+        K::Device => "device",
+        K::SignInActivity => "sign-in-activity",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsString;
+
+    #[test]
+    fn the_config_flag_wins_then_itam_config_then_the_local_file() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| OsString::from(v))
+            }
+        };
+        let both = env(&[("ITAM_CONFIG", "/etc/itam/env.toml")]);
+        assert_eq!(
+            config_path_from(Some("flag.toml".into()), &both),
+            PathBuf::from("flag.toml")
+        );
+        assert_eq!(
+            config_path_from(None, &both),
+            PathBuf::from("/etc/itam/env.toml")
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let xdg = dir.path().join("itam");
+        std::fs::create_dir(&xdg).unwrap();
+        std::fs::write(xdg.join("itam.toml"), "").unwrap();
+        let home: &'static str = Box::leak(dir.path().display().to_string().into_boxed_str());
+        let vars: &'static [(&str, &str)] = Box::leak(Box::new([("XDG_CONFIG_HOME", home)]));
+        // The tests run in the crate's directory, which holds no itam.toml.
+        assert!(!Path::new("itam.toml").exists());
+        assert_eq!(config_path_from(None, &env(vars)), xdg.join("itam.toml"));
+        assert_eq!(
+            config_path_from(None, &env(&[])),
+            PathBuf::from("itam.toml")
+        );
+    }
+
+    #[test]
+    fn the_version_names_the_plugin_and_the_contract() {
+        assert!(VERSION.contains(CONTRACT), "{VERSION}");
+        assert!(VERSION.contains("m365"), "{VERSION}");
+    }
+}

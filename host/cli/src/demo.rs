@@ -1,0 +1,52 @@
+//! `itam demo`: a full sync of the built-in synthetic tenant, served in-process by the Graph
+//! emulator on loopback, through the real plugin, sandbox and store.
+
+use crate::config::{Credential, Limits, PluginRef, Source};
+use anyhow::Result;
+use graph_emulator::{Emulator, Options, Tenant, TenantSpec};
+use itam_runtime::Runtime;
+use itam_runtime::credentials::Secret;
+use itam_store::Store;
+
+/// Starts the emulator for `users` users and returns it with a source pointing at it.
+pub async fn demo_source(users: usize) -> Result<(Emulator, Source)> {
+    let tenant = Tenant::generate(&TenantSpec {
+        users,
+        seed: 42,
+        ..Default::default()
+    });
+    // The demo app is granted the optional AuditLog.Read.All too, so sign-in findings show.
+    let mut options = Options::default();
+    options.roles.push("AuditLog.Read.All".into());
+    let emulator = Emulator::start(tenant, options, 0).await?;
+    let t = emulator.tenant();
+    let source = Source {
+        name: "demo".into(),
+        plugin: PluginRef::Builtin("m365".into()),
+        schedule: None,
+        allowed_hosts: None,
+        credential_ref: None,
+        credential: Some(Credential {
+            client_id: t.client_id.clone(),
+            auth: crate::config::ClientAuth::Secret(Secret::new(t.client_secret.clone())),
+            origin: "the demo tenant".into(),
+        }),
+        settings: vec![
+            ("tenant_id".into(), t.tenant_id.clone()),
+            ("login_url".into(), emulator.url()),
+            ("graph_url".into(), emulator.url()),
+        ],
+        limits: Limits::default(),
+    };
+    Ok((emulator, source))
+}
+
+/// Syncs the demo tenant into `store`.
+pub async fn run(
+    runtime: &Runtime,
+    store: &Store,
+    users: usize,
+) -> Result<crate::sync::SyncReport> {
+    let (_emulator, source) = demo_source(users).await?;
+    crate::sync::sync_source(runtime, store, &source, &source.limits).await
+}

@@ -1,0 +1,58 @@
+//! Finding a source's plugin: embedded by name, or a `.wasm` file.
+
+use crate::config::{Limits, PluginRef};
+use anyhow::{Context, Result};
+use itam_runtime::{Plugin, Runtime};
+
+/// The Microsoft 365 plugin, built from `plugin/` by the build script.
+pub const M365_WASM: &[u8] = include_bytes!(env!("ITAM_M365_WASM"));
+
+/// The bytes of a plugin.
+pub fn wasm_bytes(plugin: &PluginRef) -> Result<std::borrow::Cow<'static, [u8]>> {
+    match plugin {
+        PluginRef::Builtin(name) if name == "m365" => Ok(M365_WASM.into()),
+        PluginRef::Builtin(name) => Err(crate::error::config_error(format!(
+            "no built-in plugin named `{name}`"
+        ))),
+        PluginRef::File(path) if !path.is_file() => Err(crate::error::config_error(format!(
+            "plugin file {} does not exist; correct the source's `plugin` (a path relative to the configuration file) or use a built-in plugin ({})",
+            path.display(),
+            crate::config::BUILTIN_PLUGINS.join(", ")
+        ))),
+        PluginRef::File(path) => {
+            itam_runtime::files::read_capped(path, itam_runtime::files::MAX_PLUGIN)
+                .map(Into::into)
+                .with_context(|| format!("reading the plugin {}", path.display()))
+        }
+    }
+}
+
+/// Loads a plugin into `runtime`, compiling it within `limits` if it is not cached.
+pub fn load(runtime: &Runtime, plugin: &PluginRef, limits: &Limits) -> Result<Plugin> {
+    runtime.load(&wasm_bytes(plugin)?, &limits.compile)
+}
+
+/// Parses `m365` or a path into a plugin reference (for `itam plugin inspect`).
+pub fn parse_ref(text: &str) -> PluginRef {
+    if crate::config::BUILTIN_PLUGINS.contains(&text) {
+        PluginRef::Builtin(text.to_string())
+    } else {
+        PluginRef::File(text.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use itam_runtime::compile::{Complexity, check};
+
+    #[test]
+    fn the_m365_plugin_is_well_within_the_caps() {
+        let tight = Complexity {
+            max_functions: Complexity::default().max_functions / 4,
+            max_code_bytes: Complexity::default().max_code_bytes / 4,
+            max_function_bytes: Complexity::default().max_function_bytes / 4,
+            max_nesting: Complexity::default().max_nesting / 4,
+        };
+        check(super::M365_WASM, &tight).unwrap();
+    }
+}

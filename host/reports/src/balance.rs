@@ -1,0 +1,127 @@
+//! Licence balance per product: purchased (by unit state), consumed, available.
+
+use super::products::Products;
+use crate::catalog::ProductClass;
+
+use anyhow::Result;
+use itam_store::Store;
+use serde::Serialize;
+
+/// One product's balance. The JSON keys are a public contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BalanceRow {
+    /// SKU GUID.
+    pub sku_id: String,
+    /// SKU part number.
+    pub sku_part_number: String,
+    /// Friendly product name, if known.
+    pub product_name: Option<String>,
+    /// Capability status (`Enabled`, `Warning`, `Suspended`, `LockedOut`, ...).
+    pub status: String,
+    /// Active purchased units.
+    pub enabled: i64,
+    /// Units in the grace period.
+    pub warning: i64,
+    /// Suspended units.
+    pub suspended: i64,
+    /// Locked-out units.
+    pub locked_out: i64,
+    /// Assigned units.
+    pub consumed: i64,
+    /// `enabled - consumed`; negative when over-allocated.
+    pub available: i64,
+    /// Paid, free, viral or trial (shown in tables; not part of the JSON contract).
+    #[serde(skip)]
+    pub class: ProductClass,
+}
+
+/// The balance of `source`'s current snapshot, ordered by product name.
+pub fn balance(store: &Store, source: &str) -> Result<Vec<BalanceRow>> {
+    store.with_conn(|conn| {
+        let products = Products::load(conn, source)?;
+        let mut stmt = conn.prepare(
+            "SELECT sku_id, sku_part_number, capability_status, enabled, warning, suspended, locked_out, consumed_units
+             FROM products WHERE source = ?1",
+        )?;
+        let mut rows: Vec<BalanceRow> = stmt
+            .query_map([source], |r| {
+                let sku_id: String = r.get(0)?;
+                let enabled: i64 = r.get(3)?;
+                let consumed: i64 = r.get(7)?;
+                let product = products.get(&sku_id);
+                Ok(BalanceRow {
+                    product_name: product.and_then(|p| p.name.clone()),
+                    class: product.map_or(ProductClass::Paid, |p| p.class),
+                    sku_id,
+                    sku_part_number: r.get(1)?,
+                    status: r.get(2)?,
+                    enabled,
+                    warning: r.get(4)?,
+                    suspended: r.get(5)?,
+                    locked_out: r.get(6)?,
+                    consumed,
+                    available: enabled - consumed,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        rows.sort_by(|a, b| {
+            let name = |r: &BalanceRow| r.product_name.clone().unwrap_or_else(|| r.sku_part_number.clone());
+            name(a).cmp(&name(b)).then(a.sku_id.cmp(&b.sku_id))
+        });
+        Ok(rows)
+    })
+}
+
+/// A condition of `itam report balance --fail-if`, checked against the paid products.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FailIf {
+    /// `over-allocated`: a product has more assigned than purchased (available below 0).
+    OverAllocated,
+    /// `available-below=N`: a product has fewer than N licences available.
+    AvailableBelow(i64),
+}
+
+impl FailIf {
+    /// Parses `over-allocated` or `available-below=N`.
+    pub fn parse(s: &str) -> Result<FailIf, String> {
+        if s == "over-allocated" {
+            return Ok(FailIf::OverAllocated);
+        }
+        if let Some(n) = s.strip_prefix("available-below=") {
+            return n
+                .trim()
+                .parse()
+                .map(FailIf::AvailableBelow)
+                .map_err(|_| format!("`{n}` is not a whole number"));
+        }
+        Err("expected `over-allocated` or `available-below=N`".into())
+    }
+
+    /// What the condition found among the paid products of `rows`, or `None` when it does not
+    /// hold.
+    pub fn holds(&self, rows: &[BalanceRow]) -> Option<String> {
+        let below = match self {
+            FailIf::OverAllocated => 0,
+            FailIf::AvailableBelow(n) => *n,
+        };
+        let hits: Vec<String> = rows
+            .iter()
+            .filter(|r| r.class == ProductClass::Paid && r.available < below)
+            .map(|r| {
+                format!(
+                    "{} ({} available)",
+                    r.product_name.as_deref().unwrap_or(&r.sku_part_number),
+                    r.available
+                )
+            })
+            .collect();
+        if hits.is_empty() {
+            return None;
+        }
+        let condition = match self {
+            FailIf::OverAllocated => "over-allocated".to_string(),
+            FailIf::AvailableBelow(n) => format!("available-below={n}"),
+        };
+        Some(format!("{condition} holds for {}", hits.join(", ")))
+    }
+}

@@ -1,0 +1,207 @@
+//! Money: configured prices applied to products, departments and waste findings.
+
+use super::products::Products;
+use super::settings::Price;
+use super::waste::{Finding, FindingKind, reclaimable_pairs};
+use anyhow::Result;
+use itam_store::Store;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Configured prices, looked up by SKU ID or part number.
+pub struct PriceBook<'a> {
+    prices: &'a [Price],
+}
+
+impl<'a> PriceBook<'a> {
+    /// Wraps the configured prices.
+    pub fn new(prices: &'a [Price]) -> Self {
+        PriceBook { prices }
+    }
+
+    /// The monthly price of one licence of a product, with its currency.
+    pub fn price(&self, sku_id: &str, part_number: &str) -> Option<&'a Price> {
+        self.prices.iter().find(|p| p.matches(sku_id, part_number))
+    }
+}
+
+/// Waste findings with their cost and the total that removing them would save.
+#[derive(Debug, Serialize)]
+pub struct WasteReport {
+    /// Days without sign-in that made an account inactive.
+    pub inactive_days: u32,
+    /// The findings.
+    pub findings: Vec<Finding>,
+    /// Monthly saving per currency: unassigned seats, plus each reclaimable (account,
+    /// product) pair once, at the configured prices.
+    pub potential_monthly_saving: BTreeMap<String, f64>,
+}
+
+impl WasteReport {
+    /// Prices `findings` with `book`.
+    pub fn new(inactive_days: u32, mut findings: Vec<Finding>, book: &PriceBook) -> WasteReport {
+        let price = |f: &Finding| {
+            book.price(
+                f.sku_id.as_deref().unwrap_or_default(),
+                f.sku_part_number.as_deref().unwrap_or_default(),
+            )
+        };
+        let mut saving: BTreeMap<String, f64> = BTreeMap::new();
+        for f in findings.iter_mut() {
+            if let (true, true, Some(p)) = (f.kind.reclaimable(), f.evaluated, price(f)) {
+                f.monthly_cost = Some(f.licences as f64 * p.monthly);
+                f.currency = Some(p.currency.clone());
+                if f.kind == FindingKind::UnassignedSeats {
+                    *saving.entry(p.currency.clone()).or_default() += f.licences as f64 * p.monthly;
+                }
+            }
+        }
+        let part_numbers: BTreeMap<String, String> = findings
+            .iter()
+            .filter_map(|f| {
+                Some((
+                    f.sku_id.clone()?,
+                    f.sku_part_number.clone().unwrap_or_default(),
+                ))
+            })
+            .collect();
+        for (_, sku) in reclaimable_pairs(&findings) {
+            let part = part_numbers
+                .get(&sku)
+                .map(String::as_str)
+                .unwrap_or_default();
+            if let Some(p) = book.price(&sku, part) {
+                *saving.entry(p.currency.clone()).or_default() += p.monthly;
+            }
+        }
+        WasteReport {
+            inactive_days,
+            findings,
+            potential_monthly_saving: saving,
+        }
+    }
+}
+
+/// Monthly spend on one product.
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ProductCost {
+    /// SKU GUID.
+    pub sku_id: String,
+    /// Part number.
+    pub sku_part_number: String,
+    /// Friendly name.
+    pub product_name: Option<String>,
+    /// Price of one licence per month.
+    pub unit_price: f64,
+    /// Currency.
+    pub currency: String,
+    /// Purchased (enabled) units.
+    pub purchased: i64,
+    /// Assigned units.
+    pub consumed: i64,
+    /// purchased × unit price: what is paid each month.
+    pub monthly_spend: f64,
+    /// Unassigned units × unit price.
+    pub monthly_unassigned: f64,
+}
+
+/// Monthly spend attributed to one department (licences its accounts hold × price).
+#[derive(Debug, Serialize, PartialEq)]
+pub struct DepartmentCost {
+    /// Department, or null for accounts without one.
+    pub department: Option<String>,
+    /// Currency.
+    pub currency: String,
+    /// Paid licences its live accounts hold.
+    pub licences: i64,
+    /// Their monthly cost.
+    pub monthly_cost: f64,
+}
+
+/// The cost report.
+#[derive(Debug, Serialize)]
+pub struct CostReport {
+    /// Per priced product.
+    pub products: Vec<ProductCost>,
+    /// Products that have no configured price (part numbers).
+    pub unpriced: Vec<String>,
+    /// Per department.
+    pub departments: Vec<DepartmentCost>,
+    /// Total monthly spend per currency.
+    pub monthly_spend: BTreeMap<String, f64>,
+    /// The priced waste findings and the potential saving.
+    pub waste: WasteReport,
+}
+
+/// Spend per product and department for `source`, and the cost of `waste`.
+pub fn cost(
+    store: &Store,
+    source: &str,
+    prices: &[Price],
+    waste: WasteReport,
+) -> Result<CostReport> {
+    let book = PriceBook::new(prices);
+    store.with_conn(|conn| {
+        let products = Products::load(conn, source)?;
+        let mut rows = Vec::new();
+        let mut unpriced = Vec::new();
+        let mut spend: BTreeMap<String, f64> = BTreeMap::new();
+        for p in products.iter().filter(|p| products.is_paid(&p.sku_id)) {
+            let Some(price) = book.price(&p.sku_id, &p.part_number) else {
+                unpriced.push(p.part_number.clone());
+                continue;
+            };
+            let monthly_spend = p.enabled as f64 * price.monthly;
+            *spend.entry(price.currency.clone()).or_default() += monthly_spend;
+            rows.push(ProductCost {
+                sku_id: p.sku_id.clone(),
+                sku_part_number: p.part_number.clone(),
+                product_name: p.name.clone(),
+                unit_price: price.monthly,
+                currency: price.currency.clone(),
+                purchased: p.enabled,
+                consumed: p.consumed,
+                monthly_spend,
+                monthly_unassigned: (p.enabled - p.consumed).max(0) as f64 * price.monthly,
+            });
+        }
+        rows.sort_by(|a, b| b.monthly_spend.total_cmp(&a.monthly_spend));
+
+        let mut stmt = conn.prepare(
+            "SELECT a.department, h.sku_id, COUNT(*) FROM
+                 (SELECT DISTINCT user_id, sku_id FROM assignments WHERE source = ?1 AND state <> 'Error') h
+             JOIN accounts a ON a.source = ?1 AND a.id = h.user_id AND a.deleted_date_time IS NULL
+             GROUP BY a.department, h.sku_id",
+        )?;
+        let mut by_department: BTreeMap<(Option<String>, String), (i64, f64)> = BTreeMap::new();
+        let mut q = stmt.query([source])?;
+        while let Some(r) = q.next()? {
+            let (department, sku, n): (Option<String>, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let Some(p) = products.get(&sku).filter(|_| products.is_paid(&sku)) else {
+                continue;
+            };
+            if let Some(price) = book.price(&sku, &p.part_number) {
+                let e = by_department.entry((department, price.currency.clone())).or_default();
+                e.0 += n;
+                e.1 += n as f64 * price.monthly;
+            }
+        }
+        let mut departments: Vec<DepartmentCost> = by_department
+            .into_iter()
+            .map(|((department, currency), (licences, monthly_cost))| DepartmentCost {
+                department,
+                currency,
+                licences,
+                monthly_cost,
+            })
+            .collect();
+        departments.sort_by(|a, b| b.monthly_cost.total_cmp(&a.monthly_cost));
+        Ok(CostReport {
+            products: rows,
+            unpriced,
+            departments,
+            monthly_spend: spend,
+            waste,
+        })
+    })
+}

@@ -1,0 +1,109 @@
+//! Licence counts over time: the per-run copy of every product's unit counts that each
+//! successful run stores (`product_history`).
+
+use super::products::Products;
+use anyhow::Result;
+use itam_store::Store;
+use serde::Serialize;
+
+/// One product's counts as one run saw them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HistoryRow {
+    /// The run.
+    pub run_id: i64,
+    /// When it ended (RFC 3339, UTC).
+    pub ended_at: Option<String>,
+    /// SKU GUID.
+    pub sku_id: String,
+    /// Part number.
+    pub sku_part_number: String,
+    /// Friendly name, if known.
+    pub product_name: Option<String>,
+    /// Capability status then.
+    pub status: String,
+    /// Purchased units that were active.
+    pub enabled: i64,
+    /// Units in the grace period.
+    pub warning: i64,
+    /// Suspended units.
+    pub suspended: i64,
+    /// Assigned units.
+    pub consumed: i64,
+    /// `enabled - consumed`.
+    pub available: i64,
+}
+
+/// The stored counts of `source`, oldest run first, optionally of one product (part number or
+/// SKU ID, case-insensitive) and from a date (`YYYY-MM-DD`) or time (RFC 3339) on.
+pub fn history(
+    store: &Store,
+    source: &str,
+    product: Option<&str>,
+    since: Option<&str>,
+) -> Result<Vec<HistoryRow>> {
+    let since = since.map(parse_since).transpose()?;
+    store.with_conn(|conn| {
+        let products = Products::load(conn, source)?;
+        let catalog = crate::catalog::Catalog::load(conn)?;
+        let mut stmt = conn.prepare(
+            "SELECT h.run_id, r.ended_at, h.sku_id, h.sku_part_number, h.capability_status,
+                    h.enabled, h.warning, h.suspended, h.consumed_units
+             FROM product_history h JOIN runs r ON r.id = h.run_id
+             WHERE h.source = ?1 AND r.status = 'succeeded'
+               AND (?2 IS NULL OR lower(h.sku_id) = lower(?2) OR lower(h.sku_part_number) = lower(?2))
+               AND (?3 IS NULL OR r.ended_at >= ?3)
+             ORDER BY h.run_id, h.sku_part_number, h.sku_id",
+        )?;
+        let rows: Vec<HistoryRow> = stmt
+            .query_map(rusqlite::params![source, product, since], |r| {
+                let sku_id: String = r.get(2)?;
+                let enabled: i64 = r.get(5)?;
+                let consumed: i64 = r.get(8)?;
+                Ok(HistoryRow {
+                    run_id: r.get(0)?,
+                    ended_at: r.get(1)?,
+                    product_name: products
+                        .get(&sku_id)
+                        .and_then(|p| p.name.clone())
+                        .or_else(|| catalog.product_name(&sku_id).map(str::to_string)),
+                    sku_id,
+                    sku_part_number: r.get(3)?,
+                    status: r.get(4)?,
+                    enabled,
+                    warning: r.get(6)?,
+                    suspended: r.get(7)?,
+                    consumed,
+                    available: enabled - consumed,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        if let Some(p) = product
+            && rows.is_empty()
+            && products
+                .iter()
+                .all(|i| !i.sku_id.eq_ignore_ascii_case(p) && !i.part_number.eq_ignore_ascii_case(p))
+        {
+            return Err(itam_runtime::error::config_error(format!(
+                "no product `{}` in source `{source}`; `itam report balance` lists them",
+                itam_runtime::text::text(p)
+            )));
+        }
+        Ok(rows)
+    })
+}
+
+/// `--since` as the RFC 3339 text runs' times are compared with.
+fn parse_since(since: &str) -> Result<String> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(since) {
+        return Ok(t
+            .with_timezone(&chrono::Utc)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(since, "%Y-%m-%d") {
+        return Ok(format!("{d}T00:00:00Z"));
+    }
+    Err(itam_runtime::error::config_error(format!(
+        "--since `{}` is not a date (2026-11-01) or an RFC 3339 time",
+        itam_runtime::text::text(since)
+    )))
+}

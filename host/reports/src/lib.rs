@@ -1,0 +1,16 @@
+//! Reports and exports: pure reads of the store that return typed rows (rendering them as
+//! tables, JSON or CSV is the caller's job).
+
+pub mod account;
+pub mod balance;
+pub mod catalog;
+pub mod changes;
+pub mod cost;
+pub mod export;
+pub mod history;
+pub mod product;
+pub mod products;
+pub mod settings;
+pub mod snapshot;
+pub mod subscriptions;
+pub mod waste;

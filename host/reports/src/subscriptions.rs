@@ -1,0 +1,122 @@
+//! Subscriptions: renewals and expiries in the next 30 / 60 / 90 days, trials, and
+//! subscriptions that are not in good standing (warning, suspended, locked out).
+
+use super::products::Products;
+use anyhow::Result;
+use chrono::{DateTime, Utc};
+use itam_store::Store;
+use serde::Serialize;
+
+/// One subscription with what needs attention.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubscriptionRow {
+    /// Subscription ID.
+    pub id: String,
+    /// SKU GUID of the product it provides.
+    pub sku_id: String,
+    /// Part number.
+    pub sku_part_number: String,
+    /// Friendly name.
+    pub product_name: Option<String>,
+    /// `Enabled`, `Warning`, `Suspended`, `LockedOut`, ...
+    pub status: String,
+    /// Units it provides.
+    pub total_licenses: i64,
+    /// Whether it is a trial.
+    pub is_trial: bool,
+    /// Creation time.
+    pub created_date_time: Option<String>,
+    /// Next renewal or expiry.
+    pub next_lifecycle_date_time: Option<String>,
+    /// Whole days until then (negative when past).
+    pub days_until_next_lifecycle: Option<i64>,
+    /// 30, 60 or 90 when the next lifecycle date falls within that many days.
+    pub within_days: Option<u32>,
+    /// Live accounts holding the product, soft-deleted ones left out (they are affected if it
+    /// lapses). A product's holders are shared by all of its subscriptions: the same number is
+    /// on each of them, so do not add it up across a product's rows.
+    pub holders: i64,
+    /// What needs attention: `renews_soon` (a paid subscription), `expires_soon` (a trial,
+    /// which does not renew), `trial`, `warning`, `suspended`, `locked_out`, `past_due`.
+    pub attention: Vec<&'static str>,
+}
+
+/// The subscriptions of `source`, soonest next lifecycle date first.
+pub fn subscriptions(
+    store: &Store,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<SubscriptionRow>> {
+    store.with_conn(|conn| {
+        let products = Products::load(conn, source)?;
+        let mut stmt = conn.prepare(
+            "SELECT s.id, s.sku_id, s.sku_part_number, s.status, s.total_licenses, s.is_trial,
+                    s.created_date_time, s.next_lifecycle_date_time,
+                    (SELECT COUNT(DISTINCT h.user_id) FROM assignments h
+                     JOIN accounts a ON a.source = h.source AND a.id = h.user_id
+                                    AND a.deleted_date_time IS NULL
+                     WHERE h.source = s.source AND h.sku_id = s.sku_id AND h.state <> 'Error')
+             FROM subscriptions s WHERE s.source = ?1",
+        )?;
+        let mut rows: Vec<SubscriptionRow> = stmt
+            .query_map([source], |r| {
+                let next: Option<String> = r.get(7)?;
+                let days = next
+                    .as_deref()
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| (t.with_timezone(&Utc) - now).num_days());
+                let status: String = r.get(3)?;
+                let is_trial: bool = r.get(5)?;
+                let within_days = days
+                    .filter(|d| *d >= 0)
+                    .and_then(|d| [30, 60, 90].into_iter().find(|w| d <= i64::from(*w)));
+                let mut attention = Vec::new();
+                if within_days.is_some() {
+                    attention.push(if is_trial {
+                        "expires_soon"
+                    } else {
+                        "renews_soon"
+                    });
+                }
+                if days.is_some_and(|d| d < 0) {
+                    attention.push("past_due");
+                }
+                if is_trial {
+                    attention.push("trial");
+                }
+                match status.as_str() {
+                    "Warning" => attention.push("warning"),
+                    "Suspended" => attention.push("suspended"),
+                    "LockedOut" => attention.push("locked_out"),
+                    _ => {}
+                }
+                Ok(SubscriptionRow {
+                    id: r.get(0)?,
+                    sku_id: r.get(1)?,
+                    sku_part_number: r.get(2)?,
+                    product_name: None,
+                    status,
+                    total_licenses: r.get(4)?,
+                    is_trial,
+                    created_date_time: r.get(6)?,
+                    next_lifecycle_date_time: next,
+                    days_until_next_lifecycle: days,
+                    within_days,
+                    holders: r.get(8)?,
+                    attention,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for row in &mut rows {
+            row.product_name = products.get(&row.sku_id).and_then(|p| p.name.clone());
+        }
+        rows.sort_by_key(|r| {
+            (
+                r.days_until_next_lifecycle.is_none(),
+                r.days_until_next_lifecycle,
+                r.id.clone(),
+            )
+        });
+        Ok(rows)
+    })
+}

@@ -1,0 +1,398 @@
+//! Licence waste: seats and licences that cost money without serving anyone well, each
+//! finding with the accounts behind it. Only paid products count (free, viral and trial SKUs
+//! are left out), except for assignment errors, which are listed for every product.
+//!
+//! An account "holds" a product when it has an assignment of it in any state but `Error`
+//! (an errored assignment does not take a seat).
+
+use super::products::Products;
+use anyhow::Result;
+use chrono::{DateTime, Duration, SecondsFormat, Utc};
+use itam_store::Store;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The kinds of waste, in report order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// Purchased units nobody holds.
+    UnassignedSeats,
+    /// Licences held by accounts that cannot sign in.
+    DisabledAccounts,
+    /// Licences held by accounts that have not signed in for the inactivity period.
+    InactiveAccounts,
+    /// Licences held by accounts that never signed in, created before the inactivity period.
+    NeverSignedIn,
+    /// Licences still held by soft-deleted accounts.
+    SoftDeletedAccounts,
+    /// Paid licences held by guests.
+    GuestsWithPaidLicences,
+    /// Accounts holding a product both directly and through a group.
+    DuplicateAssignments,
+    /// A product whose service plans another product the account holds already includes.
+    RedundantProducts,
+    /// Assignments in error (they take no seat, and the user lacks the service).
+    AssignmentErrors,
+}
+
+impl FindingKind {
+    /// One line on what the finding means and what to do.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            FindingKind::UnassignedSeats => {
+                "purchased but not assigned: reduce the quantity at renewal or assign them"
+            }
+            FindingKind::DisabledAccounts => "sign-in is blocked: remove the licence",
+            FindingKind::InactiveAccounts => {
+                "no sign-in for the inactivity period: confirm and remove the licence"
+            }
+            FindingKind::NeverSignedIn => {
+                "never signed in since creation: confirm and remove the licence"
+            }
+            FindingKind::SoftDeletedAccounts => {
+                "deleted but not purged: the licence is held until the account is purged (up to 30 days)"
+            }
+            FindingKind::GuestsWithPaidLicences => {
+                "an external guest holds a paid licence: confirm it is needed"
+            }
+            FindingKind::DuplicateAssignments => {
+                "assigned directly and by group: remove the direct assignment (no seat is saved, but the group then controls it)"
+            }
+            FindingKind::RedundantProducts => {
+                "every service plan is included in another product the account holds: remove this one"
+            }
+            FindingKind::AssignmentErrors => {
+                "the assignment failed: fix the cause shown, or the user lacks the service"
+            }
+        }
+    }
+
+    /// Whether removing the licences frees seats (and money).
+    pub fn reclaimable(self) -> bool {
+        !matches!(
+            self,
+            FindingKind::DuplicateAssignments | FindingKind::AssignmentErrors
+        )
+    }
+}
+
+/// An account behind a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountRef {
+    /// Account ID.
+    pub id: String,
+    /// User principal name.
+    pub user_principal_name: String,
+    /// Display name.
+    pub display_name: Option<String>,
+    /// What about this account makes it part of the finding.
+    pub detail: Option<String>,
+}
+
+/// One finding: a kind of waste on one product, with the accounts behind it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// What kind of waste.
+    pub kind: FindingKind,
+    /// The product (absent when the finding could not be evaluated at all).
+    pub sku_id: Option<String>,
+    /// Its part number.
+    pub sku_part_number: Option<String>,
+    /// Its friendly name.
+    pub product_name: Option<String>,
+    /// False when the data needed was missing; `reason` says why.
+    pub evaluated: bool,
+    /// Why it could not be evaluated.
+    pub reason: Option<String>,
+    /// Licences (or seats) involved.
+    pub licences: i64,
+    /// The accounts behind it, by user principal name.
+    pub accounts: Vec<AccountRef>,
+    /// What the licences cost per month, when a price is configured and removal saves money.
+    pub monthly_cost: Option<f64>,
+    /// Currency of `monthly_cost`.
+    pub currency: Option<String>,
+}
+
+/// How waste is judged.
+#[derive(Debug, Clone, Copy)]
+pub struct WasteOptions {
+    /// Days without sign-in that make a licensed account inactive.
+    pub inactive_days: u32,
+    /// The moment "days ago" is measured from.
+    pub now: DateTime<Utc>,
+}
+
+const HELD: &str = "WITH held AS (SELECT DISTINCT user_id, sku_id FROM assignments
+                                  WHERE source = ?1 AND state <> 'Error')";
+
+/// Every account-level query selects (sku_id, account id, upn, display name, detail).
+fn account_query(kind: FindingKind) -> Option<String> {
+    let join = "FROM held h JOIN accounts a ON a.source = ?1 AND a.id = h.user_id";
+    let last = "MAX(COALESCE(s.last_sign_in_date_time, ''), COALESCE(s.last_non_interactive_sign_in_date_time, ''))";
+    let select = "SELECT h.sku_id, a.id, a.user_principal_name, a.display_name";
+    Some(match kind {
+        FindingKind::DisabledAccounts => format!(
+            "{HELD} {select}, NULL {join}
+             WHERE a.deleted_date_time IS NULL AND a.account_enabled = 0"
+        ),
+        FindingKind::InactiveAccounts => format!(
+            "{HELD} {select}, 'last sign-in ' || substr({last}, 1, 10) {join}
+             JOIN sign_ins s ON s.source = ?1 AND s.account_id = a.id
+             WHERE a.deleted_date_time IS NULL AND a.account_enabled = 1
+               AND {last} <> '' AND julianday({last}) < julianday(?2)"
+        ),
+        FindingKind::NeverSignedIn => format!(
+            "{HELD} {select}, 'created ' || substr(a.created_date_time, 1, 10) || ', never signed in' {join}
+             JOIN sign_ins s ON s.source = ?1 AND s.account_id = a.id
+             WHERE a.deleted_date_time IS NULL AND a.account_enabled = 1
+               AND s.last_sign_in_date_time IS NULL AND s.last_non_interactive_sign_in_date_time IS NULL
+               AND a.created_date_time IS NOT NULL AND julianday(a.created_date_time) < julianday(?2)"
+        ),
+        FindingKind::SoftDeletedAccounts => format!(
+            "{HELD} {select}, 'deleted ' || substr(a.deleted_date_time, 1, 10) {join}
+             WHERE a.deleted_date_time IS NOT NULL"
+        ),
+        FindingKind::GuestsWithPaidLicences => format!(
+            "{HELD} {select}, CASE WHEN a.account_enabled THEN NULL ELSE 'sign-in blocked' END {join}
+             WHERE a.deleted_date_time IS NULL AND a.user_type = 'Guest'"
+        ),
+        FindingKind::DuplicateAssignments => "SELECT d.sku_id, a.id, a.user_principal_name, a.display_name,
+                 'direct and via ' || group_concat(COALESCE(g.display_name, x.assigned_by_group), ', ')
+             FROM assignments d
+             JOIN assignments x ON x.source = d.source AND x.user_id = d.user_id AND x.sku_id = d.sku_id
+                               AND x.assigned_by_group <> ''
+             JOIN accounts a ON a.source = d.source AND a.id = d.user_id
+             LEFT JOIN groups g ON g.source = d.source AND g.id = x.assigned_by_group
+             WHERE d.source = ?1 AND d.assigned_by_group = '' 
+             GROUP BY d.sku_id, a.id"
+            .to_string(),
+        FindingKind::AssignmentErrors => "SELECT e.sku_id, a.id, a.user_principal_name, a.display_name,
+                 group_concat(DISTINCT e.error)
+             FROM assignments e JOIN accounts a ON a.source = e.source AND a.id = e.user_id
+             WHERE e.source = ?1 AND e.error IS NOT NULL AND a.deleted_date_time IS NULL
+             GROUP BY e.sku_id, a.id"
+            .to_string(),
+        FindingKind::UnassignedSeats | FindingKind::RedundantProducts => return None,
+    })
+}
+
+type Rows = BTreeMap<String, Vec<AccountRef>>;
+
+fn query_accounts(conn: &Connection, sql: &str, source: &str, cutoff: &str) -> Result<Rows> {
+    let mut stmt = conn.prepare(sql)?;
+    let mut by_sku: Rows = BTreeMap::new();
+    // Only the sign-in queries take the cutoff.
+    let mut rows = if stmt.parameter_count() == 2 {
+        stmt.query(params![source, cutoff])?
+    } else {
+        stmt.query([source])?
+    };
+    while let Some(r) = rows.next()? {
+        by_sku.entry(r.get(0)?).or_default().push(AccountRef {
+            id: r.get(1)?,
+            user_principal_name: r.get(2)?,
+            display_name: r.get(3)?,
+            detail: r.get(4)?,
+        });
+    }
+    Ok(by_sku)
+}
+
+/// For each paid product A an account holds alongside a paid product B that includes every
+/// service plan of A (strictly more, or the same plans and a larger SKU ID as tie-break),
+/// A is redundant. Accounts are streamed one at a time.
+fn redundant(conn: &Connection, source: &str, products: &Products) -> Result<Rows> {
+    let mut stmt = conn.prepare(&format!(
+        "{HELD} SELECT h.user_id, h.sku_id, a.user_principal_name, a.display_name
+         FROM held h JOIN accounts a ON a.source = ?1 AND a.id = h.user_id
+         WHERE a.deleted_date_time IS NULL ORDER BY h.user_id, h.sku_id"
+    ))?;
+    let mut rows = stmt.query([source])?;
+    let mut by_sku: Rows = BTreeMap::new();
+    let mut current: Option<(String, String, Option<String>)> = None;
+    let mut held: Vec<String> = Vec::new();
+    let mut flush = |account: &Option<(String, String, Option<String>)>, held: &mut Vec<String>| {
+        if let Some((id, upn, name)) = account {
+            for a in held.iter() {
+                if let Some(b) = covering(a, held, products) {
+                    by_sku.entry(a.clone()).or_default().push(AccountRef {
+                        id: id.clone(),
+                        user_principal_name: upn.clone(),
+                        display_name: name.clone(),
+                        detail: Some(format!(
+                            "included in {}",
+                            products.get(b).map_or(b, |p| p.label())
+                        )),
+                    });
+                }
+            }
+        }
+        held.clear();
+    };
+    while let Some(r) = rows.next()? {
+        let user: String = r.get(0)?;
+        if current.as_ref().is_none_or(|(id, _, _)| *id != user) {
+            flush(&current, &mut held);
+            current = Some((user, r.get(2)?, r.get(3)?));
+        }
+        held.push(r.get(1)?);
+    }
+    flush(&current, &mut held);
+    Ok(by_sku)
+}
+
+/// A paid product among `held` that includes every plan of paid product `a`, if any.
+fn covering<'a>(a: &str, held: &'a [String], products: &Products) -> Option<&'a str> {
+    let pa = products
+        .get(a)
+        .filter(|p| products.is_paid(a) && !p.plans.is_empty())?;
+    held.iter().map(String::as_str).find(|b| {
+        *b != a
+            && products.is_paid(b)
+            && products.get(b).is_some_and(|pb| {
+                pa.plans.is_subset(&pb.plans) && (pa.plans.len() < pb.plans.len() || a > *b)
+            })
+    })
+}
+
+/// Why sign-in based findings cannot be evaluated, or `None` when they can.
+fn sign_ins_missing(store: &Store, source: &str) -> Result<Option<String>> {
+    let collected: bool = store.with_conn(|conn| {
+        Ok(conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM sign_ins WHERE source = ?1)",
+            [source],
+            |r| r.get(0),
+        )?)
+    })?;
+    if collected {
+        return Ok(None);
+    }
+    let noted = store_note(store, source)?;
+    Ok(Some(noted.unwrap_or_else(|| {
+        "no sign-in activity was collected in the last successful run".to_string()
+    })))
+}
+
+/// The last successful run's data-quality note about sign-in activity.
+fn store_note(store: &Store, source: &str) -> Result<Option<String>> {
+    let Some(run) = store.last_success(source)? else {
+        return Ok(None);
+    };
+    Ok(run
+        .summary
+        .as_ref()
+        .and_then(|s| s["data_quality"].as_array().cloned())
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|n| n.as_str().map(str::to_string))
+        .find(|n| n.contains("sign-in")))
+}
+
+/// Every finding for `source`'s current snapshot, in kind order then by product.
+pub fn waste(store: &Store, source: &str, options: WasteOptions) -> Result<Vec<Finding>> {
+    let missing = sign_ins_missing(store, source)?;
+    store.with_conn(|conn| {
+        let products = Products::load(conn, source)?;
+        let cutoff = (options.now - Duration::days(options.inactive_days.into()))
+            .to_rfc3339_opts(SecondsFormat::Secs, true);
+        let mut findings = Vec::new();
+        for p in products.iter().filter(|p| products.is_paid(&p.sku_id)) {
+            let seats = p.enabled - p.consumed;
+            if seats > 0 {
+                findings.push(finding(
+                    FindingKind::UnassignedSeats,
+                    Some(&p.sku_id),
+                    &products,
+                    seats,
+                    Vec::new(),
+                ));
+            }
+        }
+        let kinds = [
+            FindingKind::DisabledAccounts,
+            FindingKind::InactiveAccounts,
+            FindingKind::NeverSignedIn,
+            FindingKind::SoftDeletedAccounts,
+            FindingKind::GuestsWithPaidLicences,
+            FindingKind::DuplicateAssignments,
+            FindingKind::RedundantProducts,
+            FindingKind::AssignmentErrors,
+        ];
+        for kind in kinds {
+            let needs_sign_ins = matches!(
+                kind,
+                FindingKind::InactiveAccounts | FindingKind::NeverSignedIn
+            );
+            if let (true, Some(reason)) = (needs_sign_ins, &missing) {
+                let mut f = finding(kind, None, &products, 0, Vec::new());
+                f.evaluated = false;
+                f.reason = Some(reason.clone());
+                findings.push(f);
+                continue;
+            }
+            let by_sku = match account_query(kind) {
+                Some(sql) => query_accounts(conn, &sql, source, &cutoff)?,
+                None => redundant(conn, source, &products)?,
+            };
+            for (sku, mut accounts) in by_sku {
+                if kind != FindingKind::AssignmentErrors && !products.is_paid(&sku) {
+                    continue;
+                }
+                accounts.sort_by(|a, b| {
+                    a.user_principal_name
+                        .cmp(&b.user_principal_name)
+                        .then(a.id.cmp(&b.id))
+                });
+                let n = accounts.len() as i64;
+                findings.push(finding(kind, Some(&sku), &products, n, accounts));
+            }
+        }
+        findings.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| label(a).cmp(&label(b))));
+        Ok(findings)
+    })
+}
+
+fn label(f: &Finding) -> String {
+    f.product_name
+        .clone()
+        .or_else(|| f.sku_part_number.clone())
+        .unwrap_or_default()
+}
+
+fn finding(
+    kind: FindingKind,
+    sku: Option<&str>,
+    products: &Products,
+    licences: i64,
+    accounts: Vec<AccountRef>,
+) -> Finding {
+    let product = sku.and_then(|s| products.get(s));
+    Finding {
+        kind,
+        sku_id: sku.map(str::to_string),
+        sku_part_number: product.map(|p| p.part_number.clone()),
+        product_name: product.and_then(|p| p.name.clone()),
+        evaluated: true,
+        reason: None,
+        licences,
+        accounts,
+        monthly_cost: None,
+        currency: None,
+    }
+}
+
+/// Distinct (account, product) pairs across reclaimable findings, for savings without
+/// double counting (an account both disabled and a guest frees one licence).
+pub fn reclaimable_pairs(findings: &[Finding]) -> BTreeSet<(String, String)> {
+    findings
+        .iter()
+        .filter(|f| f.kind.reclaimable())
+        .flat_map(|f| {
+            let sku = f.sku_id.clone().unwrap_or_default();
+            f.accounts.iter().map(move |a| (a.id.clone(), sku.clone()))
+        })
+        .collect()
+}

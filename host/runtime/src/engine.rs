@@ -1,0 +1,345 @@
+//! The engine (one per process) and loaded plugins.
+
+use crate::bindings::Collector;
+use crate::bindings::exports::itam::collector::plugin::{
+    CheckFinding, CollectError, CollectMode, Descriptor, RunPlan, Summary,
+};
+use crate::cache;
+use crate::compile::{self, CompileLimits, Compiler};
+use crate::network::Network;
+use crate::policy::bounds;
+use crate::state::{RunContext, RunState};
+use anyhow::{Result, anyhow};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, Store};
+
+/// The engine's configuration: the same for the host and its compiler child, whose artifacts
+/// must match it.
+fn engine_config() -> Config {
+    let mut config = Config::new();
+    config.epoch_interruption(true);
+    config.wasm_component_model(true);
+    config
+}
+
+/// The compiler child's main (see [`Compiler::Child`]): compiles stdin to stdout.
+pub fn serve_compiler() -> Result<()> {
+    compile::serve_child(&Engine::new(&engine_config())?)
+}
+
+/// How often the epoch advances; deadlines are counted in these ticks.
+const EPOCH_TICK: Duration = Duration::from_millis(50);
+
+/// One wasmtime engine and linker, shared by every run in the process.
+#[derive(Clone)]
+pub struct Runtime {
+    engine: Engine,
+    linker: Arc<Linker<RunState>>,
+    cache_dir: Option<PathBuf>,
+    network: Network,
+    compiler: Compiler,
+}
+
+/// A loaded plugin component.
+#[derive(Clone)]
+pub struct Plugin {
+    runtime: Runtime,
+    component: Component,
+    /// SHA-256 of the component's bytes.
+    pub sha256: String,
+}
+
+/// The outcome of one plugin call: the inner result, plus what happened around it.
+pub struct CallOutcome<T> {
+    /// The plugin's own answer.
+    pub result: Result<T, CollectError>,
+    /// Origins the plugin was refused.
+    pub denied: Vec<String>,
+    /// Origins whose responses exceeded the response size limit.
+    pub oversized: Vec<String>,
+    /// The size of what the plugin emitted (entities measured by their text), in bytes.
+    pub output_bytes: u64,
+}
+
+impl Runtime {
+    /// Builds the engine (epoch interruption on, with a ticker thread) and the linker.
+    pub fn new() -> Result<Runtime> {
+        let engine = Engine::new(&engine_config())?;
+        let ticker = engine.weak();
+        std::thread::Builder::new()
+            .name("itam-epoch".into())
+            .spawn(move || {
+                while let Some(engine) = ticker.upgrade() {
+                    engine.increment_epoch();
+                    drop(engine);
+                    std::thread::sleep(EPOCH_TICK);
+                }
+            })?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        Collector::add_to_linker::<RunState, HasSelf<RunState>>(&mut linker, |s| s)?;
+        Ok(Runtime {
+            engine,
+            linker: Arc::new(linker),
+            cache_dir: cache::default_dir().map(|d| d.join("components")),
+            network: Network::default(),
+            compiler: Compiler::default(),
+        })
+    }
+
+    /// Compiles components with `compiler` (in this process by default).
+    pub fn with_compiler(mut self, compiler: Compiler) -> Runtime {
+        self.compiler = compiler;
+        self
+    }
+
+    /// Uses `dir` for compiled components (`None` disables the cache).
+    pub fn with_cache_dir(mut self, dir: Option<PathBuf>) -> Runtime {
+        self.cache_dir = dir;
+        self
+    }
+
+    /// Uses `network` (proxy, extra CAs) for plugins' traffic and token requests.
+    pub fn with_network(mut self, network: Network) -> Runtime {
+        self.network = network;
+        self
+    }
+
+    /// The network settings.
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    /// Loads a component from its bytes (compiled within `limits` once, then served from the
+    /// cache).
+    pub fn load(&self, wasm: &[u8], limits: &CompileLimits) -> Result<Plugin> {
+        let started = std::time::Instant::now();
+        let compile = || compile::compile(&self.engine, wasm, &self.compiler, limits);
+        let component = cache::load(&self.engine, wasm, self.cache_dir.as_deref(), compile)?;
+        tracing::debug!(
+            micros = started.elapsed().as_micros() as u64,
+            "plugin loaded"
+        );
+        Ok(Plugin {
+            runtime: self.clone(),
+            component,
+            sha256: cache::sha256_hex(wasm),
+        })
+    }
+}
+
+impl Plugin {
+    /// Instantiates the component for one call. Instantiation runs the component's start
+    /// functions, which are guest code too: it is under the same epoch deadline and the same
+    /// wall-clock `deadline` as the call that follows.
+    async fn instantiate(
+        &self,
+        ctx: RunContext,
+        deadline: Deadline,
+    ) -> Result<(Store<RunState>, Collector)> {
+        let memory_mib = ctx.memory_bytes >> 20;
+        let mut store = Store::new(&self.runtime.engine, RunState::new(ctx));
+        store.limiter(|s| s.limits());
+        let ticks = (deadline.total.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(ticks);
+        store.epoch_deadline_trap();
+        let started =
+            Collector::instantiate_async(&mut store, &self.component, &self.runtime.linker);
+        match tokio::time::timeout_at(deadline.at, started).await {
+            Err(_) => Err(anyhow!(
+                "the plugin did not finish starting within {} (its start function blocked); it was stopped",
+                deadline.shown()
+            )),
+            Ok(Err(e)) => {
+                let e = anyhow::Error::from(e);
+                let reason = trap_reason(&e, deadline, memory_mib).unwrap_or_else(|| {
+                    "the plugin does not implement the itam:collector@0.1.0 world or imports something the host does not provide".into()
+                });
+                Err(e.context(reason))
+            }
+            Ok(Ok(bindings)) => Ok((store, bindings)),
+        }
+    }
+
+    /// Calls `describe`.
+    pub async fn describe(&self, ctx: RunContext) -> Result<Descriptor> {
+        let deadline = Deadline::after(SETUP_DEADLINE);
+        let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
+        let call = bindings.itam_collector_plugin().call_describe(&mut store);
+        Ok(tokio::time::timeout_at(deadline.at, call)
+            .await
+            .map_err(|_| {
+                anyhow!(
+                    "the plugin did not answer describe within {}",
+                    deadline.shown()
+                )
+            })??)
+    }
+
+    /// Calls `plan` for a source's settings.
+    pub async fn plan(
+        &self,
+        ctx: RunContext,
+        settings: &[(String, String)],
+    ) -> Result<Result<RunPlan, CollectError>> {
+        let deadline = Deadline::after(SETUP_DEADLINE);
+        let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
+        let settings = settings.to_vec();
+        let call = bindings
+            .itam_collector_plugin()
+            .call_plan(&mut store, &settings);
+        let mut plan = tokio::time::timeout_at(deadline.at, call)
+            .await
+            .map_err(|_| anyhow!("the plugin did not answer plan within {}", deadline.shown()))??;
+        if let Err(e) = &mut plan {
+            bounds::error(e);
+        }
+        Ok(plan)
+    }
+
+    /// Calls `check` under `deadline`.
+    pub async fn check(
+        &self,
+        ctx: RunContext,
+        settings: &[(String, String)],
+        deadline: Duration,
+    ) -> Result<Vec<CheckFinding>> {
+        let deadline = Deadline::after(deadline);
+        let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
+        let settings = settings.to_vec();
+        let call = bindings
+            .itam_collector_plugin()
+            .call_check(&mut store, &settings);
+        let mut findings = tokio::time::timeout_at(deadline.at, call)
+            .await
+            .map_err(|_| anyhow!("the check exceeded its deadline of {}", deadline.shown()))??;
+        bounds::findings(&mut findings);
+        Ok(findings)
+    }
+
+    /// Calls `collect` under the run deadline (which also covers instantiation). The outer
+    /// error is a trap, a timeout or a sink failure; the inner result is the plugin's own.
+    pub async fn collect(
+        &self,
+        ctx: RunContext,
+        settings: &[(String, String)],
+        mode: CollectMode,
+        deadline: Duration,
+    ) -> Result<CallOutcome<Summary>> {
+        let memory_mib = ctx.memory_bytes >> 20;
+        let deadline = Deadline::after(deadline);
+        let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
+        let settings = settings.to_vec();
+        let call = bindings
+            .itam_collector_plugin()
+            .call_collect(&mut store, &settings, mode);
+        let result = match tokio::time::timeout_at(deadline.at, call).await {
+            Err(_) => return Err(anyhow!("{}", deadline.exceeded())),
+            Ok(Err(trap)) => {
+                let trap = anyhow::Error::from(trap);
+                let reason = trap_reason(&trap, deadline, memory_mib)
+                    .unwrap_or_else(|| "the plugin crashed (trap)".to_string());
+                let reason = match store.data().stderr_text() {
+                    Some(said) => format!("{reason}; the plugin's stderr: {said}"),
+                    None => reason,
+                };
+                return Err(trap.context(reason));
+            }
+            Ok(Ok(mut result)) => {
+                match &mut result {
+                    Ok(summary) => bounds::summary(summary),
+                    Err(e) => bounds::error(e),
+                }
+                result
+            }
+        };
+        if let Some(e) = store.data_mut().finish_sink() {
+            return Err(e.context("storing the plugin's entities failed"));
+        }
+        Ok(CallOutcome {
+            result,
+            denied: store.data().denied(),
+            oversized: store.data().oversized(),
+            output_bytes: store.data().output.used(),
+        })
+    }
+}
+
+/// How long `describe` and `plan` (each with its instantiation) may take: they do no I/O.
+const SETUP_DEADLINE: Duration = Duration::from_secs(10);
+
+/// The wall-clock deadline of one plugin call, instantiation included.
+#[derive(Clone, Copy)]
+struct Deadline {
+    at: tokio::time::Instant,
+    total: Duration,
+}
+
+impl Deadline {
+    fn after(total: Duration) -> Deadline {
+        Deadline {
+            at: tokio::time::Instant::now() + total,
+            total,
+        }
+    }
+
+    /// The deadline in seconds, as errors show it.
+    fn shown(&self) -> String {
+        format!("{} s", self.total.as_secs())
+    }
+
+    fn exceeded(&self) -> String {
+        format!(
+            "the run exceeded its deadline of {} and was stopped (limits.run_timeout; raise it if the tenant needs longer)",
+            self.shown()
+        )
+    }
+}
+
+/// What a trap means, when it is one of the sandbox's limits.
+fn trap_reason(trap: &anyhow::Error, deadline: Deadline, memory_mib: usize) -> Option<String> {
+    if matches!(
+        trap.downcast_ref::<wasmtime::Trap>(),
+        Some(wasmtime::Trap::Interrupt)
+    ) {
+        return Some(deadline.exceeded());
+    }
+    if is_memory_exhaustion(trap) {
+        return Some(format!(
+            "the plugin exceeded its memory limit of {memory_mib} MiB and was stopped (limits.memory_limit_mb)"
+        ));
+    }
+    if trap
+        .chain()
+        .any(|e| e.to_string().contains("total size of fields exceeds limit"))
+    {
+        return Some(format!(
+            "the plugin built an HTTP header set larger than {} KiB and was stopped",
+            crate::state::MAX_FIELDS_BYTES >> 10
+        ));
+    }
+    if trap
+        .chain()
+        .any(|e| e.to_string().contains("resource table has no free keys"))
+    {
+        return Some(format!(
+            "the plugin held more than {} host resources (HTTP headers, requests, responses, streams) at once and was stopped",
+            crate::state::MAX_HANDLES
+        ));
+    }
+    None
+}
+
+/// Whether a trap came from a memory growth the store's limit refused.
+fn is_memory_exhaustion(trap: &anyhow::Error) -> bool {
+    trap.chain().any(|e| {
+        let text = e.to_string();
+        text.contains("forcing trap when growing memory")
+            || text.contains("forcing a memory growth failure")
+            || text.contains("past its limit of")
+    })
+}

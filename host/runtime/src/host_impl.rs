@@ -1,0 +1,73 @@
+//! The `host` interface the plugin imports: log, progress, emit, authorize.
+
+use crate::bindings::itam::collector::host::Host;
+use crate::bindings::itam::collector::types::{
+    AuthError, Batch, Flow, Grant, Host as TypesHost, LogLevel, TokenFacts,
+};
+use crate::policy::bounds::{LogVerdict, MAX_LOG_BYTES, MAX_LOG_LINES};
+use crate::state::RunState;
+
+impl TypesHost for RunState {}
+
+impl Host for RunState {
+    async fn log(&mut self, level: LogLevel, mut message: String) {
+        let source = self.source.as_str();
+        match self.log_budget.admit(&mut message) {
+            LogVerdict::Keep => {}
+            LogVerdict::Drop => return,
+            LogVerdict::DropAndTell => {
+                tracing::warn!(
+                    source,
+                    "the plugin logged more than {MAX_LOG_LINES} lines or {} KiB; its further log lines are dropped",
+                    MAX_LOG_BYTES >> 10
+                );
+                return;
+            }
+        }
+        match level {
+            LogLevel::Trace => tracing::trace!(source, "{message}"),
+            LogLevel::Debug => tracing::debug!(source, "{message}"),
+            LogLevel::Info => tracing::info!(source, "{message}"),
+            LogLevel::Warn => tracing::warn!(source, "{message}"),
+            LogLevel::Error => tracing::error!(source, "{message}"),
+        }
+    }
+
+    async fn progress(&mut self, mut phase: String, done: u64, total: Option<u64>) {
+        crate::policy::bounds::truncate(&mut phase, crate::policy::bounds::MAX_PHASE);
+        tracing::debug!(source = %self.source, phase, done, total, "progress");
+        self.progress.phase(&phase, done, total);
+    }
+
+    async fn emit(&mut self, entities: Batch) -> Flow {
+        if self.sink_error.is_some() {
+            return Flow::Cancel;
+        }
+        if let Err(e) = self.output.admit(&entities) {
+            self.sink_error = Some(e);
+            return Flow::Cancel;
+        }
+        self.progress
+            .stored(crate::policy::output::batch_len(&entities));
+        match self.sink.accept(entities) {
+            Ok(()) => Flow::Proceed,
+            Err(e) => {
+                self.sink_error = Some(e);
+                Flow::Cancel
+            }
+        }
+    }
+
+    async fn authorize(&mut self, request: Grant) -> Result<TokenFacts, AuthError> {
+        let result = self.broker.authorize(request).await;
+        match &result {
+            Ok(facts) => {
+                tracing::debug!(source = %self.source, roles = ?facts.roles, "token obtained")
+            }
+            Err(e) => {
+                tracing::info!(source = %self.source, error = %e.error, codes = ?e.codes, "token request failed")
+            }
+        }
+        result
+    }
+}

@@ -1,0 +1,294 @@
+//! The wasi:http send hook: default-deny allow-list, credential attachment, request timeouts.
+
+use crate::credentials::TokenBroker;
+use crate::http::Sender;
+use crate::network::Network;
+use crate::policy::{AllowList, Origin};
+use http::HeaderValue;
+use http::header::AUTHORIZATION;
+use http_body_util::BodyExt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
+
+type ResponseFuture = Box<
+    dyn Future<
+            Output = Result<
+                (
+                    http::Response<WasiBody>,
+                    Box<dyn Future<Output = Result<(), Error>> + Send>,
+                ),
+                Error,
+            >,
+        > + Send,
+>;
+
+/// The outbound policy of one run.
+pub struct OutboundPolicy {
+    allow: AllowList,
+    broker: Arc<TokenBroker>,
+    sender: Sender,
+    denied: Arc<Mutex<Vec<String>>>,
+    requests: Arc<std::sync::atomic::AtomicU64>,
+    /// One permit per request from sending until its response body is read or dropped.
+    in_flight: Arc<tokio::sync::Semaphore>,
+}
+
+/// Largest request body a plugin may send, in bytes.
+const MAX_REQUEST_BODY: usize = 1 << 20;
+
+/// Most refused origins a run lists in its error.
+const MAX_DENIED_SHOWN: usize = 20;
+
+/// Most requests a plugin may have in flight at once; one more fails at once with wasi:http
+/// `connection-limit-reached` (rather than waiting, which could wait on the plugin itself).
+pub const MAX_IN_FLIGHT: usize = 16;
+
+impl OutboundPolicy {
+    /// A policy allowing `allow`, attaching `broker`'s tokens, with connect / first-byte /
+    /// between-bytes timeouts and a response size limit.
+    pub fn new(
+        allow: AllowList,
+        broker: Arc<TokenBroker>,
+        timeouts: [Duration; 3],
+        max_response_bytes: u64,
+        network: &Network,
+    ) -> Self {
+        OutboundPolicy {
+            allow,
+            broker,
+            sender: Sender::new(timeouts, max_response_bytes, network),
+            denied: Arc::default(),
+            requests: Arc::default(),
+            in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+        }
+    }
+
+    /// Counts the requests sent into `counter` (for progress).
+    pub fn count_requests(&mut self, counter: Arc<std::sync::atomic::AtomicU64>) {
+        self.requests = counter;
+    }
+
+    /// Origins whose responses were cut off for exceeding the response size limit.
+    pub fn oversized(&self) -> Vec<String> {
+        self.sender.oversized()
+    }
+
+    /// Origins refused so far.
+    pub fn denied(&self) -> Vec<String> {
+        self.denied.lock().map(|d| d.clone()).unwrap_or_default()
+    }
+}
+
+impl WasiHttpHooks for OutboundPolicy {
+    fn send_request(
+        &mut self,
+        mut request: http::Request<WasiBody>,
+        _options: Option<RequestOptions>,
+        fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
+    ) -> ResponseFuture {
+        drop(fut);
+        // Only an authority that is exactly `host[:port]` is judged: userinfo
+        // (`evil.example@graph-host`) would otherwise pass as the host after the `@`.
+        let origin = Origin::from_uri(request.uri()).filter(|_| plain_authority(request.uri()));
+        let Some(origin) = origin.filter(|o| self.allow.allows(o)) else {
+            let shown = Origin::from_uri(request.uri())
+                .map(|o| o.to_string())
+                .unwrap_or_else(|| "a request without a host".into());
+            tracing::info!(origin = %shown, "denied an outbound request: not on the allow-list");
+            if let Ok(mut d) = self.denied.lock()
+                && d.len() < MAX_DENIED_SHOWN
+            {
+                d.push(shown);
+            }
+            return Box::new(async { Err(Error::HttpRequestDenied) });
+        };
+        let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
+            tracing::info!(
+                limit = MAX_IN_FLIGHT,
+                "refused a request: too many in flight"
+            );
+            return Box::new(async { Err(Error::ConnectionLimitReached) });
+        };
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        // Only the host authenticates requests: whatever the plugin set is dropped.
+        request.headers_mut().remove(AUTHORIZATION);
+        let broker = self.broker.clone();
+        let sender = self.sender.clone();
+        Box::new(async move {
+            let token = if origin.may_carry_credentials() {
+                broker.bearer_for(&origin).await
+            } else {
+                None
+            };
+            let carries_token = token.is_some();
+            if let Some(token) = token {
+                let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+                    .map_err(|_| Error::HttpRequestDenied)?;
+                value.set_sensitive(true);
+                request.headers_mut().insert(AUTHORIZATION, value);
+            }
+            // The body is read whole before connecting (bounded, and a `$batch` is a few KiB):
+            // a connection that fails then reaches the plugin as its cause (refused, DNS, TLS)
+            // on the response, instead of as a broken body stream while it is still writing.
+            let (parts, body) = request.into_parts();
+            let body = http_body_util::Limited::new(body, MAX_REQUEST_BODY)
+                .collect()
+                .await
+                .map_err(|_| Error::HttpRequestBodySize(None))?
+                .to_bytes();
+            let body = http_body_util::Full::new(body)
+                .map_err(|never| match never {})
+                .boxed_unsync();
+            let request = http::Request::from_parts(parts, body);
+            // The host's timeouts apply whatever the plugin asks for.
+            let response = sender.send(request, permit).await?;
+            if carries_token && response.status() == http::StatusCode::UNAUTHORIZED {
+                broker.token_rejected();
+            }
+            Ok((
+                response,
+                Box::new(async { Ok(()) }) as Box<dyn Future<Output = Result<(), Error>> + Send>,
+            ))
+        })
+    }
+}
+
+/// Whether the URI's authority is exactly `host[:port]`: no userinfo, no empty port.
+fn plain_authority(uri: &http::Uri) -> bool {
+    let (Some(authority), Some(host)) = (uri.authority(), uri.host()) else {
+        return false;
+    };
+    let text = authority.as_str();
+    match uri.port() {
+        Some(port) => text == format!("{host}:{}", port.as_str()),
+        None => text == host,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bindings::itam::collector::types::Grant;
+    use crate::credentials::Credential;
+    use crate::credentials::Secret;
+    use http_body_util::Empty;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A server that answers every request with the request's header block as its body.
+    async fn echo_server() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    return;
+                };
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let n = socket.read(&mut buf).await.unwrap_or(0);
+                    let head = String::from_utf8_lossy(&buf[..n]).to_lowercase();
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{head}",
+                        head.len()
+                    );
+                    let _ = socket.write_all(reply.as_bytes()).await;
+                });
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    async fn send(policy: &mut OutboundPolicy, url: &str) -> Result<String, Error> {
+        let body = Empty::<bytes::Bytes>::new()
+            .map_err(|never| match never {})
+            .boxed_unsync();
+        let request = http::Request::get(url)
+            .header("authorization", "Basic cGx1Z2luOnNldA==")
+            .body(body)
+            .unwrap();
+        let response =
+            Box::into_pin(policy.send_request(request, None, Box::new(async { Ok(()) })));
+        let (response, _io) = response.await?;
+        let bytes = response.into_body().collect().await?.to_bytes();
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn bearer_goes_only_to_resource_hosts_and_plugin_credentials_are_dropped() {
+        let tenant = graph_emulator::Tenant::generate(&graph_emulator::TenantSpec {
+            users: 1,
+            seed: 1,
+            ..Default::default()
+        });
+        let emulator =
+            graph_emulator::Emulator::start(tenant, graph_emulator::Options::default(), 0)
+                .await
+                .unwrap();
+        let resource = echo_server().await;
+        let other = echo_server().await;
+        let declared = vec![emulator.url(), resource.clone(), other.clone()];
+        let allow = AllowList::build(&declared, None).unwrap();
+        let t = emulator.tenant();
+        let credential = Credential {
+            client_id: t.client_id.clone(),
+            auth: crate::credentials::ClientAuth::Secret(Secret::new(t.client_secret.clone())),
+            origin: "test".into(),
+        };
+        let grant = Grant {
+            token_url: format!("{}/{}/oauth2/v2.0/token", emulator.url(), t.tenant_id),
+            scope: "https://graph.microsoft.com/.default".into(),
+            resource_hosts: vec![resource.clone()],
+        };
+        let broker = Arc::new(
+            TokenBroker::new(
+                Some(credential),
+                allow.clone(),
+                Duration::from_secs(5),
+                &Network::default(),
+            )
+            .expecting(Some(grant.clone())),
+        );
+        broker.authorize(grant).await.unwrap();
+        let timeouts = [Duration::from_secs(2); 3];
+        let mut policy = OutboundPolicy::new(allow, broker, timeouts, 1 << 20, &Network::default());
+
+        let seen = send(&mut policy, &format!("{resource}/v1.0/users"))
+            .await
+            .unwrap();
+        assert!(seen.contains("authorization: bearer "), "{seen}");
+        assert!(!seen.contains("basic"), "{seen}");
+
+        let seen = send(&mut policy, &format!("{other}/x")).await.unwrap();
+        assert!(
+            !seen.contains("authorization"),
+            "no token and no plugin header for other hosts: {seen}"
+        );
+
+        let denied = send(&mut policy, "http://127.0.0.1:9/x").await;
+        assert!(matches!(denied, Err(Error::HttpRequestDenied)));
+        assert_eq!(policy.denied(), vec!["http://127.0.0.1:9"]);
+
+        // An authority with userinfo names the resource host but is not exactly host[:port].
+        let port = resource.rsplit(':').next().unwrap();
+        let sneaky = send(
+            &mut policy,
+            &format!("http://evil.example@127.0.0.1:{port}/v1.0/users"),
+        )
+        .await;
+        assert!(
+            matches!(sneaky, Err(Error::HttpRequestDenied)),
+            "{sneaky:?}"
+        );
+        for odd in [
+            format!("http://127.0.0.1:{port}@127.0.0.1:{port}/x"),
+            format!("http://user:pw@127.0.0.1:{port}/x"),
+        ] {
+            assert!(matches!(
+                send(&mut policy, &odd).await,
+                Err(Error::HttpRequestDenied)
+            ));
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! Everything a plugin may do, in one place: the origins it may reach, the limits of a run
+//! (memory, time, requests, responses, output, compilation) and the bounds on what it hands
+//! the host (entities, log lines, summaries, errors).
+
+pub mod bounds;
+pub mod limiter;
+pub mod limits;
+pub mod origins;
+pub mod output;
+
+pub use limits::{Limits, mib};
+pub use origins::{AllowList, Origin};

@@ -1,0 +1,388 @@
+//! The SQLite store: the current snapshot per source, the run log and licence history.
+//!
+//! A run is one write transaction: the source's snapshot rows are replaced inside it and it
+//! commits only when the plugin succeeds, so a failed or killed run leaves the last good
+//! snapshot untouched. The run's own row is written outside that transaction so failures are
+//! recorded too.
+
+mod changes;
+mod derived;
+mod pipe;
+mod references;
+mod rows;
+mod staging;
+mod writer;
+
+pub use writer::RunWriter;
+
+use anyhow::Result;
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+const SCHEMA: &str = include_str!("schema.sql");
+const SCHEMA_VERSION: i64 = 2;
+
+/// A recorded run.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RunRecord {
+    /// Run ID.
+    pub id: i64,
+    /// Source name.
+    pub source: String,
+    /// Start time (RFC 3339, UTC).
+    pub started_at: String,
+    /// End time, if it ended.
+    pub ended_at: Option<String>,
+    /// `running`, `succeeded`, `failed` or `interrupted`.
+    pub status: String,
+    /// Why it failed.
+    pub error: Option<String>,
+    /// For a successful run: counts, warnings, data-quality notes and facts about the source.
+    pub summary: Option<serde_json::Value>,
+}
+
+/// A handle to the database. Cloning shares the connection.
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    /// `<database>-progress`: the running run's ID and the time of its last batch. The run's
+    /// transaction holds the database's only write lock, so its progress cannot be written
+    /// into the database while it runs; a run whose process died is marked interrupted with
+    /// this time.
+    progress: Arc<std::path::PathBuf>,
+}
+
+/// The current time as RFC 3339 UTC.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+impl Store {
+    /// Opens the database at `path`, creating the file (mode 600: it holds every user's data,
+    /// and SQLite gives its `-wal` and `-shm` files the same mode) if it does not exist. Its
+    /// directory must exist ([`create_parent_dirs`] creates it): a typo in the path must not
+    /// start a new, empty database. An error names the file and what to do; nothing is written
+    /// to a file that is not an itam database.
+    pub fn open(path: &Path) -> Result<Store> {
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !dir.is_dir() {
+            return Err(itam_runtime::error::config_error(format!(
+                "the directory {} of the database {} does not exist; create it, correct store.path, or set create_dirs = true under [store] (itam demo: --create-dirs)",
+                dir.display(),
+                path.display()
+            )));
+        }
+        create_private(path).map_err(|e| store_error(path, &e.to_string()))?;
+        let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
+        let configure = || -> rusqlite::Result<i64> {
+            conn.busy_timeout(std::time::Duration::from_secs(30))?;
+            // Reading the header first: a file that is not SQLite fails here, before the
+            // journal mode is written.
+            let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+            conn.pragma_update(None, "foreign_keys", "ON")?;
+            // Lets SQLite's sorter use a helper thread: committing a run sorts every staged row.
+            conn.pragma_update(None, "threads", 2)?;
+            Ok(version)
+        };
+        let version = configure().map_err(|e| sqlite_error(path, e))?;
+        if version > SCHEMA_VERSION {
+            anyhow::bail!(
+                "the database {} was written by a newer itam (schema {version}); upgrade itam",
+                path.display()
+            );
+        }
+        // Only a new or older database is written to here: opening one that a running sync
+        // holds a write transaction on must not wait for it (reports read while syncs run).
+        if version < SCHEMA_VERSION {
+            let upgrade = (|| -> rusqlite::Result<()> {
+                let tx = conn.unchecked_transaction()?;
+                if version == 1 {
+                    // Schema 2 added soft-deleted accounts; its new tables come from SCHEMA.
+                    tx.execute_batch("ALTER TABLE accounts ADD COLUMN deleted_date_time TEXT")?;
+                }
+                tx.execute_batch(SCHEMA)?;
+                tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+                tx.commit()
+            })();
+            upgrade.map_err(|e| sqlite_error(path, e))?;
+        }
+        let mut progress = path.as_os_str().to_owned();
+        progress.push("-progress");
+        let store = Store {
+            conn: Arc::new(Mutex::new(conn)),
+            progress: Arc::new(progress.into()),
+        };
+        store.mark_interrupted()?;
+        Ok(store)
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs left `running` by a process that no longer exists are marked `interrupted`, ended
+    /// at their last recorded progress (the last batch they stored, else their start).
+    fn mark_interrupted(&self) -> Result<()> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare("SELECT id, pid, started_at FROM runs WHERE status = 'running'")?;
+        let stale: Vec<(i64, String)> = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .filter_map(|r| r.ok())
+            .filter(|(_, pid, _)| !process_alive(*pid))
+            .map(|(id, _, started)| (id, started))
+            .collect();
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let last = self.last_progress();
+        for (id, started) in stale {
+            let ended = match &last {
+                Some((run, at)) if *run == id => at.clone(),
+                _ => started,
+            };
+            conn.execute(
+                "UPDATE runs SET status = 'interrupted', ended_at = ?2,
+                 error = 'the process stopped before the run finished; the previous snapshot was kept'
+                 WHERE id = ?1",
+                params![id, ended],
+            )?;
+        }
+        let _ = std::fs::remove_file(self.progress.as_path());
+        Ok(())
+    }
+
+    /// The run and time in the progress file, if there is one.
+    fn last_progress(&self) -> Option<(i64, String)> {
+        let text = std::fs::read_to_string(self.progress.as_path()).ok()?;
+        let (id, at) = text.trim().split_once(' ')?;
+        chrono::DateTime::parse_from_rfc3339(at).ok()?;
+        Some((id.parse().ok()?, at.to_string()))
+    }
+
+    /// Removes the progress file: the run it describes has ended.
+    pub(crate) fn clear_progress(&self) {
+        let _ = std::fs::remove_file(self.progress.as_path());
+    }
+
+    /// Records that run `run_id` stored a batch now (see [`Store::progress`]). Best effort: a
+    /// failure to write it only makes a later "interrupted" time less precise.
+    pub(crate) fn record_progress(&self, run_id: i64) {
+        let write = || -> std::io::Result<()> {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            std::io::Write::write_all(
+                &mut options.open(self.progress.as_path())?,
+                format!("{run_id} {}\n", now()).as_bytes(),
+            )
+        };
+        if let Err(e) = write() {
+            tracing::debug!(error = %e, "cannot record the run's progress");
+        }
+    }
+
+    /// Ends this process's running runs as `interrupted` (the operator pressed Ctrl-C): their
+    /// open transaction is rolled back, so the previous snapshot stays current.
+    pub fn cancel_running(&self, reason: &str) -> Result<usize> {
+        let conn = self.lock();
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK")?;
+        }
+        let ended = conn.execute(
+            "UPDATE runs SET status = 'interrupted', ended_at = ?2, error = ?3
+             WHERE status = 'running' AND pid = ?1",
+            params![std::process::id(), now(), reason],
+        )?;
+        self.clear_progress();
+        Ok(ended)
+    }
+
+    /// Starts a run for `source`: records it and opens its transaction.
+    pub fn begin_run(
+        &self,
+        source: &str,
+        plugin: &str,
+        version: &str,
+        sha256: &str,
+    ) -> Result<RunWriter> {
+        RunWriter::begin(self.clone(), source, plugin, version, sha256)
+    }
+
+    /// The last successful run of `source`.
+    pub fn last_success(&self, source: &str) -> Result<Option<RunRecord>> {
+        self.runs_where(source, "AND status = 'succeeded'", 1)
+            .map(|mut v| v.pop())
+    }
+
+    /// The most recent runs of `source`, newest first.
+    pub fn runs(&self, source: &str, limit: u32) -> Result<Vec<RunRecord>> {
+        self.runs_where(source, "", limit)
+    }
+
+    /// The most recent runs of `source`, or of every source when `None`, newest first.
+    pub fn runs_of(&self, source: Option<&str>, limit: u32) -> Result<Vec<RunRecord>> {
+        match source {
+            Some(source) => self.runs(source, limit),
+            None => self.runs_where("", "OR TRUE", limit),
+        }
+    }
+
+    fn runs_where(&self, source: &str, filter: &str, limit: u32) -> Result<Vec<RunRecord>> {
+        let conn = self.lock();
+        let sql = format!(
+            "SELECT id, source, started_at, ended_at, status, error, counts FROM runs
+             WHERE source = ?1 {filter} ORDER BY id DESC LIMIT ?2"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map(params![source, limit], |r| {
+            Ok(RunRecord {
+                id: r.get(0)?,
+                source: r.get(1)?,
+                started_at: r.get(2)?,
+                ended_at: r.get(3)?,
+                status: r.get(4)?,
+                error: r.get(5)?,
+                summary: r
+                    .get::<_, Option<String>>(6)?
+                    .and_then(|text| serde_json::from_str(&text).ok()),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Licence counts of `source` as of run `run_id` (from the history).
+    pub fn history_consumed(&self, run_id: i64, sku_id: &str) -> Result<Option<i64>> {
+        let conn = self.lock();
+        Ok(conn
+            .query_row(
+                "SELECT consumed_units FROM product_history WHERE run_id = ?1 AND sku_id = ?2",
+                params![run_id, sku_id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Runs `f` with the connection mutably, for changes outside runs (e.g. a catalogue import).
+    pub fn with_conn_mut<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        f(&mut self.lock())
+    }
+
+    /// Runs `f` with the connection, for reports.
+    pub fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        f(&self.lock())
+    }
+}
+
+/// The sources that have runs in the database at `path`, read without writing anything (no
+/// upgrade, no recovery of interrupted runs); none when the file does not exist or is empty.
+pub fn sources_in(path: &Path) -> Result<Vec<String>> {
+    if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
+        return Ok(Vec::new());
+    }
+    let read = || -> rusqlite::Result<Vec<String>> {
+        let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let has_runs: bool = conn.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'runs'",
+            [],
+            |r| r.get(0),
+        )?;
+        if !has_runs {
+            return Ok(Vec::new());
+        }
+        let mut stmt = conn.prepare("SELECT DISTINCT source FROM runs ORDER BY source")?;
+        let names = stmt.query_map([], |r| r.get(0))?;
+        names.collect()
+    };
+    read().map_err(|e| sqlite_error(path, e))
+}
+
+/// Creates the missing directories of the database at `path` (mode 700), for
+/// `[store] create_dirs = true` and `itam demo --create-dirs`.
+pub fn create_parent_dirs(path: &Path) -> Result<()> {
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(|e| {
+        itam_runtime::error::config_error(format!(
+            "cannot create the directory {} for the database {}: {e}",
+            dir.display(),
+            path.display()
+        ))
+    })
+}
+
+/// Creates an empty database file readable only by its owner, unless it exists.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            itam_runtime::files::warn_if_readable_by_others(path, "database");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A store that cannot be used: the file, the cause and what to do (exit code 2).
+fn store_error(path: &Path, cause: &str) -> anyhow::Error {
+    itam_runtime::error::config_error(format!(
+        "cannot use the database {}: {cause}; itam needs to read and write that file and to create files beside it (-wal, -shm): check the permissions of the file and its directory, or set store.path to another file",
+        path.display()
+    ))
+}
+
+/// SQLite's error opening `path`, with the file named and the fix.
+fn sqlite_error(path: &Path, error: rusqlite::Error) -> anyhow::Error {
+    use rusqlite::ErrorCode as C;
+    match error.sqlite_error_code() {
+        Some(C::NotADatabase) => itam_runtime::error::config_error(format!(
+            "{} is not an itam database (SQLite: {error}); nothing was written to it: set store.path to the database itam created, or to a new file name",
+            path.display()
+        )),
+        Some(C::ReadOnly | C::CannotOpen | C::PermissionDenied) => {
+            store_error(path, &format!("SQLite: {error}"))
+        }
+        Some(C::DatabaseBusy | C::DatabaseLocked) => itam_runtime::error::config_error(format!(
+            "the database {} is locked by another process (SQLite: {error}); wait for it to finish and try again",
+            path.display()
+        )),
+        _ => anyhow::Error::new(error).context(format!("opening the database {}", path.display())),
+    }
+}
+
+fn process_alive(pid: i64) -> bool {
+    if pid == std::process::id() as i64 {
+        return true;
+    }
+    if cfg!(target_os = "linux") {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        // Without a cheap check, assume it is alive; the run stays `running` until resolved.
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,67 @@
+//! A run's writer thread: batches are written to SQLite while the plugin fetches and parses
+//! the next page, so the two halves of a sync use two cores instead of taking turns.
+//!
+//! The queue holds one batch, so at most three batches are in memory at once (one being
+//! written, one queued, one being handed over). A write error stops the thread; the next
+//! batch handed to it, or [`Pipe::finish`], returns that error.
+
+use super::{Store, rows};
+use anyhow::{Result, anyhow};
+use itam_runtime::contract::types::Batch;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
+
+/// The sending end of a run's writer thread.
+pub(super) struct Pipe {
+    queue: Option<SyncSender<Batch>>,
+    thread: Option<JoinHandle<Result<()>>>,
+}
+
+impl Pipe {
+    /// Starts the writer thread for `source`'s run, writing into `store`'s open transaction.
+    pub(super) fn start(store: Store, source: String) -> Result<Pipe> {
+        let (queue, batches) = sync_channel::<Batch>(1);
+        let thread = std::thread::Builder::new()
+            .name("itam-store".into())
+            .spawn(move || {
+                for batch in batches {
+                    rows::write_batch(&store.lock(), &source, &batch)?;
+                }
+                Ok(())
+            })?;
+        Ok(Pipe {
+            queue: Some(queue),
+            thread: Some(thread),
+        })
+    }
+
+    /// Queues `batch`, waiting while the thread is still busy with the one before; fails with
+    /// the thread's error if an earlier batch could not be written.
+    pub(super) fn send(&mut self, batch: Batch) -> Result<()> {
+        let sent = match &self.queue {
+            Some(queue) => queue.send(batch).is_ok(),
+            None => false,
+        };
+        if sent {
+            return Ok(());
+        }
+        self.finish()?;
+        Err(anyhow!("the run's writer has already finished"))
+    }
+
+    /// Waits until every queued batch is written; the first write error, if any.
+    pub(super) fn finish(&mut self) -> Result<()> {
+        self.queue = None;
+        match self.thread.take().map(JoinHandle::join) {
+            None => Ok(()),
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(anyhow!("the run's writer thread panicked")),
+        }
+    }
+}
+
+impl Drop for Pipe {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}

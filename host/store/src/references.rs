@@ -1,0 +1,50 @@
+//! Before a run is published, its references must hang together.
+
+use anyhow::{Result, bail};
+use rusqlite::Connection;
+
+/// Before a run is published (see [`crate::staging`]): every staged assignment, membership and
+/// group licence must point at an account or group the run sent (a run that does not hang
+/// together is refused as a whole). Sign-in activity and device owners of accounts the run did
+/// not send are dropped: a user created between two reads is not an error.
+pub fn check_references(conn: &Connection) -> Result<()> {
+    let dangling = [
+        (
+            "assignments for accounts",
+            "SELECT x.user_id FROM temp.stage_assignments x
+             WHERE NOT EXISTS (SELECT 1 FROM temp.stage_accounts a WHERE a.id = x.user_id)",
+        ),
+        (
+            "memberships of groups",
+            "SELECT x.group_id FROM temp.stage_memberships x
+             WHERE NOT EXISTS (SELECT 1 FROM temp.stage_groups g WHERE g.id = x.group_id)",
+        ),
+        (
+            "group licences of groups",
+            "SELECT x.group_id FROM temp.stage_group_licenses x
+             WHERE NOT EXISTS (SELECT 1 FROM temp.stage_groups g WHERE g.id = x.group_id)",
+        ),
+    ];
+    for (what, query) in dangling {
+        let ids: Vec<String> = conn
+            .prepare(&format!("{query} LIMIT 3"))?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if !ids.is_empty() {
+            bail!(
+                "the plugin sent {what} it never sent (e.g. {}); the run is refused as inconsistent",
+                ids.join(", ")
+            );
+        }
+    }
+    for table in ["stage_sign_ins", "stage_device_owners"] {
+        conn.execute(
+            &format!(
+                "DELETE FROM temp.{table} WHERE NOT EXISTS
+                 (SELECT 1 FROM temp.stage_accounts a WHERE a.id = {table}.account_id)"
+            ),
+            [],
+        )?;
+    }
+    Ok(())
+}

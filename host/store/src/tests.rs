@@ -1,0 +1,146 @@
+//! A run's batches through the writer thread and the staging tables into the snapshot.
+
+use super::Store;
+use itam_runtime::BatchSink;
+use itam_runtime::contract::types::{
+    Account, AccountKind, Assignment, AssignmentSource, Batch, Summary,
+};
+
+fn account(id: &str, name: &str) -> Account {
+    Account {
+        id: id.into(),
+        principal_name: format!("{id}@contoso.example"),
+        display_name: Some(name.into()),
+        mail: None,
+        enabled: true,
+        kind: AccountKind::Member,
+        department: None,
+        job_title: None,
+        usage_location: None,
+        created: None,
+        deleted: None,
+        attributes: Vec::new(),
+    }
+}
+
+fn assignment(account: &str) -> Assignment {
+    Assignment {
+        account_id: account.into(),
+        product_id: "sku-1".into(),
+        source: AssignmentSource::Direct,
+        group_id: None,
+        state: "Active".into(),
+        error: None,
+        disabled_plans: Vec::new(),
+    }
+}
+
+fn summary() -> Summary {
+    Summary {
+        counts: Vec::new(),
+        warnings: Vec::new(),
+        data_quality: Vec::new(),
+        facts: Vec::new(),
+    }
+}
+
+/// Runs one sync of `batches`: accepted, finished and committed, as the host does.
+fn run(store: &Store, batches: Vec<Batch>) -> anyhow::Result<()> {
+    let mut writer = store.begin_run("src", "test", "0", "sha")?;
+    let stored = (|| {
+        for batch in batches {
+            writer.accept(batch)?;
+        }
+        writer.finish()?;
+        writer.commit(&summary(), 0)
+    })();
+    if let Err(e) = &stored {
+        writer.fail(&format!("{e:#}"))?;
+    }
+    stored
+}
+
+fn names(store: &Store) -> Vec<(String, String)> {
+    store
+        .with_conn(|conn| {
+            let mut stmt = conn.prepare(
+                "SELECT id, display_name FROM accounts WHERE source = 'src' ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .unwrap()
+}
+
+fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
+    items
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn batches_become_the_snapshot_and_a_later_duplicate_replaces_an_earlier_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("itam.db")).unwrap();
+    run(
+        &store,
+        vec![
+            Batch::Accounts(vec![account("b", "Bea"), account("a", "Old name")]),
+            Batch::Accounts(vec![account("a", "New name"), account("c", "Cy")]),
+        ],
+    )
+    .unwrap();
+    assert_eq!(
+        names(&store),
+        pairs(&[("a", "New name"), ("b", "Bea"), ("c", "Cy")])
+    );
+
+    // The next run replaces the snapshot: `b` and `c` are gone.
+    run(&store, vec![Batch::Accounts(vec![account("a", "Al")])]).unwrap();
+    assert_eq!(names(&store), pairs(&[("a", "Al")]));
+}
+
+#[test]
+fn a_run_that_fails_to_store_keeps_the_previous_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("itam.db")).unwrap();
+    run(&store, vec![Batch::Accounts(vec![account("a", "Al")])]).unwrap();
+
+    // A write error in the writer thread surfaces, whichever call reports it.
+    let error = run(
+        &store,
+        vec![
+            Batch::Accounts(vec![account("x", "Xi")]),
+            Batch::Accounts(vec![account("", "no id")]),
+            Batch::Accounts(vec![account("y", "Yo")]),
+        ],
+    )
+    .unwrap_err();
+    assert!(
+        format!("{error:#}").contains("an account without an id"),
+        "{error:#}"
+    );
+    assert_eq!(names(&store), pairs(&[("a", "Al")]));
+
+    // So does a reference to an account the run never sent, refused at commit.
+    let error = run(
+        &store,
+        vec![
+            Batch::Accounts(vec![account("x", "Xi")]),
+            Batch::Assignments(vec![assignment("x"), assignment("ghost")]),
+        ],
+    )
+    .unwrap_err();
+    assert!(format!("{error:#}").contains("e.g. ghost"), "{error:#}");
+    assert_eq!(names(&store), pairs(&[("a", "Al")]));
+
+    let statuses: Vec<String> = store
+        .with_conn(|conn| {
+            let mut stmt = conn.prepare("SELECT status FROM runs ORDER BY id")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .unwrap();
+    assert_eq!(statuses, ["succeeded", "failed", "failed"]);
+}

@@ -1,0 +1,178 @@
+//! Writing one run: batches go into the run's transaction; commit or fail ends it.
+
+use super::pipe::Pipe;
+use super::{Store, now};
+use super::{changes, derived, references, staging};
+use anyhow::{Context, Result};
+use itam_runtime::BatchSink;
+use itam_runtime::contract::types::{Batch, Summary};
+use rusqlite::params;
+use std::sync::{Arc, Mutex};
+
+/// The open run of one source. Clones share the run.
+#[derive(Clone)]
+pub struct RunWriter {
+    store: Store,
+    run_id: i64,
+    source: String,
+    /// The thread writing the run's batches, once the first batch arrives.
+    pipe: Arc<Mutex<Option<Pipe>>>,
+}
+
+/// Longest error text stored for a run, in bytes.
+const MAX_RUN_ERROR: usize = 16 << 10;
+
+impl RunWriter {
+    pub(super) fn begin(
+        store: Store,
+        source: &str,
+        plugin: &str,
+        version: &str,
+        sha256: &str,
+    ) -> Result<RunWriter> {
+        let run_id = {
+            let conn = store.lock();
+            conn.execute(
+                "INSERT INTO runs (source, plugin, plugin_version, plugin_sha256, pid, started_at, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running')",
+                params![source, plugin, version, sha256, std::process::id(), now()],
+            )?;
+            let run_id = conn.last_insert_rowid();
+            let opened = (|| -> rusqlite::Result<()> {
+                conn.execute_batch("BEGIN IMMEDIATE")?;
+                staging::prepare(&conn)?;
+                Ok(())
+            })();
+            if let Err(e) = opened {
+                if !conn.is_autocommit() {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+                let _ = conn.execute(
+                    "UPDATE runs SET status = 'failed', ended_at = ?2, error = ?3 WHERE id = ?1",
+                    params![
+                        run_id,
+                        now(),
+                        format!("the run could not start its transaction: {e}")
+                    ],
+                );
+                return Err(anyhow::Error::new(e).context("starting the run's transaction"));
+            }
+            run_id
+        };
+        Ok(RunWriter {
+            store,
+            run_id,
+            source: source.to_string(),
+            pipe: Arc::default(),
+        })
+    }
+
+    /// The run's ID.
+    pub fn run_id(&self) -> i64 {
+        self.run_id
+    }
+
+    /// Makes the run's snapshot current, records its licence counts and marks it succeeded.
+    /// `output_bytes` is what the runtime measured the run's entities at.
+    pub fn commit(&self, summary: &Summary, output_bytes: u64) -> Result<()> {
+        self.drain()?;
+        let started = std::time::Instant::now();
+        let conn = self.store.lock();
+        let result = (|| -> Result<()> {
+            staging::index_ids(&conn)?;
+            references::check_references(&conn)?;
+            changes::capture_previous(&conn, &self.source)?;
+            staging::publish(&conn, &self.source)?;
+            derived::resolve_licence_groups(&conn, &self.source)?;
+            changes::record(&conn, self.run_id, &self.source)?;
+            conn.execute(
+                "INSERT INTO product_history (run_id, source, sku_id, sku_part_number, capability_status,
+                     enabled, warning, suspended, locked_out, consumed_units)
+                 SELECT ?1, source, sku_id, sku_part_number, capability_status,
+                     enabled, warning, suspended, locked_out, consumed_units
+                 FROM products WHERE source = ?2",
+                params![self.run_id, self.source],
+            )?;
+            let map = |pairs: &[(String, String)]| {
+                pairs
+                    .iter()
+                    .cloned()
+                    .collect::<std::collections::BTreeMap<_, _>>()
+            };
+            let summary = serde_json::json!({
+                "counts": summary.counts.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                "warnings": summary.warnings,
+                "data_quality": summary.data_quality,
+                "facts": map(&summary.facts),
+                "output_bytes": output_bytes,
+            });
+            conn.execute(
+                "UPDATE runs SET status = 'succeeded', ended_at = ?2, counts = ?3 WHERE id = ?1",
+                params![self.run_id, now(), summary.to_string()],
+            )?;
+            conn.execute_batch("COMMIT")?;
+            tracing::debug!(
+                source = %self.source,
+                millis = started.elapsed().as_millis() as u64,
+                "run committed"
+            );
+            Ok(())
+        })();
+        if result.is_err() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        self.store.clear_progress();
+        result.context("committing the run")
+    }
+
+    /// Discards everything the run wrote and records why it failed.
+    pub fn fail(&self, error: &str) -> Result<()> {
+        let mut error = error.to_string();
+        itam_runtime::policy::bounds::truncate(&mut error, MAX_RUN_ERROR);
+        // The run is failing already; a write error of its own adds nothing.
+        let _ = self.drain();
+        let conn = self.store.lock();
+        if !conn.is_autocommit() {
+            conn.execute_batch("ROLLBACK")?;
+        }
+        conn.execute(
+            "UPDATE runs SET status = 'failed', ended_at = ?2, error = ?3 WHERE id = ?1",
+            params![self.run_id, now(), error.as_str()],
+        )?;
+        self.store.clear_progress();
+        Ok(())
+    }
+}
+
+impl RunWriter {
+    /// Waits for the writer thread to write every batch handed to it.
+    fn drain(&self) -> Result<()> {
+        let pipe = self
+            .pipe
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the run's writer panicked"))?
+            .take();
+        match pipe {
+            Some(mut pipe) => pipe.finish(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl BatchSink for RunWriter {
+    fn accept(&mut self, batch: Batch) -> Result<()> {
+        let mut pipe = self
+            .pipe
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the run's writer panicked"))?;
+        if pipe.is_none() {
+            *pipe = Some(Pipe::start(self.store.clone(), self.source.clone())?);
+        }
+        self.store.record_progress(self.run_id);
+        pipe.as_mut().expect("started above").send(batch)
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.drain()
+    }
+}
