@@ -712,7 +712,8 @@ fn files_that_are_not_collector_plugins_are_refused_clearly() {
         format!("{not_component}attempted to parse a wasm module with a component parser"),
         format!("{not_component}magic header not detected: bad magic number"),
         format!("{not_component}wasm component contains an invalid module section: section range "),
-        format!("{wrong_world}no exported instance named `itam:collector/plugin@0.1.0`"),
+        "the component exports no `itam:collector/plugin` interface: it is not a collector plugin"
+            .to_string(),
         format!(
             "{wrong_world}component imports instance `evil:extra/backdoor`, but a matching implementation was not found in the linker"
         ),

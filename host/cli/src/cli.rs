@@ -12,7 +12,7 @@ use itam_store::Store;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
-/// The contract the host implements and every plugin exports.
+/// The newest contract version the host runs (it runs every released one, see wit/README.md).
 pub const CONTRACT: &str = "itam:collector@0.1.0";
 
 /// `itam --version`: the host, the built-in plugin and the contract. The plugin is built from
@@ -848,7 +848,8 @@ async fn inspect(
         "version": d.version,
         "description": d.description,
         "sha256": loaded.sha256,
-        "contract": CONTRACT,
+        // The version the plugin was built against (one of those the host runs).
+        "contract": format!("{}@{}", itam_runtime::contract::PACKAGE, loaded.contract),
         "credential": credential_kind_name(d.credential),
         "settings": d.settings.iter().map(|s| serde_json::json!({
             "name": s.name, "description": s.description, "required": s.required, "default": s.default_value,

@@ -1,11 +1,11 @@
 //! The engine (one per process) and loaded plugins.
 
-use crate::bindings::Collector;
-use crate::bindings::exports::itam::collector::plugin::{
-    CheckFinding, CollectError, CollectMode, Descriptor, RunPlan, Summary,
-};
 use crate::cache;
 use crate::compile::{self, CompileLimits, Compiler};
+use crate::contract::types::{
+    CheckFinding, CollectError, CollectMode, Descriptor, RunPlan, Summary,
+};
+use crate::contract::{ContractVersion, Instance};
 use crate::network::Network;
 use crate::policy::bounds;
 use crate::state::{RunContext, RunState};
@@ -13,7 +13,7 @@ use anyhow::{Result, anyhow};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, Store};
 
 /// The engine's configuration: the same for the host and its compiler child, whose artifacts
@@ -48,6 +48,8 @@ pub struct Runtime {
 pub struct Plugin {
     runtime: Runtime,
     component: Component,
+    /// The contract version the component was built against.
+    pub contract: ContractVersion,
     /// SHA-256 of the component's bytes.
     pub sha256: String,
 }
@@ -81,7 +83,7 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        Collector::add_to_linker::<RunState, HasSelf<RunState>>(&mut linker, |s| s)?;
+        crate::contract::add_to_linker(&mut linker)?;
         Ok(Runtime {
             engine,
             linker: Arc::new(linker),
@@ -120,6 +122,7 @@ impl Runtime {
         let started = std::time::Instant::now();
         let compile = || compile::compile(&self.engine, wasm, &self.compiler, limits);
         let component = cache::load(&self.engine, wasm, self.cache_dir.as_deref(), compile)?;
+        let contract = ContractVersion::of(&component, &self.engine).map_err(anyhow::Error::msg)?;
         tracing::debug!(
             micros = started.elapsed().as_micros() as u64,
             "plugin loaded"
@@ -127,6 +130,7 @@ impl Runtime {
         Ok(Plugin {
             runtime: self.clone(),
             component,
+            contract,
             sha256: cache::sha256_hex(wasm),
         })
     }
@@ -140,24 +144,30 @@ impl Plugin {
         &self,
         ctx: RunContext,
         deadline: Deadline,
-    ) -> Result<(Store<RunState>, Collector)> {
+    ) -> Result<(Store<RunState>, Instance)> {
         let memory_mib = ctx.memory_bytes >> 20;
         let mut store = Store::new(&self.runtime.engine, RunState::new(ctx));
         store.limiter(|s| s.limits());
         let ticks = (deadline.total.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(ticks);
         store.epoch_deadline_trap();
-        let started =
-            Collector::instantiate_async(&mut store, &self.component, &self.runtime.linker);
+        let started = Instance::new(
+            self.contract,
+            &mut store,
+            &self.component,
+            &self.runtime.linker,
+        );
         match tokio::time::timeout_at(deadline.at, started).await {
             Err(_) => Err(anyhow!(
                 "the plugin did not finish starting within {} (its start function blocked); it was stopped",
                 deadline.shown()
             )),
             Ok(Err(e)) => {
-                let e = anyhow::Error::from(e);
                 let reason = trap_reason(&e, deadline, memory_mib).unwrap_or_else(|| {
-                    "the plugin does not implement the itam:collector@0.1.0 world or imports something the host does not provide".into()
+                    format!(
+                        "the plugin does not implement the itam:collector@{} world or imports something the host does not provide",
+                        self.contract
+                    )
                 });
                 Err(e.context(reason))
             }
@@ -169,7 +179,7 @@ impl Plugin {
     pub async fn describe(&self, ctx: RunContext) -> Result<Descriptor> {
         let deadline = Deadline::after(SETUP_DEADLINE);
         let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
-        let call = bindings.itam_collector_plugin().call_describe(&mut store);
+        let call = bindings.describe(&mut store);
         Ok(tokio::time::timeout_at(deadline.at, call)
             .await
             .map_err(|_| {
@@ -189,9 +199,7 @@ impl Plugin {
         let deadline = Deadline::after(SETUP_DEADLINE);
         let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
         let settings = settings.to_vec();
-        let call = bindings
-            .itam_collector_plugin()
-            .call_plan(&mut store, &settings);
+        let call = bindings.plan(&mut store, &settings);
         let mut plan = tokio::time::timeout_at(deadline.at, call)
             .await
             .map_err(|_| anyhow!("the plugin did not answer plan within {}", deadline.shown()))??;
@@ -211,9 +219,7 @@ impl Plugin {
         let deadline = Deadline::after(deadline);
         let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
         let settings = settings.to_vec();
-        let call = bindings
-            .itam_collector_plugin()
-            .call_check(&mut store, &settings);
+        let call = bindings.check(&mut store, &settings);
         let mut findings = tokio::time::timeout_at(deadline.at, call)
             .await
             .map_err(|_| anyhow!("the check exceeded its deadline of {}", deadline.shown()))??;
@@ -234,13 +240,10 @@ impl Plugin {
         let deadline = Deadline::after(deadline);
         let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
         let settings = settings.to_vec();
-        let call = bindings
-            .itam_collector_plugin()
-            .call_collect(&mut store, &settings, mode);
+        let call = bindings.collect(&mut store, &settings, mode);
         let result = match tokio::time::timeout_at(deadline.at, call).await {
             Err(_) => return Err(anyhow!("{}", deadline.exceeded())),
             Ok(Err(trap)) => {
-                let trap = anyhow::Error::from(trap);
                 let reason = trap_reason(&trap, deadline, memory_mib)
                     .unwrap_or_else(|| "the plugin crashed (trap)".to_string());
                 let reason = match store.data().stderr_text() {

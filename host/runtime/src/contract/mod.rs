@@ -1,12 +1,197 @@
 //! The `itam:collector` contract as the host sees it: one module per released version of the
-//! WIT package (`wit/since_vX.Y.Z/`), and the types the rest of the host uses.
+//! WIT package (`wit/since_vX.Y.Z/`), the version a component was built against, and the calls
+//! dispatched to the bindings of that version.
+//!
+//! Every version's host imports are added to the one linker (their names carry the version, so
+//! they do not collide), and every call returns the newest version's types: a later version
+//! converts what an earlier one returns here, so policy, sinks and stores know one set of types.
 
 pub mod v0_1_0;
 
-/// The entities, summaries and errors plugins exchange with the host.
+use anyhow::Result;
+use types::{CheckFinding, CollectError, CollectMode, Descriptor, RunPlan, Settings, Summary};
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Engine, Store};
+
+/// The entities, summaries and errors plugins exchange with the host (the newest version's).
 pub mod types {
     pub use super::v0_1_0::exports::itam::collector::plugin::{
         CheckFinding, CollectError, CollectMode, Descriptor, RunPlan, Summary,
     };
     pub use super::v0_1_0::itam::collector::types::*;
+}
+
+/// The contract's WIT package name.
+pub const PACKAGE: &str = "itam:collector";
+
+/// A released version of the contract that this host runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ContractVersion {
+    /// `itam:collector@0.1.0` (`wit/since_v0.1.0/`).
+    V0_1_0,
+}
+
+impl ContractVersion {
+    /// Every version this host runs, oldest first.
+    pub const ALL: &[ContractVersion] = &[ContractVersion::V0_1_0];
+
+    /// The version as written in WIT (`0.1.0`).
+    pub fn semver(self) -> &'static str {
+        match self {
+            ContractVersion::V0_1_0 => "0.1.0",
+        }
+    }
+
+    /// The version whose `plugin` interface `component` exports. An error says which version
+    /// the component was built against, or that it is no collector at all.
+    pub fn of(component: &Component, engine: &Engine) -> Result<ContractVersion, String> {
+        let ty = component.component_type();
+        let prefix = format!("{PACKAGE}/plugin@");
+        let declared: Vec<String> = ty
+            .exports(engine)
+            .filter_map(|(name, _)| name.strip_prefix(&prefix).map(str::to_string))
+            .collect();
+        let Some(version) = declared.first() else {
+            return Err(format!(
+                "the component exports no `{PACKAGE}/plugin` interface: it is not a collector plugin (build it against a folder of wit/, e.g. with the plugin SDK)"
+            ));
+        };
+        ContractVersion::ALL
+            .iter()
+            .copied()
+            .find(|v| v.semver() == version)
+            .ok_or_else(|| {
+                format!(
+                    "the plugin was built against {PACKAGE}@{version}, which this host does not run (it runs {}); rebuild the plugin against one of those, or upgrade itam",
+                    ContractVersion::ALL
+                        .iter()
+                        .map(|v| v.semver())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for ContractVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.semver())
+    }
+}
+
+/// Adds the host imports of every version to `linker`.
+pub(crate) fn add_to_linker(linker: &mut Linker<crate::state::RunState>) -> Result<()> {
+    v0_1_0::Collector::add_to_linker::<_, HasSelf<crate::state::RunState>>(linker, |s| s)?;
+    Ok(())
+}
+
+/// An instantiated plugin, bound through the bindings of the version it was built against.
+pub(crate) enum Instance {
+    V0_1_0(v0_1_0::Collector),
+}
+
+type RunStore = Store<crate::state::RunState>;
+
+impl Instance {
+    /// Instantiates `component` (whose version is `version`).
+    pub(crate) async fn new(
+        version: ContractVersion,
+        store: &mut RunStore,
+        component: &Component,
+        linker: &Linker<crate::state::RunState>,
+    ) -> Result<Instance> {
+        Ok(match version {
+            ContractVersion::V0_1_0 => Instance::V0_1_0(
+                v0_1_0::Collector::instantiate_async(store, component, linker).await?,
+            ),
+        })
+    }
+
+    pub(crate) async fn describe(&self, store: &mut RunStore) -> Result<Descriptor> {
+        match self {
+            Instance::V0_1_0(b) => Ok(b.itam_collector_plugin().call_describe(store).await?),
+        }
+    }
+
+    pub(crate) async fn plan(
+        &self,
+        store: &mut RunStore,
+        settings: &Settings,
+    ) -> Result<Result<RunPlan, CollectError>> {
+        match self {
+            Instance::V0_1_0(b) => Ok(b.itam_collector_plugin().call_plan(store, settings).await?),
+        }
+    }
+
+    pub(crate) async fn check(
+        &self,
+        store: &mut RunStore,
+        settings: &Settings,
+    ) -> Result<Vec<CheckFinding>> {
+        match self {
+            Instance::V0_1_0(b) => Ok(b
+                .itam_collector_plugin()
+                .call_check(store, settings)
+                .await?),
+        }
+    }
+
+    pub(crate) async fn collect(
+        &self,
+        store: &mut RunStore,
+        settings: &Settings,
+        mode: CollectMode,
+    ) -> Result<Result<Summary, CollectError>> {
+        match self {
+            Instance::V0_1_0(b) => Ok(b
+                .itam_collector_plugin()
+                .call_collect(store, settings, mode)
+                .await?),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A component exporting the `plugin` interface of contract version `version` (with one
+    /// function, which is all the version check looks at).
+    fn exporting(version: &str) -> Vec<u8> {
+        wat::parse_str(format!(
+            r#"(component
+                 (core module $m (func (export "f")))
+                 (core instance $i (instantiate $m))
+                 (func $f (canon lift (core func $i "f")))
+                 (instance $plugin (export "describe" (func $f)))
+                 (export "itam:collector/plugin@{version}" (instance $plugin)))"#
+        ))
+        .unwrap()
+    }
+
+    fn version_of(wasm: &[u8]) -> Result<ContractVersion, String> {
+        let engine = Engine::default();
+        ContractVersion::of(&Component::new(&engine, wasm).unwrap(), &engine)
+    }
+
+    #[test]
+    fn a_component_is_bound_by_the_version_it_exports() {
+        assert_eq!(version_of(&exporting("0.1.0")), Ok(ContractVersion::V0_1_0));
+        let fixture = std::fs::read(hostile_build::WELL_BEHAVED).unwrap();
+        assert_eq!(version_of(&fixture), Ok(ContractVersion::V0_1_0));
+    }
+
+    #[test]
+    fn an_unknown_version_or_no_collector_is_refused_with_what_to_do() {
+        let e = version_of(&exporting("0.9.0")).unwrap_err();
+        assert_eq!(
+            e,
+            "the plugin was built against itam:collector@0.9.0, which this host does not run (it runs 0.1.0); rebuild the plugin against one of those, or upgrade itam"
+        );
+        let e = version_of(&std::fs::read(hostile_build::NOT_COLLECTOR).unwrap()).unwrap_err();
+        assert!(
+            e.contains("exports no `itam:collector/plugin` interface"),
+            "{e}"
+        );
+    }
 }
