@@ -1,11 +1,11 @@
 //! Fuzzes the host's product catalogue readers on arbitrary bytes:
-//! `itam_reports::catalog::parse_csv` (Microsoft's "Product names and service plan identifiers"
-//! CSV, as `itam catalog import` reads it) and `itam_reports::catalog::parse_compact` (the
+//! `itam_m365_catalog::parse_csv` (Microsoft's "Product names and service plan identifiers"
+//! CSV, as `itam catalog import` reads it) and `itam_m365_catalog::parse_compact` (the
 //! built-in tab-separated table). Byte 0 picks the reader. Both must return `Ok` or `Err`.
 
 #![no_main]
 
-use itam_reports::catalog::{Catalog, compact, parse_compact, parse_csv};
+use itam_m365_catalog::{Catalog, compact, parse_compact, parse_csv};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

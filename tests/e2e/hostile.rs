@@ -358,6 +358,7 @@ const SECRET_VAR: &str = "ITAM_HOSTILE_SECRET";
 
 #[test]
 fn the_plugin_can_neither_read_replace_nor_redirect_the_credential_or_token() {
+    const REFUSED: &str = "header refused (header authorization: HeaderError::Forbidden)";
     let env = Env::new(10, Options::default());
     let t = env.tenant().clone();
     let url = env.emulator.url();
@@ -400,12 +401,15 @@ fn the_plugin_can_neither_read_replace_nor_redirect_the_credential_or_token() {
     };
     let expected = [
         "denied by the sandbox: steal-credential: declared grant: granted".to_string(),
-        "echo with stolen header: HTTP 200; plain with stolen header: HTTP 200".into(),
-        // The emulator accepted the request: it carried the host's token, not `stolen`.
-        "graph with stolen header: HTTP 200".into(),
+        // The plugin cannot set Authorization at all: wasi:http refuses the header (the host
+        // forbids it), and the plugin sees that error before anything is sent.
+        format!("echo with stolen header: {REFUSED}; sent without it: HTTP 200"),
+        format!("plain with stolen header: {REFUSED}; sent without it: HTTP 200"),
+        // The emulator accepted the request: it carried the host's token.
+        format!("graph with stolen header: {REFUSED}; sent without it: HTTP 200"),
         format!("foreign token-url: {}", undeclared(&foreign)),
         format!("foreign resource host: {}", undeclared(&declared)),
-        "evil with stolen header: HTTP-request-denied".into(),
+        format!("evil with stolen header: {REFUSED}; sent without it: HTTP-request-denied"),
         "env: 0 vars; env ITAM_HOSTILE_SECRET: Err(NotPresent)".into(),
         format!("file {}: error ", secret_file.display()),
         format!("\n  denied: {}", evil.origin()),

@@ -8,7 +8,7 @@ fn a_plugin_given_by_path_runs_like_the_built_in_one() {
     let env = Env::new(50, Options::default());
     let config = env.config();
     let wasm = env.dir.path().join("m365-copy.wasm");
-    std::fs::copy(env!("ITAM_M365_WASM"), &wasm).unwrap();
+    std::fs::copy(itam_m365_component::PATH, &wasm).unwrap();
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(
         &config,

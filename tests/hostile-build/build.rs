@@ -1,9 +1,10 @@
-//! Builds the hostile fixture plugins (`tests/hostile`, their own workspace) for
-//! `wasm32-wasip2` and tells the library where each component is.
+//! Builds the hostile fixture plugins (`tests/hostile`, their own workspace) and the template
+//! plugin (`plugin/template`, in the main workspace) for `wasm32-wasip2` and tells the library
+//! where each component is.
 //!
-//! Like the host's build script for the m365 plugin, this runs a nested `cargo build` with its
-//! own target directory (sharing the outer one would deadlock on its lock) and without the
-//! outer build's compiler flags and wrappers.
+//! Like the build script of the m365 plugin's component, this runs nested `cargo build`s, each
+//! with its own target directory (sharing the outer one would deadlock on its lock) and
+//! without the outer build's compiler flags and wrappers.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -60,14 +61,24 @@ fn main() {
         .unwrap()
         .to_path_buf();
     let hostile = root.join("tests/hostile");
-    println!("cargo:rerun-if-changed={}", hostile.display());
-    println!("cargo:rerun-if-changed={}", root.join("wit").display());
+    for watched in [
+        "tests/hostile",
+        "wit",
+        "plugin/sdk",
+        "plugin/template",
+        "Cargo.lock",
+    ] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
     let out = build(&root, &hostile);
     for (name, file) in COMPONENTS {
         let path = out.join(file);
         assert!(path.is_file(), "{} was not built", path.display());
         println!("cargo:rustc-env=HOSTILE_{name}={}", path.display());
     }
+    let template = build_template(&root);
+    assert!(template.is_file(), "{} was not built", template.display());
+    println!("cargo:rustc-env=PLUGIN_TEMPLATE={}", template.display());
 }
 
 /// A component exporting the contract's function names around core module `module` (which
@@ -142,19 +153,16 @@ fn generate(manifest_dir: &Path, file: &str) -> String {
     }
 }
 
-fn build(root: &Path, hostile: &Path) -> PathBuf {
-    let outer_target = env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let target_dir = outer_target.join("wasm-hostile");
+/// A `cargo build --locked` in `dir` with `args` into `target_dir`, for `wasm32-wasip2`, without
+/// the outer build's flags and wrappers; panics saying `what` failed.
+fn cargo(dir: &Path, args: &[&str], target_dir: &Path, what: &str) {
     let cargo = env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(hostile)
-        .args(["build", "--locked", "--release", "--workspace"])
-        .args(["--target", "wasm32-wasip2", "--manifest-path"])
-        .arg(hostile.join("Cargo.toml"))
+    cmd.current_dir(dir)
+        .args(["build", "--locked", "--target", "wasm32-wasip2"])
+        .args(args)
         .arg("--target-dir")
-        .arg(&target_dir);
+        .arg(target_dir);
     for var in [
         "RUSTFLAGS",
         "CARGO_ENCODED_RUSTFLAGS",
@@ -169,11 +177,46 @@ fn build(root: &Path, hostile: &Path) -> PathBuf {
     }
     let status = cmd
         .status()
-        .expect("could not run cargo to build the hostile fixture plugins");
+        .unwrap_or_else(|e| panic!("could not run cargo to build {what}: {e}"));
     if !status.success() {
         panic!(
-            "building tests/hostile for wasm32-wasip2 failed; if the target is missing, run `rustup target add wasm32-wasip2`"
+            "building {what} for wasm32-wasip2 failed; if the target is missing, run `rustup target add wasm32-wasip2`"
         );
     }
+}
+
+/// The outer build's target directory.
+fn outer_target(root: &Path) -> PathBuf {
+    env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"))
+}
+
+fn build(root: &Path, hostile: &Path) -> PathBuf {
+    let target_dir = outer_target(root).join("wasm-hostile");
+    let manifest = hostile.join("Cargo.toml");
+    cargo(
+        hostile,
+        &[
+            "--release",
+            "--workspace",
+            "--manifest-path",
+            manifest.to_str().expect("a UTF-8 path"),
+        ],
+        &target_dir,
+        "tests/hostile",
+    );
     target_dir.join("wasm32-wasip2/release")
+}
+
+/// Builds `plugin/template` as the m365 plugin is built, with the `wasm` profile.
+fn build_template(root: &Path) -> PathBuf {
+    let target_dir = outer_target(root).join("wasm-template");
+    cargo(
+        root,
+        &["-p", "itam-plugin-template", "--profile", "wasm"],
+        &target_dir,
+        "plugin/template",
+    );
+    target_dir.join("wasm32-wasip2/wasm/itam_plugin_template.wasm")
 }

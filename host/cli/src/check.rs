@@ -8,11 +8,8 @@ use crate::sync::prepare;
 use anyhow::Result;
 use itam_runtime::Runtime;
 use itam_runtime::contract::types::{CheckFinding, CheckStatus};
-use itam_runtime::credentials::TokenBroker;
-use itam_runtime::state::NoSink;
 use serde::Serialize;
 use std::io::Write;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// One step's outcome, as printed.
@@ -69,7 +66,7 @@ impl From<CheckFinding> for Step {
 pub async fn check_source(runtime: &Runtime, source: &Source) -> SourceCheck {
     let limits = &source.limits;
     let mut steps = Vec::new();
-    let prepared = match prepare(runtime, source, limits).await {
+    let mut prepared = match prepare(runtime, source, limits).await {
         Ok(p) => p,
         Err(e) => {
             // A plugin's refusal of its settings carries its own fix: show that one only.
@@ -105,6 +102,7 @@ pub async fn check_source(runtime: &Runtime, source: &Source) -> SourceCheck {
         }
     };
     let source = &resolved;
+    prepared.set_credential(source.credential.clone());
     match &source.credential {
         Some(c) => steps.push(match &c.auth {
             ClientAuth::Secret(_) => step("credential", "pass", format!("client secret from {}", c.origin), None),
@@ -123,29 +121,8 @@ pub async fn check_source(runtime: &Runtime, source: &Source) -> SourceCheck {
         }),
         None => steps.push(step("credential", "pass", "none needed", None)),
     }
-    let broker = Arc::new(
-        TokenBroker::new(
-            source.credential.clone(),
-            prepared.allow(),
-            limits.first_byte_timeout,
-            prepared.network(),
-        )
-        .expecting(prepared.plan().grant.clone()),
-    );
-    let ctx = crate::sync::run_context(
-        source,
-        limits,
-        prepared.network(),
-        prepared.allow(),
-        broker,
-        Box::new(NoSink),
-    );
     let deadline = limits.run_timeout.min(Duration::from_secs(120));
-    match prepared
-        .plugin()
-        .check(ctx, &source.settings, deadline)
-        .await
-    {
+    match prepared.runtime().check(deadline).await {
         Ok(findings) => steps.extend(findings.into_iter().map(Step::from)),
         Err(e) => steps.push(step("plugin", "fail", format!("{e:#}"), None)),
     }

@@ -265,7 +265,7 @@ pub fn main() -> i32 {
 /// is escaped line by line ([`crate::display::lines`]) rather than as one value: its own line
 /// breaks stay, every other control character is escaped whatever its origin (a path, a remote
 /// server's message). The text that came from a plugin or the tenant was escaped as one value,
-/// newlines included, where it was put into the message (`sync::describe_failure` and the
+/// newlines included, where it was put into the message (`itam_runtime::describe_failure` and the
 /// other places that quote plugin output), so none of its lines can begin a forged `error:` or
 /// `fix:` line here.
 fn print_error(e: &anyhow::Error) {
@@ -440,8 +440,10 @@ async fn run(cli: Cli) -> Result<i32> {
             raw,
         } => {
             let (store, source) = open_for_report(cli_config, source.as_deref())?;
-            store
-                .with_conn(|conn| export::export(conn, &source, entity.0, format, raw, &mut out))?;
+            let catalog = crate::catalogs::for_source(&store, &source)?;
+            store.with_conn(|conn| {
+                export::export(conn, &source, entity.0, &*catalog, format, raw, &mut out)
+            })?;
             Ok(0)
         }
         Command::Runs {
@@ -534,7 +536,8 @@ async fn demo(options: DemoOptions, format: Format, raw: bool, out: &mut dyn Wri
     if let Some(config) = &options.write_config {
         write_demo_config(config, &path)?;
     }
-    let rows = itam_reports::balance::balance(&store, &report.source)?;
+    let catalog = crate::catalogs::for_source(&store, &report.source)?;
+    let rows = itam_reports::balance::balance(&store, &report.source, &*catalog)?;
     if format == Format::Table {
         writeln!(
             out,
@@ -549,7 +552,8 @@ async fn demo(options: DemoOptions, format: Format, raw: bool, out: &mut dyn Wri
             inactive_days: itam_reports::settings::DEFAULT_INACTIVE_DAYS,
             now: chrono::Utc::now(),
         };
-        let findings = itam_reports::waste::waste(&store, &report.source, waste_options)?;
+        let findings =
+            itam_reports::waste::waste(&store, &report.source, waste_options, &*catalog)?;
         let waste = itam_reports::cost::WasteReport::new(
             waste_options.inactive_days,
             findings,
@@ -840,9 +844,7 @@ async fn inspect(
     let limits = crate::config::Limits::default();
     let loaded = crate::plugins::load(&runtime, &reference, &limits)
         .with_context(|| format!("loading {plugin}"))?;
-    let d = loaded
-        .describe(crate::sync::offline_context("inspect", &limits))
-        .await?;
+    let d = loaded.describe(&limits).await?;
     let mut doc = serde_json::json!({
         "name": d.name,
         "version": d.version,

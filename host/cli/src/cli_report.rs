@@ -183,6 +183,7 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
         let snapshot = Snapshot::of(&store, &source, now)?;
         Ok((store, source, snapshot))
     };
+    let catalog = |store: &Store, source: &str| crate::catalogs::for_source(store, source);
     match command {
         ReportCommand::Balance {
             on,
@@ -190,7 +191,8 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
             fail_if,
         } => {
             let (store, source, snap) = open(&on)?;
-            let mut rows = itam_reports::balance::balance(&store, &source)?;
+            let mut rows =
+                itam_reports::balance::balance(&store, &source, &*catalog(&store, &source)?)?;
             if paid_only {
                 rows.retain(|r| r.class == itam_reports::catalog::ProductClass::Paid);
             }
@@ -224,7 +226,12 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
         }
         ReportCommand::Subscriptions { on, attention } => {
             let (store, source, snap) = open(&on)?;
-            let mut rows = itam_reports::subscriptions::subscriptions(&store, &source, now)?;
+            let mut rows = itam_reports::subscriptions::subscriptions(
+                &store,
+                &source,
+                now,
+                &*catalog(&store, &source)?,
+            )?;
             if attention {
                 rows.retain(|r| !r.attention.is_empty());
             }
@@ -234,7 +241,8 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
         }
         ReportCommand::Changes { on, run } => {
             let (store, source, snap) = open(&on)?;
-            let log = itam_reports::changes::changes(&store, &source, run)?;
+            let log =
+                itam_reports::changes::changes(&store, &source, run, &*catalog(&store, &source)?)?;
             emit(out, &snap, &on, &log, |out, format, raw| {
                 changes::render(out, &log, format, raw)
             })?;
@@ -244,14 +252,21 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
             let (store, source, snap) = open(&on)?;
             let days = inactive_days.unwrap_or(config.reports.inactive_days);
             let waste = waste_report(&store, &source, &config, days, now)?;
-            let report = cost::cost(&store, &source, &config.reports.prices, waste)?;
+            let report = cost::cost(
+                &store,
+                &source,
+                &config.reports.prices,
+                waste,
+                &*catalog(&store, &source)?,
+            )?;
             emit(out, &snap, &on, &report, |out, format, raw| {
                 cost_render::render(out, &report, format, raw)
             })?;
         }
         ReportCommand::Account { on, account: who } => {
             let (store, source, snap) = open(&on)?;
-            let report = itam_reports::account::account(&store, &source, &who)?;
+            let report =
+                itam_reports::account::account(&store, &source, &who, &*catalog(&store, &source)?)?;
             emit(out, &snap, &on, &report, |out, format, raw| {
                 account::render(out, &report, format, raw)
             })?;
@@ -274,7 +289,13 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
                 sort: sort.into(),
                 now,
             };
-            let report = itam_reports::product::product(&store, &source, &which, &filter)?;
+            let report = itam_reports::product::product(
+                &store,
+                &source,
+                &which,
+                &filter,
+                &*catalog(&store, &source)?,
+            )?;
             emit(out, &snap, &on, &report, |out, format, raw| {
                 product::render(out, &report, format, raw)
             })?;
@@ -290,6 +311,7 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
                 &source,
                 which.as_deref(),
                 since.as_deref(),
+                &*catalog(&store, &source)?,
             )?;
             emit(out, &snap, &on, &rows, |out, format, raw| {
                 history::render(out, &rows, format, raw)
@@ -307,7 +329,8 @@ fn waste_report(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<cost::WasteReport> {
     let options = waste::WasteOptions { inactive_days, now };
-    let findings = waste::waste(store, source, options)?;
+    let catalog = crate::catalogs::for_source(store, source)?;
+    let findings = waste::waste(store, source, options, &*catalog)?;
     let book = cost::PriceBook::new(&config.reports.prices);
     Ok(cost::WasteReport::new(inactive_days, findings, &book))
 }
@@ -320,7 +343,7 @@ pub fn catalog(config_path: &Path, command: CatalogCommand, out: &mut dyn Write)
             let store = Store::open(&config.store_path)?;
             // A file that is not Microsoft's CSV is a usage error (exit 2); nothing is changed.
             let report = store
-                .with_conn_mut(|conn| itam_reports::catalog::import(conn, &file))
+                .with_conn_mut(|conn| itam_m365_catalog::import(conn, &file))
                 .map_err(|e| crate::error::config_error(format!("{e:#}")))?;
             writeln!(out, "{report}")?;
         }

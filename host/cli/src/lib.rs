@@ -2,6 +2,7 @@
 //! rendering, the progress line, the built-in plugins and the demo, over the runtime, store
 //! and reports libraries.
 
+pub mod catalogs;
 pub mod check;
 pub mod cli;
 pub mod cli_report;

@@ -4,8 +4,8 @@ use crate::config::{Limits, PluginRef};
 use anyhow::{Context, Result};
 use itam_runtime::{Plugin, Runtime};
 
-/// The Microsoft 365 plugin, built from `plugin/` by the build script.
-pub const M365_WASM: &[u8] = include_bytes!(env!("ITAM_M365_WASM"));
+/// The Microsoft 365 plugin, built from `plugin/m365/collector`.
+pub const M365_WASM: &[u8] = itam_m365_component::WASM;
 
 /// The bytes of a plugin.
 pub fn wasm_bytes(plugin: &PluginRef) -> Result<std::borrow::Cow<'static, [u8]>> {
@@ -27,9 +27,15 @@ pub fn wasm_bytes(plugin: &PluginRef) -> Result<std::borrow::Cow<'static, [u8]>>
     }
 }
 
-/// Loads a plugin into `runtime`, compiling it within `limits` if it is not cached.
+/// Loads a plugin into `runtime`, compiling it within `limits` if it is not cached. The
+/// built-in plugins are trusted (they may choose the hosts that receive their credential);
+/// a plugin from a file is not.
 pub fn load(runtime: &Runtime, plugin: &PluginRef, limits: &Limits) -> Result<Plugin> {
-    runtime.load(&wasm_bytes(plugin)?, &limits.compile)
+    let wasm = wasm_bytes(plugin)?;
+    match plugin {
+        PluginRef::Builtin(_) => runtime.load_trusted(&wasm, &limits.compile),
+        PluginRef::File(_) => runtime.load(&wasm, &limits.compile),
+    }
 }
 
 /// Parses `m365` or a path into a plugin reference (for `itam plugin inspect`).

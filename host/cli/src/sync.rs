@@ -1,15 +1,11 @@
 //! One sync of one source: validate, plan the sandbox, collect into a run, commit or fail.
 
-use crate::config::{Limits, Network, Source};
+use crate::config::{Credential, Limits, Source};
 use crate::display;
 use crate::error::config_error;
 use anyhow::{Result, anyhow};
-use itam_runtime::contract::types::Failure;
 use itam_runtime::contract::types::{CollectError, CollectMode, RunPlan};
-use itam_runtime::credentials::TokenBroker;
-use itam_runtime::policy::AllowList;
-use itam_runtime::state::NoSink;
-use itam_runtime::{Plugin, RunContext, Runtime};
+use itam_runtime::{CancelToken, CollectOptions, Runtime, describe_failure};
 use itam_store::Store;
 use std::sync::Arc;
 
@@ -40,103 +36,22 @@ impl SyncReport {
 
 /// A source ready to run: its plugin loaded and its plan validated (no network used yet).
 pub struct Prepared {
-    plugin: Plugin,
-    plugin_name: String,
-    plugin_version: String,
-    plan: RunPlan,
-    allow: AllowList,
-    network: Network,
+    inner: itam_runtime::Prepared,
 }
 
-/// The context of a networked plugin call for `source`.
-pub fn run_context(
-    source: &Source,
-    limits: &Limits,
-    network: &Network,
-    allow: AllowList,
-    broker: Arc<TokenBroker>,
-    sink: Box<dyn itam_runtime::BatchSink>,
-) -> RunContext {
-    RunContext {
-        source: source.name.clone(),
-        allow,
-        broker,
-        sink,
-        memory_bytes: limits.memory_bytes,
-        request_timeouts: [
-            limits.connect_timeout,
-            limits.first_byte_timeout,
-            limits.between_bytes_timeout,
-        ],
-        max_response_bytes: limits.max_response_bytes,
-        max_output_bytes: limits.max_output_bytes,
-        network: network.clone(),
-        observer: Arc::new(crate::progress::Progress::new(true)),
-    }
-}
-
-/// A context for calls that must not touch the network or emit anything.
-pub fn offline_context(source: &str, limits: &Limits) -> RunContext {
-    RunContext {
-        source: source.to_string(),
-        allow: AllowList::default(),
-        broker: Arc::new(TokenBroker::new(
-            None,
-            AllowList::default(),
-            limits.connect_timeout,
-            &Network::default(),
-        )),
-        sink: Box::new(NoSink),
-        memory_bytes: limits.memory_bytes,
-        request_timeouts: [
-            limits.connect_timeout,
-            limits.first_byte_timeout,
-            limits.between_bytes_timeout,
-        ],
-        max_response_bytes: limits.max_response_bytes,
-        max_output_bytes: 0,
-        network: Network::default(),
-        observer: Arc::new(itam_runtime::observer::Quiet),
-    }
-}
-
-/// Renders a plugin failure as one line plus a fix line. The plugin's texts are escaped
-/// ([`display::text`]), newlines included, so the only line break is the host's own before
-/// `fix:` and nothing the plugin says can forge a line of the error.
-pub fn describe_failure(kind: &str, f: &Failure) -> String {
-    let mut text = format!("{kind}: {}", display::text(&f.message));
-    let mut details = Vec::new();
-    if let Some(code) = &f.code {
-        details.push(format!("code {}", display::text(code)));
-    }
-    if let Some(status) = f.status {
-        details.push(format!("HTTP {status}"));
-    }
-    if let Some(id) = &f.request_id {
-        details.push(format!("request-id {}", display::text(id)));
-    }
-    details.push(format!("at {}", itam_store::now()));
-    if !details.is_empty() {
-        text.push_str(&format!(" [{}]", details.join(", ")));
-    }
-    if let Some(fix) = &f.fix {
-        text.push_str(&format!("\n  fix: {}", display::text(fix)));
-    }
-    text
-}
-
-/// The kind and details of a plugin error.
-pub fn split_error(e: &CollectError) -> (&'static str, &Failure) {
-    match e {
-        CollectError::InvalidConfig(f) => ("invalid configuration", f),
-        CollectError::Unauthorized(f) => ("unauthorized", f),
-        CollectError::Forbidden(f) => ("forbidden", f),
-        CollectError::Throttled(f) => ("throttled", f),
-        CollectError::Upstream(f) => ("upstream error", f),
-        CollectError::Network(f) => ("network error", f),
-        CollectError::Denied(f) => ("denied by the sandbox", f),
-        CollectError::Cancelled(f) => ("cancelled", f),
-        CollectError::Internal(f) => ("plugin error", f),
+impl Source {
+    /// The source as the runtime takes it.
+    pub fn runtime_source(&self) -> itam_runtime::Source {
+        itam_runtime::Source {
+            name: self.name.clone(),
+            settings: self.settings.clone(),
+            credential: self.credential.clone(),
+            credential_pending: self.credential.is_none() && self.credential_ref.is_some(),
+            policy: itam_runtime::OperatorPolicy {
+                allowed_hosts: self.allowed_hosts.clone(),
+                limits: self.limits.clone(),
+            },
+        }
     }
 }
 
@@ -147,86 +62,35 @@ pub async fn prepare(runtime: &Runtime, source: &Source, limits: &Limits) -> Res
     // problem of the source, found before any request.
     let unusable = |e: anyhow::Error| config_error(format!("source `{}`: {e:#}", source.name));
     let plugin = crate::plugins::load(runtime, &source.plugin, limits).map_err(unusable)?;
-    let descriptor = plugin
-        .describe(offline_context(&source.name, limits))
-        .await
-        .map_err(unusable)?;
-    let plan = match plugin
-        .plan(offline_context(&source.name, limits), &source.settings)
-        .await?
-    {
-        Ok(plan) => plan,
-        Err(e) => {
-            let (kind, f) = split_error(&e);
-            return Err(config_error(format!(
-                "source `{}`: {}",
-                source.name,
-                describe_failure(kind, f)
-            )));
-        }
-    };
-    // The hosts in these messages are the plugin's text.
-    let allow = AllowList::build(&plan.hosts, source.allowed_hosts.as_deref())
-        .map_err(|e| config_error(format!("source `{}`: {}", source.name, display::text(&e))))?;
-    let asked = display::text(&plan.hosts.join(", ")).into_owned();
-    // A plugin from a file is not the project's own code: it may not choose, on its own, the
-    // hosts that receive this source's credential and tokens.
-    if matches!(source.plugin, crate::config::PluginRef::File(_))
-        && source.has_credential()
-        && source.allowed_hosts.is_none()
-    {
-        return Err(config_error(format!(
-            "source `{}`: the plugin is loaded from a file and the source holds a credential, so list the origins it may reach in allowed_hosts (it asks for: {asked})",
-            source.name,
-        )));
-    }
-    if allow.origins().is_empty() && !plan.hosts.is_empty() {
-        return Err(config_error(format!(
-            "source `{}`: allowed_hosts removes every host the plugin needs ({asked}); list some of them or drop allowed_hosts",
-            source.name,
-        )));
-    }
-    if plan.grant.is_some() && !source.has_credential() {
-        return Err(config_error(format!(
-            "source `{}`: the {} plugin needs a credential; add [source.credential] with client_id and client_secret",
-            source.name,
-            display::text(&descriptor.name)
-        )));
-    }
+    let mut spec = source.runtime_source();
+    spec.policy.limits = limits.clone();
     Ok(Prepared {
-        plugin,
-        plugin_name: descriptor.name,
-        plugin_version: descriptor.version,
-        plan,
-        allow,
-        network: runtime.network().clone(),
+        inner: runtime.prepare(&plugin, spec).await?,
     })
 }
 
 impl Prepared {
     /// The allowed origins, as shown to operators.
     pub fn allow_list(&self) -> Vec<String> {
-        self.allow.origins().iter().map(|o| o.to_string()).collect()
-    }
-
-    /// The allow-list built from the plan.
-    pub fn allow(&self) -> AllowList {
-        self.allow.clone()
-    }
-
-    /// The network settings runs use.
-    pub fn network(&self) -> &Network {
-        &self.network
-    }
-
-    /// The loaded plugin.
-    pub fn plugin(&self) -> &Plugin {
-        &self.plugin
+        self.inner.allow_list()
     }
 
     /// The plan the plugin declared.
     pub fn plan(&self) -> &RunPlan {
-        &self.plan
+        self.inner.plan()
+    }
+
+    /// The runtime's prepared source (for `check`).
+    pub fn runtime(&self) -> &itam_runtime::Prepared {
+        &self.inner
+    }
+
+    /// Supplies the source's credential once it has been read (see
+    /// [`itam_runtime::Prepared::set_credential`]).
+    pub fn set_credential(&mut self, credential: Option<Credential>) {
+        if let Some(credential) = credential {
+            self.inner.set_credential(credential);
+        }
     }
 
     /// Runs the collection into a new run of `store`. On any failure the run is rolled back,
@@ -238,43 +102,31 @@ impl Prepared {
         } else {
             "nothing stored (no earlier successful sync)"
         };
-        let broker = Arc::new(
-            TokenBroker::new(
-                source.credential.clone(),
-                self.allow.clone(),
-                limits.first_byte_timeout,
-                &self.network,
-            )
-            .expecting(self.plan.grant.clone()),
-        );
+        let descriptor = self.inner.descriptor();
         let writer = store.begin_run(
             &source.name,
-            &self.plugin_name,
-            &self.plugin_version,
-            &self.plugin.sha256,
+            &descriptor.name,
+            &descriptor.version,
+            &self.inner.plugin().sha256,
         )?;
-        let ctx = run_context(
-            source,
-            limits,
-            &self.network,
-            self.allow.clone(),
-            broker.clone(),
-            Box::new(writer.clone()),
-        );
-        let outcome = self
-            .plugin
-            .collect(ctx, &source.settings, CollectMode::Full, limits.run_timeout)
-            .await;
+        let options = CollectOptions {
+            mode: CollectMode::Full,
+            observer: Arc::new(crate::progress::Progress::new(true)),
+            cancel: CancelToken::new(),
+        };
+        let outcome = self.inner.collect(Box::new(writer.clone()), options).await;
         let who = format!(
             "source `{}` ({} {})",
             source.name,
-            display::text(&self.plugin_name),
-            display::text(&self.plugin_version)
+            display::text(&descriptor.name),
+            display::text(&descriptor.version)
         );
         let failure = match outcome {
             Ok(call) => match call.result {
                 Ok(mut summary) => {
-                    summary.warnings.extend(cached_tokens(&broker));
+                    summary
+                        .warnings
+                        .extend(cached_tokens(call.cached_token_answers));
                     if let Err(e) = writer.commit(&summary, call.output_bytes) {
                         // One line that may quote the plugin's IDs.
                         let failure = display::text(&format!("{e:#}")).into_owned();
@@ -289,15 +141,14 @@ impl Prepared {
                     });
                 }
                 Err(e) => {
-                    let (kind, f) = split_error(&e);
-                    let mut text = describe_failure(kind, f);
+                    let mut text = describe_failure(&e);
                     if let (CollectError::Unauthorized(_), Some(c)) = (&e, &source.credential) {
                         text.push_str(&format!(
                             "\n  the credential in use comes from {}",
                             c.origin
                         ));
                     }
-                    if let Some(note) = cached_tokens(&broker) {
+                    if let Some(note) = cached_tokens(call.cached_token_answers) {
                         text.push_str(&format!("\n  {note}"));
                     }
                     if !call.denied.is_empty() {
@@ -324,8 +175,7 @@ impl Prepared {
 }
 
 /// A note when the plugin asked for tokens faster than the host grants new ones.
-fn cached_tokens(broker: &TokenBroker) -> Option<String> {
-    let cached = broker.refused_refreshes();
+fn cached_tokens(cached: u64) -> Option<String> {
     (cached > 0).then(|| {
         format!(
             "the plugin asked for a new token {cached} time(s) within {} s of the last one; the host answered from its cache",

@@ -3,6 +3,7 @@
 
 use super::products::Products;
 
+use crate::catalog::ProductCatalog;
 use anyhow::Result;
 use itam_store::Store;
 use rusqlite::OptionalExtension;
@@ -60,9 +61,14 @@ pub struct AccountLicence {
 
 /// The account of `source` whose object ID or user principal name (case-insensitive) is
 /// `who`, live or soft-deleted.
-pub fn account(store: &Store, source: &str, who: &str) -> Result<AccountReport> {
+pub fn account(
+    store: &Store,
+    source: &str,
+    who: &str,
+    catalog: &dyn ProductCatalog,
+) -> Result<AccountReport> {
     store.with_conn(|conn| {
-        let products = Products::load(conn, source)?;
+        let products = Products::load(conn, source, catalog)?;
         let found = conn
             .query_row(
                 "SELECT a.id, a.user_principal_name, a.display_name, a.account_enabled, a.user_type,

@@ -3,6 +3,7 @@
 use super::products::Products;
 use crate::catalog::ProductClass;
 
+use crate::catalog::ProductCatalog;
 use anyhow::Result;
 use itam_store::Store;
 use serde::Serialize;
@@ -36,9 +37,13 @@ pub struct BalanceRow {
 }
 
 /// The balance of `source`'s current snapshot, ordered by product name.
-pub fn balance(store: &Store, source: &str) -> Result<Vec<BalanceRow>> {
+pub fn balance(
+    store: &Store,
+    source: &str,
+    catalog: &dyn ProductCatalog,
+) -> Result<Vec<BalanceRow>> {
     store.with_conn(|conn| {
-        let products = Products::load(conn, source)?;
+        let products = Products::load(conn, source, catalog)?;
         let mut stmt = conn.prepare(
             "SELECT sku_id, sku_part_number, capability_status, enabled, warning, suspended, locked_out, consumed_units
              FROM products WHERE source = ?1",

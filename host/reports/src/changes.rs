@@ -2,6 +2,7 @@
 //! removed, products bought or dropped and purchased units changed.
 
 use super::products::Products;
+use crate::catalog::ProductCatalog;
 use anyhow::Result;
 use itam_store::Store;
 use serde::Serialize;
@@ -45,7 +46,12 @@ pub struct ChangeLog {
 }
 
 /// The changes of run `run` of `source`, or of its last successful run.
-pub fn changes(store: &Store, source: &str, run: Option<i64>) -> Result<ChangeLog> {
+pub fn changes(
+    store: &Store,
+    source: &str,
+    run: Option<i64>,
+    catalog: &dyn ProductCatalog,
+) -> Result<ChangeLog> {
     let runs = store.runs(source, u32::MAX)?;
     let succeeded: Vec<_> = runs.iter().filter(|r| r.status == "succeeded").collect();
     let chosen = match run {
@@ -61,7 +67,7 @@ pub fn changes(store: &Store, source: &str, run: Option<i64>) -> Result<ChangeLo
     };
     let baseline = succeeded.last().is_some_and(|first| first.id == chosen.id);
     store.with_conn(|conn| {
-        let products = Products::load(conn, source)?;
+        let products = Products::load(conn, source, catalog)?;
         let mut stmt = conn.prepare(
             "SELECT run_id, kind, account_id, principal_name, sku_id, detail FROM changes
              WHERE source = ?1 AND run_id = ?2 ORDER BY kind, principal_name, sku_id",

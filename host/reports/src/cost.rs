@@ -3,6 +3,7 @@
 use super::products::Products;
 use super::settings::Price;
 use super::waste::{Finding, FindingKind, reclaimable_pairs};
+use crate::catalog::ProductCatalog;
 use anyhow::Result;
 use itam_store::Store;
 use serde::Serialize;
@@ -139,10 +140,11 @@ pub fn cost(
     source: &str,
     prices: &[Price],
     waste: WasteReport,
+    catalog: &dyn ProductCatalog,
 ) -> Result<CostReport> {
     let book = PriceBook::new(prices);
     store.with_conn(|conn| {
-        let products = Products::load(conn, source)?;
+        let products = Products::load(conn, source, catalog)?;
         let mut rows = Vec::new();
         let mut unpriced = Vec::new();
         let mut spend: BTreeMap<String, f64> = BTreeMap::new();

@@ -1,6 +1,6 @@
 //! Exports of the current snapshot, streamed row by row.
 
-use crate::catalog::Catalog;
+use crate::catalog::ProductCatalog;
 use anyhow::Result;
 use rusqlite::Connection;
 use rusqlite::types::ValueRef;
@@ -208,9 +208,9 @@ pub fn export(
     conn: &Connection,
     source: &str,
     entity: Entity,
+    catalog: &dyn ProductCatalog,
     row: &mut dyn FnMut(Map<String, Value>) -> Result<()>,
 ) -> Result<()> {
-    let catalog = Catalog::load(conn)?;
     let mut stmt = conn.prepare(query(entity))?;
     let names: Vec<String> = stmt.column_names().iter().map(|s| s.to_string()).collect();
     let mut rows = stmt.query([source])?;

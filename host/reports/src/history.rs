@@ -2,6 +2,7 @@
 //! successful run stores (`product_history`).
 
 use super::products::Products;
+use crate::catalog::ProductCatalog;
 use anyhow::Result;
 use itam_store::Store;
 use serde::Serialize;
@@ -40,11 +41,11 @@ pub fn history(
     source: &str,
     product: Option<&str>,
     since: Option<&str>,
+    catalog: &dyn ProductCatalog,
 ) -> Result<Vec<HistoryRow>> {
     let since = since.map(parse_since).transpose()?;
     store.with_conn(|conn| {
-        let products = Products::load(conn, source)?;
-        let catalog = crate::catalog::Catalog::load(conn)?;
+        let products = Products::load(conn, source, catalog)?;
         let mut stmt = conn.prepare(
             "SELECT h.run_id, r.ended_at, h.sku_id, h.sku_part_number, h.capability_status,
                     h.enabled, h.warning, h.suspended, h.consumed_units
@@ -65,7 +66,7 @@ pub fn history(
                     product_name: products
                         .get(&sku_id)
                         .and_then(|p| p.name.clone())
-                        .or_else(|| catalog.product_name(&sku_id).map(str::to_string)),
+                        .or_else(|| catalog.product_name(&sku_id)),
                     sku_id,
                     sku_part_number: r.get(3)?,
                     status: r.get(4)?,

@@ -1,6 +1,8 @@
 //! Reports and exports: pure reads of the store that return typed rows (rendering them as
 //! tables, JSON or CSV is the caller's job).
 
+#![deny(missing_docs)]
+
 pub mod account;
 pub mod balance;
 pub mod catalog;

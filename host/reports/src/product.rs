@@ -3,6 +3,7 @@
 
 use super::products::Products;
 
+use crate::catalog::ProductCatalog;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use itam_store::Store;
@@ -87,9 +88,15 @@ pub struct Holder {
 
 /// The product of `source` whose part number or SKU ID is `which` (case-insensitive), with
 /// the holders that pass `filter`.
-pub fn product(store: &Store, source: &str, which: &str, filter: &Filter) -> Result<ProductReport> {
+pub fn product(
+    store: &Store,
+    source: &str,
+    which: &str,
+    filter: &Filter,
+    catalog: &dyn ProductCatalog,
+) -> Result<ProductReport> {
     store.with_conn(|conn| {
-        let products = Products::load(conn, source)?;
+        let products = Products::load(conn, source, catalog)?;
         let Some(p) = products.iter().find(|p| {
             p.sku_id.eq_ignore_ascii_case(which) || p.part_number.eq_ignore_ascii_case(which)
         }) else {

@@ -1,7 +1,7 @@
 //! What reports know about each product of a source: its friendly name (from the catalogue),
 //! its class (paid, free, viral or trial), its service plans and its unit counts.
 
-use crate::catalog::{self, Catalog, ProductClass};
+use crate::catalog::{ProductCatalog, ProductClass};
 use anyhow::Result;
 use rusqlite::Connection;
 use std::collections::{BTreeMap, BTreeSet};
@@ -42,8 +42,7 @@ pub struct Products {
 impl Products {
     /// Loads `source`'s products with names from the catalogue (an imported one wins) and
     /// marks as trial every product whose subscriptions are all trials.
-    pub fn load(conn: &Connection, source: &str) -> Result<Products> {
-        let catalog = Catalog::load(conn)?;
+    pub fn load(conn: &Connection, source: &str, catalog: &dyn ProductCatalog) -> Result<Products> {
         let mut trials = conn.prepare(
             "SELECT sku_id FROM subscriptions WHERE source = ?1
              GROUP BY sku_id HAVING MIN(is_trial) = 1",
@@ -68,11 +67,11 @@ impl Products {
         let mut by_id = BTreeMap::new();
         for row in rows {
             let (sku_id, part_number, status, enabled, consumed, plans) = row?;
-            let name = catalog.product_name(&sku_id).map(str::to_string);
+            let name = catalog.product_name(&sku_id);
             let class = if trial.contains(&sku_id) {
                 ProductClass::Trial
             } else {
-                catalog::classify(&part_number, name.as_deref())
+                catalog.classify(&part_number, name.as_deref())
             };
             let plans: Vec<serde_json::Value> = serde_json::from_str(&plans).unwrap_or_default();
             let plans = plans

@@ -2,6 +2,7 @@
 //! subscriptions that are not in good standing (warning, suspended, locked out).
 
 use super::products::Products;
+use crate::catalog::ProductCatalog;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use itam_store::Store;
@@ -46,9 +47,10 @@ pub fn subscriptions(
     store: &Store,
     source: &str,
     now: DateTime<Utc>,
+    catalog: &dyn ProductCatalog,
 ) -> Result<Vec<SubscriptionRow>> {
     store.with_conn(|conn| {
-        let products = Products::load(conn, source)?;
+        let products = Products::load(conn, source, catalog)?;
         let mut stmt = conn.prepare(
             "SELECT s.id, s.sku_id, s.sku_part_number, s.status, s.total_licenses, s.is_trial,
                     s.created_date_time, s.next_lifecycle_date_time,

@@ -6,6 +6,7 @@
 //! (an errored assignment does not take a seat).
 
 use super::products::Products;
+use crate::catalog::ProductCatalog;
 use anyhow::Result;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use itam_store::Store;
@@ -292,10 +293,15 @@ fn store_note(store: &Store, source: &str) -> Result<Option<String>> {
 }
 
 /// Every finding for `source`'s current snapshot, in kind order then by product.
-pub fn waste(store: &Store, source: &str, options: WasteOptions) -> Result<Vec<Finding>> {
+pub fn waste(
+    store: &Store,
+    source: &str,
+    options: WasteOptions,
+    catalog: &dyn ProductCatalog,
+) -> Result<Vec<Finding>> {
     let missing = sign_ins_missing(store, source)?;
     store.with_conn(|conn| {
-        let products = Products::load(conn, source)?;
+        let products = Products::load(conn, source, catalog)?;
         let cutoff = (options.now - Duration::days(options.inactive_days.into()))
             .to_rfc3339_opts(SecondsFormat::Secs, true);
         let mut findings = Vec::new();

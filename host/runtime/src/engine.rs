@@ -43,6 +43,48 @@ pub struct Runtime {
     compiler: Compiler,
 }
 
+/// Builds a [`Runtime`]: where compiled components are cached, how the network is reached,
+/// where components are compiled. Limits and the allowed hosts are per source
+/// ([`crate::OperatorPolicy`]).
+#[derive(Debug, Default)]
+pub struct RuntimeBuilder {
+    cache_dir: Option<Option<PathBuf>>,
+    network: Network,
+    compiler: Compiler,
+}
+
+impl RuntimeBuilder {
+    /// Keeps compiled components in `dir` (`None` disables the cache; the default is the
+    /// user's cache directory).
+    pub fn cache_dir(mut self, dir: Option<PathBuf>) -> Self {
+        self.cache_dir = Some(dir);
+        self
+    }
+
+    /// The proxy and extra trusted CAs for plugins' traffic and token requests.
+    pub fn network(mut self, network: Network) -> Self {
+        self.network = network;
+        self
+    }
+
+    /// Where components are compiled (in this process by default).
+    pub fn compiler(mut self, compiler: Compiler) -> Self {
+        self.compiler = compiler;
+        self
+    }
+
+    /// Builds the engine (with its epoch ticker thread) and the linker.
+    pub fn build(self) -> Result<Runtime> {
+        let mut runtime = Runtime::new()?
+            .with_network(self.network)
+            .with_compiler(self.compiler);
+        if let Some(dir) = self.cache_dir {
+            runtime = runtime.with_cache_dir(dir);
+        }
+        Ok(runtime)
+    }
+}
+
 /// A loaded plugin component.
 #[derive(Clone)]
 pub struct Plugin {
@@ -50,12 +92,15 @@ pub struct Plugin {
     component: Component,
     /// The contract version the component was built against.
     pub contract: ContractVersion,
+    /// Whether the embedding program vouches for the plugin (a built-in one): it may then
+    /// choose the hosts that receive a credential without the operator listing them.
+    pub trusted: bool,
     /// SHA-256 of the component's bytes.
     pub sha256: String,
 }
 
 /// The outcome of one plugin call: the inner result, plus what happened around it.
-pub struct CallOutcome<T> {
+pub(crate) struct CallOutcome<T> {
     /// The plugin's own answer.
     pub result: Result<T, CollectError>,
     /// Origins the plugin was refused.
@@ -67,7 +112,14 @@ pub struct CallOutcome<T> {
 }
 
 impl Runtime {
-    /// Builds the engine (epoch interruption on, with a ticker thread) and the linker.
+    /// A builder with the defaults (the user's cache directory, the environment's proxy,
+    /// compilation in this process).
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+
+    /// Builds the engine (epoch interruption on, with a ticker thread) and the linker, with the
+    /// defaults of [`Runtime::builder`].
     pub fn new() -> Result<Runtime> {
         let engine = Engine::new(&engine_config())?;
         let ticker = engine.weak();
@@ -116,8 +168,9 @@ impl Runtime {
         &self.network
     }
 
-    /// Loads a component from its bytes (compiled within `limits` once, then served from the
-    /// cache).
+    /// Loads an untrusted component from its bytes: compiled within `limits` once, then served
+    /// from the cache. A plugin loaded this way holds a credential only for the hosts the
+    /// operator lists ([`crate::OperatorPolicy::allowed_hosts`]).
     pub fn load(&self, wasm: &[u8], limits: &CompileLimits) -> Result<Plugin> {
         let started = std::time::Instant::now();
         let compile = || compile::compile(&self.engine, wasm, &self.compiler, limits);
@@ -131,8 +184,24 @@ impl Runtime {
             runtime: self.clone(),
             component,
             contract,
+            trusted: false,
             sha256: cache::sha256_hex(wasm),
         })
+    }
+
+    /// Loads a component the embedding program ships itself (a built-in plugin), which may
+    /// choose the hosts that receive its source's credential.
+    pub fn load_trusted(&self, wasm: &[u8], limits: &CompileLimits) -> Result<Plugin> {
+        let mut plugin = self.load(wasm, limits)?;
+        plugin.trusted = true;
+        Ok(plugin)
+    }
+
+    /// Loads an untrusted component from a file (at most [`crate::files::MAX_PLUGIN`] bytes).
+    pub fn load_file(&self, path: &std::path::Path, limits: &CompileLimits) -> Result<Plugin> {
+        let wasm = crate::files::read_capped(path, crate::files::MAX_PLUGIN)
+            .map_err(|e| anyhow!("reading the plugin {}: {e}", path.display()))?;
+        self.load(&wasm, limits)
     }
 }
 
@@ -175,23 +244,24 @@ impl Plugin {
         }
     }
 
-    /// Calls `describe`.
-    pub async fn describe(&self, ctx: RunContext) -> Result<Descriptor> {
+    /// Asks the plugin what it is and needs (no I/O, within the memory of `limits`).
+    pub async fn describe(&self, limits: &crate::policy::Limits) -> Result<Descriptor> {
+        let ctx = crate::prepare::offline_context("describe", limits);
         let deadline = Deadline::after(SETUP_DEADLINE);
         let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
         let call = bindings.describe(&mut store);
-        Ok(tokio::time::timeout_at(deadline.at, call)
+        tokio::time::timeout_at(deadline.at, call)
             .await
             .map_err(|_| {
                 anyhow!(
                     "the plugin did not answer describe within {}",
                     deadline.shown()
                 )
-            })??)
+            })?
     }
 
     /// Calls `plan` for a source's settings.
-    pub async fn plan(
+    pub(crate) async fn plan(
         &self,
         ctx: RunContext,
         settings: &[(String, String)],
@@ -210,7 +280,7 @@ impl Plugin {
     }
 
     /// Calls `check` under `deadline`.
-    pub async fn check(
+    pub(crate) async fn check(
         &self,
         ctx: RunContext,
         settings: &[(String, String)],
@@ -229,7 +299,7 @@ impl Plugin {
 
     /// Calls `collect` under the run deadline (which also covers instantiation). The outer
     /// error is a trap, a timeout or a sink failure; the inner result is the plugin's own.
-    pub async fn collect(
+    pub(crate) async fn collect(
         &self,
         ctx: RunContext,
         settings: &[(String, String)],
@@ -237,28 +307,48 @@ impl Plugin {
         deadline: Duration,
     ) -> Result<CallOutcome<Summary>> {
         let memory_mib = ctx.memory_bytes >> 20;
+        let cancel = ctx.cancel.clone();
         let deadline = Deadline::after(deadline);
         let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
         let settings = settings.to_vec();
         let call = bindings.collect(&mut store, &settings, mode);
+        // Once cancelled, the plugin has `GRACE` to see *cancel* from `emit` and return.
+        let stopped = async {
+            cancel.cancelled().await;
+            tokio::time::sleep(crate::cancel::GRACE).await;
+        };
+        let call = async {
+            tokio::select! {
+                result = call => Some(result),
+                () = stopped => None,
+            }
+        };
         let result = match tokio::time::timeout_at(deadline.at, call).await {
             Err(_) => return Err(anyhow!("{}", deadline.exceeded())),
-            Ok(Err(trap)) => {
-                let reason = trap_reason(&trap, deadline, memory_mib)
-                    .unwrap_or_else(|| "the plugin crashed (trap)".to_string());
-                let reason = match store.data().stderr_text() {
-                    Some(said) => format!("{reason}; the plugin's stderr: {said}"),
-                    None => reason,
-                };
-                return Err(trap.context(reason));
+            Ok(None) => {
+                return Err(anyhow!(
+                    "the run was cancelled and the plugin did not stop within {} s of being told; it was stopped",
+                    crate::cancel::GRACE.as_secs()
+                ));
             }
-            Ok(Ok(mut result)) => {
-                match &mut result {
-                    Ok(summary) => bounds::summary(summary),
-                    Err(e) => bounds::error(e),
+            Ok(Some(result)) => match result {
+                Err(trap) => {
+                    let reason = trap_reason(&trap, deadline, memory_mib)
+                        .unwrap_or_else(|| "the plugin crashed (trap)".to_string());
+                    let reason = match store.data().stderr_text() {
+                        Some(said) => format!("{reason}; the plugin's stderr: {said}"),
+                        None => reason,
+                    };
+                    return Err(trap.context(reason));
                 }
-                result
-            }
+                Ok(mut result) => {
+                    match &mut result {
+                        Ok(summary) => bounds::summary(summary),
+                        Err(e) => bounds::error(e),
+                    }
+                    result
+                }
+            },
         };
         if let Some(e) = store.data_mut().finish_sink() {
             return Err(e.context("storing the plugin's entities failed"));

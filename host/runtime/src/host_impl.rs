@@ -40,7 +40,7 @@ impl Host for RunState {
     }
 
     async fn emit(&mut self, entities: Batch) -> Flow {
-        if self.sink_error.is_some() {
+        if self.sink_error.is_some() || self.cancel.is_cancelled() {
             return Flow::Cancel;
         }
         if let Err(e) = self.output.admit(&entities) {

@@ -80,7 +80,22 @@ impl OutboundPolicy {
     }
 }
 
+/// Whether the plugin may not set header `name`: wasi:http's defaults (hop-by-hop headers and
+/// the like) and `Authorization`, which only the host attaches. The plugin gets a header error
+/// it can see (`forbidden`) when it tries, instead of the header being dropped in silence.
+fn forbidden(name: &http::HeaderName) -> bool {
+    *name == AUTHORIZATION || wasmtime_wasi_http::DEFAULT_FORBIDDEN_HEADERS.contains(name)
+}
+
 impl WasiHttpHooks for OutboundPolicy {
+    fn is_forbidden_header(&mut self, name: &http::HeaderName) -> bool {
+        forbidden(name)
+    }
+
+    fn forbidden_header_filter(&mut self) -> wasmtime_wasi_http::ForbiddenHeaderFilter {
+        Arc::new(forbidden)
+    }
+
     fn send_request(
         &mut self,
         mut request: http::Request<WasiBody>,
@@ -112,7 +127,8 @@ impl WasiHttpHooks for OutboundPolicy {
         };
         self.requests
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        // Only the host authenticates requests: whatever the plugin set is dropped.
+        // Only the host authenticates requests. The plugin cannot set the header (see
+        // `forbidden`); removing it again costs nothing and keeps that true whatever the hook.
         request.headers_mut().remove(AUTHORIZATION);
         let broker = self.broker.clone();
         let sender = self.sender.clone();
@@ -213,6 +229,20 @@ mod tests {
         let (response, _io) = response.await?;
         let bytes = response.into_body().collect().await?.to_bytes();
         Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[test]
+    fn the_plugin_may_not_set_authorization_but_may_set_ordinary_headers() {
+        assert!(forbidden(&AUTHORIZATION));
+        assert!(forbidden(&http::HeaderName::from_static("authorization")));
+        assert!(
+            forbidden(&http::header::CONNECTION),
+            "wasi:http's defaults stay"
+        );
+        assert!(!forbidden(&http::header::ACCEPT));
+        assert!(!forbidden(&http::HeaderName::from_static(
+            "consistencylevel"
+        )));
     }
 
     #[tokio::test]

@@ -56,6 +56,8 @@ pub struct RunContext {
     pub network: Network,
     /// Receives the call's progress.
     pub observer: Arc<dyn Observer>,
+    /// Cancels the call: the plugin's next `emit` is answered *cancel*.
+    pub cancel: crate::cancel::CancelToken,
 }
 
 /// The `T` of the wasmtime `Store`.
@@ -77,6 +79,7 @@ pub struct RunState {
     pub(super) log_budget: crate::policy::bounds::LogBudget,
     /// What the plugin may still emit in this call.
     pub(super) output: crate::policy::output::OutputBudget,
+    pub(super) cancel: crate::cancel::CancelToken,
 }
 
 /// How much of a plugin's stderr is kept for the run's error.
@@ -129,6 +132,7 @@ impl RunState {
             progress,
             log_budget: Default::default(),
             output: crate::policy::output::OutputBudget::new(ctx.max_output_bytes),
+            cancel: ctx.cancel,
         }
     }
 

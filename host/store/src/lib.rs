@@ -5,6 +5,8 @@
 //! snapshot untouched. The run's own row is written outside that transaction so failures are
 //! recorded too.
 
+#![deny(missing_docs)]
+
 mod changes;
 mod derived;
 mod pipe;

@@ -1,6 +1,6 @@
-//! Paths of the hostile fixture plugins (`tests/hostile`), built for `wasm32-wasip2` by this
-//! crate's build script. Each is a WASI component; see `tests/hostile/README.md` for what each
-//! one attempts.
+//! Paths of the hostile fixture plugins (`tests/hostile`) and of the template plugin
+//! (`plugin/template`), built for `wasm32-wasip2` by this crate's build script. Each is a WASI
+//! component; see `tests/hostile/README.md` for what each fixture attempts.
 
 use std::path::PathBuf;
 
@@ -48,6 +48,10 @@ pub const BIG_FUNCTION: &str = env!("HOSTILE_BIG_FUNCTION");
 pub const MANY_FUNCTIONS: &str = env!("HOSTILE_MANY_FUNCTIONS");
 /// Within the complexity caps, but slow to compile: 2,000 functions nesting 1,500 blocks.
 pub const SLOW_COMPILE: &str = env!("HOSTILE_SLOW_COMPILE");
+
+/// The template plugin (`plugin/template`): accounts, products and assignments from the JSON
+/// inventory at its `url` setting. Not hostile, and not in [`ALL`].
+pub const TEMPLATE: &str = env!("PLUGIN_TEMPLATE");
 
 /// Every component, by its crate name in `tests/hostile`.
 pub const ALL: &[(&str, &str)] = &[

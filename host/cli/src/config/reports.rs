@@ -92,7 +92,7 @@ pub(crate) fn resolve(
 /// The SKU GUID that a price's `product` (part number or GUID) names in the built-in
 /// catalogue.
 fn sku_of(product: &str) -> Option<String> {
-    let catalog = itam_reports::catalog::Catalog::embedded();
+    let catalog = itam_m365_catalog::Catalog::embedded();
     if crate::config::is_guid(product) {
         let id = product.to_ascii_lowercase();
         return catalog.contains(&id).then_some(id);
@@ -102,7 +102,7 @@ fn sku_of(product: &str) -> Option<String> {
 
 /// A SKU's name and part number for messages.
 fn catalog_name(sku: &str) -> String {
-    let catalog = itam_reports::catalog::Catalog::embedded();
+    let catalog = itam_m365_catalog::Catalog::embedded();
     match (catalog.product_name(sku), catalog.part_number(sku)) {
         (Some(name), Some(part)) => format!("{name}, {part}, SKU {sku}"),
         _ => format!("SKU {sku}"),

@@ -3,6 +3,7 @@
 use crate::render::format::Csv;
 use anyhow::Result;
 use clap::builder::PossibleValue;
+use itam_reports::catalog::ProductCatalog;
 use itam_reports::export::Entity;
 use rusqlite::Connection;
 use serde_json::Value;
@@ -52,6 +53,7 @@ pub fn export(
     conn: &Connection,
     source: &str,
     entity: Entity,
+    catalog: &dyn ProductCatalog,
     format: ExportFormat,
     raw: bool,
     out: &mut dyn Write,
@@ -59,12 +61,14 @@ pub fn export(
     if format == ExportFormat::Csv {
         let mut w = Csv::new(out, raw);
         w.header(&itam_reports::export::columns(conn, entity)?)?;
-        itam_reports::export::export(conn, source, entity, &mut |row| w.values(row.values()))?;
+        itam_reports::export::export(conn, source, entity, catalog, &mut |row| {
+            w.values(row.values())
+        })?;
         return w.finish();
     }
     write!(out, "[")?;
     let mut first = true;
-    itam_reports::export::export(conn, source, entity, &mut |row| {
+    itam_reports::export::export(conn, source, entity, catalog, &mut |row| {
         write!(out, "{}\n  ", if first { "" } else { "," })?;
         serde_json::to_writer(&mut *out, &Value::Object(row))?;
         first = false;

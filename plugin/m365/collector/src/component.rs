@@ -1,28 +1,33 @@
-//! The wasm export layer: wires the contract's exports to the plugin logic.
+//! The plugin as the SDK's [`Collector`]: each call parses the settings and hands them, with
+//! the real transport and host, to the Graph logic.
 
-use crate::bindings::exports::itam::collector::plugin::Guest;
-use crate::hostapi::ComponentHost;
-use crate::transport::WakiTransport;
+use crate::settings::M365Settings;
 use crate::types::{
     CheckFinding, CheckStatus, CollectError, CollectMode, Descriptor, RunPlan, Settings, Summary,
 };
+use itam_plugin_sdk::host::Host;
+use itam_plugin_sdk::http::WasiHttp;
+use itam_plugin_sdk::{Collector, register_collector};
 
-struct M365;
+/// The Microsoft 365 collector.
+pub struct M365;
 
-impl Guest for M365 {
-    fn describe() -> Descriptor {
+register_collector!(M365);
+
+impl Collector for M365 {
+    fn describe(&self) -> Descriptor {
         crate::collect::descriptor()
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        crate::settings::M365Settings::parse(&settings).map(|s| s.run_plan())
+    fn plan(&self, settings: &Settings) -> Result<RunPlan, CollectError> {
+        M365Settings::parse(settings).map(|s| s.run_plan())
     }
 
-    fn check(settings: Settings) -> Vec<CheckFinding> {
-        match crate::settings::M365Settings::parse(&settings) {
-            Ok(settings) => crate::check::check(&settings, &mut WakiTransport, &mut ComponentHost),
+    fn check(&self, settings: &Settings) -> Vec<CheckFinding> {
+        match M365Settings::parse(settings) {
+            Ok(settings) => crate::check::check(&settings, &mut WasiHttp, &mut Host),
             Err(e) => {
-                let f = crate::errors::details(&e);
+                let f = e.failure();
                 vec![CheckFinding {
                     step: "settings".into(),
                     status: CheckStatus::Fail,
@@ -33,10 +38,8 @@ impl Guest for M365 {
         }
     }
 
-    fn collect(settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
-        let settings = crate::settings::M365Settings::parse(&settings)?;
-        crate::collect::collect(&settings, &mut WakiTransport, &mut ComponentHost)
+    fn collect(&self, settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+        let settings = M365Settings::parse(settings)?;
+        crate::collect::collect(&settings, &mut WasiHttp, &mut Host)
     }
 }
-
-crate::bindings::export!(M365 with_types_in crate::bindings);

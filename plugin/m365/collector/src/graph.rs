@@ -4,7 +4,7 @@ use crate::auth::auth_failure;
 use crate::errors;
 use crate::hostapi::HostApi;
 use crate::retry::{RetryPolicy, retry_after, retryable_status};
-use crate::transport::{Reply, Transport, TransportError};
+use crate::transport::{NetworkCause, Reply, Transport, TransportError};
 use crate::types::{CollectError, Failure, Grant, LogLevel};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -387,22 +387,26 @@ fn gave_up(error: CollectError, why: &str, client_request_id: &str) -> CollectEr
 }
 
 fn transport_failure(error: TransportError, url: &str) -> CollectError {
-    match error {
-        TransportError::Denied(_) => CollectError::Denied(Failure {
+    let cause = match error {
+        TransportError::Denied(_) => return CollectError::Denied(Failure {
             message: format!("the host denied a request to {url}: its host is not on the source's allow-list"),
             fix: Some("if the host is legitimate, set login_url / graph_url accordingly; otherwise the server sent an unexpected link".into()),
             status: None,
             code: Some("HTTP-request-denied".into()),
             request_id: None,
         }),
-        TransportError::Network(cause) => CollectError::Network(Failure {
-            message: format!("no answer from {url}: {}", cause.text()),
-            fix: Some(cause.fix().into()),
-            status: None,
-            code: None,
-            request_id: None,
-        }),
-    }
+        TransportError::Network(cause) => cause,
+        // A request that could not be sent (a header refused): reported in the host's words.
+        TransportError::Request(said) => NetworkCause::Other(said),
+        other => NetworkCause::Other(other.to_string()),
+    };
+    CollectError::Network(Failure {
+        message: format!("no answer from {url}: {}", cause.text()),
+        fix: Some(crate::transport::fix(&cause).into()),
+        status: None,
+        code: None,
+        request_id: None,
+    })
 }
 
 /// A Graph error answer as the contract's error, with a fix where the code is known.

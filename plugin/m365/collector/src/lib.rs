@@ -5,14 +5,16 @@
 //! plugin asks the host to `authorize` a client-credentials grant, and the host attaches the
 //! token to requests for Graph.
 //!
-//! Everything but the thin export layer ([`component`]) is plain Rust behind two small traits
-//! ([`transport::Transport`] for HTTP and [`hostapi::HostApi`] for the host's imports), so the
-//! Graph logic is tested natively with `cargo test -p itam-m365`.
+//! It is built on `itam-plugin-sdk`: [`component::M365`] is the SDK's `Collector`, and
+//! everything else is plain Rust behind the SDK's two small traits ([`transport::Transport`]
+//! for HTTP and [`hostapi::HostApi`] for the host's imports), so the Graph logic is tested
+//! natively with `cargo test -p itam-m365`.
 
 pub mod auth;
 pub mod batch;
 pub mod check;
 pub mod collect;
+pub mod component;
 pub mod errors;
 pub mod graph;
 pub mod hostapi;
@@ -21,19 +23,8 @@ pub mod retry;
 pub mod settings;
 pub mod transport;
 
-#[cfg(target_arch = "wasm32")]
-mod component;
-
-/// Bindings generated from the contract in `wit/`.
-pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../../../wit/since_v0.1.0",
-        world: "collector",
-        pub_export_macro: true,
-    });
-}
-
-pub use bindings::itam::collector::types;
+/// The contract's types (`itam:collector@0.1.0`), from the SDK.
+pub use itam_plugin_sdk::types;
 
 /// The plugin's name, as `describe` reports it.
 pub const NAME: &str = "m365";

@@ -1,5 +1,10 @@
 //! A collector that also imports `evil:extra/backdoor`, which no host provides: it must be
 //! refused when it is instantiated, before any of its code runs.
+//!
+//! The SDK exports the collector; the extra import needs bindings of its own.
+
+use itam_plugin_sdk::types::*;
+use itam_plugin_sdk::{Collector, register_collector};
 
 mod bindings {
     wit_bindgen::generate!({
@@ -11,55 +16,31 @@ mod bindings {
             }
 
             world backdoored {
-                include itam:collector/collector@0.1.0;
                 import backdoor;
             }
         ",
-        path: "../../../wit/since_v0.1.0",
         world: "evil:extra/backdoored",
-        generate_all,
     });
 }
 
 use bindings::evil::extra::backdoor;
-use bindings::exports::itam::collector::plugin::Guest;
-use bindings::itam::collector::types::*;
 
 struct Backdoor;
 
-impl Guest for Backdoor {
-    fn describe() -> Descriptor {
-        Descriptor {
-            name: "backdoor-import".into(),
-            version: "0.0.0".into(),
-            description: backdoor::open("describe"),
-            settings: Vec::new(),
-            credential: CredentialKind::None,
-            permissions: Vec::new(),
-            produces: vec![EntityKind::Account],
-        }
+impl Collector for Backdoor {
+    fn describe(&self) -> Descriptor {
+        let mut d = Descriptor::new("backdoor-import", "0.0.0", backdoor::open("describe"));
+        d.produces = vec![EntityKind::Account];
+        d
     }
 
-    fn plan(_settings: Settings) -> Result<RunPlan, CollectError> {
-        Ok(RunPlan {
-            hosts: vec![backdoor::open("plan")],
-            grant: None,
-        })
+    fn plan(&self, _settings: &Settings) -> Result<RunPlan, CollectError> {
+        Ok(RunPlan::hosts([backdoor::open("plan")]))
     }
 
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
-        Vec::new()
-    }
-
-    fn collect(_settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
-        Err(CollectError::Internal(Failure {
-            message: backdoor::open("collect"),
-            fix: None,
-            status: None,
-            code: None,
-            request_id: None,
-        }))
+    fn collect(&self, _settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+        Err(CollectError::internal(backdoor::open("collect")))
     }
 }
 
-bindings::export!(Backdoor with_types_in bindings);
+register_collector!(Backdoor);

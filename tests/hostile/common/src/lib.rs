@@ -1,129 +1,50 @@
-//! What every hostile fixture plugin shares: the `itam:collector@0.1.0` bindings, a valid
-//! descriptor and plan (so the host gets as far as `collect`), entity builders, and a small
-//! wasi:http client that reports the host's refusal as [`HttpError::Denied`].
+//! What the hostile fixture plugins share beyond the SDK (`itam-plugin-sdk`, re-exported here):
+//! the fixtures' descriptor, entity builders, and a raw wasi:http client (the `wasip2` crate)
+//! for the attacks the SDK's transport cannot make, such as setting a header the host forbids
+//! or keeping many requests in flight.
+//!
+//! Every fixture declares the one origin given in its `url` setting: the SDK's default plan
+//! does that for a descriptor made by [`descriptor`].
 
-/// Bindings generated from the contract in `wit/`.
-pub mod bindings {
-    wit_bindgen::generate!({
-        path: "../../../wit/since_v0.1.0",
-        world: "collector",
-        pub_export_macro: true,
-        default_bindings_module: "hostile_common::bindings",
-    });
+pub use itam_plugin_sdk::http::{HttpClient, HttpError, Response, WasiHttp};
+pub use itam_plugin_sdk::settings::get as setting;
+pub use itam_plugin_sdk::types::*;
+pub use itam_plugin_sdk::{Collector, host, register_collector, settings};
+
+/// A fixture's descriptor: version `0.0.0`, the required `url` setting (the one origin it
+/// declares), no credential, and accounts and products.
+pub fn descriptor(name: &str, description: &str) -> Descriptor {
+    let mut d = Descriptor::new(name, "0.0.0", description);
+    d.settings = vec![SettingSpec::required(
+        "url",
+        "the one origin this plugin declares, scheme://host:port",
+    )];
+    d.produces = vec![EntityKind::Account, EntityKind::Product];
+    d
 }
 
-pub use bindings::export;
-pub use bindings::exports::itam::collector::plugin::Guest;
-pub use bindings::itam::collector::host;
-pub use bindings::itam::collector::types::*;
-
-/// The value of setting `name`, if given.
-pub fn setting(settings: &Settings, name: &str) -> Option<String> {
-    settings
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
+/// A required `mode` setting taking `modes`.
+pub fn mode(modes: &str) -> SettingSpec {
+    SettingSpec::required("mode", modes)
 }
 
-/// A failure with only a message.
-pub fn failure(message: impl Into<String>) -> Failure {
-    Failure {
-        message: message.into(),
-        fix: None,
-        status: None,
-        code: None,
-        request_id: None,
-    }
-}
-
-/// A descriptor that takes `url` (the origin it may contact) and produces accounts.
-pub fn descriptor(name: &str, description: &str, credential: CredentialKind) -> Descriptor {
-    Descriptor {
-        name: name.into(),
-        version: "0.0.0".into(),
-        description: description.into(),
-        settings: vec![SettingSpec {
-            name: "url".into(),
-            description: "the one origin this plugin declares, scheme://host:port".into(),
-            required: true,
-            default_value: None,
-        }],
-        credential,
-        permissions: Vec::new(),
-        produces: vec![EntityKind::Account, EntityKind::Product],
-    }
-}
-
-/// The `url` setting, or an invalid-config error.
+/// The `url` setting without a trailing `/`, or an invalid-config error.
 pub fn url(settings: &Settings) -> Result<String, CollectError> {
-    setting(settings, "url")
-        .map(|u| u.trim_end_matches('/').to_string())
-        .ok_or_else(|| CollectError::InvalidConfig(failure("the `url` setting is required")))
+    settings::require(settings, "url").map(|u| u.trim_end_matches('/').to_string())
 }
 
-/// A plan that declares only the `url` origin and no grant.
-pub fn plan_url(settings: &Settings) -> Result<RunPlan, CollectError> {
-    Ok(RunPlan {
-        hosts: vec![url(settings)?],
-        grant: None,
-    })
-}
-
-/// A live member account.
+/// A live member account `id@hostile.example`.
 pub fn account(id: &str, display_name: &str) -> Account {
-    Account {
-        id: id.into(),
-        principal_name: format!("{id}@hostile.example"),
-        display_name: Some(display_name.into()),
-        mail: None,
-        enabled: true,
-        kind: AccountKind::Member,
-        department: None,
-        job_title: None,
-        usage_location: None,
-        created: None,
-        deleted: None,
-        attributes: Vec::new(),
-    }
-}
-
-/// A product with `units` enabled units.
-pub fn product(id: &str, part_number: &str, units: u64) -> Product {
-    Product {
-        id: id.into(),
-        part_number: part_number.into(),
-        status: "Enabled".into(),
-        enabled: units,
-        warning: 0,
-        suspended: 0,
-        locked_out: 0,
-        consumed: 0,
-        plans: Vec::new(),
-        attributes: Vec::new(),
-    }
-}
-
-/// A direct, active assignment.
-pub fn assignment(account_id: &str, product_id: &str) -> Assignment {
-    Assignment {
-        account_id: account_id.into(),
-        product_id: product_id.into(),
-        source: AssignmentSource::Direct,
-        group_id: None,
-        state: "Active".into(),
-        error: None,
-        disabled_plans: Vec::new(),
-    }
+    let mut account = Account::new(id, format!("{id}@hostile.example"));
+    account.display_name = Some(display_name.into());
+    account
 }
 
 /// A summary with these counts.
 pub fn summary(counts: &[(&str, u64)]) -> Summary {
-    Summary {
-        counts: counts.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
-        warnings: Vec::new(),
-        data_quality: Vec::new(),
-        facts: Vec::new(),
-    }
+    counts.iter().fold(Summary::new(), |summary, (kind, n)| {
+        summary.count(*kind, *n)
+    })
 }
 
 /// Logs at warn level through the host (shown on `itam`'s stderr by default).
@@ -131,65 +52,74 @@ pub fn warn(message: &str) {
     host::log(LogLevel::Warn, message);
 }
 
-/// A response as the plugin saw it.
-#[derive(Debug)]
-pub struct Reply {
-    /// HTTP status.
-    pub status: u16,
-    /// Headers, names lower-case.
-    pub headers: Vec<(String, String)>,
-    /// The whole body.
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    /// The first header called `name`.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+/// What a request through the SDK's transport got, as the fixtures report it: `HTTP <status>`,
+/// `HTTP-request-denied`, or the failure.
+pub fn status(answer: &Result<Response, HttpError>) -> String {
+    match answer {
+        Ok(r) => format!("HTTP {}", r.status),
+        Err(HttpError::Denied(_)) => "HTTP-request-denied".into(),
+        Err(e) => e.to_string(),
     }
 }
 
-/// Why a request failed.
-#[derive(Debug)]
-pub enum HttpError {
-    /// wasi:http `HTTP-request-denied`: the host's policy refused it.
-    Denied,
-    /// Any other failure.
-    Other(String),
-}
-
-impl std::fmt::Display for HttpError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            HttpError::Denied => f.write_str("HTTP-request-denied"),
-            HttpError::Other(e) => f.write_str(e),
-        }
+/// [`status`], with the size of the body of an answer: `HTTP <status> (<n> bytes)`.
+pub fn status_and_size(answer: &Result<Response, HttpError>) -> String {
+    match answer {
+        Ok(r) => format!("HTTP {} ({} bytes)", r.status, r.body.len()),
+        Err(_) => status(answer),
     }
 }
 
 /// wasi:http requests without any helper crate in between.
-pub mod http {
-    use super::{HttpError, Reply};
-    use wasip2::http::outgoing_handler;
+pub mod raw {
+    use wasip2::http::outgoing_handler::{self, FutureIncomingResponse};
     use wasip2::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
     use wasip2::io::streams::StreamError;
 
-    fn code(e: ErrorCode) -> HttpError {
-        match e {
-            ErrorCode::HttpRequestDenied => HttpError::Denied,
-            other => HttpError::Other(format!("{other:?}")),
+    /// A response as the plugin saw it.
+    #[derive(Debug)]
+    pub struct Reply {
+        /// HTTP status.
+        pub status: u16,
+        /// Headers, names lower-case.
+        pub headers: Vec<(String, String)>,
+        /// The whole body.
+        pub body: Vec<u8>,
+    }
+
+    /// Why a request failed.
+    #[derive(Debug)]
+    pub enum RawError {
+        /// wasi:http `HTTP-request-denied`: the host's policy refused it.
+        Denied,
+        /// The host refused a header (e.g. one it forbids plugins to set): nothing was sent.
+        Header(String),
+        /// Any other failure.
+        Other(String),
+    }
+
+    impl std::fmt::Display for RawError {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            match self {
+                RawError::Denied => f.write_str("HTTP-request-denied"),
+                RawError::Header(e) | RawError::Other(e) => f.write_str(e),
+            }
         }
     }
 
-    fn other(what: &str) -> HttpError {
-        HttpError::Other(what.to_string())
+    fn code(e: ErrorCode) -> RawError {
+        match e {
+            ErrorCode::HttpRequestDenied => RawError::Denied,
+            other => RawError::Other(format!("{other:?}")),
+        }
+    }
+
+    fn other(what: &str) -> RawError {
+        RawError::Other(what.to_string())
     }
 
     /// Splits `scheme://authority/path?query`.
-    fn split(url: &str) -> Result<(Scheme, &str, &str), HttpError> {
+    fn split(url: &str) -> Result<(Scheme, &str, &str), RawError> {
         let (scheme, rest) = url
             .split_once("://")
             .ok_or_else(|| other("not an absolute URL"))?;
@@ -205,15 +135,9 @@ pub mod http {
         Ok((scheme, authority, path))
     }
 
-    /// GETs `url` with `headers`, reading the whole body. Redirects are not followed.
-    pub fn get(url: &str, headers: &[(&str, &str)]) -> Result<Reply, HttpError> {
+    /// A GET of `url` without headers, or why it could not be made.
+    fn request(url: &str, fields: Fields) -> Result<OutgoingRequest, RawError> {
         let (scheme, authority, path) = split(url)?;
-        let fields = Fields::new();
-        for (name, value) in headers {
-            fields
-                .append(name, value.as_bytes())
-                .map_err(|e| HttpError::Other(format!("header {name}: {e:?}")))?;
-        }
         let request = OutgoingRequest::new(fields);
         request
             .set_method(&Method::Get)
@@ -227,6 +151,27 @@ pub mod http {
         request
             .set_path_with_query(Some(path))
             .map_err(|()| other("path"))?;
+        Ok(request)
+    }
+
+    /// Starts a GET of `url` without reading its answer, so that many can be in flight.
+    pub fn start(url: &str) -> Result<FutureIncomingResponse, ErrorCode> {
+        let request = request(url, Fields::new()).expect("a well-formed request");
+        let body = request.body().expect("a new request has a body");
+        let future = outgoing_handler::handle(request, None)?;
+        let _ = OutgoingBody::finish(body, None);
+        Ok(future)
+    }
+
+    /// GETs `url` with `headers`, reading the whole body. Redirects are not followed.
+    pub fn get(url: &str, headers: &[(&str, &str)]) -> Result<Reply, RawError> {
+        let fields = Fields::new();
+        for (name, value) in headers {
+            fields
+                .append(name, value.as_bytes())
+                .map_err(|e| RawError::Header(format!("header {name}: {e:?}")))?;
+        }
+        let request = request(url, fields)?;
         let body = request.body().map_err(|()| other("body"))?;
         let future = outgoing_handler::handle(request, None).map_err(code)?;
         OutgoingBody::finish(body, None).map_err(code)?;
@@ -260,7 +205,7 @@ pub mod http {
                     Ok(chunk) => body.extend_from_slice(&chunk),
                     Err(StreamError::Closed) => break,
                     Err(StreamError::LastOperationFailed(e)) => {
-                        return Err(HttpError::Other(e.to_debug_string()));
+                        return Err(RawError::Other(e.to_debug_string()));
                     }
                 }
             }

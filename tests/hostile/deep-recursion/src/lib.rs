@@ -14,34 +14,22 @@ fn descend(depth: u64, limit: u64) -> u64 {
     below.rotate_left((depth % 63) as u32) ^ depth
 }
 
-impl Guest for DeepRecursion {
-    fn describe() -> Descriptor {
-        descriptor(
-            "deep-recursion",
-            "recurses until the stack runs out",
-            CredentialKind::None,
-        )
+impl Collector for DeepRecursion {
+    fn describe(&self) -> Descriptor {
+        descriptor("deep-recursion", "recurses until the stack runs out")
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        plan_url(&settings)
-    }
-
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
-        Vec::new()
-    }
-
-    fn collect(settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+    fn collect(&self, settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
         host::emit(&Batch::Accounts(vec![account("deep-1", "Deep Recursion")]));
         // The limit comes from outside so the compiler cannot bound the recursion.
-        let limit = setting(&settings, "limit")
+        let limit = setting(settings, "limit")
             .and_then(|l| l.parse().ok())
             .unwrap_or(u64::MAX);
         let reached = descend(0, std::hint::black_box(limit));
-        Err(CollectError::Internal(failure(format!(
+        Err(CollectError::internal(format!(
             "deep-recursion: returned from depth {reached}"
-        ))))
+        )))
     }
 }
 
-export!(DeepRecursion);
+register_collector!(DeepRecursion);

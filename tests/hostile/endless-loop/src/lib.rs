@@ -4,24 +4,12 @@ use hostile_common::*;
 
 struct EndlessLoop;
 
-impl Guest for EndlessLoop {
-    fn describe() -> Descriptor {
-        descriptor(
-            "endless-loop",
-            "never returns from collect",
-            CredentialKind::None,
-        )
+impl Collector for EndlessLoop {
+    fn describe(&self) -> Descriptor {
+        descriptor("endless-loop", "never returns from collect")
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        plan_url(&settings)
-    }
-
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
-        Vec::new()
-    }
-
-    fn collect(_settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+    fn collect(&self, _settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
         host::emit(&Batch::Accounts(vec![account("loop-1", "Endless Loop")]));
         let mut i = 0u64;
         loop {
@@ -30,4 +18,4 @@ impl Guest for EndlessLoop {
     }
 }
 
-export!(EndlessLoop);
+register_collector!(EndlessLoop);

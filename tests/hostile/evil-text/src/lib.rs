@@ -29,27 +29,21 @@ fn sku(n: u32) -> String {
     format!("00000000-0000-0000-0000-0000000e770{n}")
 }
 
-impl Guest for EvilText {
-    fn describe() -> Descriptor {
+impl Collector for EvilText {
+    fn describe(&self) -> Descriptor {
         let mut d = descriptor(
             "evil-text",
             "reports text that attacks terminals and spreadsheets",
-            CredentialKind::None,
         );
-        d.settings.push(SettingSpec {
-            name: "mode".into(),
-            description: "succeed, fail or bad-plan".into(),
-            required: true,
-            default_value: None,
-        });
+        d.settings.push(mode("succeed, fail or bad-plan"));
         d.produces.push(EntityKind::Assignment);
         d.produces.push(EntityKind::Subscription);
         d
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        match setting(&settings, "mode").as_deref() {
-            Some("succeed" | "fail") => plan_url(&settings),
+    fn plan(&self, settings: &Settings) -> Result<RunPlan, CollectError> {
+        match setting(settings, "mode") {
+            Some("succeed" | "fail") => settings::plan(&self.describe(), settings),
             _ => Err(CollectError::InvalidConfig(Failure {
                 message: text("plan refused"),
                 fix: Some(text("plan fix")),
@@ -60,7 +54,7 @@ impl Guest for EvilText {
         }
     }
 
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
+    fn check(&self, _settings: &Settings) -> Vec<CheckFinding> {
         vec![
             CheckFinding {
                 step: text("token"),
@@ -77,10 +71,10 @@ impl Guest for EvilText {
         ]
     }
 
-    fn collect(settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+    fn collect(&self, settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
         warn(&text("plugin log"));
         host::progress(&text("phase"), 1, Some(2));
-        if setting(&settings, "mode").as_deref() == Some("fail") {
+        if setting(settings, "mode") == Some("fail") {
             return Err(CollectError::Upstream(Failure {
                 message: text("upstream message"),
                 fix: Some(text("upstream fix")),
@@ -89,17 +83,17 @@ impl Guest for EvilText {
                 request_id: Some(text("request")),
             }));
         }
-        let mut formula = product(&sku(1), "=HYPERLINK(\"http://evil.example\",\"click\")", 1);
+        let mut formula = Product::new(sku(1), "=HYPERLINK(\"http://evil.example\",\"click\")", 1);
         formula.consumed = 4;
-        let mut controls = product(&sku(2), &text("part"), 10);
+        let mut controls = Product::new(sku(2), text("part"), 10);
         controls.status = text("Warning");
         controls.consumed = 3;
         let products = vec![
             formula,
             controls,
-            product(&sku(3), "+1", 5),
-            product(&sku(4), "-2", 5),
-            product(&sku(5), "@SUM(1)", 5),
+            Product::new(sku(3), "+1", 5),
+            Product::new(sku(4), "-2", 5),
+            Product::new(sku(5), "@SUM(1)", 5),
         ];
         host::emit(&Batch::Products(products));
 
@@ -118,16 +112,16 @@ impl Guest for EvilText {
         three.mail = Some("\rmail@evil.example".into());
         host::emit(&Batch::Accounts(vec![one, two, three]));
 
-        let mut failed = assignment("ev-1", &sku(3));
+        let mut failed = Assignment::direct("ev-1", sku(3));
         failed.state = "Error".into();
         failed.error = Some(text("CountViolation"));
         host::emit(&Batch::Assignments(vec![
-            assignment("ev-1", &sku(1)),
-            assignment("ev-2", &sku(1)),
-            assignment("ev-3", &sku(1)),
-            assignment("ev-1", &sku(2)),
-            assignment("ev-2", &sku(2)),
-            assignment("ev-3", &sku(2)),
+            Assignment::direct("ev-1", sku(1)),
+            Assignment::direct("ev-2", sku(1)),
+            Assignment::direct("ev-3", sku(1)),
+            Assignment::direct("ev-1", sku(2)),
+            Assignment::direct("ev-2", sku(2)),
+            Assignment::direct("ev-3", sku(2)),
             failed,
         ]));
         host::emit(&Batch::Subscriptions(vec![Subscription {
@@ -156,4 +150,4 @@ impl Guest for EvilText {
     }
 }
 
-export!(EvilText);
+register_collector!(EvilText);

@@ -14,42 +14,30 @@ struct Flood;
 const MANY: u64 = 5_000_000;
 const BATCH: u64 = 10_000;
 
-impl Guest for Flood {
-    fn describe() -> Descriptor {
-        let mut d = descriptor(
-            "flood",
-            "emits oversized or inconsistent output",
-            CredentialKind::None,
-        );
-        d.settings.push(SettingSpec {
-            name: "mode".into(),
-            description: "huge-string, many-entities, missing-fields, unknown-refs, huge-log, many-logs, huge-warnings or huge-error".into(),
-            required: true,
-            default_value: None,
-        });
+impl Collector for Flood {
+    fn describe(&self) -> Descriptor {
+        let mut d = descriptor("flood", "emits oversized or inconsistent output");
+        d.settings.push(mode(
+            "huge-string, many-entities, missing-fields, unknown-refs, huge-log, many-logs, huge-warnings or huge-error",
+        ));
         d.produces.push(EntityKind::Assignment);
         d
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        match setting(&settings, "mode").as_deref() {
+    fn plan(&self, settings: &Settings) -> Result<RunPlan, CollectError> {
+        match setting(settings, "mode") {
             Some(
                 "huge-string" | "many-entities" | "missing-fields" | "unknown-refs" | "huge-log"
                 | "many-logs" | "huge-warnings" | "huge-error",
-            ) => plan_url(&settings),
-            other => Err(CollectError::InvalidConfig(failure(format!(
+            ) => settings::plan(&self.describe(), settings),
+            other => Err(CollectError::InvalidConfig(Failure::new(format!(
                 "unknown mode {other:?}; use huge-string, many-entities, missing-fields, unknown-refs, huge-log, many-logs, huge-warnings or huge-error"
             )))),
         }
     }
 
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
-        Vec::new()
-    }
-
-    fn collect(settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
-        let mode = setting(&settings, "mode").unwrap_or_default();
-        let counts: Vec<(&str, u64)> = match mode.as_str() {
+    fn collect(&self, settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+        let counts: Vec<(&str, u64)> = match setting(settings, "mode").unwrap_or_default() {
             "huge-string" => {
                 let name = "x".repeat(64 << 20);
                 host::emit(&Batch::Accounts(vec![account("huge-1", &name)]));
@@ -63,7 +51,7 @@ impl Guest for Flood {
                         .collect();
                     sent += BATCH;
                     if host::emit(&Batch::Accounts(batch)) == Flow::Cancel {
-                        return Err(CollectError::Cancelled(failure(format!(
+                        return Err(CollectError::Cancelled(Failure::new(format!(
                             "flood: the host cancelled after {sent} accounts"
                         ))));
                     }
@@ -88,31 +76,33 @@ impl Guest for Flood {
             "huge-warnings" => {
                 host::emit(&Batch::Accounts(vec![account("warn-1", "Warner")]));
                 let mut s = summary(&[("accounts", 1)]);
-                s.warnings = (0..100_000).map(|i| format!("{i:06}{}", "w".repeat(506))).collect();
+                s.warnings = (0..100_000)
+                    .map(|i| format!("{i:06}{}", "w".repeat(506)))
+                    .collect();
                 return Ok(s);
             }
             "huge-error" => {
-                let mut f = failure("E".repeat(100 << 20));
+                let mut f = Failure::new("E".repeat(100 << 20));
                 f.fix = Some("F".repeat(1 << 20));
                 return Err(CollectError::Upstream(f));
             }
             "missing-fields" => {
                 let p = "00000000-0000-0000-0000-0000000f1001";
-                host::emit(&Batch::Products(vec![product(p, "FLOOD_PACK", 5)]));
+                host::emit(&Batch::Products(vec![Product::new(p, "FLOOD_PACK", 5)]));
                 host::emit(&Batch::Accounts(vec![
                     account("", "No Id"),
                     account("fl-1", "Ok"),
                 ]));
-                host::emit(&Batch::Assignments(vec![assignment("fl-1", "")]));
+                host::emit(&Batch::Assignments(vec![Assignment::direct("fl-1", "")]));
                 vec![("products", 1), ("accounts", 2), ("assignments", 1)]
             }
             _ => {
                 let p = "00000000-0000-0000-0000-0000000f1002";
-                host::emit(&Batch::Products(vec![product(p, "FLOOD_PACK", 5)]));
+                host::emit(&Batch::Products(vec![Product::new(p, "FLOOD_PACK", 5)]));
                 host::emit(&Batch::Accounts(vec![account("fl-1", "Known")]));
                 host::emit(&Batch::Assignments(vec![
-                    assignment("never-emitted-1", p),
-                    assignment("fl-1", "00000000-0000-0000-0000-00000000dead"),
+                    Assignment::direct("never-emitted-1", p),
+                    Assignment::direct("fl-1", "00000000-0000-0000-0000-00000000dead"),
                 ]));
                 vec![("products", 1), ("accounts", 1), ("assignments", 2)]
             }
@@ -121,4 +111,4 @@ impl Guest for Flood {
     }
 }
 
-export!(Flood);
+register_collector!(Flood);

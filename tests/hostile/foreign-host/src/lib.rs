@@ -8,56 +8,36 @@ use hostile_common::*;
 
 struct ForeignHost;
 
-impl Guest for ForeignHost {
-    fn describe() -> Descriptor {
-        descriptor(
-            "foreign-host",
-            "GETs origins it did not declare",
-            CredentialKind::None,
-        )
+impl Collector for ForeignHost {
+    fn describe(&self) -> Descriptor {
+        descriptor("foreign-host", "GETs origins it did not declare")
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        plan_url(&settings)
-    }
-
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
-        Vec::new()
-    }
-
-    fn collect(settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
-        let url = url(&settings)?;
+    fn collect(&self, settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+        let url = url(settings)?;
         // The declared origin works: the sandbox is not simply offline.
-        let allowed = match http::get(&format!("{url}/allowed"), &[]) {
-            Ok(r) => format!("{url}/allowed -> HTTP {}", r.status),
-            Err(e) => format!("{url}/allowed -> {e}"),
-        };
+        let allowed = format!(
+            "{url}/allowed -> {}",
+            status(&WasiHttp.get(&format!("{url}/allowed"), &[]))
+        );
         let mut outcomes = Vec::new();
         let mut all_denied = true;
-        for target in setting(&settings, "targets").unwrap_or_default().split(',') {
+        for target in setting(settings, "targets").unwrap_or_default().split(',') {
             let target = target.trim();
             if target.is_empty() {
                 continue;
             }
-            let outcome = match http::get(target, &[]) {
-                Ok(r) => {
-                    all_denied = false;
-                    format!("HTTP {} ({} bytes)", r.status, r.body.len())
-                }
-                Err(e) => {
-                    all_denied &= matches!(e, HttpError::Denied);
-                    e.to_string()
-                }
-            };
-            outcomes.push(format!("{target} -> {outcome}"));
+            let answer = WasiHttp.get(target, &[]);
+            all_denied &= answer.as_ref().is_err_and(HttpError::is_denied);
+            outcomes.push(format!("{target} -> {}", status_and_size(&answer)));
         }
         let message = format!(
             "foreign-host: {allowed}; {}{}",
             outcomes.join("; "),
             if all_denied { "" } else { "; NOT ALL DENIED" }
         );
-        Err(CollectError::Denied(failure(message)))
+        Err(CollectError::Denied(Failure::new(message)))
     }
 }
 
-export!(ForeignHost);
+register_collector!(ForeignHost);

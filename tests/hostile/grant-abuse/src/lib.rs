@@ -15,7 +15,7 @@ const CALLS: usize = 2_000;
 
 fn declared(settings: &Settings) -> Result<Grant, CollectError> {
     let url = url(settings)?;
-    let tenant = setting(settings, "tenant_id").unwrap_or_else(|| "common".into());
+    let tenant = setting(settings, "tenant_id").unwrap_or("common");
     Ok(Grant {
         token_url: format!("{url}/{tenant}/oauth2/v2.0/token"),
         scope: SCOPE.into(),
@@ -30,58 +30,49 @@ fn authorize(grant: &Grant) -> String {
     }
 }
 
-impl Guest for GrantAbuse {
-    fn describe() -> Descriptor {
+impl Collector for GrantAbuse {
+    fn describe(&self) -> Descriptor {
         let mut d = descriptor(
             "grant-abuse",
             "asks for grants it did not declare, or for the same one without end",
-            CredentialKind::Oauth2ClientCredentials,
         );
-        d.settings.push(SettingSpec {
-            name: "mode".into(),
-            description: "undeclared or flood".into(),
-            required: true,
-            default_value: None,
-        });
+        d.credential = CredentialKind::Oauth2ClientCredentials;
+        d.settings.push(mode("undeclared or flood"));
         d
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        let mode = setting(&settings, "mode");
+    fn plan(&self, settings: &Settings) -> Result<RunPlan, CollectError> {
         Ok(RunPlan {
-            hosts: vec![url(&settings)?],
-            grant: match mode.as_deref() {
-                Some("flood") => Some(declared(&settings)?),
+            hosts: vec![url(settings)?],
+            grant: match setting(settings, "mode") {
+                Some("flood") => Some(declared(settings)?),
                 _ => None,
             },
         })
     }
 
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
-        Vec::new()
-    }
-
-    fn collect(settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
-        let url = url(&settings)?;
+    fn collect(&self, settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+        let url = url(settings)?;
         let mut seen = Vec::new();
-        if setting(&settings, "mode").as_deref() == Some("flood") {
-            let grant = declared(&settings)?;
+        if setting(settings, "mode") == Some("flood") {
+            let grant = declared(settings)?;
             let answers: Vec<String> = (0..CALLS).map(|_| authorize(&grant)).collect();
             let granted = answers.iter().filter(|a| a.starts_with("granted")).count();
             seen.push(format!("{granted} of {CALLS} calls granted"));
-            seen.push(format!(
-                "graph: {}",
-                match http::get(&format!("{url}/v1.0/organization"), &[]) {
-                    Ok(r) => format!("HTTP {}", r.status),
-                    Err(e) => e.to_string(),
-                }
-            ));
+            let graph = WasiHttp.get(&format!("{url}/v1.0/organization"), &[]);
+            seen.push(format!("graph: {}", status(&graph)));
         } else {
             let scopes = [
                 ("token", "https://management.azure.com/.default"),
-                ("common/oauth2/v2.0/token", "https://vault.azure.net/.default"),
+                (
+                    "common/oauth2/v2.0/token",
+                    "https://vault.azure.net/.default",
+                ),
                 ("x/oauth2/v2.0/token", SCOPE),
-                ("organizations/oauth2/token", "https://management.azure.com/.default"),
+                (
+                    "organizations/oauth2/token",
+                    "https://management.azure.com/.default",
+                ),
             ];
             for (path, scope) in scopes {
                 let grant = Grant {
@@ -91,19 +82,14 @@ impl Guest for GrantAbuse {
                 };
                 seen.push(format!("{path} {scope}: {}", authorize(&grant)));
             }
-            seen.push(format!(
-                "after: {}",
-                match http::get(&format!("{url}/after"), &[]) {
-                    Ok(r) => format!("HTTP {}", r.status),
-                    Err(e) => e.to_string(),
-                }
-            ));
+            let after = WasiHttp.get(&format!("{url}/after"), &[]);
+            seen.push(format!("after: {}", status(&after)));
         }
-        Err(CollectError::Denied(failure(format!(
+        Err(CollectError::Denied(Failure::new(format!(
             "grant-abuse: {}",
             seen.join("; ")
         ))))
     }
 }
 
-export!(GrantAbuse);
+register_collector!(GrantAbuse);

@@ -8,8 +8,7 @@
 //! It returns `denied` with what it got, or succeeds if nothing stopped it.
 
 use hostile_common::*;
-use wasip2::http::outgoing_handler;
-use wasip2::http::types::{ErrorCode, Fields, Method, OutgoingBody, OutgoingRequest, Scheme};
+use wasip2::http::types::{ErrorCode, Fields};
 
 struct Hoard;
 
@@ -23,44 +22,16 @@ fn fields(value_bytes: usize) -> (Fields, Result<(), String>) {
     (f, appended)
 }
 
-fn start_get(authority: &str) -> Result<outgoing_handler::FutureIncomingResponse, ErrorCode> {
-    let request = OutgoingRequest::new(Fields::new());
-    let _ = request.set_method(&Method::Get);
-    let _ = request.set_scheme(Some(&Scheme::Http));
-    let _ = request.set_authority(Some(authority));
-    let _ = request.set_path_with_query(Some("/held"));
-    let body = request.body().expect("a new request has a body");
-    let future = outgoing_handler::handle(request, None)?;
-    let _ = OutgoingBody::finish(body, None);
-    Ok(future)
-}
-
-impl Guest for Hoard {
-    fn describe() -> Descriptor {
-        let mut d = descriptor(
-            "hoard",
-            "holds host resources outside its memory cap",
-            CredentialKind::None,
-        );
-        d.settings.push(SettingSpec {
-            name: "mode".into(),
-            description: "big-fields, many-fields or in-flight".into(),
-            required: true,
-            default_value: None,
-        });
+impl Collector for Hoard {
+    fn describe(&self) -> Descriptor {
+        let mut d = descriptor("hoard", "holds host resources outside its memory cap");
+        d.settings
+            .push(mode("big-fields, many-fields or in-flight"));
         d
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        plan_url(&settings)
-    }
-
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
-        Vec::new()
-    }
-
-    fn collect(settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
-        let seen = match setting(&settings, "mode").as_deref() {
+    fn collect(&self, settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+        let seen = match setting(settings, "mode") {
             Some("big-fields") => {
                 let mut kept = Vec::new();
                 let mut refused = 0;
@@ -86,9 +57,8 @@ impl Guest for Hoard {
                 format!("kept {} header sets", kept.len())
             }
             _ => {
-                let url = url(&settings)?;
-                let authority = url.split_once("://").map(|(_, a)| a).unwrap_or(&url);
-                let started: Vec<_> = (0..REQUESTS).map(|_| start_get(authority)).collect();
+                let held_url = format!("{}/held", url(settings)?);
+                let started: Vec<_> = (0..REQUESTS).map(|_| raw::start(&held_url)).collect();
                 let (mut ok, mut limited, mut other) = (0, 0, Vec::new());
                 let mut held = Vec::new();
                 for future in started {
@@ -114,8 +84,8 @@ impl Guest for Hoard {
             }
         };
         warn(&format!("hoard: {seen}"));
-        Err(CollectError::Denied(failure(format!("hoard: {seen}"))))
+        Err(CollectError::Denied(Failure::new(format!("hoard: {seen}"))))
     }
 }
 
-export!(Hoard);
+register_collector!(Hoard);

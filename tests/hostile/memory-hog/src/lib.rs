@@ -4,24 +4,12 @@ use hostile_common::*;
 
 struct MemoryHog;
 
-impl Guest for MemoryHog {
-    fn describe() -> Descriptor {
-        descriptor(
-            "memory-hog",
-            "allocates until it is stopped",
-            CredentialKind::None,
-        )
+impl Collector for MemoryHog {
+    fn describe(&self) -> Descriptor {
+        descriptor("memory-hog", "allocates until it is stopped")
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        plan_url(&settings)
-    }
-
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
-        Vec::new()
-    }
-
-    fn collect(_settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+    fn collect(&self, _settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
         host::emit(&Batch::Accounts(vec![account("hog-1", "Memory Hog")]));
         let mut hoard: Vec<Vec<u8>> = Vec::new();
         loop {
@@ -31,4 +19,4 @@ impl Guest for MemoryHog {
     }
 }
 
-export!(MemoryHog);
+register_collector!(MemoryHog);

@@ -4,25 +4,13 @@ use hostile_common::*;
 
 struct PanicMidway;
 
-impl Guest for PanicMidway {
-    fn describe() -> Descriptor {
-        descriptor(
-            "panic-midway",
-            "panics after two batches",
-            CredentialKind::None,
-        )
+impl Collector for PanicMidway {
+    fn describe(&self) -> Descriptor {
+        descriptor("panic-midway", "panics after two batches")
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        plan_url(&settings)
-    }
-
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
-        Vec::new()
-    }
-
-    fn collect(_settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
-        host::emit(&Batch::Products(vec![product(
+    fn collect(&self, _settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+        host::emit(&Batch::Products(vec![Product::new(
             "00000000-0000-0000-0000-00000000pm01",
             "PANIC_PACK",
             10,
@@ -36,4 +24,4 @@ impl Guest for PanicMidway {
     }
 }
 
-export!(PanicMidway);
+register_collector!(PanicMidway);

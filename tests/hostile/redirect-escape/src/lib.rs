@@ -9,36 +9,21 @@ use hostile_common::*;
 
 struct RedirectEscape;
 
-impl Guest for RedirectEscape {
-    fn describe() -> Descriptor {
-        descriptor(
-            "redirect-escape",
-            "follows redirects to a foreign host",
-            CredentialKind::None,
-        )
+impl Collector for RedirectEscape {
+    fn describe(&self) -> Descriptor {
+        descriptor("redirect-escape", "follows redirects to a foreign host")
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        plan_url(&settings)
-    }
-
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
-        Vec::new()
-    }
-
-    fn collect(settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
-        let url = url(&settings)?;
+    fn collect(&self, settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+        let url = url(settings)?;
         let mut outcomes = Vec::new();
-        for path in setting(&settings, "paths").unwrap_or_default().split(',') {
+        for path in setting(settings, "paths").unwrap_or_default().split(',') {
             let first = format!("{url}{}", path.trim());
-            match http::get(&first, &[]) {
-                Err(e) => outcomes.push(format!("{first} -> {e}")),
+            match WasiHttp.get(&first, &[]) {
+                Err(e) => outcomes.push(format!("{first} -> {}", status(&Err(e)))),
                 Ok(r) => {
-                    let location = r.header("location").unwrap_or("").to_string();
-                    let followed = match http::get(&location, &[]) {
-                        Ok(r) => format!("HTTP {} ({} bytes)", r.status, r.body.len()),
-                        Err(e) => e.to_string(),
-                    };
+                    let location = r.header("location").unwrap_or("");
+                    let followed = status_and_size(&WasiHttp.get(location, &[]));
                     outcomes.push(format!(
                         "{first} -> HTTP {} to {location}; following it -> {followed}",
                         r.status
@@ -46,11 +31,11 @@ impl Guest for RedirectEscape {
                 }
             }
         }
-        Err(CollectError::Denied(failure(format!(
+        Err(CollectError::Denied(Failure::new(format!(
             "redirect-escape: {}",
             outcomes.join("; ")
         ))))
     }
 }
 
-export!(RedirectEscape);
+register_collector!(RedirectEscape);

@@ -73,24 +73,15 @@ fn lookup(name: &str) -> String {
     }
 }
 
-impl Guest for Snoop {
-    fn describe() -> Descriptor {
+impl Collector for Snoop {
+    fn describe(&self) -> Descriptor {
         descriptor(
             "snoop",
             "reads files, the environment and sockets it should not have",
-            CredentialKind::None,
         )
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        plan_url(&settings)
-    }
-
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
-        Vec::new()
-    }
-
-    fn collect(settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+    fn collect(&self, settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
         println!("SNOOP-STDOUT-MARKER");
         eprintln!("SNOOP-STDERR-MARKER");
         let mut seen = Vec::new();
@@ -107,20 +98,20 @@ impl Guest for Snoop {
         let preopens = wasip2::filesystem::preopens::get_directories();
         let names: Vec<&str> = preopens.iter().map(|(_, n)| n.as_str()).collect();
         seen.push(format!("preopens {names:?}"));
-        for path in setting(&settings, "paths").unwrap_or_default().split(',') {
+        for path in setting(settings, "paths").unwrap_or_default().split(',') {
             if !path.is_empty() {
                 seen.push(format!("{path}: {}", read(path)));
             }
         }
-        if let Some(target) = setting(&settings, "tcp") {
-            seen.push(format!("tcp {target}: {}", tcp(&target)));
+        if let Some(target) = setting(settings, "tcp") {
+            seen.push(format!("tcp {target}: {}", tcp(target)));
         }
         seen.push(format!("lookup localhost: {}", lookup("localhost")));
-        Err(CollectError::Internal(failure(format!(
+        Err(CollectError::Internal(Failure::new(format!(
             "snoop: {}",
             seen.join("; ")
         ))))
     }
 }
 
-export!(Snoop);
+register_collector!(Snoop);

@@ -1,6 +1,8 @@
 //! Tries to get hold of the source's credential or token, or to send them somewhere else:
 //! (a) sets its own `Authorization: Bearer stolen` on allowed requests (the host must drop it,
-//! attach its own token only to the grant's resource hosts, and nothing elsewhere);
+//! attach its own token only to the grant's resource hosts, and nothing elsewhere); a host that
+//! forbids the header outright refuses it in the plugin, which records that and sends the
+//! request without it;
 //! (b) asks `host.authorize` for a grant with a foreign token URL, and for the declared grant
 //! with a foreign resource host (both must be refused before anything is posted);
 //! (c) looks for the secret in the environment and on disk.
@@ -21,7 +23,7 @@ struct StealCredential;
 fn need(settings: &Settings, name: &str) -> Result<String, CollectError> {
     setting(settings, name)
         .map(|v| v.trim_end_matches('/').to_string())
-        .ok_or_else(|| CollectError::InvalidConfig(failure(format!("`{name}` is required"))))
+        .ok_or_else(|| CollectError::InvalidConfig(Failure::new(format!("`{name}` is required"))))
 }
 
 fn origin_of(url: &str) -> String {
@@ -35,7 +37,7 @@ fn origin_of(url: &str) -> String {
 fn declared_grant(settings: &Settings) -> Result<Grant, CollectError> {
     let url = need(settings, "url")?;
     let token_url = match setting(settings, "token_url") {
-        Some(t) => t,
+        Some(t) => t.to_string(),
         None => format!("{url}/{}/oauth2/v2.0/token", need(settings, "tenant_id")?),
     };
     Ok(Grant {
@@ -52,28 +54,41 @@ fn authorize(grant: &Grant) -> String {
     }
 }
 
+/// GETs `url` with the stolen `Authorization`. If the host refuses the header itself, says so
+/// and sends the request without it, so what reaches the server is still observed.
 fn get(url: &str) -> String {
-    match http::get(url, &[STOLEN]) {
+    let said = |answer: Result<raw::Reply, raw::RawError>| match answer {
         Ok(r) => format!("HTTP {}", r.status),
         Err(e) => e.to_string(),
+    };
+    match raw::get(url, &[STOLEN]) {
+        Err(refused @ raw::RawError::Header(_)) => {
+            format!(
+                "header refused ({refused}); sent without it: {}",
+                said(raw::get(url, &[]))
+            )
+        }
+        answer => said(answer),
     }
 }
 
-impl Guest for StealCredential {
-    fn describe() -> Descriptor {
-        descriptor(
-            "steal-credential",
-            "tries to read, replace or redirect the host's credential and token",
-            CredentialKind::Oauth2ClientCredentials,
-        )
+impl Collector for StealCredential {
+    fn describe(&self) -> Descriptor {
+        Descriptor {
+            credential: CredentialKind::Oauth2ClientCredentials,
+            ..descriptor(
+                "steal-credential",
+                "tries to read, replace or redirect the host's credential and token",
+            )
+        }
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        let grant = declared_grant(&settings)?;
+    fn plan(&self, settings: &Settings) -> Result<RunPlan, CollectError> {
+        let grant = declared_grant(settings)?;
         let mut hosts = vec![
-            need(&settings, "url")?,
-            need(&settings, "echo")?,
-            need(&settings, "plain")?,
+            need(settings, "url")?,
+            need(settings, "echo")?,
+            need(settings, "plain")?,
         ];
         let token_origin = origin_of(&grant.token_url);
         if !hosts.contains(&token_origin) {
@@ -85,16 +100,12 @@ impl Guest for StealCredential {
         })
     }
 
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
-        Vec::new()
-    }
-
-    fn collect(settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
-        let url = need(&settings, "url")?;
-        let echo = need(&settings, "echo")?;
-        let plain = need(&settings, "plain")?;
-        let evil = need(&settings, "evil")?;
-        let declared = declared_grant(&settings)?;
+    fn collect(&self, settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+        let url = need(settings, "url")?;
+        let echo = need(settings, "echo")?;
+        let plain = need(settings, "plain")?;
+        let evil = need(settings, "evil")?;
+        let declared = declared_grant(settings)?;
         let mut seen = Vec::new();
 
         // (a) the declared grant, then requests carrying the plugin's own Authorization.
@@ -132,16 +143,16 @@ impl Guest for StealCredential {
         // (c) the secret in the environment or on disk.
         let vars: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
         seen.push(format!("env: {} vars", vars.len()));
-        if let Some(name) = setting(&settings, "secret_env") {
+        if let Some(name) = setting(settings, "secret_env") {
             seen.push(format!(
                 "env {name}: {:?}",
-                std::env::var(&name).map(|_| "READ")
+                std::env::var(name).map(|_| "READ")
             ));
         }
-        if let Some(path) = setting(&settings, "secret_path") {
+        if let Some(path) = setting(settings, "secret_path") {
             seen.push(format!(
                 "file {path}: {}",
-                match std::fs::read(&path) {
+                match std::fs::read(path) {
                     Ok(bytes) => format!("READ {} bytes", bytes.len()),
                     Err(e) => format!("error {e}"),
                 }
@@ -151,11 +162,11 @@ impl Guest for StealCredential {
         for line in &seen {
             warn(&format!("steal-credential observed: {line}"));
         }
-        Err(CollectError::Denied(failure(format!(
+        Err(CollectError::Denied(Failure::new(format!(
             "steal-credential: {}",
             seen.join("; ")
         ))))
     }
 }
 
-export!(StealCredential);
+register_collector!(StealCredential);

@@ -4,24 +4,12 @@ use hostile_common::*;
 
 struct WellBehaved;
 
-impl Guest for WellBehaved {
-    fn describe() -> Descriptor {
-        descriptor(
-            "well-behaved",
-            "emits two accounts and succeeds",
-            CredentialKind::None,
-        )
+impl Collector for WellBehaved {
+    fn describe(&self) -> Descriptor {
+        descriptor("well-behaved", "emits two accounts and succeeds")
     }
 
-    fn plan(settings: Settings) -> Result<RunPlan, CollectError> {
-        plan_url(&settings)
-    }
-
-    fn check(_settings: Settings) -> Vec<CheckFinding> {
-        Vec::new()
-    }
-
-    fn collect(_settings: Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
+    fn collect(&self, _settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
         host::emit(&Batch::Accounts(vec![
             account("wb-1", "Well Behaved One"),
             account("wb-2", "Well Behaved Two"),
@@ -30,4 +18,4 @@ impl Guest for WellBehaved {
     }
 }
 
-export!(WellBehaved);
+register_collector!(WellBehaved);

@@ -18,40 +18,7 @@
 //! A subscription Graph marks as a trial (`isTrial`) is a trial whatever the product; reports
 //! check that separately.
 
-use serde::Serialize;
-use std::fmt;
-
-/// How a product is paid for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ProductClass {
-    /// Costs money per unit.
-    Paid,
-    /// No charge (free tier, education benefit, free add-on).
-    Free,
-    /// Self-service ("viral") sign-up by an individual user; no charge to the tenant.
-    Viral,
-    /// Time-limited trial.
-    Trial,
-}
-
-impl ProductClass {
-    /// `paid`, `free`, `viral` or `trial`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProductClass::Paid => "paid",
-            ProductClass::Free => "free",
-            ProductClass::Viral => "viral",
-            ProductClass::Trial => "trial",
-        }
-    }
-}
-
-impl fmt::Display for ProductClass {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use itam_reports::catalog::ProductClass;
 
 /// Part numbers (any case) whose class is not evident from their names, with the reason.
 pub const WELL_KNOWN: &[(&str, ProductClass)] = &[

@@ -1,5 +1,5 @@
 //! The compact tab-separated form of a catalogue, used for the built-in table
-//! (`host/data/catalog.tsv`).
+//! (`plugin/m365/catalog/data/catalog.tsv`).
 //!
 //! ```text
 //! # one header comment line: where the table comes from and the source date
@@ -31,7 +31,7 @@ pub fn write_compact(
         out,
         "# itam product catalogue: derived from Microsoft's \"Product names and service plan \
          identifiers for licensing\" CSV ({SOURCE_URL}), {DATED}{source_date}; {} products, {} \
-         service plans. Generated, do not edit: see host/src/catalog/mod.rs.",
+         service plans. Generated, do not edit: see plugin/m365/catalog/src/lib.rs.",
         catalog.products.len(),
         catalog.plans.len()
     )?;
@@ -121,7 +121,7 @@ pub fn parse_compact(text: &str) -> Result<ParsedCatalog> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::csv_import::parse_csv;
+    use crate::csv_import::parse_csv;
     use std::path::PathBuf;
 
     const CSV: &str = "Product_Display_Name,String_Id,GUID,Service_Plan_Name,Service_Plan_Id,Service_Plans_Included_Friendly_Names\n\
@@ -180,15 +180,15 @@ mod tests {
         let date = source_date(committed).expect("the committed table names its source date");
         assert!(
             compact_from(&csv, date) == committed,
-            "host/data/catalog.tsv differs from what {} gives; regenerate it (see \
-             host/src/catalog/mod.rs)",
+            "plugin/m365/catalog/data/catalog.tsv differs from what {} gives; regenerate it (see \
+             plugin/m365/catalog/src/lib.rs)",
             csv.display()
         );
     }
 
-    /// Regenerates `host/data/catalog.tsv`; see the module documentation of `catalog`.
+    /// Regenerates `plugin/m365/catalog/data/catalog.tsv`; see the module documentation of `catalog`.
     #[test]
-    #[ignore = "writes host/data/catalog.tsv; run by hand to refresh the built-in catalogue"]
+    #[ignore = "writes plugin/m365/catalog/data/catalog.tsv; run by hand to refresh the built-in catalogue"]
     fn regenerate_embedded_table() {
         let csv = reference_csv().expect("set ITAM_CATALOG_CSV to Microsoft's CSV");
         let date = std::env::var("ITAM_CATALOG_DATE")

@@ -3,7 +3,7 @@
 //! plan identifiers for licensing" CSV
 //! (<https://learn.microsoft.com/entra/identity/users/licensing-service-plan-reference>).
 //!
-//! A copy is built in ([`Catalog::embedded`], from `host/data/catalog.tsv`, see [`compact`]
+//! A copy is built in ([`Catalog::embedded`], from `plugin/m365/catalog/data/catalog.tsv`, see [`compact`]
 //! for the format). `itam catalog import <file.csv>` stores a newer CSV in the database
 //! ([`import`]); reports use [`Catalog::load`], where imported entries win over built-in ones.
 //! [`classify()`] tells paid products from free, viral and trial ones.
@@ -14,11 +14,11 @@
 //!
 //! ```text
 //! ITAM_CATALOG_CSV=/path/to/the.csv ITAM_CATALOG_DATE=2025-12-30 \
-//!   cargo test -p itam-reports --lib catalog::compact::tests::regenerate_embedded_table -- --ignored
+//!   cargo test -p itam-m365-catalog --lib compact::tests::regenerate_embedded_table -- --ignored
 //! ```
 //!
 //! with the CSV's publication date. The test `committed_table_matches_reference_csv` checks that
-//! `host/data/catalog.tsv` is exactly what the CSV named by `ITAM_CATALOG_CSV` gives (it skips
+//! `plugin/m365/catalog/data/catalog.tsv` is exactly what the CSV named by `ITAM_CATALOG_CSV` gives (it skips
 //! when the variable is unset).
 
 mod classify;
@@ -36,7 +36,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 /// The built-in table, in the [`compact`] form.
-pub(crate) const EMBEDDED_TSV: &str = include_str!("../../data/catalog.tsv");
+pub(crate) const EMBEDDED_TSV: &str = include_str!("../data/catalog.tsv");
 
 /// Products and service plans by lowercase GUID, optionally over a base catalogue that answers
 /// what this one does not know.
@@ -52,7 +52,8 @@ impl Catalog {
     pub fn embedded() -> &'static Catalog {
         static EMBEDDED: OnceLock<Catalog> = OnceLock::new();
         EMBEDDED.get_or_init(|| {
-            let parsed = parse_compact(EMBEDDED_TSV).expect("host/data/catalog.tsv is valid");
+            let parsed =
+                parse_compact(EMBEDDED_TSV).expect("plugin/m365/catalog/data/catalog.tsv is valid");
             Catalog::from_parsed(parsed)
         })
     }
@@ -177,6 +178,18 @@ fn key(id: &str) -> Cow<'_, str> {
 /// have a database connection should use [`Catalog::load`] so that an import wins).
 pub fn product_name(sku_id: &str) -> Option<&'static str> {
     Catalog::embedded().product_name(sku_id)
+}
+
+/// The catalogue reports use for a Microsoft 365 source: names from the catalogue, classes by
+/// [`classify()`].
+impl itam_reports::catalog::ProductCatalog for Catalog {
+    fn product_name(&self, product_id: &str) -> Option<String> {
+        Catalog::product_name(self, product_id).map(str::to_string)
+    }
+
+    fn classify(&self, part_number: &str, name: Option<&str>) -> ProductClass {
+        classify(part_number, name)
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,4 @@
-//! Builds the Microsoft 365 plugin for `wasm32-wasip2` so the binary can embed it (the built-in
-//! plugins are the CLI's; the runtime library embeds none).
+//! Builds the Microsoft 365 plugin for `wasm32-wasip2` so that programs can embed it.
 //!
 //! Cargo cannot depend on a crate built for another target, so this runs a nested
 //! `cargo build` with its own target directory (sharing the outer one would deadlock on its
@@ -11,10 +10,12 @@ use std::process::Command;
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
-    let root = manifest_dir.join("../..");
+    let root = manifest_dir.join("../../..");
     for watched in [
         "plugin/m365/collector/src",
         "plugin/m365/collector/Cargo.toml",
+        "plugin/sdk/src",
+        "plugin/sdk/Cargo.toml",
         "wit",
         "Cargo.lock",
         "Cargo.toml",
