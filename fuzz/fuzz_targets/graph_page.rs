@@ -24,7 +24,7 @@ use itam_m365::hostapi::HostApi;
 use itam_m365::model::*;
 use itam_m365::retry::{RetryPolicy, retry_after};
 use itam_m365::settings::M365Settings;
-use itam_m365::transport::{Reply, Transport, TransportError};
+use itam_m365::transport::{NetworkCause, Reply, Transport, TransportError};
 use itam_m365::types::*;
 use libfuzzer_sys::fuzz_target;
 use serde::de::DeserializeOwned;
@@ -101,7 +101,7 @@ fn scripted(chunk: &[u8]) -> Result<Reply, TransportError> {
         None => (None, rest),
     };
     match STATUSES[usize::from(status) % STATUSES.len()] {
-        0 => Err(TransportError::Network("reset".into())),
+        0 => Err(TransportError::Network(NetworkCause::Other("reset".into()))),
         1 => Err(TransportError::Denied("not allowed".into())),
         s => Ok(reply(s, retry.as_deref().filter(|r| !r.is_empty()), body)),
     }

@@ -1,6 +1,6 @@
 //! What reports need to know about products that the snapshot does not say: their display
-//! names, and whether they cost money. An integration provides it (the Microsoft 365 one ships
-//! its vendor's product list); the CLI picks the catalogue by the source's plugin.
+//! names, and whether they cost money. An integration provides it (one may ship its vendor's
+//! product list); the CLI picks the catalogue by the source's plugin.
 
 use serde::Serialize;
 use std::fmt;

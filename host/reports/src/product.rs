@@ -52,7 +52,7 @@ pub struct ProductReport {
     pub status: String,
     /// Active purchased units.
     pub enabled: i64,
-    /// Assigned units (as Microsoft counts them, soft-deleted holders included).
+    /// Assigned units (as the vendor counts them, soft-deleted holders included).
     pub consumed: i64,
     /// `enabled - consumed`.
     pub available: i64,

@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// The configuration file.
 pub const MAX_CONFIG: u64 = 1 << 20;
-/// A client-secret file (Entra secrets are 40 characters).
+/// A client-secret file (secrets are tens of characters).
 pub const MAX_SECRET: u64 = 64 << 10;
 /// A PEM file with a certificate and its key.
 pub const MAX_CERTIFICATE: u64 = 1 << 20;

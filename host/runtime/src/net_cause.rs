@@ -88,10 +88,10 @@ impl NetCause {
     pub fn fix(&self) -> &'static str {
         match self {
             NetCause::Dns => {
-                "check the host name (cloud, login_url, graph_url) and this machine's DNS; behind a proxy, set [network] https_proxy"
+                "check the host name in the source's settings and this machine's DNS; behind a proxy, set [network] https_proxy"
             }
             NetCause::Refused => {
-                "nothing accepts connections there: check the URL and port (login_url, graph_url) and any firewall"
+                "nothing accepts connections there: check the URL and port in the source's settings and any firewall"
             }
             NetCause::Timeout => {
                 "check the firewall and proxy ([network] https_proxy); raise limits.connect_timeout if the network is slow"
@@ -106,9 +106,7 @@ impl NetCause {
                 "check [network] https_proxy (or HTTPS_PROXY), its credentials and no_proxy"
             }
             NetCause::Closed => "try again; if it persists, check the proxy or firewall in between",
-            NetCause::Other => {
-                "check network access to the sign-in and Graph hosts (proxy, firewall, DNS)"
-            }
+            NetCause::Other => "check network access to the source's hosts (proxy, firewall, DNS)",
         }
     }
 

@@ -104,7 +104,7 @@ impl WasiHttpHooks for OutboundPolicy {
     ) -> ResponseFuture {
         drop(fut);
         // Only an authority that is exactly `host[:port]` is judged: userinfo
-        // (`evil.example@graph-host`) would otherwise pass as the host after the `@`.
+        // (`evil.example@api-host`) would otherwise pass as the host after the `@`.
         let origin = Origin::from_uri(request.uri()).filter(|_| plain_authority(request.uri()));
         let Some(origin) = origin.filter(|o| self.allow.allows(o)) else {
             let shown = Origin::from_uri(request.uri())
@@ -247,28 +247,19 @@ mod tests {
 
     #[tokio::test]
     async fn bearer_goes_only_to_resource_hosts_and_plugin_credentials_are_dropped() {
-        let tenant = graph_emulator::Tenant::generate(&graph_emulator::TenantSpec {
-            users: 1,
-            seed: 1,
-            ..Default::default()
-        });
-        let emulator =
-            graph_emulator::Emulator::start(tenant, graph_emulator::Options::default(), 0)
-                .await
-                .unwrap();
+        let endpoint = itam_test_support::TokenEndpoint::start("client-1", "s3cret").await;
         let resource = echo_server().await;
         let other = echo_server().await;
-        let declared = vec![emulator.url(), resource.clone(), other.clone()];
+        let declared = vec![endpoint.origin(), resource.clone(), other.clone()];
         let allow = AllowList::build(&declared, None).unwrap();
-        let t = emulator.tenant();
         let credential = Credential {
-            client_id: t.client_id.clone(),
-            auth: crate::credentials::ClientAuth::Secret(Secret::new(t.client_secret.clone())),
+            client_id: "client-1".into(),
+            auth: crate::credentials::ClientAuth::Secret(Secret::new("s3cret")),
             origin: "test".into(),
         };
         let grant = Grant {
-            token_url: format!("{}/{}/oauth2/v2.0/token", emulator.url(), t.tenant_id),
-            scope: "https://graph.microsoft.com/.default".into(),
+            token_url: endpoint.token_url(),
+            scope: "https://api.example.com/.default".into(),
             resource_hosts: vec![resource.clone()],
         };
         let broker = Arc::new(

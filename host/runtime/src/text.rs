@@ -162,7 +162,7 @@ mod tests {
         assert_eq!(forged, r"bad name\u{a}error: forged");
         let composed = format!(
             "source `x`: sync failed\n  upstream error: {}\n  fix: {}",
-            text("Graph\nerror: forged\u{1b}[2J"),
+            text("Server\nerror: forged\u{1b}[2J"),
             text("retry")
         );
         let shown = lines(&composed);
@@ -170,7 +170,7 @@ mod tests {
             shown.lines().collect::<Vec<_>>(),
             [
                 "source `x`: sync failed",
-                r"  upstream error: Graph\u{a}error: forged\u{1b}[2J",
+                r"  upstream error: Server\u{a}error: forged\u{1b}[2J",
                 "  fix: retry",
             ]
         );

@@ -3,8 +3,9 @@
 use rusqlite::Connection;
 
 /// Resolves the members of every licence-assigning group of `source` through nested groups
-/// into `licence_group_members`, replacing what an earlier run derived. Microsoft applies group licences to direct members only, so
-/// this shows who an admin may expect to be licensed and who is reached only through nesting.
+/// into `licence_group_members`, replacing what an earlier run derived. Some directories apply
+/// group licences to direct members only, so this shows who an admin may expect to be licensed
+/// and who is reached only through nesting.
 pub(super) fn resolve_licence_groups(conn: &Connection, source: &str) -> rusqlite::Result<()> {
     conn.execute(
         "DELETE FROM licence_group_members WHERE source = ?1",

@@ -1,5 +1,5 @@
 -- The current snapshot of each source (replaced only when a run succeeds), the run log, and
--- per-run licence counts. Columns are named after the Graph properties they come from.
+-- per-run licence counts. Columns are named after the contract's JSON and CSV keys.
 
 CREATE TABLE IF NOT EXISTS runs (
     id             INTEGER PRIMARY KEY,

@@ -1,7 +1,7 @@
 //! The run's staging tables: batches are appended to TEMP tables without keys or indexes, and
 //! only at commit are they moved into the snapshot tables, sorted by primary key.
 //!
-//! Graph returns objects in an order unrelated to their IDs, so inserting each batch straight
+//! Plugins return objects in an order unrelated to their IDs, so inserting each batch straight
 //! into the keyed snapshot tables touches pages all over their B-trees and, at 100k users,
 //! thrashes the page cache. Appending is sequential, and a sorted bulk insert fills each page
 //! once.

@@ -2,7 +2,7 @@
 //!
 //! A plugin is a WebAssembly component that targets the `collector` world of the contract
 //! `itam:collector@0.1.0` (`wit/since_v0.1.0`). This crate hides the generated bindings: a
-//! plugin implements the [`Collector`] trait, registers its type once with
+//! plugin implements the [`Collector`] trait, registers it once with
 //! [`register_collector!`], talks to the host through [`host`] and to its remote service
 //! through [`http`], and builds the contract's values from [`types`].
 //!
@@ -69,7 +69,8 @@ use types::{
 pub const CONTRACT: &str = "itam:collector@0.1.0";
 
 /// The generated bindings of `wit/since_v0.1.0`. Private: only the types are re-exported, from
-/// [`types`]; the host's functions are wrapped in [`host`] and the exports in [`export`].
+/// [`types`]; the host's functions are wrapped in [`host`], and the exports call the registered
+/// plugin (`export.rs`, in WebAssembly only).
 mod bindings {
     wit_bindgen::generate!({
         path: "../../wit/since_v0.1.0",
@@ -86,7 +87,7 @@ mod bindings {
 /// Methods added in later versions come with defaults.
 pub trait Collector: 'static {
     /// What the plugin is, takes, needs and produces; known without any settings. The host
-    /// shows it in `itam plugin inspect` and checks the plugin's output against `produces`.
+    /// shows it in `itam plugin inspect` and reads it before every run.
     fn describe(&self) -> Descriptor;
 
     /// Validates `settings` and says which origins and which credential grant a run will use,

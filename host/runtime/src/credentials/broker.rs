@@ -442,7 +442,7 @@ mod grant_checks {
     fn grant(token_url: &str, resource: &str) -> Grant {
         Grant {
             token_url: token_url.into(),
-            scope: "https://graph.microsoft.com/.default".into(),
+            scope: "https://api.example.com/.default".into(),
             resource_hosts: vec![resource.into()],
         }
     }
@@ -452,7 +452,7 @@ mod grant_checks {
         let allowed = [
             "https://login.example",
             "http://login.example",
-            "https://graph.example",
+            "https://api.example",
         ];
         // Each grant is the one its plan declared, so only the URL checks can refuse it.
         let asked = |token_url: &str, resource: &str| {
@@ -461,14 +461,14 @@ mod grant_checks {
         };
         let (b, g) = asked(
             "https://evil.example/t/oauth2/v2.0/token",
-            "https://graph.example",
+            "https://api.example",
         );
         let e = b.authorize(g).await.unwrap_err();
         assert_eq!(e.error, "not-allowed");
         assert!(e.description.contains("not on the source's allow-list"));
         let (b, g) = asked(
             "http://login.example/t/oauth2/v2.0/token",
-            "https://graph.example",
+            "https://api.example",
         );
         let e = b.authorize(g).await.unwrap_err();
         assert!(e.description.contains("not HTTPS"), "{}", e.description);
@@ -485,9 +485,9 @@ mod grant_checks {
     async fn a_plan_without_a_grant_allows_no_grant_at_all() {
         let g = grant(
             "https://login.example/t/oauth2/v2.0/token",
-            "https://graph.example",
+            "https://api.example",
         );
-        let b = broker(&["https://login.example", "https://graph.example"], &g).expecting(None);
+        let b = broker(&["https://login.example", "https://api.example"], &g).expecting(None);
         let e = b.authorize(g).await.unwrap_err();
         assert_eq!(e.error, "not-allowed");
         assert!(
@@ -499,27 +499,18 @@ mod grant_checks {
 
     #[tokio::test]
     async fn repeated_authorize_calls_are_served_from_the_cache() {
-        let tenant = graph_emulator::Tenant::generate(&graph_emulator::TenantSpec {
-            users: 1,
-            seed: 1,
-            ..Default::default()
-        });
-        let emulator =
-            graph_emulator::Emulator::start(tenant, graph_emulator::Options::default(), 0)
-                .await
-                .unwrap();
-        let t = emulator.tenant();
+        let endpoint = itam_test_support::TokenEndpoint::start("client-1", "s3cret").await;
         let g = Grant {
-            token_url: format!("{}/{}/oauth2/v2.0/token", emulator.url(), t.tenant_id),
-            scope: "https://graph.microsoft.com/.default".into(),
-            resource_hosts: vec![emulator.url()],
+            token_url: endpoint.token_url(),
+            scope: "https://api.example.com/.default".into(),
+            resource_hosts: vec![endpoint.origin()],
         };
         let credential = Credential {
-            client_id: t.client_id.clone(),
-            auth: crate::credentials::ClientAuth::Secret(Secret::new(t.client_secret.clone())),
+            client_id: "client-1".into(),
+            auth: crate::credentials::ClientAuth::Secret(Secret::new("s3cret")),
             origin: "test".into(),
         };
-        let allow = AllowList::build(&[emulator.url()], None).unwrap();
+        let allow = AllowList::build(&[endpoint.origin()], None).unwrap();
         let b = TokenBroker::new(
             Some(credential),
             allow,
@@ -532,7 +523,7 @@ mod grant_checks {
             let again = b.authorize(g.clone()).await.unwrap();
             assert_eq!(again.expires_at, first.expires_at);
         }
-        assert_eq!(emulator.requests()["token"], 1);
+        assert_eq!(endpoint.issued().len(), 1);
         assert_eq!(b.refused_refreshes(), 200);
     }
 }

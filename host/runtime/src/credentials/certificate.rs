@@ -9,15 +9,15 @@ use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// How long an assertion is valid (Entra accepts up to 10 minutes).
+/// How long an assertion is valid (identity platforms accept up to 10 minutes).
 const ASSERTION_LIFETIME_SECS: u64 = 300;
 
 /// The signature algorithm of the client assertion.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Signing {
-    /// RSASSA-PSS with SHA-256, what Microsoft's documentation asks for.
+    /// RSASSA-PSS with SHA-256.
     Ps256,
-    /// RSASSA-PKCS1-v1_5 with SHA-256, what Microsoft's libraries send.
+    /// RSASSA-PKCS1-v1_5 with SHA-256, what many identity libraries send.
     Rs256,
 }
 
@@ -200,7 +200,7 @@ fn uuid_v4() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use graph_emulator::certs::{TestCertificate, ec_key_pem};
+    use itam_test_support::certs::{TestCertificate, ec_key_pem};
 
     fn decode(part: &str) -> serde_json::Value {
         serde_json::from_slice(

@@ -17,7 +17,7 @@ pub struct Origin {
 impl Origin {
     /// Parses `scheme://host[:port]` (a trailing `/` is accepted; paths and queries are not).
     pub fn parse(text: &str) -> Result<Origin, String> {
-        let how = "write it as scheme://host[:port], e.g. https://graph.microsoft.com";
+        let how = "write it as scheme://host[:port], e.g. https://api.example.com";
         let url =
             url::Url::parse(text).map_err(|e| format!("`{text}` is not an origin ({e}); {how}"))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -144,9 +144,9 @@ mod tests {
 
     #[test]
     fn origin_forms() {
-        let o = Origin::parse("https://Graph.Microsoft.com").unwrap();
-        assert_eq!((o.host.as_str(), o.port), ("graph.microsoft.com", 443));
-        assert_eq!(o.to_string(), "https://graph.microsoft.com");
+        let o = Origin::parse("https://API.Example.com").unwrap();
+        assert_eq!((o.host.as_str(), o.port), ("api.example.com", 443));
+        assert_eq!(o.to_string(), "https://api.example.com");
         let o = Origin::parse("http://127.0.0.1:8400/").unwrap();
         assert_eq!(o.to_string(), "http://127.0.0.1:8400");
         assert!(o.is_loopback() && o.may_carry_credentials());
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn bad_rules_say_how_to_write_them() {
         for bad in [
-            "graph.microsoft.com",
+            "api.example.com",
             "ftp://x",
             "https://x/v1.0",
             "https://x?a=b",
@@ -177,18 +177,18 @@ mod tests {
     fn allow_list_is_default_deny_and_narrowable() {
         let declared = vec![
             "https://login.example".to_string(),
-            "https://graph.example".to_string(),
+            "https://api.example".to_string(),
         ];
         let all = AllowList::build(&declared, None).unwrap();
-        assert!(all.allows(&Origin::parse("https://graph.example").unwrap()));
-        assert!(!all.allows(&Origin::parse("https://graph.example:8443").unwrap()));
-        assert!(!all.allows(&Origin::parse("http://graph.example").unwrap()));
+        assert!(all.allows(&Origin::parse("https://api.example").unwrap()));
+        assert!(!all.allows(&Origin::parse("https://api.example:8443").unwrap()));
+        assert!(!all.allows(&Origin::parse("http://api.example").unwrap()));
         assert!(!all.allows(&Origin::parse("https://evil.example").unwrap()));
         let narrowed =
-            AllowList::build(&declared, Some(&["https://graph.example".to_string()])).unwrap();
+            AllowList::build(&declared, Some(&["https://api.example".to_string()])).unwrap();
         assert_eq!(narrowed.origins().len(), 1);
         assert!(AllowList::default().origins().is_empty());
-        let uri: http::Uri = "https://graph.example/v1.0/users".parse().unwrap();
+        let uri: http::Uri = "https://api.example/v1.0/users".parse().unwrap();
         assert!(all.allows(&Origin::from_uri(&uri).unwrap()));
     }
 }

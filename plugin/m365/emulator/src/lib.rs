@@ -11,7 +11,7 @@
 pub mod activity;
 mod cases;
 mod catalog;
-pub mod certs;
+pub use itam_test_support::certs;
 pub mod client_config;
 pub mod clock;
 pub mod deleted;

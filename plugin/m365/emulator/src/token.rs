@@ -217,7 +217,7 @@ fn check_assertion(
         );
     };
     let alg = header["alg"].as_str().unwrap_or_default();
-    if !crate::certs::verify_signature(cert, assertion, alg) {
+    if !itam_test_support::certs::verify_signature(cert, assertion, alg) {
         return refuse(700027, "Client assertion contains an invalid signature.");
     }
     let host = headers
