@@ -291,3 +291,77 @@ fn force_replaces_the_config_but_never_the_key() {
     assert_success(&crate::common::itam(&config, &renewed));
     assert_ne!(std::fs::read(&pem).unwrap(), key);
 }
+
+#[test]
+fn a_plugin_from_a_file_gets_a_guided_setup_from_its_own_declarations() {
+    // The template plugin declares one required setting, `url`, and no credential: init asks
+    // for it with the plugin's own description, the plugin's `plan` refuses a bad answer with
+    // its own message, and nothing is asked about credentials.
+    let inventory = crate::template_plugin::Inventory::serve(
+        serde_json::json!({
+            "products": [{"id": "p", "part_number": "P", "enabled": 1}],
+            "accounts": [{"id": "u", "principal_name": "u@example.com"}],
+            "assignments": [{"account_id": "u", "product_id": "p"}]
+        })
+        .to_string(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("itam.toml");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_itam"))
+        .args([
+            "--config",
+            config.to_str().unwrap(),
+            "init",
+            "--interactive",
+            "--plugin",
+            hostile_build::TEMPLATE,
+        ])
+        .env(
+            "ITAM_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let answers = format!(
+        "ftp://inventory.example\n{}/inventory.json\nn\n",
+        inventory.origin
+    );
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answers.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_success(&out);
+    let prompts = stderr(&out);
+    assert!(
+        prompts.contains("the inventory's http(s) URL"),
+        "the setting's own description is the question: {prompts}"
+    );
+    assert!(
+        prompts.contains("is not an http(s) URL: its scheme is neither http nor https"),
+        "the plugin's plan refused the bad answer: {prompts}"
+    );
+    assert!(
+        !prompts.contains("client ID") && !prompts.contains("Credential:"),
+        "{prompts}"
+    );
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(
+        text.contains(&format!("url = \"{}/inventory.json\"", inventory.origin)),
+        "{text}"
+    );
+    assert!(!text.contains("[source.credential]"), "{text}");
+    assert_eq!(mode(&config), 0o600);
+    let sync = crate::common::itam(&config, &["sync"]);
+    assert_success(&sync);
+    assert!(
+        String::from_utf8_lossy(&sync.stdout).contains("1 accounts"),
+        "{}",
+        String::from_utf8_lossy(&sync.stdout)
+    );
+}

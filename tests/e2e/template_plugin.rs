@@ -11,13 +11,13 @@ use std::sync::{Arc, Mutex};
 
 /// Serves `body` as JSON at `/inventory.json` (404 elsewhere) on a loopback port, one
 /// connection at a time, and keeps the request heads it was sent.
-struct Inventory {
-    origin: String,
+pub(crate) struct Inventory {
+    pub(crate) origin: String,
     heads: Arc<Mutex<Vec<String>>>,
 }
 
 impl Inventory {
-    fn serve(body: String) -> Inventory {
+    pub(crate) fn serve(body: String) -> Inventory {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let origin = format!("http://{}", listener.local_addr().unwrap());
         let heads = Arc::new(Mutex::new(Vec::new()));

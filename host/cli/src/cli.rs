@@ -80,16 +80,23 @@ enum Command {
     },
     /// Write a configuration from prompts or flags (a secret is never written inline).
     Init {
-        /// Source name.
+        /// Source name (default: the plugin's name).
         #[arg(long)]
         name: Option<String>,
-        /// Directory (tenant) ID or verified domain.
+        /// The plugin: a built-in one (m365) or a .wasm file. Its declared settings are asked
+        /// for, and each answer is checked by the plugin itself.
+        #[arg(long, default_value = "m365")]
+        plugin: String,
+        /// A setting of the plugin, NAME=VALUE (repeatable); `itam plugin inspect` lists them.
+        #[arg(long = "setting", value_name = "NAME=VALUE", value_parser = parse_setting)]
+        settings: Vec<(String, String)>,
+        /// m365: Directory (tenant) ID or verified domain (the setting tenant_id).
         #[arg(long)]
         tenant_id: Option<String>,
         /// Application (client) ID.
         #[arg(long)]
         client_id: Option<String>,
-        /// global, us-gov, us-gov-dod or china.
+        /// m365: global, us-gov, us-gov-dod or china (the setting cloud).
         #[arg(long)]
         cloud: Option<String>,
         /// Read the client secret from this environment variable.
@@ -105,10 +112,10 @@ enum Command {
         /// upload (itam-app.crt).
         #[arg(long, group = "credential")]
         generate_certificate: bool,
-        /// Authority root replacing the cloud's sign-in host.
+        /// m365: authority root replacing the cloud's sign-in host (the setting login_url).
         #[arg(long)]
         login_url: Option<String>,
-        /// Graph root replacing the cloud's Graph host.
+        /// m365: Graph root replacing the cloud's Graph host (the setting graph_url).
         #[arg(long)]
         graph_url: Option<String>,
         /// Overwrite an existing configuration file (never an existing key: see --new-key).
@@ -373,6 +380,8 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Sync { source } => sync(cli_config, source.as_deref(), &mut out).await,
         Command::Init {
             name,
+            plugin,
+            mut settings,
             tenant_id,
             client_id,
             cloud,
@@ -395,14 +404,24 @@ async fn run(cli: Cli) -> Result<i32> {
                 (.., true) => Some(CredentialChoice::GenerateCertificate),
                 _ => None,
             };
+            // The shorthand flags are the built-in plugin's settings.
+            for (setting, value) in [
+                ("tenant_id", tenant_id),
+                ("cloud", cloud),
+                ("login_url", login_url),
+                ("graph_url", graph_url),
+            ] {
+                if let Some(value) = value {
+                    settings.retain(|(n, _)| n != setting);
+                    settings.push((setting.to_string(), value));
+                }
+            }
             let partial = PartialAnswers {
                 name,
-                tenant_id,
+                plugin,
+                settings,
                 client_id,
-                cloud,
                 credential,
-                login_url,
-                graph_url,
             };
             // `itam init` writes a new file: never one found in $XDG_CONFIG_HOME.
             let target = explicit_config
@@ -631,9 +650,8 @@ async fn init(
         check: run_check,
     } = flags;
     use crate::init::{
-        CredentialChoice, Prompter, complete, generate_certificate, interactive, write,
+        CredentialChoice, Guide, Prompter, generate_certificate, interactive, write,
     };
-    partial.validate()?;
     let prompting = interactive(force_prompts);
     let dir = config_path
         .parent()
@@ -641,7 +659,7 @@ async fn init(
         .unwrap_or(Path::new("."));
     // `itam init --generate-certificate` alone: just the certificate, to upload first.
     if partial.credential == Some(CredentialChoice::GenerateCertificate)
-        && partial.tenant_id.is_none()
+        && partial.settings.is_empty()
         && partial.client_id.is_none()
         && !prompting
     {
@@ -669,17 +687,31 @@ async fn init(
             config_path.display()
         )));
     }
-    if !partial.is_complete() && !prompting {
-        return Err(config_error(
-            "not a terminal, so nothing can be asked: pass --tenant-id, --client-id and one of --secret-env, --secret-file, --certificate, --generate-certificate (or --interactive)",
-        ));
+    let runtime = runtime()?;
+    let reference = crate::plugins::parse_ref(&partial.plugin);
+    let limits = crate::config::Limits::default();
+    let plugin = crate::plugins::load(&runtime, &reference, &limits)
+        .map_err(|e| config_error(format!("--plugin {}: {e:#}", partial.plugin)))?;
+    let descriptor = plugin.describe(&limits).await?;
+    let guide = Guide {
+        plugin: &plugin,
+        descriptor: &descriptor,
+        client_id: crate::plugins::client_id_hint(&reference),
+    };
+    guide.validate(&partial).await?;
+    let missing = guide.missing(&partial);
+    if !missing.is_empty() && !prompting {
+        return Err(config_error(format!(
+            "not a terminal, so nothing can be asked: pass {} (or --interactive)",
+            missing.join(", ")
+        )));
     }
     let stdin = std::io::stdin();
     let mut input = stdin.lock();
     let mut prompt_out = std::io::stderr();
     let mut prompter = Prompter::new(&mut input, &mut prompt_out);
-    let answers = complete(partial, &mut prompter)?;
-    crate::init::validate(config_path, &answers, &runtime()?).await?;
+    let answers = guide.complete(partial, &mut prompter).await?;
+    crate::init::validate(config_path, &answers, &runtime).await?;
     for note in write(config_path, &answers, new_key)? {
         writeln!(out, "{note}")?;
     }
@@ -697,7 +729,7 @@ async fn init(
         return Ok(0);
     }
     let config = Config::load(config_path)?;
-    let runtime = runtime()?.with_network(config.network.clone());
+    let runtime = runtime.with_network(config.network.clone());
     let mut checks = Vec::new();
     for s in config.select(None)? {
         checks.push(crate::check::check_source(&runtime, s).await);
@@ -873,6 +905,16 @@ async fn inspect(
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)?;
     Ok(0)
+}
+
+/// `NAME=VALUE` of `--setting`.
+fn parse_setting(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
 }
 
 /// A credential kind as the contract (WIT) names it.

@@ -1,9 +1,9 @@
 //! `itam init`: writes a configuration from prompts or flags, validating every answer, never
 //! writing a secret inline; optionally generates the app's certificate.
 
-use crate::config::is_guid;
 use crate::error::config_error;
 use anyhow::{Context, Result};
+use itam_runtime::contract::types::{CredentialKind, Descriptor};
 use itam_runtime::credentials::certificate::Signing;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -26,43 +26,14 @@ pub enum CredentialChoice {
 pub struct InitAnswers {
     /// Source name.
     pub name: String,
-    /// Tenant GUID or domain.
-    pub tenant_id: String,
-    /// Application (client) ID.
-    pub client_id: String,
-    /// Cloud.
-    pub cloud: String,
-    /// The credential.
-    pub credential: CredentialChoice,
-    /// Optional authority root override.
-    pub login_url: Option<String>,
-    /// Optional Graph root override.
-    pub graph_url: Option<String>,
-}
-
-/// Validates a tenant: a GUID or a domain name.
-pub fn valid_tenant(text: &str) -> Result<(), String> {
-    let domain = text.contains('.')
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-    if is_guid(text) || domain {
-        Ok(())
-    } else {
-        Err("enter the Directory (tenant) ID (a GUID) or a verified domain such as contoso.onmicrosoft.com".into())
-    }
-}
-
-/// Validates a client ID: a GUID.
-pub fn valid_client(text: &str) -> Result<(), String> {
-    if is_guid(text) {
-        Ok(())
-    } else {
-        Err(
-            "enter the Application (client) ID, a GUID from the app registration's Overview page"
-                .into(),
-        )
-    }
+    /// The plugin: a built-in name or a `.wasm` path, as written in the configuration.
+    pub plugin: String,
+    /// The plugin's settings, in the order it declares them.
+    pub settings: Vec<(String, String)>,
+    /// The client ID, when the plugin needs a credential.
+    pub client_id: Option<String>,
+    /// The credential, when the plugin needs one.
+    pub credential: Option<CredentialChoice>,
 }
 
 /// Reads answers line by line from a terminal or a pipe.
@@ -109,6 +80,12 @@ impl<'a> Prompter<'a> {
 }
 
 impl Prompter<'_> {
+    /// Writes a line to the person answering.
+    pub fn say(&mut self, line: &str) -> Result<()> {
+        writeln!(self.output, "{line}")?;
+        Ok(())
+    }
+
     /// Like [`Prompter::ask`], without echoing the answer when reading from a terminal.
     pub fn ask_secret(
         &mut self,
@@ -132,80 +109,204 @@ fn any(_: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Fills in what the flags left open by asking.
-pub fn complete(mut answers: PartialAnswers, prompt: &mut Prompter<'_>) -> Result<InitAnswers> {
-    let tenant_id = match answers.tenant_id.take() {
-        Some(t) => t,
-        None => prompt.ask(
-            "Directory (tenant) ID or verified domain",
-            None,
-            &valid_tenant,
-        )?,
-    };
-    let client_id = match answers.client_id.take() {
-        Some(c) => c,
-        None => prompt.ask("Application (client) ID", None, &valid_client)?,
-    };
-    let credential = match answers.credential.take() {
-        Some(c) => c,
-        None => {
-            let choice = prompt.ask(
-                "Credential: 1) client secret in an environment variable  2) client secret in a file  3) certificate file  4) generate a certificate",
-                Some("4"),
-                &|a| if ["1", "2", "3", "4"].contains(&a) { Ok(()) } else { Err("answer 1, 2, 3 or 4".into()) },
-            )?;
-            match choice.as_str() {
-                "1" => CredentialChoice::SecretEnv(prompt.ask(
-                    "Environment variable holding the secret",
-                    Some("ITAM_CLIENT_SECRET"),
-                    &|a| {
-                        if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-                        {
-                            Ok(())
-                        } else {
-                            Err("use letters, digits and _".into())
-                        }
-                    },
-                )?),
-                "2" => {
-                    let path = prompt.ask(
-                        "File to keep the secret in (written with mode 600)",
-                        Some("itam.secret"),
-                        &any,
-                    )?;
-                    let value = prompt.ask_secret(
-                        "Client secret value (the Value column, not the Secret ID)",
-                        &|a| {
-                            if a.len() >= 8 {
-                                Ok(())
-                            } else {
-                                Err("that is too short to be a client secret value".into())
-                            }
-                        },
-                    )?;
-                    CredentialChoice::SecretFile(path.into(), Some(value))
-                }
-                "3" => CredentialChoice::Certificate(
-                    prompt
-                        .ask(
-                            "PEM file with the certificate and its private key",
-                            Some("app.pem"),
-                            &any,
-                        )?
+/// What the plugin declares and how its answers are checked: its descriptor, and its own
+/// `plan`, which every setting goes through.
+pub struct Guide<'a> {
+    /// The plugin.
+    pub plugin: &'a itam_runtime::Plugin,
+    /// What it declares.
+    pub descriptor: &'a Descriptor,
+    /// How the client ID is asked for and checked.
+    pub client_id: crate::plugins::ClientIdHint,
+}
+
+impl Guide<'_> {
+    /// The plugin's refusal of `settings` when it is about setting `name` (so that answer is
+    /// to be given again), as `message; fix`, escaped for the terminal.
+    async fn refusal(&self, settings: &[(String, String)], name: &str) -> Result<Option<String>> {
+        let plan = self.plugin.plan(settings, &Default::default()).await?;
+        let Err(e) = plan else {
+            return Ok(None);
+        };
+        let (_, f) = itam_runtime::split_error(&e);
+        let about = |text: &str| text.contains(&format!("`{name}")) || text.contains(name);
+        if !about(&f.message) && !f.fix.as_deref().is_some_and(about) {
+            return Ok(None);
+        }
+        let fix = f
+            .fix
+            .as_deref()
+            .map(|x| format!("; {x}"))
+            .unwrap_or_default();
+        Ok(Some(
+            crate::display::text(&format!("{}{fix}", f.message)).into_owned(),
+        ))
+    }
+
+    /// Whether the plugin needs a credential.
+    pub fn needs_credential(&self) -> bool {
+        self.descriptor.credential != CredentialKind::None
+    }
+
+    /// The flags still missing for a run without prompts.
+    pub fn missing(&self, answers: &PartialAnswers) -> Vec<String> {
+        let mut missing: Vec<String> = self
+            .descriptor
+            .settings
+            .iter()
+            .filter(|s| s.required && !answers.has_setting(&s.name))
+            .map(|s| match crate::plugins::setting_flag(&s.name) {
+                Some(flag) => flag.to_string(),
+                None => format!("--setting {}=…", s.name),
+            })
+            .collect();
+        if self.needs_credential() {
+            if answers.client_id.is_none() {
+                missing.push("--client-id".into());
+            }
+            if answers.credential.is_none() {
+                missing.push(
+                    "one of --secret-env, --secret-file, --certificate, --generate-certificate"
                         .into(),
-                ),
-                _ => CredentialChoice::GenerateCertificate,
+                );
             }
         }
-    };
-    Ok(InitAnswers {
-        name: answers.name.unwrap_or_else(|| "m365".into()),
-        tenant_id,
-        client_id,
-        cloud: answers.cloud.unwrap_or_else(|| "global".into()),
-        credential,
-        login_url: answers.login_url,
-        graph_url: answers.graph_url,
+        missing
+    }
+
+    /// Checks the values given as flags: each setting through the plugin's `plan`, the client
+    /// ID by the built-in plugin's rule.
+    pub async fn validate(&self, answers: &PartialAnswers) -> Result<()> {
+        for (name, value) in &answers.settings {
+            if let Some(why) = self.refusal(&answers.settings, name).await? {
+                let flag = crate::plugins::setting_flag(name)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| format!("--setting {name}"));
+                return Err(config_error(format!(
+                    "{flag} `{}`: {why}",
+                    crate::display::text(value)
+                )));
+            }
+        }
+        if let Some(c) = &answers.client_id {
+            (self.client_id.check)(c).map_err(|e| {
+                config_error(format!("--client-id `{}`: {e}", crate::display::text(c)))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Fills in what the flags left open by asking: every required setting the plugin declares
+    /// (its description is the question, the plugin's `plan` checks the answer), then the
+    /// credential if the plugin needs one.
+    pub async fn complete(
+        &self,
+        mut answers: PartialAnswers,
+        prompt: &mut Prompter<'_>,
+    ) -> Result<InitAnswers> {
+        for spec in &self.descriptor.settings {
+            if !spec.required || answers.has_setting(&spec.name) {
+                continue;
+            }
+            let question = crate::display::text(&spec.description).into_owned();
+            loop {
+                let answer = prompt.ask(&question, spec.default_value.as_deref(), &|a| {
+                    if a.is_empty() {
+                        Err("an answer is required".into())
+                    } else {
+                        Ok(())
+                    }
+                })?;
+                let mut trial = answers.settings.clone();
+                trial.push((spec.name.clone(), answer));
+                match self.refusal(&trial, &spec.name).await? {
+                    Some(why) => prompt.say(&format!("  {why}"))?,
+                    None => {
+                        answers.settings = trial;
+                        break;
+                    }
+                }
+            }
+        }
+        // The settings in the order the plugin declares them.
+        let order = |name: &str| {
+            self.descriptor
+                .settings
+                .iter()
+                .position(|s| s.name == name)
+                .unwrap_or(usize::MAX)
+        };
+        answers.settings.sort_by_key(|(name, _)| order(name));
+        let (client_id, credential) = if self.needs_credential() {
+            let client_id = match answers.client_id.take() {
+                Some(c) => c,
+                None => prompt.ask(self.client_id.question, None, &self.client_id.check)?,
+            };
+            let credential = match answers.credential.take() {
+                Some(c) => c,
+                None => ask_credential(prompt)?,
+            };
+            (Some(client_id), Some(credential))
+        } else {
+            (None, None)
+        };
+        Ok(InitAnswers {
+            name: answers.name.unwrap_or_else(|| self.descriptor.name.clone()),
+            plugin: answers.plugin,
+            settings: answers.settings,
+            client_id,
+            credential,
+        })
+    }
+}
+
+/// Asks where the client secret or certificate comes from.
+fn ask_credential(prompt: &mut Prompter<'_>) -> Result<CredentialChoice> {
+    let choice = prompt.ask(
+        "Credential: 1) client secret in an environment variable  2) client secret in a file  3) certificate file  4) generate a certificate",
+        Some("4"),
+        &|a| if ["1", "2", "3", "4"].contains(&a) { Ok(()) } else { Err("answer 1, 2, 3 or 4".into()) },
+    )?;
+    Ok(match choice.as_str() {
+        "1" => CredentialChoice::SecretEnv(prompt.ask(
+            "Environment variable holding the secret",
+            Some("ITAM_CLIENT_SECRET"),
+            &|a| {
+                if !a.is_empty() && a.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    Ok(())
+                } else {
+                    Err("use letters, digits and _".into())
+                }
+            },
+        )?),
+        "2" => {
+            let path = prompt.ask(
+                "File to keep the secret in (written with mode 600)",
+                Some("itam.secret"),
+                &any,
+            )?;
+            let value = prompt.ask_secret(
+                "Client secret value (the Value column, not the Secret ID)",
+                &|a| {
+                    if a.len() >= 8 {
+                        Ok(())
+                    } else {
+                        Err("that is too short to be a client secret value".into())
+                    }
+                },
+            )?;
+            CredentialChoice::SecretFile(path.into(), Some(value))
+        }
+        "3" => CredentialChoice::Certificate(
+            prompt
+                .ask(
+                    "PEM file with the certificate and its private key",
+                    Some("app.pem"),
+                    &any,
+                )?
+                .into(),
+        ),
+        _ => CredentialChoice::GenerateCertificate,
     })
 }
 
@@ -214,42 +315,20 @@ pub fn complete(mut answers: PartialAnswers, prompt: &mut Prompter<'_>) -> Resul
 pub struct PartialAnswers {
     /// `--name`.
     pub name: Option<String>,
-    /// `--tenant-id`.
-    pub tenant_id: Option<String>,
+    /// `--plugin` (a built-in name or a path).
+    pub plugin: String,
+    /// `--setting NAME=VALUE` and the built-in plugin's shorthands (`--tenant-id`, …).
+    pub settings: Vec<(String, String)>,
     /// `--client-id`.
     pub client_id: Option<String>,
-    /// `--cloud`.
-    pub cloud: Option<String>,
     /// The credential flags.
     pub credential: Option<CredentialChoice>,
-    /// `--login-url`.
-    pub login_url: Option<String>,
-    /// `--graph-url`.
-    pub graph_url: Option<String>,
 }
 
 impl PartialAnswers {
-    /// Checks the values given as flags.
-    pub fn validate(&self) -> Result<()> {
-        if let Some(t) = &self.tenant_id {
-            valid_tenant(t).map_err(|e| config_error(format!("--tenant-id `{t}`: {e}")))?;
-        }
-        if let Some(c) = &self.client_id {
-            valid_client(c).map_err(|e| config_error(format!("--client-id `{c}`: {e}")))?;
-        }
-        if let Some(c) = &self.cloud
-            && !["global", "us-gov", "us-gov-dod", "china"].contains(&c.as_str())
-        {
-            return Err(config_error(format!(
-                "--cloud `{c}`: use global, us-gov, us-gov-dod or china"
-            )));
-        }
-        Ok(())
-    }
-
-    /// Whether nothing is left to ask.
-    pub fn is_complete(&self) -> bool {
-        self.tenant_id.is_some() && self.client_id.is_some() && self.credential.is_some()
+    /// Whether setting `name` was given.
+    pub fn has_setting(&self, name: &str) -> bool {
+        self.settings.iter().any(|(n, _)| n == name)
     }
 }
 
@@ -325,24 +404,30 @@ fn credential_line(choice: &CredentialChoice) -> String {
     }
 }
 
+/// A TOML string literal: quotes and backslashes escaped.
+fn quoted(text: &str) -> String {
+    toml::Value::String(text.to_string()).to_string()
+}
+
 /// The configuration file's text for `answers`.
 pub fn config_text(answers: &InitAnswers) -> String {
-    let mut settings = format!(
-        "tenant_id = \"{}\"\ncloud = \"{}\"\n",
-        answers.tenant_id, answers.cloud
+    let mut text = format!(
+        "# Written by `itam init`. See README.md, Configuration.\n\n[store]\npath = \"itam.db\"\n\n[[source]]\nname = {}\nplugin = {}\nschedule = \"6h\"\n",
+        quoted(&answers.name),
+        quoted(&answers.plugin)
     );
-    if let Some(u) = &answers.login_url {
-        settings.push_str(&format!("login_url = \"{u}\"\n"));
+    if let (Some(client_id), Some(credential)) = (&answers.client_id, &answers.credential) {
+        text.push_str(&format!(
+            "\n[source.credential]\nclient_id = {}\n{}\n",
+            quoted(client_id),
+            credential_line(credential)
+        ));
     }
-    if let Some(u) = &answers.graph_url {
-        settings.push_str(&format!("graph_url = \"{u}\"\n"));
+    text.push_str("\n[source.settings]\n");
+    for (name, value) in &answers.settings {
+        text.push_str(&format!("{name} = {}\n", quoted(value)));
     }
-    format!(
-        "# Written by `itam init`. See README.md, Configuration.\n\n[store]\npath = \"itam.db\"\n\n[[source]]\nname = \"{}\"\nplugin = \"m365\"\nschedule = \"6h\"\n\n[source.credential]\nclient_id = \"{}\"\n{}\n\n[source.settings]\n{settings}",
-        answers.name,
-        answers.client_id,
-        credential_line(&answers.credential)
-    )
+    text
 }
 
 /// Checks the answers with the code every later command uses: the configuration loader, and
@@ -369,7 +454,7 @@ pub async fn validate(
     // typed at the prompt is written only after this check.
     let readable_now = matches!(
         answers.credential,
-        CredentialChoice::SecretFile(_, None) | CredentialChoice::Certificate(_)
+        Some(CredentialChoice::SecretFile(_, None) | CredentialChoice::Certificate(_))
     );
     for source in &config.sources {
         let source = if readable_now {
@@ -395,19 +480,21 @@ pub fn write(config_path: &Path, answers: &InitAnswers, new_key: bool) -> Result
         .unwrap_or(Path::new("."));
     let mut notes = Vec::new();
     match &answers.credential {
-        CredentialChoice::SecretEnv(var) => {
+        Some(CredentialChoice::SecretEnv(var)) => {
             notes.push(format!(
                 "export {var}=<the client secret's Value> before running itam"
             ));
         }
-        CredentialChoice::SecretFile(path, Some(value)) => {
+        Some(CredentialChoice::SecretFile(path, Some(value))) => {
             write_private(&dir.join(path), format!("{value}\n").as_bytes())?;
             notes.push(format!(
                 "wrote the secret to {} (mode 600)",
                 dir.join(path).display()
             ));
         }
-        CredentialChoice::GenerateCertificate if dir.join("itam-app.pem").exists() && !new_key => {
+        Some(CredentialChoice::GenerateCertificate)
+            if dir.join("itam-app.pem").exists() && !new_key =>
+        {
             // A key already made (perhaps already trusted by the app registration) is kept.
             itam_runtime::credentials::certificate::ClientCertificate::load(&dir.join("itam-app.pem"), Signing::Ps256)
                 .map_err(|e| {
@@ -421,7 +508,7 @@ pub fn write(config_path: &Path, answers: &InitAnswers, new_key: bool) -> Result
                 dir.join("itam-app.pem").display()
             ));
         }
-        CredentialChoice::GenerateCertificate => {
+        Some(CredentialChoice::GenerateCertificate) => {
             let (pem, crt) = generate_certificate(dir, "itam-app", 365, new_key)?;
             notes.push(format!(
                 "generated {} (certificate and private key, mode 600; keep it here) and {}",

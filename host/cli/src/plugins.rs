@@ -47,6 +47,58 @@ pub fn parse_ref(text: &str) -> PluginRef {
     }
 }
 
+/// How `itam init` asks for a plugin's client ID, and checks the answer.
+pub struct ClientIdHint {
+    /// The question.
+    pub question: &'static str,
+    /// The check; its error says what to enter.
+    pub check: fn(&str) -> Result<(), String>,
+}
+
+/// The client-ID question for `plugin`: the built-in m365 plugin's app registrations have GUID
+/// client IDs; any other plugin's is asked for as it is.
+pub fn client_id_hint(plugin: &PluginRef) -> ClientIdHint {
+    match plugin {
+        PluginRef::Builtin(name) if name == "m365" => ClientIdHint {
+            question: "Application (client) ID",
+            check: |text| {
+                if crate::config::is_guid(text) {
+                    Ok(())
+                } else {
+                    Err("enter the Application (client) ID, a GUID from the app registration's Overview page".into())
+                }
+            },
+        },
+        _ => ClientIdHint {
+            question: "Client ID the plugin's grant is made with",
+            check: |text| {
+                if text.trim().is_empty() {
+                    Err("enter the client ID".into())
+                } else {
+                    Ok(())
+                }
+            },
+        },
+    }
+}
+
+/// The flags `itam init` takes as shorthands for the built-in plugin's settings
+/// (`--tenant-id X` is `--setting tenant_id=X`).
+pub const SETTING_FLAGS: &[(&str, &str)] = &[
+    ("tenant_id", "--tenant-id"),
+    ("cloud", "--cloud"),
+    ("login_url", "--login-url"),
+    ("graph_url", "--graph-url"),
+];
+
+/// The shorthand flag of setting `name`, if it has one.
+pub fn setting_flag(name: &str) -> Option<&'static str> {
+    SETTING_FLAGS
+        .iter()
+        .find(|(setting, _)| *setting == name)
+        .map(|(_, flag)| *flag)
+}
+
 #[cfg(test)]
 mod tests {
     use itam_runtime::compile::{Complexity, check};

@@ -260,8 +260,19 @@ impl Plugin {
             })?
     }
 
+    /// Asks the plugin to plan `settings` (no I/O): the origins it will contact and the grant
+    /// it needs, or its typed refusal of the settings (the inner error), which says what to fix.
+    pub async fn plan(
+        &self,
+        settings: &[(String, String)],
+        limits: &crate::policy::Limits,
+    ) -> Result<Result<RunPlan, CollectError>> {
+        self.plan_in(crate::prepare::offline_context("plan", limits), settings)
+            .await
+    }
+
     /// Calls `plan` for a source's settings.
-    pub(crate) async fn plan(
+    pub(crate) async fn plan_in(
         &self,
         ctx: RunContext,
         settings: &[(String, String)],

@@ -118,7 +118,7 @@ impl Runtime {
         let limits = &source.policy.limits;
         let descriptor = plugin.describe(limits).await.map_err(unusable)?;
         let plan = match plugin
-            .plan(offline_context(&source.name, limits), &source.settings)
+            .plan_in(offline_context(&source.name, limits), &source.settings)
             .await?
         {
             Ok(plan) => plan,
