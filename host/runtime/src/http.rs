@@ -1,7 +1,8 @@
-//! The HTTP sender behind the plugin's wasi:http requests: one pooled client per run, so a
-//! run's pages reuse connections (wasmtime's default sender opens one per request), with
-//! connect, first-byte and between-bytes timeouts instead of wasmtime's 600 s default, through
-//! the configured HTTPS proxy and trusting the configured extra CAs.
+//! The host's one HTTP client stack: behind the plugin's wasi:http requests and the host's own
+//! token requests alike. One pooled client per run, so a run's pages reuse connections
+//! (wasmtime's default sender opens one per request), with connect, first-byte and
+//! between-bytes timeouts instead of wasmtime's 600 s default, a response body cap, through the
+//! configured HTTPS proxy and trusting the configured extra CAs.
 
 use crate::net_cause::NetCause;
 use crate::network::Network;
@@ -168,6 +169,59 @@ impl Sender {
         }))
     }
 
+    /// Posts `form` (`application/x-www-form-urlencoded`) to `url` and reads the whole answer,
+    /// within the timeouts and the body cap: the host's own token requests. Loopback URLs never
+    /// go through the proxy, which could read a plain-HTTP secret. No redirect is followed.
+    pub async fn post_form(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+    ) -> Result<(u16, Bytes), PostError> {
+        let uri: http::Uri = url.parse().map_err(|_| PostError::Url)?;
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let request = http::Request::post(uri.clone())
+            .header(
+                http::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .header(http::header::ACCEPT, "application/json")
+            .header(
+                http::header::USER_AGENT,
+                concat!("itam/", env!("CARGO_PKG_VERSION")),
+            )
+            .body(
+                http_body_util::Full::new(Bytes::from(body))
+                    .map_err(|never| match never {})
+                    .boxed_unsync(),
+            )
+            .map_err(|_| PostError::Url)?;
+        let loopback = crate::policy::Origin::from_uri(&uri).is_some_and(|o| o.is_loopback());
+        let sent = match &self.proxied {
+            Some((matcher, client))
+                if !loopback
+                    && uri.scheme_str() == Some("https")
+                    && matcher.intercept(&uri).is_some() =>
+            {
+                client.request(request)
+            }
+            _ => self.direct.request(request),
+        };
+        let response = tokio::time::timeout(self.first_byte, sent)
+            .await
+            .map_err(|_| PostError::Timeout)?
+            .map_err(PostError::Send)?;
+        let status = response.status().as_u16();
+        let limited = http_body_util::Limited::new(response.into_body(), self.max_body as usize);
+        let body = tokio::time::timeout(self.between_bytes, limited.collect())
+            .await
+            .map_err(|_| PostError::Timeout)?
+            .map_err(|e| PostError::Body(e.to_string()))?
+            .to_bytes();
+        Ok((status, body))
+    }
+
     fn record_oversized(&self, origin: &str) {
         tracing::info!(
             origin,
@@ -237,4 +291,17 @@ impl<B: Body<Data = Bytes, Error = Error> + Unpin> Body for Guarded<B> {
     fn is_end_stream(&self) -> bool {
         self.inner.is_end_stream()
     }
+}
+
+/// Why [`Sender::post_form`] got no answer.
+#[derive(Debug)]
+pub enum PostError {
+    /// The URL is not one a request can be made to.
+    Url,
+    /// No answer within the timeout.
+    Timeout,
+    /// The request could not be sent (DNS, refused, TLS, proxy, …).
+    Send(hyper_util::client::legacy::Error),
+    /// The answer's body could not be read, or was larger than the cap.
+    Body(String),
 }

@@ -1,4 +1,4 @@
-//! Why a connection failed, read from an error chain (hyper, hyper-util, rustls, reqwest), so
+//! Why a connection failed, read from an error chain (hyper, hyper-util, rustls), so
 //! that both the plugin's requests and the host's token requests can say connection refused,
 //! DNS, TLS, timeout or proxy instead of "error sending request", each with a fix.
 

@@ -12,6 +12,9 @@ use serde::Deserialize;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::Mutex;
 
+/// Largest token-endpoint answer read, in bytes (a token is a few KiB).
+const MAX_TOKEN_RESPONSE: u64 = 1 << 20;
+
 /// Refresh a cached token this long before it expires.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(120);
 
@@ -34,9 +37,8 @@ struct Issued {
 
 /// Obtains, caches and attaches tokens for one run.
 pub struct TokenBroker {
-    client: reqwest::Client,
-    /// For loopback token URLs: never through a proxy, which could read a plain-HTTP secret.
-    direct: reqwest::Client,
+    /// The host's HTTP client, as for the plugin's traffic (proxy, CAs, timeouts, body cap).
+    http: crate::http::Sender,
     credential: Option<Credential>,
     allow: AllowList,
     /// The grant the plugin declared in its plan; no other is performed.
@@ -94,37 +96,8 @@ impl TokenBroker {
         timeout: Duration,
         network: &Network,
     ) -> TokenBroker {
-        let base = || {
-            let mut builder = reqwest::Client::builder()
-                .timeout(timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .user_agent(concat!("itam/", env!("CARGO_PKG_VERSION")));
-            for der in &network.extra_roots {
-                if let Ok(cert) = reqwest::Certificate::from_der(der) {
-                    builder = builder.add_root_certificate(cert);
-                }
-            }
-            builder
-        };
-        let mut builder = base();
-        // Without a configured proxy reqwest follows HTTPS_PROXY / NO_PROXY itself.
-        if let Some(proxy) = network
-            .https_proxy
-            .as_deref()
-            .and_then(|p| reqwest::Proxy::https(p).ok())
-        {
-            let no_proxy = network
-                .no_proxy
-                .as_deref()
-                .and_then(reqwest::NoProxy::from_string);
-            builder = builder.proxy(proxy.no_proxy(no_proxy));
-        }
-        // The CA bundle was validated when the configuration was loaded.
-        let build =
-            |b: reqwest::ClientBuilder| b.build().expect("a TLS-capable HTTP client can be built");
         TokenBroker {
-            client: build(builder),
-            direct: build(base().no_proxy()),
+            http: crate::http::Sender::new([timeout; 3], MAX_TOKEN_RESPONSE, network),
             credential,
             allow,
             expected: None,
@@ -271,37 +244,29 @@ impl TokenBroker {
             ("grant_type", "client_credentials"),
         ];
         form.extend(proof.into_iter().filter(|(k, _)| !k.is_empty()));
-        let client = if token_origin.is_loopback() {
-            &self.direct
-        } else {
-            &self.client
-        };
         let requested = std::time::Instant::now();
-        let response = client
-            .post(&grant.token_url)
-            .form(&form)
-            .send()
+        let (status, body) = self
+            .http
+            .post_form(&grant.token_url, &form)
             .await
             .map_err(|e| {
-                let e = e.without_url();
-                let cause = crate::net_cause::NetCause::of(&e);
+                use crate::http::PostError;
+                use crate::net_cause::NetCause;
+                let (cause, chain) = match &e {
+                    PostError::Send(e) => (NetCause::of(e), NetCause::chain(e)),
+                    PostError::Timeout => (NetCause::Timeout, "no answer in time".to_string()),
+                    PostError::Url => (NetCause::Other, "not a URL".to_string()),
+                    PostError::Body(why) => (NetCause::Closed, why.clone()),
+                };
                 refuse(
                     "network",
                     format!(
-                        "token request to {token_origin} failed: {} ({}); fix: {}",
+                        "token request to {token_origin} failed: {} ({chain}); fix: {}",
                         cause.text(),
-                        crate::net_cause::NetCause::chain(&e),
                         cause.fix()
                     ),
                 )
             })?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| {
-            refuse(
-                "network",
-                format!("reading the token response failed: {}", e.without_url()),
-            )
-        })?;
         if status != 200 {
             let parsed: Option<TokenErrorBody> = serde_json::from_slice(&body).ok();
             return Err(match parsed {
