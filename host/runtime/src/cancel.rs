@@ -1,12 +1,9 @@
 //! Cancelling a run from outside: the plugin's next `emit` is answered *cancel*, and a plugin
-//! that keeps going anyway is stopped after [`GRACE`].
+//! that keeps going anyway is stopped after the grace of its caps
+//! ([`crate::policy::Caps::cancel_grace`]).
 
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::sync::watch;
-
-/// How long a plugin may keep running after its run was cancelled before it is stopped.
-pub const GRACE: Duration = Duration::from_secs(10);
 
 /// Cancels a run. Clones cancel the same run; cancelling twice is harmless.
 #[derive(Clone, Debug)]

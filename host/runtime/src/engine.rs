@@ -215,6 +215,7 @@ impl Plugin {
         deadline: Deadline,
     ) -> Result<(Store<RunState>, Instance)> {
         let memory_mib = ctx.memory_bytes >> 20;
+        let caps = ctx.caps.clone();
         let mut store = Store::new(&self.runtime.engine, RunState::new(ctx));
         store.limiter(|s| s.limits());
         let ticks = (deadline.total.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
@@ -232,7 +233,7 @@ impl Plugin {
                 deadline.shown()
             )),
             Ok(Err(e)) => {
-                let reason = trap_reason(&e, deadline, memory_mib).unwrap_or_else(|| {
+                let reason = trap_reason(&e, deadline, memory_mib, &caps).unwrap_or_else(|| {
                     format!(
                         "the plugin does not implement the itam:collector@{} world or imports something the host does not provide",
                         self.contract
@@ -247,7 +248,7 @@ impl Plugin {
     /// Asks the plugin what it is and needs (no I/O, within the memory of `limits`).
     pub async fn describe(&self, limits: &crate::policy::Limits) -> Result<Descriptor> {
         let ctx = crate::prepare::offline_context("describe", limits);
-        let deadline = Deadline::after(SETUP_DEADLINE);
+        let deadline = Deadline::after(ctx.caps.setup_deadline);
         let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
         let call = bindings.describe(&mut store);
         tokio::time::timeout_at(deadline.at, call)
@@ -277,7 +278,7 @@ impl Plugin {
         ctx: RunContext,
         settings: &[(String, String)],
     ) -> Result<Result<RunPlan, CollectError>> {
-        let deadline = Deadline::after(SETUP_DEADLINE);
+        let deadline = Deadline::after(ctx.caps.setup_deadline);
         let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
         let settings = settings.to_vec();
         let call = bindings.plan(&mut store, &settings);
@@ -319,14 +320,16 @@ impl Plugin {
     ) -> Result<CallOutcome<Summary>> {
         let memory_mib = ctx.memory_bytes >> 20;
         let cancel = ctx.cancel.clone();
+        let caps = ctx.caps.clone();
+        let grace = caps.cancel_grace;
         let deadline = Deadline::after(deadline);
         let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
         let settings = settings.to_vec();
         let call = bindings.collect(&mut store, &settings, mode);
-        // Once cancelled, the plugin has `GRACE` to see *cancel* from `emit` and return.
+        // Once cancelled, the plugin has `grace` to see *cancel* from `emit` and return.
         let stopped = async {
             cancel.cancelled().await;
-            tokio::time::sleep(crate::cancel::GRACE).await;
+            tokio::time::sleep(grace).await;
         };
         let call = async {
             tokio::select! {
@@ -339,12 +342,12 @@ impl Plugin {
             Ok(None) => {
                 return Err(anyhow!(
                     "the run was cancelled and the plugin did not stop within {} s of being told; it was stopped",
-                    crate::cancel::GRACE.as_secs()
+                    grace.as_secs()
                 ));
             }
             Ok(Some(result)) => match result {
                 Err(trap) => {
-                    let reason = trap_reason(&trap, deadline, memory_mib)
+                    let reason = trap_reason(&trap, deadline, memory_mib, &caps)
                         .unwrap_or_else(|| "the plugin crashed (trap)".to_string());
                     let reason = match store.data().stderr_text() {
                         Some(said) => format!("{reason}; the plugin's stderr: {said}"),
@@ -372,9 +375,6 @@ impl Plugin {
         })
     }
 }
-
-/// How long `describe` and `plan` (each with its instantiation) may take: they do no I/O.
-const SETUP_DEADLINE: Duration = Duration::from_secs(10);
 
 /// The wall-clock deadline of one plugin call, instantiation included.
 #[derive(Clone, Copy)]
@@ -405,7 +405,12 @@ impl Deadline {
 }
 
 /// What a trap means, when it is one of the sandbox's limits.
-fn trap_reason(trap: &anyhow::Error, deadline: Deadline, memory_mib: usize) -> Option<String> {
+fn trap_reason(
+    trap: &anyhow::Error,
+    deadline: Deadline,
+    memory_mib: usize,
+    caps: &crate::policy::Caps,
+) -> Option<String> {
     if matches!(
         trap.downcast_ref::<wasmtime::Trap>(),
         Some(wasmtime::Trap::Interrupt)
@@ -423,7 +428,7 @@ fn trap_reason(trap: &anyhow::Error, deadline: Deadline, memory_mib: usize) -> O
     {
         return Some(format!(
             "the plugin built an HTTP header set larger than {} KiB and was stopped",
-            crate::state::MAX_FIELDS_BYTES >> 10
+            caps.max_header_bytes >> 10
         ));
     }
     if trap
@@ -432,7 +437,7 @@ fn trap_reason(trap: &anyhow::Error, deadline: Deadline, memory_mib: usize) -> O
     {
         return Some(format!(
             "the plugin held more than {} host resources (HTTP headers, requests, responses, streams) at once and was stopped",
-            crate::state::MAX_HANDLES
+            caps.max_handles
         ));
     }
     None

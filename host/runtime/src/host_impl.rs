@@ -4,7 +4,7 @@ use crate::bindings::itam::collector::host::Host;
 use crate::bindings::itam::collector::types::{
     AuthError, Batch, Flow, Grant, Host as TypesHost, LogLevel, TokenFacts,
 };
-use crate::policy::bounds::{LogVerdict, MAX_LOG_BYTES, MAX_LOG_LINES};
+use crate::policy::bounds::LogVerdict;
 use crate::state::RunState;
 
 impl TypesHost for RunState {}
@@ -18,8 +18,9 @@ impl Host for RunState {
             LogVerdict::DropAndTell => {
                 tracing::warn!(
                     source,
-                    "the plugin logged more than {MAX_LOG_LINES} lines or {} KiB; its further log lines are dropped",
-                    MAX_LOG_BYTES >> 10
+                    "the plugin logged more than {} lines or {} KiB; its further log lines are dropped",
+                    self.caps.max_log_lines,
+                    self.caps.max_log_bytes >> 10
                 );
                 return;
             }

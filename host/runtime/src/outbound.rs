@@ -32,6 +32,7 @@ pub struct OutboundPolicy {
     requests: Arc<std::sync::atomic::AtomicU64>,
     /// One permit per request from sending until its response body is read or dropped.
     in_flight: Arc<tokio::sync::Semaphore>,
+    max_in_flight: usize,
 }
 
 /// Largest request body a plugin may send, in bytes.
@@ -39,10 +40,6 @@ const MAX_REQUEST_BODY: usize = 1 << 20;
 
 /// Most refused origins a run lists in its error.
 const MAX_DENIED_SHOWN: usize = 20;
-
-/// Most requests a plugin may have in flight at once; one more fails at once with wasi:http
-/// `connection-limit-reached` (rather than waiting, which could wait on the plugin itself).
-pub const MAX_IN_FLIGHT: usize = 16;
 
 impl OutboundPolicy {
     /// A policy allowing `allow`, attaching `broker`'s tokens, with connect / first-byte /
@@ -52,6 +49,7 @@ impl OutboundPolicy {
         broker: Arc<TokenBroker>,
         timeouts: [Duration; 3],
         max_response_bytes: u64,
+        max_in_flight: usize,
         network: &Network,
     ) -> Self {
         OutboundPolicy {
@@ -60,7 +58,8 @@ impl OutboundPolicy {
             sender: Sender::new(timeouts, max_response_bytes, network),
             denied: Arc::default(),
             requests: Arc::default(),
-            in_flight: Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
+            max_in_flight,
+            in_flight: Arc::new(tokio::sync::Semaphore::new(max_in_flight)),
         }
     }
 
@@ -120,7 +119,7 @@ impl WasiHttpHooks for OutboundPolicy {
         };
         let Ok(permit) = self.in_flight.clone().try_acquire_owned() else {
             tracing::info!(
-                limit = MAX_IN_FLIGHT,
+                limit = self.max_in_flight,
                 "refused a request: too many in flight"
             );
             return Box::new(async { Err(Error::ConnectionLimitReached) });
@@ -273,7 +272,8 @@ mod tests {
         );
         broker.authorize(grant).await.unwrap();
         let timeouts = [Duration::from_secs(2); 3];
-        let mut policy = OutboundPolicy::new(allow, broker, timeouts, 1 << 20, &Network::default());
+        let mut policy =
+            OutboundPolicy::new(allow, broker, timeouts, 1 << 20, 16, &Network::default());
 
         let seen = send(&mut policy, &format!("{resource}/v1.0/users"))
             .await

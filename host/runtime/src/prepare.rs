@@ -217,6 +217,7 @@ impl Prepared {
             network: self.network.clone(),
             observer,
             cancel,
+            caps: limits.caps.clone(),
         }
     }
 
@@ -281,6 +282,7 @@ pub(crate) fn offline_context(source: &str, limits: &Limits) -> RunContext {
         network: Network::default(),
         observer: Arc::new(Quiet),
         cancel: CancelToken::new(),
+        caps: limits.caps.clone(),
     }
 }
 

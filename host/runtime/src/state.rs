@@ -58,6 +58,8 @@ pub struct RunContext {
     pub observer: Arc<dyn Observer>,
     /// Cancels the call: the plugin's next `emit` is answered *cancel*.
     pub cancel: crate::cancel::CancelToken,
+    /// The caps on host resources, requests in flight, setup time, logs and batches.
+    pub caps: crate::policy::Caps,
 }
 
 /// The `T` of the wasmtime `Store`.
@@ -80,25 +82,15 @@ pub struct RunState {
     /// What the plugin may still emit in this call.
     pub(super) output: crate::policy::output::OutputBudget,
     pub(super) cancel: crate::cancel::CancelToken,
+    pub(super) caps: crate::policy::Caps,
 }
-
-/// How much of a plugin's stderr is kept for the run's error.
-const STDERR_BYTES: usize = 4096;
-
-/// Most host resources (wasi:http fields, requests, responses, streams, pollables) a plugin
-/// may hold at once; each lives in the host's memory, outside the plugin's memory cap.
-pub const MAX_HANDLES: usize = 1024;
-
-/// Most bytes one wasi:http `fields` (a header set the plugin builds) may hold, so that
-/// `MAX_HANDLES` header sets stay within 16 MiB of host memory.
-pub const MAX_FIELDS_BYTES: usize = 16 * 1024;
 
 impl RunState {
     /// Builds the state for one call.
     pub fn new(ctx: RunContext) -> RunState {
         // Nothing is inherited: no preopened directories, no environment, no arguments,
         // no sockets and no name lookup (HTTP goes through wasi:http and its policy).
-        let stderr = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(STDERR_BYTES);
+        let stderr = wasmtime_wasi::p2::pipe::MemoryOutputPipe::new(ctx.caps.stderr_bytes);
         let wasi = WasiCtx::builder()
             .allow_tcp(false)
             .allow_udp(false)
@@ -111,13 +103,14 @@ impl RunState {
             ctx.broker.clone(),
             ctx.request_timeouts,
             ctx.max_response_bytes,
+            ctx.caps.max_in_flight,
             &ctx.network,
         );
         outbound.count_requests(progress.requests.clone());
         let mut http = WasiHttpCtx::new();
-        http.set_field_size_limit(MAX_FIELDS_BYTES);
+        http.set_field_size_limit(ctx.caps.max_header_bytes);
         let mut table = ResourceTable::new();
-        table.set_max_capacity(MAX_HANDLES);
+        table.set_max_capacity(ctx.caps.max_handles);
         RunState {
             wasi,
             http,
@@ -130,9 +123,16 @@ impl RunState {
             sink_error: None,
             stderr,
             progress,
-            log_budget: Default::default(),
-            output: crate::policy::output::OutputBudget::new(ctx.max_output_bytes),
+            log_budget: crate::policy::bounds::LogBudget::new(
+                ctx.caps.max_log_lines,
+                ctx.caps.max_log_bytes,
+            ),
+            output: crate::policy::output::OutputBudget::new(
+                ctx.max_output_bytes,
+                ctx.caps.clone(),
+            ),
             cancel: ctx.cancel,
+            caps: ctx.caps.clone(),
         }
     }
 

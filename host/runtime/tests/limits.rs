@@ -254,13 +254,39 @@ async fn undeclared_origins_are_denied_and_never_connected() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_start_function_that_blocks_is_stopped() {
+async fn a_start_function_that_blocks_is_stopped_at_the_setup_deadline() {
     let runtime = runtime();
     let plugin = load(&runtime, hostile_build::START_BLOCKS);
+    let mut limits = Limits::default();
+    limits.caps.setup_deadline = Duration::from_secs(2);
     let started = Instant::now();
-    let e = plugin.describe(&Limits::default()).await.unwrap_err();
-    assert!(chain(&e).contains("did not finish starting"), "{e:#}");
-    assert!(started.elapsed() < Duration::from_secs(30));
+    let e = plugin.describe(&limits).await.unwrap_err();
+    assert!(
+        chain(&e).contains("the plugin did not finish starting within 2 s"),
+        "{e:#}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_batch_past_the_entity_cap_is_refused() {
+    let mut limits = Limits::default();
+    limits.caps.max_batch_entities = 1000;
+    let sink = Counting::default();
+    let e = collect(
+        hostile_build::FLOOD,
+        &[NOWHERE, ("mode", "many-entities")],
+        limits,
+        sink.clone(),
+        CancelToken::new(),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        chain(&e).contains("entities in one batch; the host accepts at most 1000 per batch"),
+        "{e:#}"
+    );
+    assert_eq!(*sink.batches.lock().unwrap(), 0);
 }
 
 #[test]

@@ -478,6 +478,8 @@ impl RawRuntime {
         };
         Ok(Limits {
             compile,
+            // The sandbox's caps keep their defaults; embedders of the runtime may set them.
+            caps: d.caps.clone(),
             max_response_bytes: mb(
                 "max_response_mb",
                 self.max_response_mb,

@@ -7,10 +7,6 @@ use crate::bindings::itam::collector::types::Failure;
 
 /// Longest log line kept, in bytes.
 pub const MAX_LOG_LINE: usize = 4096;
-/// Most log lines per call (`collect`, `check`, …); later ones are dropped, and that is said once.
-pub const MAX_LOG_LINES: u32 = 10_000;
-/// Most log bytes per call.
-pub const MAX_LOG_BYTES: usize = 1 << 20;
 /// Longest error message, fix, warning, finding or fact, in bytes.
 pub const MAX_TEXT: usize = 4096;
 /// Most warnings and data-quality notes kept from one summary, and most facts.
@@ -98,10 +94,12 @@ pub fn findings(findings: &mut Vec<CheckFinding>) {
 }
 
 /// What one call may still log.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct LogBudget {
     lines: u32,
     bytes: usize,
+    max_lines: u32,
+    max_bytes: usize,
     /// Whether the line saying that logs are dropped was written.
     told: bool,
 }
@@ -118,10 +116,22 @@ pub enum LogVerdict {
 }
 
 impl LogBudget {
+    /// A budget of `max_lines` lines and `max_bytes` bytes.
+    pub fn new(max_lines: u32, max_bytes: usize) -> LogBudget {
+        LogBudget {
+            lines: 0,
+            bytes: 0,
+            max_lines,
+            max_bytes,
+            told: false,
+        }
+    }
+
     /// Cuts `message` to [`MAX_LOG_LINE`] and decides whether it is still within the budget.
     pub fn admit(&mut self, message: &mut String) -> LogVerdict {
         truncate(message, MAX_LOG_LINE);
-        if !self.told && self.lines < MAX_LOG_LINES && self.bytes + message.len() <= MAX_LOG_BYTES {
+        if !self.told && self.lines < self.max_lines && self.bytes + message.len() <= self.max_bytes
+        {
             self.lines += 1;
             self.bytes += message.len();
             return LogVerdict::Keep;
@@ -150,7 +160,8 @@ mod tests {
 
     #[test]
     fn logs_are_dropped_past_the_budget_and_that_is_said_once() {
-        let mut budget = LogBudget::default();
+        let caps = crate::policy::Caps::default();
+        let mut budget = LogBudget::new(caps.max_log_lines, caps.max_log_bytes);
         let mut big = "x".repeat(10 << 20);
         assert_eq!(budget.admit(&mut big), LogVerdict::Keep);
         assert!(big.len() < MAX_LOG_LINE + 64);
@@ -164,7 +175,7 @@ mod tests {
             }
         }
         assert!(
-            kept * MAX_LOG_LINE <= MAX_LOG_BYTES + MAX_LOG_LINE,
+            kept * MAX_LOG_LINE <= caps.max_log_bytes + MAX_LOG_LINE,
             "{kept}"
         );
         assert_eq!(budget.admit(&mut "z".into()), LogVerdict::Drop);

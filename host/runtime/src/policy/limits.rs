@@ -21,6 +21,8 @@ pub struct Limits {
     pub max_output_bytes: u64,
     /// What the plugin may contain, and the time and memory its compilation may take.
     pub compile: crate::compile::CompileLimits,
+    /// The caps on host resources, requests in flight, setup time, logs and batches.
+    pub caps: super::Caps,
 }
 
 impl Default for Limits {
@@ -34,6 +36,7 @@ impl Default for Limits {
             max_response_bytes: 32 << 20,
             max_output_bytes: 512 << 20,
             compile: Default::default(),
+            caps: Default::default(),
         }
     }
 }

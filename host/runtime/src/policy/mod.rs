@@ -4,6 +4,7 @@
 
 mod admit;
 pub mod bounds;
+pub mod caps;
 pub mod limiter;
 pub mod limits;
 pub mod origins;
@@ -11,5 +12,6 @@ pub mod output;
 
 pub use crate::prepare::OperatorPolicy;
 pub use admit::admit;
+pub use caps::Caps;
 pub use limits::{Limits, mib};
 pub use origins::{AllowList, Origin};

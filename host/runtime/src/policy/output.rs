@@ -9,25 +9,21 @@ use crate::bindings::itam::collector::types::{
 };
 use anyhow::{Result, bail};
 
-/// Most entities one `emit` may carry.
-pub const MAX_BATCH_ENTITIES: usize = 100_000;
-/// Longest text field, in bytes (names, IDs, attribute values).
-pub const MAX_FIELD_BYTES: usize = 64 << 10;
-
-/// Sums the text of an entity's fields, refusing any field longer than [`MAX_FIELD_BYTES`].
+/// Sums the text of an entity's fields, refusing any field longer than `max_field`.
 struct Measure {
     bytes: u64,
     kind: &'static str,
+    max_field: usize,
 }
 
 impl Measure {
     fn text(&mut self, field: &str, value: &str) -> Result<()> {
-        if value.len() > MAX_FIELD_BYTES {
+        if value.len() > self.max_field {
             bail!(
                 "the plugin sent {} with a {field} of {} bytes; the host accepts at most {} KiB per field",
                 self.kind,
                 value.len(),
-                MAX_FIELD_BYTES >> 10
+                self.max_field >> 10
             );
         }
         // Every field costs a little even when empty, so floods of empty entities count too.
@@ -72,15 +68,21 @@ pub fn batch_len(batch: &Batch) -> usize {
     }
 }
 
-/// Checks `batch` and returns its size in bytes, as counted against the run's output limit.
-pub fn batch_size(batch: &Batch) -> Result<u64> {
+/// Checks `batch` against `caps` and returns its size in bytes, as counted against the run's
+/// output limit.
+pub fn batch_size(batch: &Batch, caps: &super::Caps) -> Result<u64> {
     let len = batch_len(batch);
-    if len > MAX_BATCH_ENTITIES {
+    if len > caps.max_batch_entities {
         bail!(
-            "the plugin emitted {len} entities in one batch; the host accepts at most {MAX_BATCH_ENTITIES} per batch"
+            "the plugin emitted {len} entities in one batch; the host accepts at most {} per batch",
+            caps.max_batch_entities
         );
     }
-    let mut m = Measure { bytes: 0, kind: "" };
+    let mut m = Measure {
+        bytes: 0,
+        kind: "",
+        max_field: caps.max_field_bytes,
+    };
     match batch {
         Batch::Accounts(v) => v.iter().try_for_each(|e| account(&mut m, e))?,
         Batch::Groups(v) => v.iter().try_for_each(|e| group(&mut m, e))?,
@@ -201,17 +203,18 @@ fn sign_in(m: &mut Measure, s: &SignInActivity) -> Result<()> {
 pub struct OutputBudget {
     used: u64,
     max: u64,
+    caps: super::Caps,
 }
 
 impl OutputBudget {
-    /// A budget of `max` bytes.
-    pub fn new(max: u64) -> OutputBudget {
-        OutputBudget { used: 0, max }
+    /// A budget of `max` bytes, each batch within `caps`.
+    pub fn new(max: u64, caps: super::Caps) -> OutputBudget {
+        OutputBudget { used: 0, max, caps }
     }
 
     /// Checks `batch` and counts it against the budget.
     pub fn admit(&mut self, batch: &Batch) -> Result<()> {
-        self.used += batch_size(batch)?;
+        self.used += batch_size(batch, &self.caps)?;
         if self.used > self.max {
             bail!(
                 "the plugin's output exceeded the source's limit of {} (limits.max_output_mb); nothing of this run is kept",
