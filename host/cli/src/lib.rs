@@ -4,8 +4,7 @@
 
 pub mod catalogs;
 pub mod check;
-pub mod cli;
-pub mod cli_report;
+pub mod command;
 pub mod config;
 #[cfg(feature = "demo")]
 pub mod demo;

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(itam_cli::cli::main());
+    std::process::exit(itam_cli::command::main());
 }

@@ -1,6 +1,6 @@
 //! `itam report …` and `itam catalog …`.
 
-use crate::cli::{default_format, open_for_report};
+use crate::command::{default_format, open_for_report};
 use crate::config::Config;
 use crate::error::config_error;
 use crate::render::format::Format;

@@ -1,5 +1,11 @@
 //! The `itam` command line.
 
+mod demo;
+mod init;
+mod plugin;
+pub mod report;
+mod sync;
+
 use crate::config::Config;
 use crate::display::text;
 use crate::error::{Exit, config_error, exit_code};
@@ -135,12 +141,12 @@ enum Command {
     /// Reports over the stored snapshot: balance, waste, subscriptions, changes, cost.
     Report {
         #[command(subcommand)]
-        report: crate::cli_report::ReportCommand,
+        report: crate::command::report::ReportCommand,
     },
     /// The product catalogue that gives SKUs their friendly names.
     Catalog {
         #[command(subcommand)]
-        command: crate::cli_report::CatalogCommand,
+        command: crate::command::report::CatalogCommand,
     },
     /// Export an entity of the stored snapshot.
     Export {
@@ -369,15 +375,15 @@ async fn run(cli: Cli) -> Result<i32> {
             format,
             raw,
         } => {
-            let options = DemoOptions {
+            let options = demo::DemoOptions {
                 users: users as usize,
                 db,
                 create_dirs,
                 write_config: explicit_config,
             };
-            demo(options, default_format(format), raw, &mut out).await
+            demo::demo(options, default_format(format), raw, &mut out).await
         }
-        Command::Sync { source } => sync(cli_config, source.as_deref(), &mut out).await,
+        Command::Sync { source } => sync::sync(cli_config, source.as_deref(), &mut out).await,
         Command::Init {
             name,
             plugin,
@@ -431,13 +437,13 @@ async fn run(cli: Cli) -> Result<i32> {
                         .map(PathBuf::from)
                 })
                 .unwrap_or_else(|| PathBuf::from("itam.toml"));
-            let flags = InitFlags {
+            let flags = init::InitFlags {
                 force,
                 new_key,
                 interactive,
                 check,
             };
-            init(&target, partial, flags, &mut out).await
+            init::init(&target, partial, flags, &mut out).await
         }
         Command::Check { source, format } => {
             let config = Config::load(cli_config)?;
@@ -450,8 +456,10 @@ async fn run(cli: Cli) -> Result<i32> {
             crate::check::render(&mut out, &checks, format)?;
             Ok(check_exit(&checks))
         }
-        Command::Report { report } => crate::cli_report::report(cli_config, report, &mut out),
-        Command::Catalog { command } => crate::cli_report::catalog(cli_config, command, &mut out),
+        Command::Report { report } => crate::command::report::report(cli_config, report, &mut out),
+        Command::Catalog { command } => {
+            crate::command::report::catalog(cli_config, command, &mut out)
+        }
         Command::Export {
             entity,
             source,
@@ -486,7 +494,7 @@ async fn run(cli: Cli) -> Result<i32> {
         }
         Command::Plugin {
             command: PluginCommand::Inspect { plugin, source },
-        } => inspect(cli_config, &plugin, source.as_deref(), &mut out).await,
+        } => plugin::inspect(cli_config, &plugin, source.as_deref(), &mut out).await,
         Command::Completions { shell } => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "itam", &mut out);
@@ -498,244 +506,6 @@ async fn run(cli: Cli) -> Result<i32> {
             Ok(0)
         }
     }
-}
-
-/// What `itam demo` was asked for.
-#[cfg(feature = "demo")]
-struct DemoOptions {
-    /// Users in the synthetic tenant.
-    users: usize,
-    /// Where to keep the database, if anywhere.
-    db: Option<PathBuf>,
-    /// Whether to create the database's missing directories.
-    create_dirs: bool,
-    /// With `--config FILE`: write there a configuration that names the demo's source.
-    write_config: Option<PathBuf>,
-}
-
-#[cfg(feature = "demo")]
-async fn demo(options: DemoOptions, format: Format, raw: bool, out: &mut dyn Write) -> Result<i32> {
-    let temp = tempfile::tempdir()?;
-    let kept = options.db.is_some();
-    if let Some(config) = &options.write_config {
-        if !kept {
-            return Err(config_error(
-                "itam demo --config FILE writes a configuration for the demo's database, so it needs --db FILE too (the default database is temporary)",
-            ));
-        }
-        if config.exists() {
-            return Err(config_error(format!(
-                "{} already exists; itam demo --config writes a new configuration there: choose another file or remove it",
-                config.display()
-            )));
-        }
-    }
-    let path = options
-        .db
-        .clone()
-        .unwrap_or_else(|| temp.path().join("demo.db"));
-    if options.create_dirs {
-        itam_store::create_parent_dirs(&path)?;
-    }
-    // Read before anything is written: a production database is left as it is.
-    let others: Vec<String> = itam_store::sources_in(&path)?
-        .into_iter()
-        .filter(|s| s != "demo")
-        .collect();
-    if !others.is_empty() {
-        return Err(config_error(format!(
-            "the database {} already holds other sources ({}); the demo adds its synthetic `demo` source only to a new database or one of its own: pass another --db",
-            path.display(),
-            crate::display::text(&others.join(", "))
-        )));
-    }
-    let store = Store::open(&path)?;
-    let runtime = runtime()?;
-    let report = crate::demo::run(&runtime, &store, options.users).await?;
-    if let Some(config) = &options.write_config {
-        write_demo_config(config, &path)?;
-    }
-    let catalog = crate::catalogs::for_source(&store, &report.source)?;
-    let rows = itam_reports::balance::balance(&store, &report.source, &*catalog)?;
-    if format == Format::Table {
-        writeln!(
-            out,
-            "Demo tenant synced through the m365 plugin: {}.",
-            text(&report.counts_text())
-        )?;
-        writeln!(out, "Licence balance:\n")?;
-    }
-    crate::render::balance::render(out, &rows, format, raw)?;
-    if format == Format::Table {
-        let waste_options = itam_reports::waste::WasteOptions {
-            inactive_days: itam_reports::settings::DEFAULT_INACTIVE_DAYS,
-            now: chrono::Utc::now(),
-        };
-        let findings =
-            itam_reports::waste::waste(&store, &report.source, waste_options, &*catalog)?;
-        let waste = itam_reports::cost::WasteReport::new(
-            waste_options.inactive_days,
-            findings,
-            &itam_reports::cost::PriceBook::new(&[]),
-        );
-        writeln!(out)?;
-        crate::render::waste::summary(out, &waste)?;
-        let note = if kept {
-            ""
-        } else {
-            " (temporary; pass --db FILE to keep it)"
-        };
-        writeln!(out, "\nDatabase: {}{note}", path.display())?;
-        match (&options.write_config, kept) {
-            (Some(config), _) => writeln!(
-                out,
-                "Configuration: {} (mode 600). Explore it: `itam --config {} report waste`, `… report subscriptions`, `… export accounts`.",
-                config.display(),
-                config.display()
-            )?,
-            (None, true) => writeln!(
-                out,
-                "Explore it with a config whose [store] path is that file (`itam demo --db FILE --config demo.toml` writes one): `itam report waste`, `itam report subscriptions`, `itam export accounts`."
-            )?,
-            (None, false) => {}
-        }
-    }
-    Ok(0)
-}
-
-/// Writes a configuration (mode 600) whose store is the demo's database `db` and whose one
-/// source is the demo's, for exploring it with the report and export commands.
-#[cfg(feature = "demo")]
-fn write_demo_config(config: &Path, db: &Path) -> Result<()> {
-    let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
-    let db = toml::Value::String(db.display().to_string());
-    let text = format!(
-        "# Written by `itam demo`: the demo's database and its synthetic source.\n[store]\npath = {db}\n\n[[source]]\nname = \"demo\"\nplugin = \"m365\"\n"
-    );
-    write_private_new(config, &text)
-        .with_context(|| format!("writing the demo's configuration {}", config.display()))
-}
-
-/// Creates `path` with mode 600 (it must not exist) and writes `text` into it.
-fn write_private_new(path: &Path, text: &str) -> std::io::Result<()> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options.open(path)?.write_all(text.as_bytes())
-}
-
-/// The switches of `itam init`.
-struct InitFlags {
-    /// Overwrite an existing configuration.
-    force: bool,
-    /// Replace an existing generated key.
-    new_key: bool,
-    /// Prompt even when stdin is not a terminal.
-    interactive: bool,
-    /// Run `itam check` afterwards.
-    check: bool,
-}
-
-async fn init(
-    config_path: &Path,
-    partial: crate::init::PartialAnswers,
-    flags: InitFlags,
-    out: &mut dyn Write,
-) -> Result<i32> {
-    let InitFlags {
-        force,
-        new_key,
-        interactive: force_prompts,
-        check: run_check,
-    } = flags;
-    use crate::init::{
-        CredentialChoice, Guide, Prompter, generate_certificate, interactive, write,
-    };
-    let prompting = interactive(force_prompts);
-    let dir = config_path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    // `itam init --generate-certificate` alone: just the certificate, to upload first.
-    if partial.credential == Some(CredentialChoice::GenerateCertificate)
-        && partial.settings.is_empty()
-        && partial.client_id.is_none()
-        && !prompting
-    {
-        let (pem, crt) = generate_certificate(dir, "itam-app", 365, new_key)?;
-        writeln!(
-            out,
-            "generated {} (certificate and private key, mode 600; keep it private)",
-            pem.display()
-        )?;
-        writeln!(
-            out,
-            "upload {} under Certificates & secrets → Certificates → Upload certificate in the app registration",
-            crt.display()
-        )?;
-        writeln!(
-            out,
-            "then: itam init --tenant-id … --client-id … --certificate {}",
-            pem.display()
-        )?;
-        return Ok(0);
-    }
-    if config_path.exists() && !force {
-        return Err(config_error(format!(
-            "{} already exists; pass --force to replace it",
-            config_path.display()
-        )));
-    }
-    let runtime = runtime()?;
-    let reference = crate::plugins::parse_ref(&partial.plugin);
-    let limits = crate::config::Limits::default();
-    let plugin = crate::plugins::load(&runtime, &reference, &limits)
-        .map_err(|e| config_error(format!("--plugin {}: {e:#}", partial.plugin)))?;
-    let descriptor = plugin.describe(&limits).await?;
-    let guide = Guide {
-        plugin: &plugin,
-        descriptor: &descriptor,
-        client_id: crate::plugins::client_id_hint(&reference),
-    };
-    guide.validate(&partial).await?;
-    let missing = guide.missing(&partial);
-    if !missing.is_empty() && !prompting {
-        return Err(config_error(format!(
-            "not a terminal, so nothing can be asked: pass {} (or --interactive)",
-            missing.join(", ")
-        )));
-    }
-    let stdin = std::io::stdin();
-    let mut input = stdin.lock();
-    let mut prompt_out = std::io::stderr();
-    let mut prompter = Prompter::new(&mut input, &mut prompt_out);
-    let answers = guide.complete(partial, &mut prompter).await?;
-    crate::init::validate(config_path, &answers, &runtime).await?;
-    for note in write(config_path, &answers, new_key)? {
-        writeln!(out, "{note}")?;
-    }
-    let check_now = run_check
-        || (prompting
-            && prompter.ask("Run `itam check` now? (y/n)", Some("y"), &|a| {
-                if ["y", "n"].contains(&a) {
-                    Ok(())
-                } else {
-                    Err("answer y or n".into())
-                }
-            })? == "y");
-    if !check_now {
-        writeln!(out, "next: itam check, then itam sync")?;
-        return Ok(0);
-    }
-    let config = Config::load(config_path)?;
-    let runtime = runtime.with_network(config.network.clone());
-    let mut checks = Vec::new();
-    for s in config.select(None)? {
-        checks.push(crate::check::check_source(&runtime, s).await);
-    }
-    crate::check::render(out, &checks, Format::Table)?;
-    Ok(check_exit(&checks))
 }
 
 /// `itam check`'s exit code: 0 when collection will work for every source, 3 when a step of
@@ -762,75 +532,6 @@ fn open_store(config: &Config) -> Result<Store> {
 /// Opens the configured store, which exists, for reading.
 fn open_existing_store(config: &Config) -> Result<Store> {
     Store::open(&config.store_path)
-}
-
-async fn sync(config_path: &Path, source: Option<&str>, out: &mut dyn Write) -> Result<i32> {
-    let config = Config::load(config_path)?;
-    let sources = config.select(source)?;
-    let runtime = runtime()?.with_network(config.network.clone());
-    // Validate every selected source before any of them touches the network. A source that
-    // cannot be prepared (a credential that cannot be read, bad settings, a plugin that does
-    // not load) is reported and skipped; the others still run.
-    let mut prepared = Vec::new();
-    let mut worst = 0;
-    for s in &sources {
-        let ready = match s.with_credential() {
-            Ok(resolved) => crate::sync::prepare(&runtime, &resolved, &resolved.limits)
-                .await
-                .map(|p| (resolved, p)),
-            Err(e) => Err(e),
-        };
-        match ready {
-            Ok(pair) => prepared.push(pair),
-            Err(e) => {
-                print_error(&e);
-                worst = worst.max(exit_code(&e));
-            }
-        }
-    }
-    if prepared.is_empty() {
-        return Ok(worst);
-    }
-    let store = open_store(&config)?;
-    let mut failed = 0;
-    for (s, p) in &prepared {
-        // Ctrl-C ends the run: its transaction is rolled back and it is recorded as
-        // interrupted, the previous snapshot kept; the sources after it are not run.
-        let outcome = tokio::select! {
-            outcome = p.run(&store, s, &s.limits) => outcome,
-            _ = tokio::signal::ctrl_c() => {
-                store.cancel_running(
-                    "interrupted by the operator (Ctrl-C); the previous snapshot was kept",
-                )?;
-                eprintln!(
-                    "\ninterrupted: the run of source `{}` was cancelled and recorded as interrupted; the previous snapshot was kept",
-                    s.name
-                );
-                return Ok(Exit::Interrupted.code());
-            }
-        };
-        match outcome {
-            Ok(report) => {
-                // The counts' names and the warnings are the plugin's text.
-                writeln!(
-                    out,
-                    "{}: run {} succeeded: {}",
-                    report.source,
-                    report.run_id,
-                    text(&report.counts_text())
-                )?;
-                for w in &report.warnings {
-                    writeln!(out, "  warning: {}", text(w))?;
-                }
-            }
-            Err(e) => {
-                failed += 1;
-                print_error(&e);
-            }
-        }
-    }
-    // A configuration problem (2) outranks a failed run (1).
-    Ok(worst.max(if failed > 0 { 1 } else { 0 }))
 }
 
 fn one_source(config: &Config, name: Option<&str>) -> Result<String> {
@@ -865,48 +566,6 @@ pub(crate) fn open_for_report(config_path: &Path, source: Option<&str>) -> Resul
     Ok((store, source))
 }
 
-async fn inspect(
-    config_path: &Path,
-    plugin: &str,
-    source: Option<&str>,
-    out: &mut dyn Write,
-) -> Result<i32> {
-    let runtime = runtime()?;
-    let reference = crate::plugins::parse_ref(plugin);
-    let limits = crate::config::Limits::default();
-    let loaded = crate::plugins::load(&runtime, &reference, &limits)
-        .with_context(|| format!("loading {plugin}"))?;
-    let d = loaded.describe(&limits).await?;
-    let mut doc = serde_json::json!({
-        "name": d.name,
-        "version": d.version,
-        "description": d.description,
-        "sha256": loaded.sha256,
-        // The version the plugin was built against (one of those the host runs).
-        "contract": format!("{}@{}", itam_runtime::contract::PACKAGE, loaded.contract),
-        "credential": credential_kind_name(d.credential),
-        "settings": d.settings.iter().map(|s| serde_json::json!({
-            "name": s.name, "description": s.description, "required": s.required, "default": s.default_value,
-        })).collect::<Vec<_>>(),
-        "permissions": d.permissions.iter().map(|p| serde_json::json!({
-            "name": p.name, "required": p.required, "purpose": p.purpose,
-        })).collect::<Vec<_>>(),
-        "produces": d.produces.iter().map(|k| entity_kind_name(*k)).collect::<Vec<_>>(),
-    });
-    if let Some(name) = source {
-        // The credential stays a reference: inspecting reads no secret.
-        let config = Config::load(config_path)?;
-        let s = config.select(Some(name))?[0];
-        let prepared = crate::sync::prepare(&runtime, s, &s.limits).await?;
-        doc["allowed_hosts"] = serde_json::json!(prepared.allow_list());
-        doc["token_url"] =
-            serde_json::json!(prepared.plan().grant.as_ref().map(|g| g.token_url.clone()));
-    }
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
-    writeln!(out)?;
-    Ok(0)
-}
-
 /// `NAME=VALUE` of `--setting`.
 fn parse_setting(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
@@ -914,31 +573,6 @@ fn parse_setting(text: &str) -> Result<(String, String), String> {
             Ok((name.trim().to_string(), value.to_string()))
         }
         _ => Err(format!("`{text}` is not NAME=VALUE")),
-    }
-}
-
-/// A credential kind as the contract (WIT) names it.
-fn credential_kind_name(kind: itam_runtime::contract::types::CredentialKind) -> &'static str {
-    use itam_runtime::contract::types::CredentialKind as K;
-    match kind {
-        K::None => "none",
-        K::Oauth2ClientCredentials => "oauth2-client-credentials",
-    }
-}
-
-/// An entity kind as the contract (WIT) names it.
-fn entity_kind_name(kind: itam_runtime::contract::types::EntityKind) -> &'static str {
-    use itam_runtime::contract::types::EntityKind as K;
-    match kind {
-        K::Account => "account",
-        K::Group => "group",
-        K::Membership => "membership",
-        K::Product => "product",
-        K::Assignment => "assignment",
-        K::GroupLicense => "group-license",
-        K::Subscription => "subscription",
-        K::Device => "device",
-        K::SignInActivity => "sign-in-activity",
     }
 }
 

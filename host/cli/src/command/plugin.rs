@@ -1,0 +1,70 @@
+//! `itam plugin inspect`: what a plugin declares, and the contract version it targets.
+
+use super::*;
+
+pub(super) async fn inspect(
+    config_path: &Path,
+    plugin: &str,
+    source: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<i32> {
+    let runtime = runtime()?;
+    let reference = crate::plugins::parse_ref(plugin);
+    let limits = crate::config::Limits::default();
+    let loaded = crate::plugins::load(&runtime, &reference, &limits)
+        .with_context(|| format!("loading {plugin}"))?;
+    let d = loaded.describe(&limits).await?;
+    let mut doc = serde_json::json!({
+        "name": d.name,
+        "version": d.version,
+        "description": d.description,
+        "sha256": loaded.sha256,
+        // The version the plugin was built against (one of those the host runs).
+        "contract": format!("{}@{}", itam_runtime::contract::PACKAGE, loaded.contract),
+        "credential": credential_kind_name(d.credential),
+        "settings": d.settings.iter().map(|s| serde_json::json!({
+            "name": s.name, "description": s.description, "required": s.required, "default": s.default_value,
+        })).collect::<Vec<_>>(),
+        "permissions": d.permissions.iter().map(|p| serde_json::json!({
+            "name": p.name, "required": p.required, "purpose": p.purpose,
+        })).collect::<Vec<_>>(),
+        "produces": d.produces.iter().map(|k| entity_kind_name(*k)).collect::<Vec<_>>(),
+    });
+    if let Some(name) = source {
+        // The credential stays a reference: inspecting reads no secret.
+        let config = Config::load(config_path)?;
+        let s = config.select(Some(name))?[0];
+        let prepared = crate::sync::prepare(&runtime, s, &s.limits).await?;
+        doc["allowed_hosts"] = serde_json::json!(prepared.allow_list());
+        doc["token_url"] =
+            serde_json::json!(prepared.plan().grant.as_ref().map(|g| g.token_url.clone()));
+    }
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)?;
+    Ok(0)
+}
+
+/// A credential kind as the contract (WIT) names it.
+fn credential_kind_name(kind: itam_runtime::contract::types::CredentialKind) -> &'static str {
+    use itam_runtime::contract::types::CredentialKind as K;
+    match kind {
+        K::None => "none",
+        K::Oauth2ClientCredentials => "oauth2-client-credentials",
+    }
+}
+
+/// An entity kind as the contract (WIT) names it.
+fn entity_kind_name(kind: itam_runtime::contract::types::EntityKind) -> &'static str {
+    use itam_runtime::contract::types::EntityKind as K;
+    match kind {
+        K::Account => "account",
+        K::Group => "group",
+        K::Membership => "membership",
+        K::Product => "product",
+        K::Assignment => "assignment",
+        K::GroupLicense => "group-license",
+        K::Subscription => "subscription",
+        K::Device => "device",
+        K::SignInActivity => "sign-in-activity",
+    }
+}

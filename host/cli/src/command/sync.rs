@@ -1,0 +1,76 @@
+//! `itam sync`: one run of each configured source (or one), each into its own snapshot.
+
+use super::*;
+
+pub(super) async fn sync(
+    config_path: &Path,
+    source: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<i32> {
+    let config = Config::load(config_path)?;
+    let sources = config.select(source)?;
+    let runtime = runtime()?.with_network(config.network.clone());
+    // Validate every selected source before any of them touches the network. A source that
+    // cannot be prepared (a credential that cannot be read, bad settings, a plugin that does
+    // not load) is reported and skipped; the others still run.
+    let mut prepared = Vec::new();
+    let mut worst = 0;
+    for s in &sources {
+        let ready = match s.with_credential() {
+            Ok(resolved) => crate::sync::prepare(&runtime, &resolved, &resolved.limits)
+                .await
+                .map(|p| (resolved, p)),
+            Err(e) => Err(e),
+        };
+        match ready {
+            Ok(pair) => prepared.push(pair),
+            Err(e) => {
+                print_error(&e);
+                worst = worst.max(exit_code(&e));
+            }
+        }
+    }
+    if prepared.is_empty() {
+        return Ok(worst);
+    }
+    let store = open_store(&config)?;
+    let mut failed = 0;
+    for (s, p) in &prepared {
+        // Ctrl-C ends the run: its transaction is rolled back and it is recorded as
+        // interrupted, the previous snapshot kept; the sources after it are not run.
+        let outcome = tokio::select! {
+            outcome = p.run(&store, s, &s.limits) => outcome,
+            _ = tokio::signal::ctrl_c() => {
+                store.cancel_running(
+                    "interrupted by the operator (Ctrl-C); the previous snapshot was kept",
+                )?;
+                eprintln!(
+                    "\ninterrupted: the run of source `{}` was cancelled and recorded as interrupted; the previous snapshot was kept",
+                    s.name
+                );
+                return Ok(Exit::Interrupted.code());
+            }
+        };
+        match outcome {
+            Ok(report) => {
+                // The counts' names and the warnings are the plugin's text.
+                writeln!(
+                    out,
+                    "{}: run {} succeeded: {}",
+                    report.source,
+                    report.run_id,
+                    text(&report.counts_text())
+                )?;
+                for w in &report.warnings {
+                    writeln!(out, "  warning: {}", text(w))?;
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                print_error(&e);
+            }
+        }
+    }
+    // A configuration problem (2) outranks a failed run (1).
+    Ok(worst.max(if failed > 0 { 1 } else { 0 }))
+}
