@@ -6,6 +6,7 @@ use crate::contract::types::{
     CheckFinding, CollectError, CollectMode, Descriptor, RunPlan, Summary,
 };
 use crate::contract::{ContractVersion, Instance};
+use crate::error::{SinkFailed, StopReason, Stopped};
 use crate::network::Network;
 use crate::policy::bounds;
 use crate::state::{RunContext, RunState};
@@ -228,18 +229,21 @@ impl Plugin {
             &self.runtime.linker,
         );
         match tokio::time::timeout_at(deadline.at, started).await {
-            Err(_) => Err(anyhow!(
-                "the plugin did not finish starting within {} (its start function blocked); it was stopped",
-                deadline.shown()
+            Err(_) => Err(stop(
+                StopReason::Deadline,
+                format!(
+                    "the plugin did not finish starting within {} (its start function blocked); it was stopped",
+                    deadline.shown()
+                ),
             )),
             Ok(Err(e)) => {
-                let reason = trap_reason(&e, deadline, memory_mib, &caps).unwrap_or_else(|| {
-                    format!(
+                match trap_reason(&e, deadline, memory_mib, &caps) {
+                    Some((reason, message)) => Err(e.context(Stopped { reason, message })),
+                    None => Err(e.context(format!(
                         "the plugin does not implement the itam:collector@{} world or imports something the host does not provide",
                         self.contract
-                    )
-                });
-                Err(e.context(reason))
+                    ))),
+                }
             }
             Ok(Ok(bindings)) => Ok((store, bindings)),
         }
@@ -254,9 +258,12 @@ impl Plugin {
         tokio::time::timeout_at(deadline.at, call)
             .await
             .map_err(|_| {
-                anyhow!(
-                    "the plugin did not answer describe within {}",
-                    deadline.shown()
+                stop(
+                    StopReason::Deadline,
+                    format!(
+                        "the plugin did not answer describe within {}",
+                        deadline.shown()
+                    ),
                 )
             })?
     }
@@ -284,7 +291,12 @@ impl Plugin {
         let call = bindings.plan(&mut store, &settings);
         let mut plan = tokio::time::timeout_at(deadline.at, call)
             .await
-            .map_err(|_| anyhow!("the plugin did not answer plan within {}", deadline.shown()))??;
+            .map_err(|_| {
+                stop(
+                    StopReason::Deadline,
+                    format!("the plugin did not answer plan within {}", deadline.shown()),
+                )
+            })??;
         if let Err(e) = &mut plan {
             bounds::error(e);
         }
@@ -304,7 +316,12 @@ impl Plugin {
         let call = bindings.check(&mut store, &settings);
         let mut findings = tokio::time::timeout_at(deadline.at, call)
             .await
-            .map_err(|_| anyhow!("the check exceeded its deadline of {}", deadline.shown()))??;
+            .map_err(|_| {
+                stop(
+                    StopReason::Deadline,
+                    format!("the check exceeded its deadline of {}", deadline.shown()),
+                )
+            })??;
         bounds::findings(&mut findings);
         Ok(findings)
     }
@@ -338,22 +355,25 @@ impl Plugin {
             }
         };
         let result = match tokio::time::timeout_at(deadline.at, call).await {
-            Err(_) => return Err(anyhow!("{}", deadline.exceeded())),
+            Err(_) => return Err(stop(StopReason::Deadline, deadline.exceeded())),
             Ok(None) => {
-                return Err(anyhow!(
-                    "the run was cancelled and the plugin did not stop within {} s of being told; it was stopped",
-                    grace.as_secs()
+                return Err(stop(
+                    StopReason::Cancelled,
+                    format!(
+                        "the run was cancelled and the plugin did not stop within {} s of being told; it was stopped",
+                        grace.as_secs()
+                    ),
                 ));
             }
             Ok(Some(result)) => match result {
                 Err(trap) => {
-                    let reason = trap_reason(&trap, deadline, memory_mib, &caps)
-                        .unwrap_or_else(|| "the plugin crashed (trap)".to_string());
-                    let reason = match store.data().stderr_text() {
-                        Some(said) => format!("{reason}; the plugin's stderr: {said}"),
-                        None => reason,
+                    let (reason, message) = trap_reason(&trap, deadline, memory_mib, &caps)
+                        .unwrap_or((StopReason::Trap, "the plugin crashed (trap)".to_string()));
+                    let message = match store.data().stderr_text() {
+                        Some(said) => format!("{message}; the plugin's stderr: {said}"),
+                        None => message,
                     };
-                    return Err(trap.context(reason));
+                    return Err(trap.context(Stopped { reason, message }));
                 }
                 Ok(mut result) => {
                     match &mut result {
@@ -365,7 +385,7 @@ impl Plugin {
             },
         };
         if let Some(e) = store.data_mut().finish_sink() {
-            return Err(e.context("storing the plugin's entities failed"));
+            return Err(e.context(SinkFailed));
         }
         Ok(CallOutcome {
             result,
@@ -404,40 +424,54 @@ impl Deadline {
     }
 }
 
+/// An error saying the host stopped the call, and why.
+fn stop(reason: StopReason, message: String) -> anyhow::Error {
+    anyhow::Error::new(Stopped { reason, message })
+}
+
 /// What a trap means, when it is one of the sandbox's limits.
 fn trap_reason(
     trap: &anyhow::Error,
     deadline: Deadline,
     memory_mib: usize,
     caps: &crate::policy::Caps,
-) -> Option<String> {
+) -> Option<(StopReason, String)> {
     if matches!(
         trap.downcast_ref::<wasmtime::Trap>(),
         Some(wasmtime::Trap::Interrupt)
     ) {
-        return Some(deadline.exceeded());
+        return Some((StopReason::Deadline, deadline.exceeded()));
     }
     if is_memory_exhaustion(trap) {
-        return Some(format!(
-            "the plugin exceeded its memory limit of {memory_mib} MiB and was stopped (limits.memory_limit_mb)"
+        return Some((
+            StopReason::Memory,
+            format!(
+                "the plugin exceeded its memory limit of {memory_mib} MiB and was stopped (limits.memory_limit_mb)"
+            ),
         ));
     }
     if trap
         .chain()
         .any(|e| e.to_string().contains("total size of fields exceeds limit"))
     {
-        return Some(format!(
-            "the plugin built an HTTP header set larger than {} KiB and was stopped",
-            caps.max_header_bytes >> 10
+        return Some((
+            StopReason::HostResources,
+            format!(
+                "the plugin built an HTTP header set larger than {} KiB and was stopped",
+                caps.max_header_bytes >> 10
+            ),
         ));
     }
     if trap
         .chain()
         .any(|e| e.to_string().contains("resource table has no free keys"))
     {
-        return Some(format!(
-            "the plugin held more than {} host resources (HTTP headers, requests, responses, streams) at once and was stopped",
-            caps.max_handles
+        return Some((
+            StopReason::HostResources,
+            format!(
+                "the plugin held more than {} host resources (HTTP headers, requests, responses, streams) at once and was stopped",
+                caps.max_handles
+            ),
         ));
     }
     None

@@ -3,6 +3,7 @@
 //! `tests/hostile`, each of which misbehaves in one way.
 
 use itam_runtime::contract::types::{Batch, CollectError};
+use itam_runtime::error::{StopReason, is_sink_failure, stopped};
 use itam_runtime::policy::Limits;
 use itam_runtime::{BatchSink, CancelToken, CollectOptions, Collected, Plugin, Runtime, Source};
 use std::sync::{Arc, Mutex};
@@ -96,6 +97,7 @@ async fn memory_past_the_cap_stops_the_plugin() {
         chain(&e).contains("the plugin exceeded its memory limit of 32 MiB and was stopped"),
         "{e:#}"
     );
+    assert_eq!(stopped(&e), Some(StopReason::Memory));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -118,6 +120,7 @@ async fn a_plugin_that_never_returns_is_stopped_at_the_run_deadline() {
         chain(&e).contains("the run exceeded its deadline of 2 s and was stopped"),
         "{e:#}"
     );
+    assert_eq!(stopped(&e), Some(StopReason::Deadline));
     assert!(started.elapsed() < Duration::from_secs(30));
 }
 
@@ -135,6 +138,7 @@ async fn unbounded_recursion_exhausts_the_wasm_stack_not_the_host() {
     let text = chain(&e);
     assert!(text.contains("the plugin crashed (trap)"), "{text}");
     assert!(text.contains("call stack exhausted"), "{text}");
+    assert_eq!(stopped(&e), Some(StopReason::Trap));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -159,6 +163,7 @@ async fn output_past_the_run_limit_fails_the_run_for_any_sink() {
         ),
         "{e:#}"
     );
+    assert!(is_sink_failure(&e) && stopped(&e).is_none(), "{e:#}");
     let batches = *sink.batches.lock().unwrap();
     assert!(
         batches > 0 && batches < 500,
@@ -265,6 +270,7 @@ async fn a_start_function_that_blocks_is_stopped_at_the_setup_deadline() {
         chain(&e).contains("the plugin did not finish starting within 2 s"),
         "{e:#}"
     );
+    assert_eq!(stopped(&e), Some(StopReason::Deadline));
     assert!(started.elapsed() < Duration::from_secs(20));
 }
 
