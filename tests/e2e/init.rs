@@ -19,6 +19,28 @@ fn url_flags(env: &Env) -> Vec<String> {
     ]
 }
 
+/// Runs `itam ARGS` with `answers` typed at its prompts.
+fn answered(args: &[impl AsRef<std::ffi::OsStr>], answers: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_itam"))
+        .args(args)
+        .env(
+            "ITAM_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+        )
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(answers.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
 /// `init` with the env's tenant and client, `extra` flags, and the emulator's URLs.
 fn init_args(env: &Env, extra: &[&str]) -> Vec<String> {
     let t = env.tenant();
@@ -163,28 +185,11 @@ fn prompts_validate_answers_and_write_the_secret_file_privately() {
         "--interactive".into(),
     ];
     args.extend(url_flags(&env));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_itam"))
-        .args(&args)
-        .env(
-            "ITAM_CACHE_DIR",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
     let answers = format!(
         "not a tenant\n{}\nmy-app\n{}\n2\n\n{}\nn\n",
         t.tenant_id, t.client_id, t.client_secret
     );
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(answers.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = answered(&args, &answers);
     assert_success(&out);
     let prompts = stderr(&out);
     assert!(
@@ -307,35 +312,19 @@ fn a_plugin_from_a_file_gets_a_guided_setup_from_its_own_declarations() {
     );
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("itam.toml");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_itam"))
-        .args([
-            "--config",
-            config.to_str().unwrap(),
-            "init",
-            "--interactive",
-            "--plugin",
-            hostile_build::TEMPLATE,
-        ])
-        .env(
-            "ITAM_CACHE_DIR",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
-        )
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "init",
+        "--interactive",
+        "--plugin",
+        hostile_build::TEMPLATE,
+    ];
     let answers = format!(
         "ftp://inventory.example\n{}/inventory.json\nn\n",
         inventory.origin
     );
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(answers.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = answered(&args, &answers);
     assert_success(&out);
     let prompts = stderr(&out);
     assert!(
