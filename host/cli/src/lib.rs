@@ -14,5 +14,4 @@ pub mod init;
 pub mod plugins;
 pub mod progress;
 pub mod render;
-pub mod runs;
 pub mod sync;

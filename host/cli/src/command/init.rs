@@ -112,5 +112,5 @@ pub(super) async fn init(
         checks.push(crate::check::check_source(&runtime, s).await);
     }
     crate::check::render(out, &checks, Format::Table)?;
-    Ok(check_exit(&checks))
+    Ok(super::check::check_exit(&checks))
 }

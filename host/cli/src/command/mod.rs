@@ -1,15 +1,17 @@
 //! The `itam` command line.
 
+mod check;
 mod demo;
+mod export;
 mod init;
 mod plugin;
 pub mod report;
+mod runs;
 mod sync;
 
 use crate::config::Config;
 use crate::display::text;
 use crate::error::{Exit, config_error, exit_code};
-use crate::render::export;
 use crate::render::format::Format;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -152,13 +154,13 @@ enum Command {
     Export {
         /// What to export.
         #[arg(value_enum)]
-        entity: export::EntityArg,
+        entity: crate::render::export::EntityArg,
         /// The source (needed when several are configured).
         #[arg(long)]
         source: Option<String>,
         /// json or csv.
         #[arg(long, value_enum, default_value = "json")]
-        format: export::ExportFormat,
+        format: crate::render::export::ExportFormat,
         /// With --format csv: write every cell exactly as stored, without the leading `'` that
         /// keeps spreadsheets from running cells that start with = + - @ TAB or CR as formulas.
         #[arg(long)]
@@ -446,15 +448,7 @@ async fn run(cli: Cli) -> Result<i32> {
             init::init(&target, partial, flags, &mut out).await
         }
         Command::Check { source, format } => {
-            let config = Config::load(cli_config)?;
-            let runtime = runtime()?.with_network(config.network.clone());
-            let mut checks = Vec::new();
-            for s in config.select(source.as_deref())? {
-                checks.push(crate::check::check_source(&runtime, s).await);
-            }
-            let format = format.unwrap_or_else(|| default_format(None).into());
-            crate::check::render(&mut out, &checks, format)?;
-            Ok(check_exit(&checks))
+            check::check(cli_config, source.as_deref(), format, &mut out).await
         }
         Command::Report { report } => crate::command::report::report(cli_config, report, &mut out),
         Command::Catalog { command } => {
@@ -465,33 +459,12 @@ async fn run(cli: Cli) -> Result<i32> {
             source,
             format,
             raw,
-        } => {
-            let (store, source) = open_for_report(cli_config, source.as_deref())?;
-            let catalog = crate::catalogs::for_source(&store, &source)?;
-            store.with_conn(|conn| {
-                export::export(conn, &source, entity.0, &*catalog, format, raw, &mut out)
-            })?;
-            Ok(0)
-        }
+        } => export::export(cli_config, entity, source.as_deref(), format, raw, &mut out),
         Command::Runs {
             source,
             limit,
             format,
-        } => {
-            let config = Config::load(cli_config)?;
-            let source = match source.as_deref() {
-                Some(name) => Some(config.select(Some(name))?[0].name.clone()),
-                None => None,
-            };
-            // Reading the log creates no database.
-            let runs = if config.store_path.exists() {
-                open_existing_store(&config)?.runs_of(source.as_deref(), limit)?
-            } else {
-                Vec::new()
-            };
-            crate::runs::render(&mut out, &runs, default_format(format))?;
-            Ok(0)
-        }
+        } => runs::runs(cli_config, source.as_deref(), limit, format, &mut out),
         Command::Plugin {
             command: PluginCommand::Inspect { plugin, source },
         } => plugin::inspect(cli_config, &plugin, source.as_deref(), &mut out).await,
@@ -505,18 +478,6 @@ async fn run(cli: Cli) -> Result<i32> {
             clap_mangen::Man::new(Cli::command()).render(&mut out)?;
             Ok(0)
         }
-    }
-}
-
-/// `itam check`'s exit code: 0 when collection will work for every source, 3 when a step of
-/// some source failed (its configuration, its credential or a request). An invalid
-/// configuration file or an unknown `--source` never gets here: those exit 2 as in every
-/// command.
-fn check_exit(checks: &[crate::check::SourceCheck]) -> i32 {
-    if checks.iter().all(|c| c.ok) {
-        Exit::Success.code()
-    } else {
-        Exit::Blocked.code()
     }
 }
 

@@ -5,6 +5,29 @@ use anyhow::Result;
 use itam_store::RunRecord;
 use std::io::Write;
 
+/// Prints the run log of every source (or one), newest first, at most `limit` runs.
+pub(super) fn runs(
+    config_path: &std::path::Path,
+    source: Option<&str>,
+    limit: u32,
+    format: Option<Format>,
+    out: &mut dyn Write,
+) -> Result<i32> {
+    let config = crate::config::Config::load(config_path)?;
+    let source = match source {
+        Some(name) => Some(config.select(Some(name))?[0].name.clone()),
+        None => None,
+    };
+    // Reading the log creates no database.
+    let runs = if config.store_path.exists() {
+        super::open_existing_store(&config)?.runs_of(source.as_deref(), limit)?
+    } else {
+        Vec::new()
+    };
+    render(out, &runs, super::default_format(format))?;
+    Ok(0)
+}
+
 /// Longest error shown in a table cell, in characters (JSON keeps the whole error).
 const SHORT_ERROR: usize = 80;
 
