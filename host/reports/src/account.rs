@@ -43,10 +43,10 @@ pub struct AccountReport {
 /// One licence assignment of the account.
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountLicence {
-    /// SKU GUID.
-    pub sku_id: String,
+    /// The product's ID, as the source identifies it.
+    pub product_id: String,
     /// Part number.
-    pub sku_part_number: Option<String>,
+    pub part_number: Option<String>,
     /// Friendly name.
     pub product_name: Option<String>,
     /// The group it is inherited from; null when assigned directly.
@@ -110,20 +110,20 @@ pub fn account(
             )));
         };
         let mut stmt = conn.prepare(
-            "SELECT h.sku_id, NULLIF(h.assigned_by_group, ''), g.display_name, h.state, h.error
+            "SELECT h.product_id, NULLIF(h.assigned_by_group, ''), g.display_name, h.state, h.error
              FROM assignments h
              LEFT JOIN groups g ON g.source = h.source AND g.id = h.assigned_by_group
              WHERE h.source = ?1 AND h.user_id = ?2
-             ORDER BY h.sku_id, h.assigned_by_group",
+             ORDER BY h.product_id, h.assigned_by_group",
         )?;
         report.licences = stmt
             .query_map([source, report.id.as_str()], |r| {
-                let sku_id: String = r.get(0)?;
-                let product = products.get(&sku_id);
+                let product_id: String = r.get(0)?;
+                let product = products.get(&product_id);
                 Ok(AccountLicence {
-                    sku_part_number: product.map(|p| p.part_number.clone()),
+                    part_number: product.map(|p| p.part_number.clone()),
                     product_name: product.and_then(|p| p.name.clone()),
-                    sku_id,
+                    product_id,
                     assigned_by_group: r.get(1)?,
                     group_name: r.get(2)?,
                     state: r.get(3)?,
@@ -135,8 +135,8 @@ pub fn account(
             let label = |l: &AccountLicence| {
                 l.product_name
                     .clone()
-                    .or_else(|| l.sku_part_number.clone())
-                    .unwrap_or_else(|| l.sku_id.clone())
+                    .or_else(|| l.part_number.clone())
+                    .unwrap_or_else(|| l.product_id.clone())
             };
             label(a).cmp(&label(b))
         });
@@ -149,8 +149,8 @@ impl AccountLicence {
     pub fn label(&self) -> &str {
         self.product_name
             .as_deref()
-            .or(self.sku_part_number.as_deref())
-            .unwrap_or(&self.sku_id)
+            .or(self.part_number.as_deref())
+            .unwrap_or(&self.product_id)
     }
 
     /// `direct`, or `group NAME` for a licence inherited from a group.

@@ -11,10 +11,10 @@ use serde::Serialize;
 /// One product's balance. The JSON keys are a public contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BalanceRow {
-    /// SKU GUID.
-    pub sku_id: String,
-    /// SKU part number.
-    pub sku_part_number: String,
+    /// The product's ID, as the source identifies it.
+    pub product_id: String,
+    /// The product's part number.
+    pub part_number: String,
     /// Friendly product name, if known.
     pub product_name: Option<String>,
     /// Capability status (`Enabled`, `Warning`, `Suspended`, `LockedOut`, ...).
@@ -45,20 +45,20 @@ pub fn balance(
     store.with_conn(|conn| {
         let products = Products::load(conn, source, catalog)?;
         let mut stmt = conn.prepare(
-            "SELECT sku_id, sku_part_number, capability_status, enabled, warning, suspended, locked_out, consumed_units
+            "SELECT product_id, part_number, capability_status, enabled, warning, suspended, locked_out, consumed_units
              FROM products WHERE source = ?1",
         )?;
         let mut rows: Vec<BalanceRow> = stmt
             .query_map([source], |r| {
-                let sku_id: String = r.get(0)?;
+                let product_id: String = r.get(0)?;
                 let enabled: i64 = r.get(3)?;
                 let consumed: i64 = r.get(7)?;
-                let product = products.get(&sku_id);
+                let product = products.get(&product_id);
                 Ok(BalanceRow {
                     product_name: product.and_then(|p| p.name.clone()),
                     class: product.map_or(ProductClass::Paid, |p| p.class),
-                    sku_id,
-                    sku_part_number: r.get(1)?,
+                    product_id,
+                    part_number: r.get(1)?,
                     status: r.get(2)?,
                     enabled,
                     warning: r.get(4)?,
@@ -70,8 +70,8 @@ pub fn balance(
             })?
             .collect::<rusqlite::Result<_>>()?;
         rows.sort_by(|a, b| {
-            let name = |r: &BalanceRow| r.product_name.clone().unwrap_or_else(|| r.sku_part_number.clone());
-            name(a).cmp(&name(b)).then(a.sku_id.cmp(&b.sku_id))
+            let name = |r: &BalanceRow| r.product_name.clone().unwrap_or_else(|| r.part_number.clone());
+            name(a).cmp(&name(b)).then(a.product_id.cmp(&b.product_id))
         });
         Ok(rows)
     })
@@ -115,7 +115,7 @@ impl FailIf {
             .map(|r| {
                 format!(
                     "{} ({} available)",
-                    r.product_name.as_deref().unwrap_or(&r.sku_part_number),
+                    r.product_name.as_deref().unwrap_or(&r.part_number),
                     r.available
                 )
             })

@@ -20,7 +20,7 @@ pub struct Change {
     /// Its user principal name.
     pub user_principal_name: Option<String>,
     /// The product, for licence and product changes.
-    pub sku_id: Option<String>,
+    pub product_id: Option<String>,
     /// The product's friendly name or part number.
     pub product: Option<String>,
     /// More detail (e.g. `soft-deleted` or `purged` for a leaver, `enabled 10 -> 12`).
@@ -28,8 +28,8 @@ pub struct Change {
     /// For a joiner, the licences it arrived with; for a leaver, the licences it held (freed
     /// when purged, still held while soft-deleted): friendly names or part numbers.
     pub licences: Vec<String>,
-    /// The SKU IDs of `licences`, in the same order.
-    pub licence_sku_ids: Vec<String>,
+    /// The product IDs of `licences`, in the same order.
+    pub licence_product_ids: Vec<String>,
 }
 
 /// The changes a run of a source recorded.
@@ -69,29 +69,29 @@ pub fn changes(
     store.with_conn(|conn| {
         let products = Products::load(conn, source, catalog)?;
         let mut stmt = conn.prepare(
-            "SELECT run_id, kind, account_id, principal_name, sku_id, detail FROM changes
-             WHERE source = ?1 AND run_id = ?2 ORDER BY kind, principal_name, sku_id",
+            "SELECT run_id, kind, account_id, principal_name, product_id, detail FROM changes
+             WHERE source = ?1 AND run_id = ?2 ORDER BY kind, principal_name, product_id",
         )?;
         let changes = stmt
             .query_map(rusqlite::params![source, chosen.id], |r| {
-                let sku: Option<String> = r.get(4)?;
+                let product_id: Option<String> = r.get(4)?;
                 Ok(Change {
                     run_id: r.get(0)?,
                     kind: r.get(1)?,
                     account_id: r.get(2)?,
                     user_principal_name: r.get(3)?,
-                    product: sku.as_deref().map(|s| {
+                    product: product_id.as_deref().map(|s| {
                         products
                             .get(s)
                             .map_or(s.to_string(), |p| p.label().to_string())
                     }),
-                    sku_id: sku,
+                    product_id,
                     // Older runs recorded a purged leaver as `removed`.
                     detail: r
                         .get::<_, Option<String>>(5)?
                         .map(|d| if d == "removed" { "purged".into() } else { d }),
                     licences: Vec::new(),
-                    licence_sku_ids: Vec::new(),
+                    licence_product_ids: Vec::new(),
                 })
             })?
             .collect::<rusqlite::Result<Vec<Change>>>()?;
@@ -106,7 +106,7 @@ pub fn changes(
                 .find(|c| c.kind == kind && c.account_id == h.account_id)
             {
                 c.licences.extend(h.product);
-                c.licence_sku_ids.extend(h.sku_id);
+                c.licence_product_ids.extend(h.product_id);
             }
         }
         Ok(ChangeLog {

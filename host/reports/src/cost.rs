@@ -9,7 +9,7 @@ use itam_store::Store;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Configured prices, looked up by SKU ID or part number.
+/// Configured prices, looked up by product ID or part number.
 pub struct PriceBook<'a> {
     prices: &'a [Price],
 }
@@ -21,8 +21,10 @@ impl<'a> PriceBook<'a> {
     }
 
     /// The monthly price of one licence of a product, with its currency.
-    pub fn price(&self, sku_id: &str, part_number: &str) -> Option<&'a Price> {
-        self.prices.iter().find(|p| p.matches(sku_id, part_number))
+    pub fn price(&self, product_id: &str, part_number: &str) -> Option<&'a Price> {
+        self.prices
+            .iter()
+            .find(|p| p.matches(product_id, part_number))
     }
 }
 
@@ -43,8 +45,8 @@ impl WasteReport {
     pub fn new(inactive_days: u32, mut findings: Vec<Finding>, book: &PriceBook) -> WasteReport {
         let price = |f: &Finding| {
             book.price(
-                f.sku_id.as_deref().unwrap_or_default(),
-                f.sku_part_number.as_deref().unwrap_or_default(),
+                f.product_id.as_deref().unwrap_or_default(),
+                f.part_number.as_deref().unwrap_or_default(),
             )
         };
         let mut saving: BTreeMap<String, f64> = BTreeMap::new();
@@ -61,17 +63,17 @@ impl WasteReport {
             .iter()
             .filter_map(|f| {
                 Some((
-                    f.sku_id.clone()?,
-                    f.sku_part_number.clone().unwrap_or_default(),
+                    f.product_id.clone()?,
+                    f.part_number.clone().unwrap_or_default(),
                 ))
             })
             .collect();
-        for (_, sku) in reclaimable_pairs(&findings) {
+        for (_, product_id) in reclaimable_pairs(&findings) {
             let part = part_numbers
-                .get(&sku)
+                .get(&product_id)
                 .map(String::as_str)
                 .unwrap_or_default();
-            if let Some(p) = book.price(&sku, part) {
+            if let Some(p) = book.price(&product_id, part) {
                 *saving.entry(p.currency.clone()).or_default() += p.monthly;
             }
         }
@@ -86,10 +88,10 @@ impl WasteReport {
 /// Monthly spend on one product.
 #[derive(Debug, Serialize, PartialEq)]
 pub struct ProductCost {
-    /// SKU GUID.
-    pub sku_id: String,
+    /// The product's ID, as the source identifies it.
+    pub product_id: String,
     /// Part number.
-    pub sku_part_number: String,
+    pub part_number: String,
     /// Friendly name.
     pub product_name: Option<String>,
     /// Price of one licence per month.
@@ -148,16 +150,16 @@ pub fn cost(
         let mut rows = Vec::new();
         let mut unpriced = Vec::new();
         let mut spend: BTreeMap<String, f64> = BTreeMap::new();
-        for p in products.iter().filter(|p| products.is_paid(&p.sku_id)) {
-            let Some(price) = book.price(&p.sku_id, &p.part_number) else {
+        for p in products.iter().filter(|p| products.is_paid(&p.product_id)) {
+            let Some(price) = book.price(&p.product_id, &p.part_number) else {
                 unpriced.push(p.part_number.clone());
                 continue;
             };
             let monthly_spend = p.enabled as f64 * price.monthly;
             *spend.entry(price.currency.clone()).or_default() += monthly_spend;
             rows.push(ProductCost {
-                sku_id: p.sku_id.clone(),
-                sku_part_number: p.part_number.clone(),
+                product_id: p.product_id.clone(),
+                part_number: p.part_number.clone(),
                 product_name: p.name.clone(),
                 unit_price: price.monthly,
                 currency: price.currency.clone(),
@@ -170,19 +172,19 @@ pub fn cost(
         rows.sort_by(|a, b| b.monthly_spend.total_cmp(&a.monthly_spend));
 
         let mut stmt = conn.prepare(
-            "SELECT a.department, h.sku_id, COUNT(*) FROM
-                 (SELECT DISTINCT user_id, sku_id FROM assignments WHERE source = ?1 AND state <> 'Error') h
+            "SELECT a.department, h.product_id, COUNT(*) FROM
+                 (SELECT DISTINCT user_id, product_id FROM assignments WHERE source = ?1 AND state <> 'Error') h
              JOIN accounts a ON a.source = ?1 AND a.id = h.user_id AND a.deleted_date_time IS NULL
-             GROUP BY a.department, h.sku_id",
+             GROUP BY a.department, h.product_id",
         )?;
         let mut by_department: BTreeMap<(Option<String>, String), (i64, f64)> = BTreeMap::new();
         let mut q = stmt.query([source])?;
         while let Some(r) = q.next()? {
-            let (department, sku, n): (Option<String>, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            let Some(p) = products.get(&sku).filter(|_| products.is_paid(&sku)) else {
+            let (department, product_id, n): (Option<String>, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let Some(p) = products.get(&product_id).filter(|_| products.is_paid(&product_id)) else {
                 continue;
             };
-            if let Some(price) = book.price(&sku, &p.part_number) {
+            if let Some(price) = book.price(&product_id, &p.part_number) {
                 let e = by_department.entry((department, price.currency.clone())).or_default();
                 e.0 += n;
                 e.1 += n as f64 * price.monthly;

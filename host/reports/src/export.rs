@@ -18,7 +18,7 @@ pub enum Entity {
     Groups,
     /// Group memberships.
     Memberships,
-    /// Products (subscribed SKUs).
+    /// Products (subscribed products).
     Products,
     /// Licence assignments of live accounts, with provenance (a soft-deleted account's
     /// licences are in `deleted-accounts`).
@@ -92,7 +92,7 @@ impl Entity {
             Entity::DeletedAccounts => "Soft-deleted accounts, not yet purged",
             Entity::Groups => "Groups",
             Entity::Memberships => "Group memberships",
-            Entity::Products => "Products (subscribed SKUs)",
+            Entity::Products => "Products (subscribed products)",
             Entity::Assignments => {
                 "Licence assignments of live accounts, with provenance (a soft-deleted account's licences are in `deleted-accounts`)"
             }
@@ -115,7 +115,7 @@ const JSON_COLUMNS: &[&str] = &[
     "group_types",
     "service_plans",
     "disabled_plans",
-    "sku_ids",
+    "product_ids",
 ];
 /// Columns holding 0/1, exported as booleans.
 const BOOL_COLUMNS: &[&str] = &[
@@ -132,7 +132,7 @@ fn query(entity: Entity) -> &'static str {
             FROM accounts WHERE source = ?1 AND deleted_date_time IS NULL ORDER BY user_principal_name, id",
         Entity::DeletedAccounts => "SELECT id, user_principal_name, display_name, mail, account_enabled, user_type, department,
             job_title, usage_location, created_date_time, deleted_date_time,
-            (SELECT json_group_array(x.sku_id) FROM assignments x WHERE x.source = a.source AND x.user_id = a.id) AS sku_ids,
+            (SELECT json_group_array(x.product_id) FROM assignments x WHERE x.source = a.source AND x.user_id = a.id) AS product_ids,
             attributes
             FROM accounts a WHERE source = ?1 AND deleted_date_time IS NOT NULL ORDER BY deleted_date_time, id",
         Entity::Groups => "SELECT id, display_name, group_types, security_enabled, mail_enabled, attributes
@@ -140,26 +140,26 @@ fn query(entity: Entity) -> &'static str {
         Entity::Memberships => "SELECT m.group_id, g.display_name AS group_name, m.member_id, m.member_kind
             FROM memberships m LEFT JOIN groups g ON g.source = m.source AND g.id = m.group_id
             WHERE m.source = ?1 ORDER BY m.group_id, m.member_id",
-        Entity::Products => "SELECT sku_id, sku_part_number, NULL AS product_name, capability_status, enabled, warning, suspended,
-            locked_out, consumed_units, service_plans, attributes FROM products WHERE source = ?1 ORDER BY sku_part_number",
-        Entity::Assignments => "SELECT a.user_id, u.user_principal_name, a.sku_id, p.sku_part_number,
+        Entity::Products => "SELECT product_id, part_number, NULL AS product_name, capability_status, enabled, warning, suspended,
+            locked_out, consumed_units, service_plans, attributes FROM products WHERE source = ?1 ORDER BY part_number",
+        Entity::Assignments => "SELECT a.user_id, u.user_principal_name, a.product_id, p.part_number,
             NULL AS product_name, NULLIF(a.assigned_by_group, '') AS assigned_by_group,
             g.display_name AS group_name, a.state, a.error, a.disabled_plans
             FROM assignments a
             JOIN accounts u ON u.source = a.source AND u.id = a.user_id AND u.deleted_date_time IS NULL
-            LEFT JOIN products p ON p.source = a.source AND p.sku_id = a.sku_id
+            LEFT JOIN products p ON p.source = a.source AND p.product_id = a.product_id
             LEFT JOIN groups g ON g.source = a.source AND g.id = a.assigned_by_group
-            WHERE a.source = ?1 ORDER BY u.user_principal_name, a.user_id, a.sku_id, a.assigned_by_group",
-        Entity::GroupLicenses => "SELECT l.group_id, g.display_name AS group_name, l.sku_id, p.sku_part_number,
+            WHERE a.source = ?1 ORDER BY u.user_principal_name, a.user_id, a.product_id, a.assigned_by_group",
+        Entity::GroupLicenses => "SELECT l.group_id, g.display_name AS group_name, l.product_id, p.part_number,
             NULL AS product_name, l.disabled_plans
             FROM group_licenses l
             LEFT JOIN groups g ON g.source = l.source AND g.id = l.group_id
-            LEFT JOIN products p ON p.source = l.source AND p.sku_id = l.sku_id
-            WHERE l.source = ?1 ORDER BY l.group_id, l.sku_id",
+            LEFT JOIN products p ON p.source = l.source AND p.product_id = l.product_id
+            WHERE l.source = ?1 ORDER BY l.group_id, l.product_id",
         Entity::LicenceGroupMembers => "SELECT m.group_id, g.display_name AS group_name, m.member_id, m.member_kind, m.via_group
             FROM licence_group_members m LEFT JOIN groups g ON g.source = m.source AND g.id = m.group_id
             WHERE m.source = ?1 ORDER BY m.group_id, m.member_id",
-        Entity::Subscriptions => "SELECT id, sku_id, sku_part_number, NULL AS product_name, status, total_licenses, is_trial, created_date_time,
+        Entity::Subscriptions => "SELECT id, product_id, part_number, NULL AS product_name, status, total_licenses, is_trial, created_date_time,
             next_lifecycle_date_time, attributes FROM subscriptions WHERE source = ?1 ORDER BY next_lifecycle_date_time, id",
         Entity::Devices => "SELECT id, device_id, display_name, operating_system, operating_system_version, account_enabled,
             trust_type, approximate_last_sign_in_date_time, registration_date_time, attributes
@@ -173,8 +173,8 @@ fn query(entity: Entity) -> &'static str {
             s.last_non_interactive_sign_in_date_time, s.last_successful_sign_in_date_time
             FROM sign_ins s LEFT JOIN accounts a ON a.source = s.source AND a.id = s.account_id
             WHERE s.source = ?1 ORDER BY a.user_principal_name, s.account_id",
-        Entity::Changes => "SELECT run_id, kind, account_id, principal_name AS user_principal_name, sku_id, detail
-            FROM changes WHERE source = ?1 ORDER BY run_id, kind, principal_name, sku_id",
+        Entity::Changes => "SELECT run_id, kind, account_id, principal_name AS user_principal_name, product_id, detail
+            FROM changes WHERE source = ?1 ORDER BY run_id, kind, principal_name, product_id",
     }
 }
 
@@ -219,9 +219,9 @@ pub fn export(
         for (i, name) in names.iter().enumerate() {
             obj.insert(name.clone(), value(name, r.get_ref(i)?));
         }
-        // Product names come from the catalogue, beside the SKU ID.
+        // Product names come from the catalogue, beside the product ID.
         if obj.contains_key("product_name") {
-            let id = obj["sku_id"].as_str().unwrap_or_default().to_string();
+            let id = obj["product_id"].as_str().unwrap_or_default().to_string();
             obj.insert(
                 "product_name".into(),
                 catalog.product_name(&id).map_or(Value::Null, Value::from),

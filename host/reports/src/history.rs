@@ -14,10 +14,10 @@ pub struct HistoryRow {
     pub run_id: i64,
     /// When it ended (RFC 3339, UTC).
     pub ended_at: Option<String>,
-    /// SKU GUID.
-    pub sku_id: String,
+    /// The product's ID, as the source identifies it.
+    pub product_id: String,
     /// Part number.
-    pub sku_part_number: String,
+    pub part_number: String,
     /// Friendly name, if known.
     pub product_name: Option<String>,
     /// Capability status then.
@@ -35,7 +35,7 @@ pub struct HistoryRow {
 }
 
 /// The stored counts of `source`, oldest run first, optionally of one product (part number or
-/// SKU ID, case-insensitive) and from a date (`YYYY-MM-DD`) or time (RFC 3339) on.
+/// product ID, case-insensitive) and from a date (`YYYY-MM-DD`) or time (RFC 3339) on.
 pub fn history(
     store: &Store,
     source: &str,
@@ -47,28 +47,28 @@ pub fn history(
     store.with_conn(|conn| {
         let products = Products::load(conn, source, catalog)?;
         let mut stmt = conn.prepare(
-            "SELECT h.run_id, r.ended_at, h.sku_id, h.sku_part_number, h.capability_status,
+            "SELECT h.run_id, r.ended_at, h.product_id, h.part_number, h.capability_status,
                     h.enabled, h.warning, h.suspended, h.consumed_units
              FROM product_history h JOIN runs r ON r.id = h.run_id
              WHERE h.source = ?1 AND r.status = 'succeeded'
-               AND (?2 IS NULL OR lower(h.sku_id) = lower(?2) OR lower(h.sku_part_number) = lower(?2))
+               AND (?2 IS NULL OR lower(h.product_id) = lower(?2) OR lower(h.part_number) = lower(?2))
                AND (?3 IS NULL OR r.ended_at >= ?3)
-             ORDER BY h.run_id, h.sku_part_number, h.sku_id",
+             ORDER BY h.run_id, h.part_number, h.product_id",
         )?;
         let rows: Vec<HistoryRow> = stmt
             .query_map(rusqlite::params![source, product, since], |r| {
-                let sku_id: String = r.get(2)?;
+                let product_id: String = r.get(2)?;
                 let enabled: i64 = r.get(5)?;
                 let consumed: i64 = r.get(8)?;
                 Ok(HistoryRow {
                     run_id: r.get(0)?,
                     ended_at: r.get(1)?,
                     product_name: products
-                        .get(&sku_id)
+                        .get(&product_id)
                         .and_then(|p| p.name.clone())
-                        .or_else(|| catalog.product_name(&sku_id)),
-                    sku_id,
-                    sku_part_number: r.get(3)?,
+                        .or_else(|| catalog.product_name(&product_id)),
+                    product_id,
+                    part_number: r.get(3)?,
                     status: r.get(4)?,
                     enabled,
                     warning: r.get(6)?,
@@ -82,7 +82,7 @@ pub fn history(
             && rows.is_empty()
             && products
                 .iter()
-                .all(|i| !i.sku_id.eq_ignore_ascii_case(p) && !i.part_number.eq_ignore_ascii_case(p))
+                .all(|i| !i.product_id.eq_ignore_ascii_case(p) && !i.part_number.eq_ignore_ascii_case(p))
         {
             return Err(itam_runtime::error::config_error(format!(
                 "no product `{}` in source `{source}`; `itam report balance` lists them",

@@ -42,10 +42,10 @@ pub struct Filter {
 /// The product and its holders.
 #[derive(Debug, Clone, Serialize)]
 pub struct ProductReport {
-    /// SKU GUID.
-    pub sku_id: String,
+    /// The product's ID, as the source identifies it.
+    pub product_id: String,
     /// Part number.
-    pub sku_part_number: String,
+    pub part_number: String,
     /// Friendly name.
     pub product_name: Option<String>,
     /// Capability status.
@@ -86,7 +86,7 @@ pub struct Holder {
     pub assigned_via: Vec<String>,
 }
 
-/// The product of `source` whose part number or SKU ID is `which` (case-insensitive), with
+/// The product of `source` whose part number or product ID is `which` (case-insensitive), with
 /// the holders that pass `filter`.
 pub fn product(
     store: &Store,
@@ -98,7 +98,7 @@ pub fn product(
     store.with_conn(|conn| {
         let products = Products::load(conn, source, catalog)?;
         let Some(p) = products.iter().find(|p| {
-            p.sku_id.eq_ignore_ascii_case(which) || p.part_number.eq_ignore_ascii_case(which)
+            p.product_id.eq_ignore_ascii_case(which) || p.part_number.eq_ignore_ascii_case(which)
         }) else {
             return Err(itam_runtime::error::config_error(format!(
                 "no product `{}` in source `{source}`; `itam report balance` lists them",
@@ -114,11 +114,11 @@ pub fn product(
              JOIN accounts a ON a.source = h.source AND a.id = h.user_id AND a.deleted_date_time IS NULL
              LEFT JOIN sign_ins s ON s.source = a.source AND s.account_id = a.id
              LEFT JOIN groups g ON g.source = h.source AND g.id = h.assigned_by_group
-             WHERE h.source = ?1 AND h.sku_id = ?2 AND h.state <> 'Error'
+             WHERE h.source = ?1 AND h.product_id = ?2 AND h.state <> 'Error'
              ORDER BY a.id, h.assigned_by_group",
         )?;
         let mut by_id: BTreeMap<String, Holder> = BTreeMap::new();
-        let mut rows = stmt.query([source, p.sku_id.as_str()])?;
+        let mut rows = stmt.query([source, p.product_id.as_str()])?;
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
             let group: Option<String> = r.get(8)?;
@@ -201,8 +201,8 @@ pub fn product(
             }),
         }
         Ok(ProductReport {
-            sku_id: p.sku_id.clone(),
-            sku_part_number: p.part_number.clone(),
+            product_id: p.product_id.clone(),
+            part_number: p.part_number.clone(),
             product_name: p.name.clone(),
             status: p.status.clone(),
             enabled: p.enabled,

@@ -9,11 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// One product of a source's snapshot.
 #[derive(Debug, Clone)]
 pub struct ProductInfo {
-    /// SKU GUID.
-    pub sku_id: String,
+    /// The product's ID, as the source identifies it.
+    pub product_id: String,
     /// Part number.
     pub part_number: String,
-    /// Friendly name from the catalogue, if the SKU is in it.
+    /// Friendly name from the catalogue, if the product is in it.
     pub name: Option<String>,
     /// Paid, free, viral or trial.
     pub class: ProductClass,
@@ -34,7 +34,7 @@ impl ProductInfo {
     }
 }
 
-/// The products of one source, by SKU ID.
+/// The products of one source, by product ID.
 pub struct Products {
     by_id: BTreeMap<String, ProductInfo>,
 }
@@ -44,14 +44,14 @@ impl Products {
     /// marks as trial every product whose subscriptions are all trials.
     pub fn load(conn: &Connection, source: &str, catalog: &dyn ProductCatalog) -> Result<Products> {
         let mut trials = conn.prepare(
-            "SELECT sku_id FROM subscriptions WHERE source = ?1
-             GROUP BY sku_id HAVING MIN(is_trial) = 1",
+            "SELECT product_id FROM subscriptions WHERE source = ?1
+             GROUP BY product_id HAVING MIN(is_trial) = 1",
         )?;
         let trial: BTreeSet<String> = trials
             .query_map([source], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let mut stmt = conn.prepare(
-            "SELECT sku_id, sku_part_number, capability_status, enabled, consumed_units, service_plans
+            "SELECT product_id, part_number, capability_status, enabled, consumed_units, service_plans
              FROM products WHERE source = ?1",
         )?;
         let rows = stmt.query_map([source], |r| {
@@ -66,9 +66,9 @@ impl Products {
         })?;
         let mut by_id = BTreeMap::new();
         for row in rows {
-            let (sku_id, part_number, status, enabled, consumed, plans) = row?;
-            let name = catalog.product_name(&sku_id);
-            let class = if trial.contains(&sku_id) {
+            let (product_id, part_number, status, enabled, consumed, plans) = row?;
+            let name = catalog.product_name(&product_id);
+            let class = if trial.contains(&product_id) {
                 ProductClass::Trial
             } else {
                 catalog.classify(&part_number, name.as_deref())
@@ -79,9 +79,9 @@ impl Products {
                 .filter_map(|p| p["service_plan_id"].as_str().map(str::to_string))
                 .collect();
             by_id.insert(
-                sku_id.clone(),
+                product_id.clone(),
                 ProductInfo {
-                    sku_id,
+                    product_id,
                     part_number,
                     name,
                     class,
@@ -95,19 +95,19 @@ impl Products {
         Ok(Products { by_id })
     }
 
-    /// The product `sku_id`, if the source has it.
-    pub fn get(&self, sku_id: &str) -> Option<&ProductInfo> {
-        self.by_id.get(sku_id)
+    /// The product `product_id`, if the source has it.
+    pub fn get(&self, product_id: &str) -> Option<&ProductInfo> {
+        self.by_id.get(product_id)
     }
 
-    /// Whether `sku_id` costs money. A SKU the snapshot does not list counts as paid, so that
+    /// Whether `product_id` costs money. A product the snapshot does not list counts as paid, so that
     /// nothing is hidden by mistake.
-    pub fn is_paid(&self, sku_id: &str) -> bool {
-        self.get(sku_id)
+    pub fn is_paid(&self, product_id: &str) -> bool {
+        self.get(product_id)
             .is_none_or(|p| p.class == ProductClass::Paid)
     }
 
-    /// Every product, by SKU ID.
+    /// Every product, by product ID.
     pub fn iter(&self) -> impl Iterator<Item = &ProductInfo> {
         self.by_id.values()
     }

@@ -28,7 +28,7 @@ pub const INACTIVE_DAYS: std::ops::RangeInclusive<i64> = 1..=3650;
 /// What one product costs per unit and month.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Price {
-    /// Part number (e.g. `SPE_E3`) or SKU GUID, as written.
+    /// Part number (e.g. `SPE_E3`) or product ID, as written.
     pub product: String,
     /// Price of one licence for one month.
     pub monthly: f64,
@@ -37,8 +37,9 @@ pub struct Price {
 }
 
 impl Price {
-    /// Whether this price is for the product with `sku_id` and `part_number`.
-    pub fn matches(&self, sku_id: &str, part_number: &str) -> bool {
-        self.product.eq_ignore_ascii_case(sku_id) || self.product.eq_ignore_ascii_case(part_number)
+    /// Whether this price is for the product with `product_id` and `part_number`.
+    pub fn matches(&self, product_id: &str, part_number: &str) -> bool {
+        self.product.eq_ignore_ascii_case(product_id)
+            || self.product.eq_ignore_ascii_case(part_number)
     }
 }

@@ -13,10 +13,10 @@ use serde::Serialize;
 pub struct SubscriptionRow {
     /// Subscription ID.
     pub id: String,
-    /// SKU GUID of the product it provides.
-    pub sku_id: String,
+    /// ID of the product it provides.
+    pub product_id: String,
     /// Part number.
-    pub sku_part_number: String,
+    pub part_number: String,
     /// Friendly name.
     pub product_name: Option<String>,
     /// `Enabled`, `Warning`, `Suspended`, `LockedOut`, ...
@@ -52,12 +52,12 @@ pub fn subscriptions(
     store.with_conn(|conn| {
         let products = Products::load(conn, source, catalog)?;
         let mut stmt = conn.prepare(
-            "SELECT s.id, s.sku_id, s.sku_part_number, s.status, s.total_licenses, s.is_trial,
+            "SELECT s.id, s.product_id, s.part_number, s.status, s.total_licenses, s.is_trial,
                     s.created_date_time, s.next_lifecycle_date_time,
                     (SELECT COUNT(DISTINCT h.user_id) FROM assignments h
                      JOIN accounts a ON a.source = h.source AND a.id = h.user_id
                                     AND a.deleted_date_time IS NULL
-                     WHERE h.source = s.source AND h.sku_id = s.sku_id AND h.state <> 'Error')
+                     WHERE h.source = s.source AND h.product_id = s.product_id AND h.state <> 'Error')
              FROM subscriptions s WHERE s.source = ?1",
         )?;
         let mut rows: Vec<SubscriptionRow> = stmt
@@ -94,8 +94,8 @@ pub fn subscriptions(
                 }
                 Ok(SubscriptionRow {
                     id: r.get(0)?,
-                    sku_id: r.get(1)?,
-                    sku_part_number: r.get(2)?,
+                    product_id: r.get(1)?,
+                    part_number: r.get(2)?,
                     product_name: None,
                     status,
                     total_licenses: r.get(4)?,
@@ -110,7 +110,7 @@ pub fn subscriptions(
             })?
             .collect::<rusqlite::Result<_>>()?;
         for row in &mut rows {
-            row.product_name = products.get(&row.sku_id).and_then(|p| p.name.clone());
+            row.product_name = products.get(&row.product_id).and_then(|p| p.name.clone());
         }
         rows.sort_by_key(|r| {
             (

@@ -1,5 +1,5 @@
 //! Licence waste: seats and licences that cost money without serving anyone well, each
-//! finding with the accounts behind it. Only paid products count (free, viral and trial SKUs
+//! finding with the accounts behind it. Only paid products count (free, viral and trial products
 //! are left out), except for assignment errors, which are listed for every product.
 //!
 //! An account "holds" a product when it has an assignment of it in any state but `Error`
@@ -98,9 +98,9 @@ pub struct Finding {
     /// What kind of waste.
     pub kind: FindingKind,
     /// The product (absent when the finding could not be evaluated at all).
-    pub sku_id: Option<String>,
+    pub product_id: Option<String>,
     /// Its part number.
-    pub sku_part_number: Option<String>,
+    pub part_number: Option<String>,
     /// Its friendly name.
     pub product_name: Option<String>,
     /// False when the data needed was missing; `reason` says why.
@@ -126,14 +126,14 @@ pub struct WasteOptions {
     pub now: DateTime<Utc>,
 }
 
-const HELD: &str = "WITH held AS (SELECT DISTINCT user_id, sku_id FROM assignments
+const HELD: &str = "WITH held AS (SELECT DISTINCT user_id, product_id FROM assignments
                                   WHERE source = ?1 AND state <> 'Error')";
 
-/// Every account-level query selects (sku_id, account id, upn, display name, detail).
+/// Every account-level query selects (product_id, account id, upn, display name, detail).
 fn account_query(kind: FindingKind) -> Option<String> {
     let join = "FROM held h JOIN accounts a ON a.source = ?1 AND a.id = h.user_id";
     let last = "MAX(COALESCE(s.last_sign_in_date_time, ''), COALESCE(s.last_non_interactive_sign_in_date_time, ''))";
-    let select = "SELECT h.sku_id, a.id, a.user_principal_name, a.display_name";
+    let select = "SELECT h.product_id, a.id, a.user_principal_name, a.display_name";
     Some(match kind {
         FindingKind::DisabledAccounts => format!(
             "{HELD} {select}, NULL {join}
@@ -160,21 +160,21 @@ fn account_query(kind: FindingKind) -> Option<String> {
             "{HELD} {select}, CASE WHEN a.account_enabled THEN NULL ELSE 'sign-in blocked' END {join}
              WHERE a.deleted_date_time IS NULL AND a.user_type = 'Guest'"
         ),
-        FindingKind::DuplicateAssignments => "SELECT d.sku_id, a.id, a.user_principal_name, a.display_name,
+        FindingKind::DuplicateAssignments => "SELECT d.product_id, a.id, a.user_principal_name, a.display_name,
                  'direct and via ' || group_concat(COALESCE(g.display_name, x.assigned_by_group), ', ')
              FROM assignments d
-             JOIN assignments x ON x.source = d.source AND x.user_id = d.user_id AND x.sku_id = d.sku_id
+             JOIN assignments x ON x.source = d.source AND x.user_id = d.user_id AND x.product_id = d.product_id
                                AND x.assigned_by_group <> ''
              JOIN accounts a ON a.source = d.source AND a.id = d.user_id
              LEFT JOIN groups g ON g.source = d.source AND g.id = x.assigned_by_group
              WHERE d.source = ?1 AND d.assigned_by_group = '' 
-             GROUP BY d.sku_id, a.id"
+             GROUP BY d.product_id, a.id"
             .to_string(),
-        FindingKind::AssignmentErrors => "SELECT e.sku_id, a.id, a.user_principal_name, a.display_name,
+        FindingKind::AssignmentErrors => "SELECT e.product_id, a.id, a.user_principal_name, a.display_name,
                  group_concat(DISTINCT e.error)
              FROM assignments e JOIN accounts a ON a.source = e.source AND a.id = e.user_id
              WHERE e.source = ?1 AND e.error IS NOT NULL AND a.deleted_date_time IS NULL
-             GROUP BY e.sku_id, a.id"
+             GROUP BY e.product_id, a.id"
             .to_string(),
         FindingKind::UnassignedSeats | FindingKind::RedundantProducts => return None,
     })
@@ -184,7 +184,7 @@ type Rows = BTreeMap<String, Vec<AccountRef>>;
 
 fn query_accounts(conn: &Connection, sql: &str, source: &str, cutoff: &str) -> Result<Rows> {
     let mut stmt = conn.prepare(sql)?;
-    let mut by_sku: Rows = BTreeMap::new();
+    let mut by_product: Rows = BTreeMap::new();
     // Only the sign-in queries take the cutoff.
     let mut rows = if stmt.parameter_count() == 2 {
         stmt.query(params![source, cutoff])?
@@ -192,34 +192,34 @@ fn query_accounts(conn: &Connection, sql: &str, source: &str, cutoff: &str) -> R
         stmt.query([source])?
     };
     while let Some(r) = rows.next()? {
-        by_sku.entry(r.get(0)?).or_default().push(AccountRef {
+        by_product.entry(r.get(0)?).or_default().push(AccountRef {
             id: r.get(1)?,
             user_principal_name: r.get(2)?,
             display_name: r.get(3)?,
             detail: r.get(4)?,
         });
     }
-    Ok(by_sku)
+    Ok(by_product)
 }
 
 /// For each paid product A an account holds alongside a paid product B that includes every
-/// service plan of A (strictly more, or the same plans and a larger SKU ID as tie-break),
+/// service plan of A (strictly more, or the same plans and a larger product ID as tie-break),
 /// A is redundant. Accounts are streamed one at a time.
 fn redundant(conn: &Connection, source: &str, products: &Products) -> Result<Rows> {
     let mut stmt = conn.prepare(&format!(
-        "{HELD} SELECT h.user_id, h.sku_id, a.user_principal_name, a.display_name
+        "{HELD} SELECT h.user_id, h.product_id, a.user_principal_name, a.display_name
          FROM held h JOIN accounts a ON a.source = ?1 AND a.id = h.user_id
-         WHERE a.deleted_date_time IS NULL ORDER BY h.user_id, h.sku_id"
+         WHERE a.deleted_date_time IS NULL ORDER BY h.user_id, h.product_id"
     ))?;
     let mut rows = stmt.query([source])?;
-    let mut by_sku: Rows = BTreeMap::new();
+    let mut by_product: Rows = BTreeMap::new();
     let mut current: Option<(String, String, Option<String>)> = None;
     let mut held: Vec<String> = Vec::new();
     let mut flush = |account: &Option<(String, String, Option<String>)>, held: &mut Vec<String>| {
         if let Some((id, upn, name)) = account {
             for a in held.iter() {
                 if let Some(b) = covering(a, held, products) {
-                    by_sku.entry(a.clone()).or_default().push(AccountRef {
+                    by_product.entry(a.clone()).or_default().push(AccountRef {
                         id: id.clone(),
                         user_principal_name: upn.clone(),
                         display_name: name.clone(),
@@ -242,7 +242,7 @@ fn redundant(conn: &Connection, source: &str, products: &Products) -> Result<Row
         held.push(r.get(1)?);
     }
     flush(&current, &mut held);
-    Ok(by_sku)
+    Ok(by_product)
 }
 
 /// A paid product among `held` that includes every plan of paid product `a`, if any.
@@ -305,12 +305,12 @@ pub fn waste(
         let cutoff = (options.now - Duration::days(options.inactive_days.into()))
             .to_rfc3339_opts(SecondsFormat::Secs, true);
         let mut findings = Vec::new();
-        for p in products.iter().filter(|p| products.is_paid(&p.sku_id)) {
+        for p in products.iter().filter(|p| products.is_paid(&p.product_id)) {
             let seats = p.enabled - p.consumed;
             if seats > 0 {
                 findings.push(finding(
                     FindingKind::UnassignedSeats,
-                    Some(&p.sku_id),
+                    Some(&p.product_id),
                     &products,
                     seats,
                     Vec::new(),
@@ -339,12 +339,12 @@ pub fn waste(
                 findings.push(f);
                 continue;
             }
-            let by_sku = match account_query(kind) {
+            let by_product = match account_query(kind) {
                 Some(sql) => query_accounts(conn, &sql, source, &cutoff)?,
                 None => redundant(conn, source, &products)?,
             };
-            for (sku, mut accounts) in by_sku {
-                if kind != FindingKind::AssignmentErrors && !products.is_paid(&sku) {
+            for (product_id, mut accounts) in by_product {
+                if kind != FindingKind::AssignmentErrors && !products.is_paid(&product_id) {
                     continue;
                 }
                 accounts.sort_by(|a, b| {
@@ -353,7 +353,7 @@ pub fn waste(
                         .then(a.id.cmp(&b.id))
                 });
                 let n = accounts.len() as i64;
-                findings.push(finding(kind, Some(&sku), &products, n, accounts));
+                findings.push(finding(kind, Some(&product_id), &products, n, accounts));
             }
         }
         findings.sort_by(|a, b| a.kind.cmp(&b.kind).then_with(|| label(a).cmp(&label(b))));
@@ -364,22 +364,22 @@ pub fn waste(
 fn label(f: &Finding) -> String {
     f.product_name
         .clone()
-        .or_else(|| f.sku_part_number.clone())
+        .or_else(|| f.part_number.clone())
         .unwrap_or_default()
 }
 
 fn finding(
     kind: FindingKind,
-    sku: Option<&str>,
+    product_id: Option<&str>,
     products: &Products,
     licences: i64,
     accounts: Vec<AccountRef>,
 ) -> Finding {
-    let product = sku.and_then(|s| products.get(s));
+    let product = product_id.and_then(|s| products.get(s));
     Finding {
         kind,
-        sku_id: sku.map(str::to_string),
-        sku_part_number: product.map(|p| p.part_number.clone()),
+        product_id: product_id.map(str::to_string),
+        part_number: product.map(|p| p.part_number.clone()),
         product_name: product.and_then(|p| p.name.clone()),
         evaluated: true,
         reason: None,
@@ -397,8 +397,10 @@ pub fn reclaimable_pairs(findings: &[Finding]) -> BTreeSet<(String, String)> {
         .iter()
         .filter(|f| f.kind.reclaimable())
         .flat_map(|f| {
-            let sku = f.sku_id.clone().unwrap_or_default();
-            f.accounts.iter().map(move |a| (a.id.clone(), sku.clone()))
+            let product_id = f.product_id.clone().unwrap_or_default();
+            f.accounts
+                .iter()
+                .map(move |a| (a.id.clone(), product_id.clone()))
         })
         .collect()
 }

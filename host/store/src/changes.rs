@@ -18,10 +18,10 @@ pub(super) fn capture_previous(conn: &Connection, source: &str) -> rusqlite::Res
              id TEXT PRIMARY KEY, user_principal_name TEXT, account_enabled INTEGER, live INTEGER
          ) WITHOUT ROWID;
          CREATE TEMP TABLE IF NOT EXISTS prev_holdings (
-             user_id TEXT, sku_id TEXT, PRIMARY KEY (user_id, sku_id)
+             user_id TEXT, product_id TEXT, PRIMARY KEY (user_id, product_id)
          ) WITHOUT ROWID;
          CREATE TEMP TABLE IF NOT EXISTS prev_products (
-             sku_id TEXT PRIMARY KEY, sku_part_number TEXT, enabled INTEGER
+             product_id TEXT PRIMARY KEY, part_number TEXT, enabled INTEGER
          ) WITHOUT ROWID;
          DELETE FROM temp.prev_accounts;
          DELETE FROM temp.prev_holdings;
@@ -35,18 +35,18 @@ pub(super) fn capture_previous(conn: &Connection, source: &str) -> rusqlite::Res
     )?;
     conn.execute(
         "INSERT OR IGNORE INTO temp.prev_holdings
-         SELECT user_id, sku_id FROM main.assignments WHERE source = ?1 AND state <> 'Error'",
+         SELECT user_id, product_id FROM main.assignments WHERE source = ?1 AND state <> 'Error'",
         [source],
     )?;
     conn.execute(
         "INSERT INTO temp.prev_products
-         SELECT sku_id, sku_part_number, enabled FROM main.products WHERE source = ?1",
+         SELECT product_id, part_number, enabled FROM main.products WHERE source = ?1",
         [source],
     )?;
     Ok(())
 }
 
-/// The change queries; each selects (kind, account_id, principal_name, sku_id, detail) for
+/// The change queries; each selects (kind, account_id, principal_name, product_id, detail) for
 /// source `?2`.
 const CHANGES: &[&str] = &[
     // Joiners: live now, not live before.
@@ -59,13 +59,13 @@ const CHANGES: &[&str] = &[
      FROM temp.prev_accounts p LEFT JOIN main.accounts a ON a.source = ?2 AND a.id = p.id
      WHERE p.live AND (a.id IS NULL OR a.deleted_date_time IS NOT NULL)",
     // The licences joiners arrived with.
-    "SELECT DISTINCT 'joiner_licence', h.user_id, a.user_principal_name, h.sku_id, NULL
+    "SELECT DISTINCT 'joiner_licence', h.user_id, a.user_principal_name, h.product_id, NULL
      FROM main.assignments h
      JOIN main.accounts a ON a.source = h.source AND a.id = h.user_id AND a.deleted_date_time IS NULL
      WHERE h.source = ?2 AND h.state <> 'Error'
        AND NOT EXISTS (SELECT 1 FROM temp.prev_accounts p WHERE p.id = a.id AND p.live)",
     // The licences leavers held: freed when purged, still held by a soft-deleted account.
-    "SELECT 'leaver_licence', x.user_id, p.user_principal_name, x.sku_id,
+    "SELECT 'leaver_licence', x.user_id, p.user_principal_name, x.product_id,
             CASE WHEN a.id IS NULL THEN 'freed' ELSE 'held until purged' END
      FROM temp.prev_holdings x
      JOIN temp.prev_accounts p ON p.id = x.user_id AND p.live
@@ -77,26 +77,26 @@ const CHANGES: &[&str] = &[
      FROM main.accounts a JOIN temp.prev_accounts p ON p.id = a.id AND p.live
      WHERE a.source = ?2 AND a.deleted_date_time IS NULL AND a.account_enabled <> p.account_enabled",
     // Licences gained by accounts live in both.
-    "SELECT DISTINCT 'licence_added', h.user_id, a.user_principal_name, h.sku_id, NULL
+    "SELECT DISTINCT 'licence_added', h.user_id, a.user_principal_name, h.product_id, NULL
      FROM main.assignments h
      JOIN main.accounts a ON a.source = h.source AND a.id = h.user_id AND a.deleted_date_time IS NULL
      JOIN temp.prev_accounts p ON p.id = h.user_id AND p.live
      WHERE h.source = ?2 AND h.state <> 'Error'
-       AND NOT EXISTS (SELECT 1 FROM temp.prev_holdings x WHERE x.user_id = h.user_id AND x.sku_id = h.sku_id)",
+       AND NOT EXISTS (SELECT 1 FROM temp.prev_holdings x WHERE x.user_id = h.user_id AND x.product_id = h.product_id)",
     // Licences lost by accounts live in both.
-    "SELECT 'licence_removed', x.user_id, a.user_principal_name, x.sku_id, NULL
+    "SELECT 'licence_removed', x.user_id, a.user_principal_name, x.product_id, NULL
      FROM temp.prev_holdings x
      JOIN temp.prev_accounts p ON p.id = x.user_id AND p.live
      JOIN main.accounts a ON a.source = ?2 AND a.id = x.user_id AND a.deleted_date_time IS NULL
      WHERE NOT EXISTS (SELECT 1 FROM main.assignments h WHERE h.source = ?2 AND h.user_id = x.user_id
-                         AND h.sku_id = x.sku_id AND h.state <> 'Error')",
+                         AND h.product_id = x.product_id AND h.state <> 'Error')",
     // Products bought, dropped, or with a different number of purchased units.
-    "SELECT 'product_added', NULL, NULL, n.sku_id, n.sku_part_number FROM main.products n
-     WHERE n.source = ?2 AND NOT EXISTS (SELECT 1 FROM temp.prev_products p WHERE p.sku_id = n.sku_id)",
-    "SELECT 'product_removed', NULL, NULL, p.sku_id, p.sku_part_number FROM temp.prev_products p
-     WHERE NOT EXISTS (SELECT 1 FROM main.products n WHERE n.source = ?2 AND n.sku_id = p.sku_id)",
-    "SELECT 'units_changed', NULL, NULL, n.sku_id, 'enabled ' || p.enabled || ' -> ' || n.enabled
-     FROM main.products n JOIN temp.prev_products p ON p.sku_id = n.sku_id
+    "SELECT 'product_added', NULL, NULL, n.product_id, n.part_number FROM main.products n
+     WHERE n.source = ?2 AND NOT EXISTS (SELECT 1 FROM temp.prev_products p WHERE p.product_id = n.product_id)",
+    "SELECT 'product_removed', NULL, NULL, p.product_id, p.part_number FROM temp.prev_products p
+     WHERE NOT EXISTS (SELECT 1 FROM main.products n WHERE n.source = ?2 AND n.product_id = p.product_id)",
+    "SELECT 'units_changed', NULL, NULL, n.product_id, 'enabled ' || p.enabled || ' -> ' || n.enabled
+     FROM main.products n JOIN temp.prev_products p ON p.product_id = n.product_id
      WHERE n.source = ?2 AND n.enabled <> p.enabled",
 ];
 
@@ -113,7 +113,7 @@ pub(super) fn record(conn: &Connection, run_id: i64, source: &str) -> rusqlite::
     for query in CHANGES {
         conn.execute(
             &format!(
-                "INSERT INTO changes (run_id, source, kind, account_id, principal_name, sku_id, detail)
+                "INSERT INTO changes (run_id, source, kind, account_id, principal_name, product_id, detail)
                  SELECT ?1, ?2, * FROM ({query})"
             ),
             params![run_id, source],

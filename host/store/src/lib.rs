@@ -23,7 +23,18 @@ use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 const SCHEMA: &str = include_str!("schema.sql");
-const SCHEMA_VERSION: i64 = 2;
+/// Schema 2 → 3: the product columns' old names.
+const RENAME_PRODUCT_COLUMNS: &str = "
+    ALTER TABLE subscriptions RENAME COLUMN sku_id TO product_id;
+    ALTER TABLE subscriptions RENAME COLUMN sku_part_number TO part_number;
+    ALTER TABLE products RENAME COLUMN sku_id TO product_id;
+    ALTER TABLE products RENAME COLUMN sku_part_number TO part_number;
+    ALTER TABLE assignments RENAME COLUMN sku_id TO product_id;
+    ALTER TABLE group_licenses RENAME COLUMN sku_id TO product_id;
+    ALTER TABLE changes RENAME COLUMN sku_id TO product_id;
+    ALTER TABLE product_history RENAME COLUMN sku_id TO product_id;
+    ALTER TABLE product_history RENAME COLUMN sku_part_number TO part_number;";
+const SCHEMA_VERSION: i64 = 3;
 
 /// A recorded run.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -107,6 +118,10 @@ impl Store {
                 if version == 1 {
                     // Schema 2 added soft-deleted accounts; its new tables come from SCHEMA.
                     tx.execute_batch("ALTER TABLE accounts ADD COLUMN deleted_date_time TEXT")?;
+                }
+                if (1..3).contains(&version) {
+                    // Schema 3 gave product columns neutral names.
+                    tx.execute_batch(RENAME_PRODUCT_COLUMNS)?;
                 }
                 tx.execute_batch(SCHEMA)?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -267,12 +282,12 @@ impl Store {
     }
 
     /// Licence counts of `source` as of run `run_id` (from the history).
-    pub fn history_consumed(&self, run_id: i64, sku_id: &str) -> Result<Option<i64>> {
+    pub fn history_consumed(&self, run_id: i64, product_id: &str) -> Result<Option<i64>> {
         let conn = self.lock();
         Ok(conn
             .query_row(
-                "SELECT consumed_units FROM product_history WHERE run_id = ?1 AND sku_id = ?2",
-                params![run_id, sku_id],
+                "SELECT consumed_units FROM product_history WHERE run_id = ?1 AND product_id = ?2",
+                params![run_id, product_id],
                 |r| r.get(0),
             )
             .optional()?)

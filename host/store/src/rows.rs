@@ -122,7 +122,7 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
         }
         Batch::Products(items) => {
             let mut stmt = conn.prepare_cached(
-                "INSERT INTO temp.stage_products (source, sku_id, sku_part_number, capability_status, enabled, warning,
+                "INSERT INTO temp.stage_products (source, product_id, part_number, capability_status, enabled, warning,
                     suspended, locked_out, consumed_units, service_plans, attributes)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?;
@@ -159,7 +159,7 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
         }
         Batch::Assignments(items) => {
             let mut stmt = conn.prepare_cached(
-                "INSERT INTO temp.stage_assignments (source, user_id, sku_id, assigned_by_group, state, error, disabled_plans)
+                "INSERT INTO temp.stage_assignments (source, user_id, product_id, assigned_by_group, state, error, disabled_plans)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for Assignment {
@@ -192,7 +192,7 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
         }
         Batch::GroupLicenses(items) => {
             let mut stmt = conn.prepare_cached(
-                "INSERT INTO temp.stage_group_licenses (source, group_id, sku_id, disabled_plans) VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO temp.stage_group_licenses (source, group_id, product_id, disabled_plans) VALUES (?1, ?2, ?3, ?4)",
             )?;
             for GroupLicense {
                 group_id,
@@ -212,7 +212,7 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
 
 fn write_subscriptions(conn: &Connection, source: &str, items: &[Subscription]) -> Result<()> {
     let mut stmt = conn.prepare_cached(
-        "INSERT INTO temp.stage_subscriptions (source, id, sku_id, sku_part_number, status, total_licenses,
+        "INSERT INTO temp.stage_subscriptions (source, id, product_id, part_number, status, total_licenses,
             is_trial, created_date_time, next_lifecycle_date_time, attributes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     )?;

@@ -1,5 +1,6 @@
 -- The current snapshot of each source (replaced only when a run succeeds), the run log, and
--- per-run licence counts. Columns are named after the contract's JSON and CSV keys.
+-- per-run licence counts. Column names are the runtime's neutral vocabulary; the CLI maps them
+-- to its JSON and CSV keys.
 
 CREATE TABLE IF NOT EXISTS runs (
     id             INTEGER PRIMARY KEY,
@@ -46,8 +47,8 @@ CREATE TABLE IF NOT EXISTS sign_ins (
 CREATE TABLE IF NOT EXISTS subscriptions (
     source                   TEXT NOT NULL,
     id                       TEXT NOT NULL,
-    sku_id                   TEXT NOT NULL,
-    sku_part_number          TEXT NOT NULL,
+    product_id                   TEXT NOT NULL,
+    part_number          TEXT NOT NULL,
     status                   TEXT NOT NULL,
     total_licenses           INTEGER NOT NULL,
     is_trial                 INTEGER NOT NULL,
@@ -100,8 +101,8 @@ CREATE TABLE IF NOT EXISTS memberships (
 
 CREATE TABLE IF NOT EXISTS products (
     source            TEXT NOT NULL,
-    sku_id            TEXT NOT NULL,
-    sku_part_number   TEXT NOT NULL,
+    product_id            TEXT NOT NULL,
+    part_number   TEXT NOT NULL,
     capability_status TEXT NOT NULL,
     enabled           INTEGER NOT NULL,
     warning           INTEGER NOT NULL,
@@ -110,27 +111,27 @@ CREATE TABLE IF NOT EXISTS products (
     consumed_units    INTEGER NOT NULL,
     service_plans     TEXT NOT NULL,
     attributes        TEXT NOT NULL,
-    PRIMARY KEY (source, sku_id)
+    PRIMARY KEY (source, product_id)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS assignments (
     source            TEXT NOT NULL,
     user_id           TEXT NOT NULL,
-    sku_id            TEXT NOT NULL,
+    product_id            TEXT NOT NULL,
     -- '' for a direct assignment, else the group it is inherited from
     assigned_by_group TEXT NOT NULL,
     state             TEXT NOT NULL,
     error             TEXT,
     disabled_plans    TEXT NOT NULL,
-    PRIMARY KEY (source, user_id, sku_id, assigned_by_group)
+    PRIMARY KEY (source, user_id, product_id, assigned_by_group)
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS group_licenses (
     source         TEXT NOT NULL,
     group_id       TEXT NOT NULL,
-    sku_id         TEXT NOT NULL,
+    product_id         TEXT NOT NULL,
     disabled_plans TEXT NOT NULL,
-    PRIMARY KEY (source, group_id, sku_id)
+    PRIMARY KEY (source, group_id, product_id)
 ) WITHOUT ROWID;
 
 -- Members of licence-assigning groups, nested groups resolved (computed when a run commits).
@@ -151,38 +152,21 @@ CREATE TABLE IF NOT EXISTS changes (
     kind           TEXT NOT NULL,
     account_id     TEXT,
     principal_name TEXT,
-    sku_id         TEXT,
+    product_id         TEXT,
     detail         TEXT
 );
 CREATE INDEX IF NOT EXISTS changes_by_run ON changes (source, run_id);
 
--- A product catalogue imported with `itam catalog import` (overrides the built-in one).
-CREATE TABLE IF NOT EXISTS catalog_products (
-    sku_id        TEXT PRIMARY KEY,
-    part_number   TEXT NOT NULL,
-    product_name  TEXT NOT NULL,
-    service_plans TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS catalog_plans (
-    plan_id       TEXT PRIMARY KEY,
-    plan_name     TEXT NOT NULL,
-    friendly_name TEXT NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS catalog_meta (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-) WITHOUT ROWID;
-
 CREATE TABLE IF NOT EXISTS product_history (
     run_id            INTEGER NOT NULL REFERENCES runs (id),
     source            TEXT NOT NULL,
-    sku_id            TEXT NOT NULL,
-    sku_part_number   TEXT NOT NULL,
+    product_id            TEXT NOT NULL,
+    part_number   TEXT NOT NULL,
     capability_status TEXT NOT NULL,
     enabled           INTEGER NOT NULL,
     warning           INTEGER NOT NULL,
     suspended         INTEGER NOT NULL,
     locked_out        INTEGER NOT NULL,
     consumed_units    INTEGER NOT NULL,
-    PRIMARY KEY (run_id, sku_id)
+    PRIMARY KEY (run_id, product_id)
 ) WITHOUT ROWID;

@@ -26,7 +26,7 @@ fn account(id: &str, name: &str) -> Account {
 fn assignment(account: &str) -> Assignment {
     Assignment {
         account_id: account.into(),
-        product_id: "sku-1".into(),
+        product_id: "product-1".into(),
         source: AssignmentSource::Direct,
         group_id: None,
         state: "Active".into(),
@@ -143,4 +143,62 @@ fn a_run_that_fails_to_store_keeps_the_previous_snapshot() {
         })
         .unwrap();
     assert_eq!(statuses, ["succeeded", "failed", "failed"]);
+}
+
+#[test]
+fn a_schema_2_database_is_upgraded_in_place_and_keeps_its_products() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("itam.db");
+    // A schema-2 database: today's tables with the product columns under their old names.
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(super::SCHEMA).unwrap();
+        for (table, column) in [
+            ("products", "product_id"),
+            ("products", "part_number"),
+            ("product_history", "product_id"),
+            ("product_history", "part_number"),
+            ("subscriptions", "product_id"),
+            ("subscriptions", "part_number"),
+            ("assignments", "product_id"),
+            ("group_licenses", "product_id"),
+            ("changes", "product_id"),
+        ] {
+            let old = if column == "product_id" {
+                "sku_id"
+            } else {
+                "sku_part_number"
+            };
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} RENAME COLUMN {column} TO {old}"
+            ))
+            .unwrap();
+        }
+        conn.execute(
+            "INSERT INTO products (source, sku_id, sku_part_number, capability_status, enabled,
+             warning, suspended, locked_out, consumed_units, service_plans, attributes)
+             VALUES ('src', 'p1', 'PART', 'Enabled', 5, 0, 0, 0, 3, '[]', '[]')",
+            [],
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+    }
+
+    let store = Store::open(&path).unwrap();
+    let (product, version): ((String, String, i64), i64) = store
+        .with_conn(|conn| {
+            let product = conn.query_row(
+                "SELECT product_id, part_number, consumed_units FROM products WHERE source = 'src'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )?;
+            let version = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            Ok((product, version))
+        })
+        .unwrap();
+    assert_eq!(product, ("p1".to_string(), "PART".to_string(), 3));
+    assert_eq!(version, super::SCHEMA_VERSION);
+    // And a run writes through the new names.
+    run(&store, vec![Batch::Accounts(vec![account("a", "Al")])]).unwrap();
+    assert_eq!(names(&store), pairs(&[("a", "Al")]));
 }

@@ -86,9 +86,9 @@ impl RunWriter {
             derived::resolve_licence_groups(&conn, &self.source)?;
             changes::record(&conn, self.run_id, &self.source)?;
             conn.execute(
-                "INSERT INTO product_history (run_id, source, sku_id, sku_part_number, capability_status,
+                "INSERT INTO product_history (run_id, source, product_id, part_number, capability_status,
                      enabled, warning, suspended, locked_out, consumed_units)
-                 SELECT ?1, source, sku_id, sku_part_number, capability_status,
+                 SELECT ?1, source, product_id, part_number, capability_status,
                      enabled, warning, suspended, locked_out, consumed_units
                  FROM products WHERE source = ?2",
                 params![self.run_id, self.source],

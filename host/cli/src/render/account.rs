@@ -33,8 +33,8 @@ pub fn render(out: &mut dyn Write, r: &AccountReport, format: Format, raw: bool)
                     Cell::text(r.user_principal_name.as_str()),
                     Cell::text(r.state),
                     Cell::text(opt(&r.last_sign_in_date_time)),
-                    Cell::text(l.sku_id.as_str()),
-                    Cell::text(opt(&l.sku_part_number)),
+                    Cell::text(l.product_id.as_str()),
+                    Cell::text(opt(&l.part_number)),
                     Cell::text(opt(&l.product_name)),
                     Cell::text(opt(&l.assigned_by_group)),
                     Cell::text(opt(&l.group_name)),
@@ -81,7 +81,7 @@ pub fn render(out: &mut dyn Write, r: &AccountReport, format: Format, raw: bool)
                 .map(|l| {
                     vec![
                         l.label().to_string(),
-                        l.sku_part_number.clone().unwrap_or_default(),
+                        l.part_number.clone().unwrap_or_default(),
                         l.provenance(),
                         l.state.clone(),
                         l.error.clone().unwrap_or_default(),

@@ -60,9 +60,9 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format, raw: boo
                     vec![
                         r.product_name
                             .clone()
-                            .unwrap_or_else(|| r.sku_part_number.clone()),
+                            .unwrap_or_else(|| r.part_number.clone()),
                         mark(r.class).to_string(),
-                        r.sku_part_number.clone(),
+                        r.part_number.clone(),
                         r.status.clone(),
                         r.enabled.to_string(),
                         r.warning.to_string(),
@@ -145,14 +145,14 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format, raw: boo
                 writeln!(
                     out,
                     "! {}: {}",
-                    text(r.product_name.as_deref().unwrap_or(&r.sku_part_number)),
+                    text(r.product_name.as_deref().unwrap_or(&r.part_number)),
                     shortfall(r)
                 )?;
             }
             let unmapped: Vec<_> = rows
                 .iter()
                 .filter(|r| r.product_name.is_none())
-                .map(|r| text(&r.sku_part_number))
+                .map(|r| text(&r.part_number))
                 .collect();
             if !unmapped.is_empty() {
                 writeln!(
@@ -165,7 +165,7 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format, raw: boo
                 writeln!(
                     out,
                     "! {}: subscription is {}",
-                    text(r.product_name.as_deref().unwrap_or(&r.sku_part_number)),
+                    text(r.product_name.as_deref().unwrap_or(&r.part_number)),
                     text(&r.status)
                 )?;
             }

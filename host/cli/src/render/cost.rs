@@ -20,11 +20,11 @@ pub fn render(out: &mut dyn Write, report: &CostReport, format: Format, raw: boo
                 "section", "name", "sku_id", "licences", "monthly", "currency",
             ])?;
             for p in &report.products {
-                let name = p.product_name.as_deref().unwrap_or(&p.sku_part_number);
+                let name = p.product_name.as_deref().unwrap_or(&p.part_number);
                 w.row([
                     Cell::text("product"),
                     Cell::text(name),
-                    Cell::text(p.sku_id.as_str()),
+                    Cell::text(p.product_id.as_str()),
                     Cell::number(p.purchased),
                     Cell::number(format!("{:.2}", p.monthly_spend)),
                     Cell::text(p.currency.as_str()),
@@ -50,7 +50,7 @@ pub fn render(out: &mut dyn Write, report: &CostReport, format: Format, raw: boo
                 w.row([
                     Cell::text("waste"),
                     Cell::text(kind.as_str().unwrap_or_default().to_string()),
-                    Cell::text(f.sku_id.as_deref().unwrap_or_default()),
+                    Cell::text(f.product_id.as_deref().unwrap_or_default()),
                     Cell::number(f.licences),
                     Cell::number(format!("{:.2}", f.monthly_cost.unwrap_or_default())),
                     Cell::text(f.currency.as_deref().unwrap_or_default()),
@@ -87,7 +87,7 @@ fn table_view(out: &mut dyn Write, report: &CostReport) -> Result<()> {
             vec![
                 p.product_name
                     .clone()
-                    .unwrap_or_else(|| p.sku_part_number.clone()),
+                    .unwrap_or_else(|| p.part_number.clone()),
                 money(p.unit_price, &p.currency),
                 p.purchased.to_string(),
                 p.consumed.to_string(),
@@ -156,7 +156,7 @@ fn table_view(out: &mut dyn Write, report: &CostReport) -> Result<()> {
                     .replace('_', " "),
                 f.product_name
                     .clone()
-                    .or_else(|| f.sku_part_number.clone())
+                    .or_else(|| f.part_number.clone())
                     .unwrap_or_default(),
                 f.licences.to_string(),
                 money(f.monthly_cost?, f.currency.as_deref()?),

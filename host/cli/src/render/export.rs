@@ -70,7 +70,7 @@ pub fn export(
     let mut first = true;
     itam_reports::export::export(conn, source, entity, catalog, &mut |row| {
         write!(out, "{}\n  ", if first { "" } else { "," })?;
-        serde_json::to_writer(&mut *out, &Value::Object(row))?;
+        serde_json::to_writer(&mut *out, &crate::render::keys::rename(Value::Object(row)))?;
         first = false;
         Ok(())
     })?;

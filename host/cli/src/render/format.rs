@@ -25,8 +25,10 @@ pub enum Format {
 }
 
 /// Prints `value` as pretty JSON followed by a newline.
+/// Keys are the printed ones ([`super::keys`]).
 pub fn json<T: serde::Serialize + ?Sized>(out: &mut dyn Write, value: &T) -> Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value)?;
+    let value = super::keys::rename(serde_json::to_value(value)?);
+    serde_json::to_writer_pretty(&mut *out, &value)?;
     writeln!(out)?;
     Ok(())
 }
@@ -298,10 +300,13 @@ impl<'w> Csv<'w> {
         }
     }
 
-    /// Writes the header row.
+    /// Writes the header row, names mapped to the printed keys ([`super::keys`]).
     pub fn header<S: AsRef<str>>(&mut self, names: impl IntoIterator<Item = S>) -> Result<()> {
-        self.writer
-            .write_record(names.into_iter().map(|n| n.as_ref().to_string()))?;
+        self.writer.write_record(
+            names
+                .into_iter()
+                .map(|n| super::keys::key(n.as_ref()).to_string()),
+        )?;
         Ok(())
     }
 

@@ -28,8 +28,8 @@ pub fn render(out: &mut dyn Write, rows: &[HistoryRow], format: Format, raw: boo
                 w.row([
                     Cell::number(r.run_id),
                     Cell::text(r.ended_at.as_deref().unwrap_or_default()),
-                    Cell::text(r.sku_id.as_str()),
-                    Cell::text(r.sku_part_number.as_str()),
+                    Cell::text(r.product_id.as_str()),
+                    Cell::text(r.part_number.as_str()),
                     Cell::text(r.product_name.as_deref().unwrap_or_default()),
                     Cell::text(r.status.as_str()),
                     Cell::number(r.enabled),
@@ -54,7 +54,7 @@ pub fn render(out: &mut dyn Write, rows: &[HistoryRow], format: Format, raw: boo
                         r.ended_at.as_deref().unwrap_or("-").to_string(),
                         r.product_name
                             .clone()
-                            .unwrap_or_else(|| r.sku_part_number.clone()),
+                            .unwrap_or_else(|| r.part_number.clone()),
                         r.status.clone(),
                         r.enabled.to_string(),
                         r.consumed.to_string(),

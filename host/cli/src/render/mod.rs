@@ -8,6 +8,7 @@ pub mod cost;
 pub mod export;
 pub mod format;
 pub mod history;
+pub mod keys;
 pub mod product;
 pub mod snapshot;
 pub mod subscriptions;

@@ -36,8 +36,8 @@ pub fn render(out: &mut dyn Write, r: &ProductReport, format: Format, raw: bool)
                     Cell::text(h.user_type.as_str()),
                     Cell::text(opt(&h.last_activity)),
                     Cell::text(h.assigned_via.join(";")),
-                    Cell::text(r.sku_id.as_str()),
-                    Cell::text(r.sku_part_number.as_str()),
+                    Cell::text(r.product_id.as_str()),
+                    Cell::text(r.part_number.as_str()),
                 ])?;
             }
             w.finish()
@@ -46,8 +46,8 @@ pub fn render(out: &mut dyn Write, r: &ProductReport, format: Format, raw: bool)
             writeln!(
                 out,
                 "{} ({}, {}): {} purchased, {} consumed, {} available; {} live holder(s)",
-                text(r.product_name.as_deref().unwrap_or(&r.sku_part_number)),
-                text(&r.sku_part_number),
+                text(r.product_name.as_deref().unwrap_or(&r.part_number)),
+                text(&r.part_number),
                 text(&r.status),
                 r.enabled,
                 r.consumed,

@@ -34,8 +34,8 @@ pub fn render(
             for r in rows {
                 w.row([
                     Cell::text(r.id.as_str()),
-                    Cell::text(r.sku_id.as_str()),
-                    Cell::text(r.sku_part_number.as_str()),
+                    Cell::text(r.product_id.as_str()),
+                    Cell::text(r.part_number.as_str()),
                     Cell::text(r.product_name.as_deref().unwrap_or_default()),
                     Cell::text(r.status.as_str()),
                     Cell::number(r.total_licenses),
@@ -61,7 +61,7 @@ pub fn render(
             let cells: Vec<Vec<String>> = rows
                 .iter()
                 .map(|r| {
-                    let holders = if shown.insert(r.sku_id.as_str()) {
+                    let holders = if shown.insert(r.product_id.as_str()) {
                         r.holders.to_string()
                     } else {
                         "\"".to_string()
@@ -69,7 +69,7 @@ pub fn render(
                     vec![
                         r.product_name
                             .clone()
-                            .unwrap_or_else(|| r.sku_part_number.clone()),
+                            .unwrap_or_else(|| r.part_number.clone()),
                         r.status.clone(),
                         r.total_licenses.to_string(),
                         holders,

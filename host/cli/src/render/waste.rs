@@ -28,8 +28,8 @@ fn title(kind: FindingKind) -> &'static str {
 fn product(f: &Finding) -> String {
     f.product_name
         .clone()
-        .or_else(|| f.sku_part_number.clone())
-        .or_else(|| f.sku_id.clone())
+        .or_else(|| f.part_number.clone())
+        .or_else(|| f.product_id.clone())
         .unwrap_or_else(|| "-".into())
 }
 
@@ -77,8 +77,8 @@ fn csv_rows(out: &mut dyn Write, findings: &[Finding], raw: bool) -> Result<()> 
         let head = || {
             [
                 Cell::text(kind.as_str().unwrap_or_default().to_string()),
-                Cell::text(opt(&f.sku_id)),
-                Cell::text(opt(&f.sku_part_number)),
+                Cell::text(opt(&f.product_id)),
+                Cell::text(opt(&f.part_number)),
                 Cell::text(opt(&f.product_name)),
                 Cell::number(f.evaluated),
                 Cell::text(opt(&f.reason)),

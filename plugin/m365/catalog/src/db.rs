@@ -10,6 +10,25 @@ use std::fmt;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
+/// The catalogue's tables, created by the first import (the store's own schema knows nothing of
+/// them).
+const SCHEMA: &str = "
+    CREATE TABLE IF NOT EXISTS catalog_products (
+        sku_id        TEXT PRIMARY KEY,
+        part_number   TEXT NOT NULL,
+        product_name  TEXT NOT NULL,
+        service_plans TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS catalog_plans (
+        plan_id       TEXT PRIMARY KEY,
+        plan_name     TEXT NOT NULL,
+        friendly_name TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS catalog_meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    ) WITHOUT ROWID;";
+
 impl Catalog {
     /// The catalogue reports use: what `itam catalog import` stored in the database, over the
     /// built-in one (imported entries win). Without an import (or without the tables, in a
@@ -141,6 +160,7 @@ pub fn import(conn: &mut Connection, path: &Path) -> Result<ImportReport> {
 
 fn store(conn: &mut Connection, parsed: &ParsedCatalog, path: &Path) -> Result<()> {
     let tx = conn.transaction()?;
+    tx.execute_batch(SCHEMA)?;
     tx.execute_batch(
         "DELETE FROM catalog_products; DELETE FROM catalog_plans; DELETE FROM catalog_meta;",
     )?;
@@ -193,10 +213,6 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    const SCHEMA: &str = "
-        CREATE TABLE IF NOT EXISTS catalog_products (sku_id TEXT PRIMARY KEY, part_number TEXT NOT NULL, product_name TEXT NOT NULL, service_plans TEXT NOT NULL) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS catalog_plans (plan_id TEXT PRIMARY KEY, plan_name TEXT NOT NULL, friendly_name TEXT NOT NULL) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS catalog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;";
     const HEADER: &str = "Product_Display_Name,String_Id,GUID,Service_Plan_Name,Service_Plan_Id,Service_Plans_Included_Friendly_Names";
     const E3: &str = "6fd2c87f-b296-42f0-b197-1e91e994b900";
     const NEW: &str = "00000000-1111-2222-3333-444444444444";
@@ -272,7 +288,10 @@ mod tests {
         let mut conn = db();
         import(&mut conn, good().path()).unwrap();
         // Make the last step of the transaction fail.
-        conn.execute_batch("DROP TABLE catalog_meta;").unwrap();
+        conn.execute_batch(
+            "CREATE TRIGGER fail BEFORE INSERT ON catalog_meta BEGIN SELECT RAISE(ABORT, 'injected'); END;",
+        )
+        .unwrap();
         let other = file(&format!("{HEADER}\nOther,OTHER,{E3},X,{EXO},Y\n"));
         assert!(import(&mut conn, other.path()).is_err());
         let catalog = Catalog::load(&conn).unwrap();
