@@ -5,7 +5,7 @@ use crate::display;
 use crate::error::config_error;
 use anyhow::{Result, anyhow};
 use itam_runtime::contract::types::{CollectError, CollectMode, RunPlan};
-use itam_runtime::{CancelToken, CollectOptions, Runtime, describe_failure};
+use itam_runtime::{CancelToken, CollectOptions, Observer, Runtime, Traffic, describe_failure};
 use itam_store::Store;
 use std::sync::Arc;
 
@@ -32,6 +32,35 @@ impl SyncReport {
             .collect();
         parts.join(", ")
     }
+}
+
+/// How a run is watched and stopped.
+pub struct RunControl {
+    /// Where the run's progress goes.
+    pub observer: Arc<dyn Observer>,
+    /// Cancelling it stops the run: the plugin's next `emit` is answered *cancel*, and the run
+    /// is recorded as cancelled.
+    pub cancel: CancelToken,
+}
+
+impl RunControl {
+    /// A run with a progress line on standard error, stopped only by Ctrl-C (`itam sync`).
+    pub fn interactive() -> RunControl {
+        RunControl {
+            observer: Arc::new(crate::progress::Progress::new(true)),
+            cancel: CancelToken::new(),
+        }
+    }
+}
+
+/// How a run ended, with what it sent whatever the result.
+pub struct RunOutcome {
+    /// The sync's report, or why it failed.
+    pub result: Result<SyncReport>,
+    /// Requests sent and throttled answers (zero when the plugin never ran).
+    pub traffic: Traffic,
+    /// Whether the run was cancelled (and recorded so).
+    pub cancelled: bool,
 }
 
 /// A source ready to run: its plugin loaded and its plan validated (no network used yet).
@@ -93,9 +122,44 @@ impl Prepared {
         }
     }
 
-    /// Runs the collection into a new run of `store`. On any failure the run is rolled back,
-    /// recorded as failed, and the previous snapshot stays current.
+    /// Runs the collection into a new run of `store`, with a progress line. On any failure
+    /// the run is rolled back, recorded as failed, and the previous snapshot stays current.
     pub async fn run(&self, store: &Store, source: &Source, limits: &Limits) -> Result<SyncReport> {
+        self.run_with(store, source, limits, RunControl::interactive())
+            .await
+            .result
+    }
+
+    /// [`Prepared::run`] watched and stopped through `control`. A cancelled run is rolled back
+    /// and recorded as cancelled.
+    pub async fn run_with(
+        &self,
+        store: &Store,
+        source: &Source,
+        limits: &Limits,
+        control: RunControl,
+    ) -> RunOutcome {
+        let cancel = control.cancel.clone();
+        let mut traffic = Traffic::default();
+        let result = self
+            .collect_into(store, source, limits, control, &mut traffic)
+            .await;
+        let cancelled = cancel.is_cancelled() && result.is_err();
+        RunOutcome {
+            result,
+            traffic,
+            cancelled,
+        }
+    }
+
+    async fn collect_into(
+        &self,
+        store: &Store,
+        source: &Source,
+        limits: &Limits,
+        control: RunControl,
+        traffic: &mut Traffic,
+    ) -> Result<SyncReport> {
         // What a failure leaves behind: the last good snapshot, or (on a first run) nothing.
         let kept = if store.last_success(&source.name)?.is_some() {
             "previous snapshot kept"
@@ -109,12 +173,16 @@ impl Prepared {
             &descriptor.version,
             &self.inner.plugin().sha256,
         )?;
+        let cancel = control.cancel.clone();
         let options = CollectOptions {
             mode: CollectMode::Full,
-            observer: Arc::new(crate::progress::Progress::new(true)),
-            cancel: CancelToken::new(),
+            observer: control.observer,
+            cancel: control.cancel,
         };
         let outcome = self.inner.collect(Box::new(writer.clone()), options).await;
+        if let Ok(call) = &outcome {
+            *traffic = call.traffic;
+        }
         let who = format!(
             "source `{}` ({} {})",
             source.name,
@@ -139,6 +207,10 @@ impl Prepared {
                         counts: summary.counts,
                         warnings: summary.warnings,
                     });
+                }
+                Err(_) if cancel.is_cancelled() => {
+                    writer.cancel(CANCELLED)?;
+                    return Err(anyhow!("{who}: run cancelled, {kept}"));
                 }
                 Err(e) => {
                     let mut text = describe_failure(&e);
@@ -167,12 +239,19 @@ impl Prepared {
             // A trap's text runs over several lines (wasmtime's wasm backtrace) and quotes the
             // function names of the plugin's name section: its lines are indented under the
             // error, so none of them starts at the margin like a line of the host's own.
+            Err(_) if cancel.is_cancelled() => {
+                writer.cancel(CANCELLED)?;
+                return Err(anyhow!("{who}: run cancelled, {kept}"));
+            }
             Err(e) => format!("{e:#}").replace('\n', "\n  "),
         };
         writer.fail(&failure)?;
         Err(anyhow!("{who}: sync failed, {kept}\n  {failure}"))
     }
 }
+
+/// What a cancelled run records.
+const CANCELLED: &str = "cancelled before it finished (the service stopped, or the operator asked); the previous snapshot was kept";
 
 /// A note when the plugin asked for tokens faster than the host grants new ones.
 fn cached_tokens(cached: u64) -> Option<String> {

@@ -110,6 +110,8 @@ pub(crate) struct CallOutcome<T> {
     pub oversized: Vec<String>,
     /// The size of what the plugin emitted (entities measured by their text), in bytes.
     pub output_bytes: u64,
+    /// Requests sent and throttled answers.
+    pub traffic: crate::Traffic,
 }
 
 impl Runtime {
@@ -392,6 +394,7 @@ impl Plugin {
             denied: store.data().denied(),
             oversized: store.data().oversized(),
             output_bytes: store.data().output.used(),
+            traffic: store.data().traffic(),
         })
     }
 }

@@ -71,6 +71,7 @@ pub(crate) use contract::v0_1_0 as bindings;
 pub use engine::{Plugin, Runtime, RuntimeBuilder, serve_compiler};
 pub use observer::Observer;
 pub use prepare::{
-    CollectOptions, Collected, OperatorPolicy, Prepared, Source, describe_failure, split_error,
+    CollectOptions, Collected, OperatorPolicy, Prepared, Source, Traffic, describe_failure,
+    split_error,
 };
 pub use state::{BatchSink, NoSink, RunContext};

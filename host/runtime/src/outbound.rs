@@ -30,6 +30,8 @@ pub struct OutboundPolicy {
     sender: Sender,
     denied: Arc<Mutex<Vec<String>>>,
     requests: Arc<std::sync::atomic::AtomicU64>,
+    /// Answers that asked the plugin to slow down (429 or 503).
+    throttled: Arc<std::sync::atomic::AtomicU64>,
     /// One permit per request from sending until its response body is read or dropped.
     in_flight: Arc<tokio::sync::Semaphore>,
     max_in_flight: usize,
@@ -58,6 +60,7 @@ impl OutboundPolicy {
             sender: Sender::new(timeouts, max_response_bytes, network),
             denied: Arc::default(),
             requests: Arc::default(),
+            throttled: Arc::default(),
             max_in_flight,
             in_flight: Arc::new(tokio::sync::Semaphore::new(max_in_flight)),
         }
@@ -66,6 +69,17 @@ impl OutboundPolicy {
     /// Counts the requests sent into `counter` (for progress).
     pub fn count_requests(&mut self, counter: Arc<std::sync::atomic::AtomicU64>) {
         self.requests = counter;
+    }
+
+    /// Requests sent so far.
+    pub fn requests(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Answers so far that asked the plugin to slow down: 429 Too Many Requests or 503
+    /// Service Unavailable.
+    pub fn throttled(&self) -> u64 {
+        self.throttled.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Origins whose responses were cut off for exceeding the response size limit.
@@ -131,6 +145,7 @@ impl WasiHttpHooks for OutboundPolicy {
         request.headers_mut().remove(AUTHORIZATION);
         let broker = self.broker.clone();
         let sender = self.sender.clone();
+        let throttled = self.throttled.clone();
         Box::new(async move {
             let token = if origin.may_carry_credentials() {
                 broker.bearer_for(&origin).await
@@ -161,6 +176,12 @@ impl WasiHttpHooks for OutboundPolicy {
             let response = sender.send(request, permit).await?;
             if carries_token && response.status() == http::StatusCode::UNAUTHORIZED {
                 broker.token_rejected();
+            }
+            if matches!(
+                response.status(),
+                http::StatusCode::TOO_MANY_REQUESTS | http::StatusCode::SERVICE_UNAVAILABLE
+            ) {
+                throttled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             }
             Ok((
                 response,

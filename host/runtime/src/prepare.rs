@@ -106,6 +106,17 @@ pub struct Collected {
     /// How often the plugin asked for a new token so soon that the host answered from its
     /// cache (see [`crate::credentials::MIN_REFRESH_INTERVAL`]).
     pub cached_token_answers: u64,
+    /// The requests the plugin sent and the answers that asked it to slow down.
+    pub traffic: Traffic,
+}
+
+/// What a call sent over the network.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Traffic {
+    /// HTTP requests the plugin sent (token requests, which the host makes, not counted).
+    pub requests: u64,
+    /// Answers with 429 Too Many Requests or 503 Service Unavailable.
+    pub throttled: u64,
 }
 
 impl Runtime {
@@ -255,6 +266,7 @@ impl Prepared {
             oversized: call.oversized,
             output_bytes: call.output_bytes,
             cached_token_answers: broker.refused_refreshes(),
+            traffic: call.traffic,
         })
     }
 }

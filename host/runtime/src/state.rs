@@ -169,6 +169,14 @@ impl RunState {
     pub fn oversized(&self) -> Vec<String> {
         self.outbound.oversized()
     }
+
+    /// Requests sent and answers asking to slow down, so far.
+    pub fn traffic(&self) -> crate::Traffic {
+        crate::Traffic {
+            requests: self.outbound.requests(),
+            throttled: self.outbound.throttled(),
+        }
+    }
 }
 
 impl WasiView for RunState {

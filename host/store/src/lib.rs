@@ -1,8 +1,10 @@
 //! The SQLite store: the current snapshot per source, the run log and licence history.
 //!
-//! A run is one write transaction: the source's snapshot rows are replaced inside it and it
-//! commits only when the plugin succeeds, so a failed or killed run leaves the last good
-//! snapshot untouched. The run's own row is written outside that transaction so failures are
+//! A run stages its batches on a connection of its own and replaces the source's snapshot in
+//! one write transaction that commits only when the plugin succeeds, so a failed or killed run
+//! leaves the last good snapshot untouched. Runs of different sources stage side by side and
+//! take the database's write lock only to publish; reports read the last committed snapshot
+//! meanwhile (WAL). The run's own row is written outside that transaction so failures are
 //! recorded too.
 
 #![deny(missing_docs)]
@@ -12,14 +14,18 @@ mod derived;
 mod pipe;
 mod references;
 mod rows;
+mod schedule;
+mod service_lock;
 mod staging;
 mod writer;
 
+pub use schedule::ScheduleState;
+pub use service_lock::ServiceLock;
 pub use writer::RunWriter;
 
 use anyhow::Result;
 use rusqlite::{Connection, OptionalExtension, params};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 const SCHEMA: &str = include_str!("schema.sql");
@@ -34,7 +40,28 @@ const RENAME_PRODUCT_COLUMNS: &str = "
     ALTER TABLE changes RENAME COLUMN sku_id TO product_id;
     ALTER TABLE product_history RENAME COLUMN sku_id TO product_id;
     ALTER TABLE product_history RENAME COLUMN sku_part_number TO part_number;";
-const SCHEMA_VERSION: i64 = 3;
+/// Schema 3 → 4: runs may end `cancelled` (a CHECK constraint, so the table is rebuilt, as
+/// SQLite documents for such changes; foreign keys are off while it is).
+const ALLOW_CANCELLED_RUNS: &str = "
+    CREATE TABLE runs_new (
+        id             INTEGER PRIMARY KEY,
+        source         TEXT NOT NULL,
+        plugin         TEXT NOT NULL,
+        plugin_version TEXT NOT NULL,
+        plugin_sha256  TEXT NOT NULL,
+        pid            INTEGER NOT NULL,
+        started_at     TEXT NOT NULL,
+        ended_at       TEXT,
+        status         TEXT NOT NULL
+            CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted', 'cancelled')),
+        error          TEXT,
+        counts         TEXT
+    );
+    INSERT INTO runs_new SELECT * FROM runs;
+    DROP TABLE runs;
+    ALTER TABLE runs_new RENAME TO runs;
+    CREATE INDEX IF NOT EXISTS runs_by_source ON runs (source, id);";
+const SCHEMA_VERSION: i64 = 4;
 
 /// A recorded run.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -47,7 +74,8 @@ pub struct RunRecord {
     pub started_at: String,
     /// End time, if it ended.
     pub ended_at: Option<String>,
-    /// `running`, `succeeded`, `failed` or `interrupted`.
+    /// `running`, `succeeded`, `failed`, `cancelled` (stopped on request) or `interrupted`
+    /// (its process ended first).
     pub status: String,
     /// Why it failed.
     pub error: Option<String>,
@@ -55,15 +83,13 @@ pub struct RunRecord {
     pub summary: Option<serde_json::Value>,
 }
 
-/// A handle to the database. Cloning shares the connection.
+/// A handle to the database. Cloning shares the connection (reads and the run log); each run
+/// opens a connection of its own.
 #[derive(Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
-    /// `<database>-progress`: the running run's ID and the time of its last batch. The run's
-    /// transaction holds the database's only write lock, so its progress cannot be written
-    /// into the database while it runs; a run whose process died is marked interrupted with
-    /// this time.
-    progress: Arc<std::path::PathBuf>,
+    /// The database file.
+    path: Arc<PathBuf>,
 }
 
 /// The current time as RFC 3339 UTC.
@@ -92,15 +118,11 @@ impl Store {
         create_private(path).map_err(|e| store_error(path, &e.to_string()))?;
         let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
         let configure = || -> rusqlite::Result<i64> {
-            conn.busy_timeout(std::time::Duration::from_secs(30))?;
+            conn.busy_timeout(BUSY_TIMEOUT)?;
             // Reading the header first: a file that is not SQLite fails here, before the
             // journal mode is written.
             let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
             conn.pragma_update(None, "journal_mode", "WAL")?;
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
-            conn.pragma_update(None, "foreign_keys", "ON")?;
-            // Lets SQLite's sorter use a helper thread: committing a run sorts every staged row.
-            conn.pragma_update(None, "threads", 2)?;
             Ok(version)
         };
         let version = configure().map_err(|e| sqlite_error(path, e))?;
@@ -123,17 +145,20 @@ impl Store {
                     // Schema 3 gave product columns neutral names.
                     tx.execute_batch(RENAME_PRODUCT_COLUMNS)?;
                 }
+                if (1..4).contains(&version) {
+                    tx.execute_batch(ALLOW_CANCELLED_RUNS)?;
+                }
                 tx.execute_batch(SCHEMA)?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
                 tx.commit()
             })();
             upgrade.map_err(|e| sqlite_error(path, e))?;
         }
-        let mut progress = path.as_os_str().to_owned();
-        progress.push("-progress");
+        // Foreign keys are switched on only now: the upgrade above rebuilds a referenced table.
+        configure_connection(&conn).map_err(|e| sqlite_error(path, e))?;
         let store = Store {
             conn: Arc::new(Mutex::new(conn)),
-            progress: Arc::new(progress.into()),
+            path: Arc::new(path.to_path_buf()),
         };
         store.mark_interrupted()?;
         Ok(store)
@@ -164,38 +189,57 @@ impl Store {
         if stale.is_empty() {
             return Ok(());
         }
-        let last = self.last_progress();
         for (id, started) in stale {
-            let ended = match &last {
-                Some((run, at)) if *run == id => at.clone(),
-                _ => started,
-            };
+            let ended = self.last_progress(id).unwrap_or(started);
             conn.execute(
                 "UPDATE runs SET status = 'interrupted', ended_at = ?2,
                  error = 'the process stopped before the run finished; the previous snapshot was kept'
                  WHERE id = ?1",
                 params![id, ended],
             )?;
+            self.clear_progress(id);
         }
-        let _ = std::fs::remove_file(self.progress.as_path());
         Ok(())
     }
 
-    /// The run and time in the progress file, if there is one.
-    fn last_progress(&self) -> Option<(i64, String)> {
-        let text = std::fs::read_to_string(self.progress.as_path()).ok()?;
-        let (id, at) = text.trim().split_once(' ')?;
+    /// `<database>-progress-<run>`: the time run `run_id` last stored a batch. A run's progress
+    /// is not written into the database while it runs (that would take the write lock the
+    /// runs of other sources publish with); a run whose process died is marked interrupted
+    /// with this time.
+    fn progress_path(&self, run_id: i64) -> PathBuf {
+        let mut progress = self.path.as_os_str().to_owned();
+        progress.push(format!("-progress-{run_id}"));
+        progress.into()
+    }
+
+    /// The time in run `run_id`'s progress file, if there is one.
+    fn last_progress(&self, run_id: i64) -> Option<String> {
+        let text = std::fs::read_to_string(self.progress_path(run_id)).ok()?;
+        let at = text.trim();
         chrono::DateTime::parse_from_rfc3339(at).ok()?;
-        Some((id.parse().ok()?, at.to_string()))
+        Some(at.to_string())
     }
 
-    /// Removes the progress file: the run it describes has ended.
-    pub(crate) fn clear_progress(&self) {
-        let _ = std::fs::remove_file(self.progress.as_path());
+    /// Removes run `run_id`'s progress file: the run has ended.
+    pub(crate) fn clear_progress(&self, run_id: i64) {
+        let _ = std::fs::remove_file(self.progress_path(run_id));
     }
 
-    /// Records that run `run_id` stored a batch now (see [`Store::progress`]). Best effort: a
-    /// failure to write it only makes a later "interrupted" time less precise.
+    /// A new connection to the database, configured like the store's own (for a run).
+    pub(crate) fn connect(&self) -> Result<Connection> {
+        let conn =
+            Connection::open(self.path.as_path()).map_err(|e| sqlite_error(&self.path, e))?;
+        configure_connection(&conn).map_err(|e| sqlite_error(&self.path, e))?;
+        Ok(conn)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Records that run `run_id` stored a batch now (see [`Store::progress_path`]). Best
+    /// effort: a failure to write it only makes a later "interrupted" time less precise.
     pub(crate) fn record_progress(&self, run_id: i64) {
         let write = || -> std::io::Result<()> {
             let mut options = std::fs::OpenOptions::new();
@@ -203,8 +247,8 @@ impl Store {
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
             std::io::Write::write_all(
-                &mut options.open(self.progress.as_path())?,
-                format!("{run_id} {}\n", now()).as_bytes(),
+                &mut options.open(self.progress_path(run_id))?,
+                format!("{}\n", now()).as_bytes(),
             )
         };
         if let Err(e) = write() {
@@ -212,20 +256,23 @@ impl Store {
         }
     }
 
-    /// Ends this process's running runs as `interrupted` (the operator pressed Ctrl-C): their
-    /// open transaction is rolled back, so the previous snapshot stays current.
+    /// Ends this process's running runs as `interrupted` (the operator pressed Ctrl-C, and
+    /// their writers were dropped, which rolled their transactions back), so the previous
+    /// snapshot stays current.
     pub fn cancel_running(&self, reason: &str) -> Result<usize> {
         let conn = self.lock();
-        if !conn.is_autocommit() {
-            conn.execute_batch("ROLLBACK")?;
+        let mut stmt = conn.prepare("SELECT id FROM runs WHERE status = 'running' AND pid = ?1")?;
+        let ids = stmt
+            .query_map([std::process::id()], |r| r.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        for id in &ids {
+            conn.execute(
+                "UPDATE runs SET status = 'interrupted', ended_at = ?2, error = ?3 WHERE id = ?1",
+                params![id, now(), reason],
+            )?;
+            self.clear_progress(*id);
         }
-        let ended = conn.execute(
-            "UPDATE runs SET status = 'interrupted', ended_at = ?2, error = ?3
-             WHERE status = 'running' AND pid = ?1",
-            params![std::process::id(), now(), reason],
-        )?;
-        self.clear_progress();
-        Ok(ended)
+        Ok(ids.len())
     }
 
     /// Starts a run for `source`: records it and opens its transaction.
@@ -387,6 +434,18 @@ fn sqlite_error(path: &Path, error: rusqlite::Error) -> anyhow::Error {
         )),
         _ => anyhow::Error::new(error).context(format!("opening the database {}", path.display())),
     }
+}
+
+/// How long a statement waits for another connection's write lock (a run publishing).
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What every connection sets (after any upgrade).
+fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Lets SQLite's sorter use a helper thread: committing a run sorts every staged row.
+    conn.pragma_update(None, "threads", 2)
 }
 
 fn process_alive(pid: i64) -> bool {

@@ -5,10 +5,12 @@
 //! written, one queued, one being handed over). A write error stops the thread; the next
 //! batch handed to it, or [`Pipe::finish`], returns that error.
 
-use super::{Store, rows};
+use super::rows;
 use anyhow::{Result, anyhow};
 use itam_runtime::contract::types::Batch;
+use rusqlite::Connection;
 use std::sync::mpsc::{SyncSender, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 /// The sending end of a run's writer thread.
@@ -18,14 +20,18 @@ pub(super) struct Pipe {
 }
 
 impl Pipe {
-    /// Starts the writer thread for `source`'s run, writing into `store`'s open transaction.
-    pub(super) fn start(store: Store, source: String) -> Result<Pipe> {
+    /// Starts the writer thread for `source`'s run, writing into the run's open transaction
+    /// on `conn`.
+    pub(super) fn start(conn: Arc<Mutex<Connection>>, source: String) -> Result<Pipe> {
         let (queue, batches) = sync_channel::<Batch>(1);
         let thread = std::thread::Builder::new()
             .name("itam-store".into())
             .spawn(move || {
                 for batch in batches {
-                    rows::write_batch(&store.lock(), &source, &batch)?;
+                    let conn = conn
+                        .lock()
+                        .map_err(|_| anyhow!("the run's connection is poisoned"))?;
+                    rows::write_batch(&conn, &source, &batch)?;
                 }
                 Ok(())
             })?;

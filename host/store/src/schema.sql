@@ -11,7 +11,8 @@ CREATE TABLE IF NOT EXISTS runs (
     pid            INTEGER NOT NULL,
     started_at     TEXT NOT NULL,
     ended_at       TEXT,
-    status         TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted')),
+    status         TEXT NOT NULL
+        CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted', 'cancelled')),
     error          TEXT,
     counts         TEXT
 );
@@ -169,4 +170,12 @@ CREATE TABLE IF NOT EXISTS product_history (
     locked_out        INTEGER NOT NULL,
     consumed_units    INTEGER NOT NULL,
     PRIMARY KEY (run_id, product_id)
+) WITHOUT ROWID;
+
+-- When `itam serve` runs each source next, and how many runs in a row have failed (for the
+-- backoff): kept here so a restart neither pushes a run back nor replays the ones it missed.
+CREATE TABLE IF NOT EXISTS schedule (
+    source               TEXT PRIMARY KEY,
+    next_run_at          TEXT NOT NULL,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;

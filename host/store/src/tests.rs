@@ -202,3 +202,83 @@ fn a_schema_2_database_is_upgraded_in_place_and_keeps_its_products() {
     run(&store, vec![Batch::Accounts(vec![account("a", "Al")])]).unwrap();
     assert_eq!(names(&store), pairs(&[("a", "Al")]));
 }
+
+#[test]
+fn runs_of_two_sources_stage_side_by_side_and_both_publish() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("itam.db")).unwrap();
+    let mut a = store.begin_run("a", "test", "0", "sha").unwrap();
+    let mut b = store.begin_run("b", "test", "0", "sha").unwrap();
+    a.accept(Batch::Accounts(vec![account("a1", "Ann")]))
+        .unwrap();
+    b.accept(Batch::Accounts(vec![account("b1", "Ben")]))
+        .unwrap();
+    a.accept(Batch::Accounts(vec![account("a2", "Abe")]))
+        .unwrap();
+    // A report reads while both runs are open, and sees neither.
+    let visible = |store: &Store| -> i64 {
+        store
+            .with_conn(|c| Ok(c.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?))
+            .unwrap()
+    };
+    assert_eq!(visible(&store), 0);
+    b.finish().unwrap();
+    b.commit(&summary(), 0).unwrap();
+    assert_eq!(visible(&store), 1);
+    a.finish().unwrap();
+    a.commit(&summary(), 0).unwrap();
+    assert_eq!(visible(&store), 3);
+}
+
+#[test]
+fn a_cancelled_run_is_recorded_as_cancelled_and_keeps_the_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("itam.db")).unwrap();
+    run(&store, vec![Batch::Accounts(vec![account("a", "Al")])]).unwrap();
+    let mut writer = store.begin_run("src", "test", "0", "sha").unwrap();
+    writer
+        .accept(Batch::Accounts(vec![account("x", "Xi")]))
+        .unwrap();
+    writer.cancel("the service is stopping").unwrap();
+    assert_eq!(names(&store), pairs(&[("a", "Al")]));
+    let last = &store.runs("src", 1).unwrap()[0];
+    assert_eq!(last.status, "cancelled");
+    assert_eq!(last.error.as_deref(), Some("the service is stopping"));
+}
+
+#[test]
+fn the_schedule_is_kept_per_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("itam.db");
+    let at = chrono::DateTime::parse_from_rfc3339("2026-12-06T10:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    {
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schedule("src").unwrap(), None);
+        let state = crate::ScheduleState {
+            next_run_at: at,
+            consecutive_failures: 2,
+        };
+        store.set_schedule("src", state).unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let state = store.schedule("src").unwrap().unwrap();
+    assert_eq!((state.next_run_at, state.consecutive_failures), (at, 2));
+    assert_eq!(store.schedule("other").unwrap(), None);
+}
+
+#[test]
+fn a_second_service_on_the_same_database_is_refused_until_the_first_ends() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("itam.db");
+    let first = crate::ServiceLock::acquire(&path).unwrap();
+    let error = crate::ServiceLock::acquire(&path).unwrap_err();
+    assert!(itam_runtime::error::is_config_error(&error), "{error:#}");
+    assert!(
+        format!("{error:#}").contains("another `itam serve` is already running"),
+        "{error:#}"
+    );
+    drop(first);
+    crate::ServiceLock::acquire(&path).unwrap();
+}

@@ -1,4 +1,6 @@
-//! Writing one run: batches go into the run's transaction; commit or fail ends it.
+//! Writing one run, on a connection of its own: batches are staged in TEMP tables (no lock on
+//! the database), and commit publishes them in one write transaction; fail or cancel drops
+//! them.
 
 use super::pipe::Pipe;
 use super::{Store, now};
@@ -6,13 +8,15 @@ use super::{changes, derived, references, staging};
 use anyhow::{Context, Result};
 use itam_runtime::BatchSink;
 use itam_runtime::contract::types::{Batch, Summary};
-use rusqlite::params;
+use rusqlite::{Connection, params};
 use std::sync::{Arc, Mutex};
 
 /// The open run of one source. Clones share the run.
 #[derive(Clone)]
 pub struct RunWriter {
     store: Store,
+    /// The run's own connection: its TEMP staging tables live and die with it.
+    conn: Arc<Mutex<Connection>>,
     run_id: i64,
     source: String,
     /// The thread writing the run's batches, once the first batch arrives.
@@ -37,30 +41,32 @@ impl RunWriter {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running')",
                 params![source, plugin, version, sha256, std::process::id(), now()],
             )?;
-            let run_id = conn.last_insert_rowid();
-            let opened = (|| -> rusqlite::Result<()> {
-                conn.execute_batch("BEGIN IMMEDIATE")?;
-                staging::prepare(&conn)?;
-                Ok(())
-            })();
-            if let Err(e) = opened {
-                if !conn.is_autocommit() {
-                    let _ = conn.execute_batch("ROLLBACK");
-                }
-                let _ = conn.execute(
+            conn.last_insert_rowid()
+        };
+        let opened = store.connect().and_then(|conn| {
+            // The staged rows go to TEMP tables only, so this transaction takes no lock on
+            // the database: runs of other sources stage and publish meanwhile.
+            staging::prepare(&conn)?;
+            conn.execute_batch("BEGIN")?;
+            Ok(conn)
+        });
+        let conn = match opened {
+            Ok(conn) => conn,
+            Err(e) => {
+                let _ = store.lock().execute(
                     "UPDATE runs SET status = 'failed', ended_at = ?2, error = ?3 WHERE id = ?1",
                     params![
                         run_id,
                         now(),
-                        format!("the run could not start its transaction: {e}")
+                        format!("the run could not start its transaction: {e:#}")
                     ],
                 );
-                return Err(anyhow::Error::new(e).context("starting the run's transaction"));
+                return Err(e.context("starting the run's transaction"));
             }
-            run_id
         };
         Ok(RunWriter {
             store,
+            conn: Arc::new(Mutex::new(conn)),
             run_id,
             source: source.to_string(),
             pipe: Arc::default(),
@@ -77,8 +83,11 @@ impl RunWriter {
     pub fn commit(&self, summary: &Summary, output_bytes: u64) -> Result<()> {
         self.drain()?;
         let started = std::time::Instant::now();
-        let conn = self.store.lock();
+        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let result = (|| -> Result<()> {
+            // The staging transaction ends; publishing takes the write lock, waiting while
+            // another source's run publishes.
+            conn.execute_batch("COMMIT; BEGIN IMMEDIATE")?;
             staging::index_ids(&conn)?;
             references::check_references(&conn)?;
             changes::capture_previous(&conn, &self.source)?;
@@ -107,7 +116,7 @@ impl RunWriter {
                 "output_bytes": output_bytes,
             });
             conn.execute(
-                "UPDATE runs SET status = 'succeeded', ended_at = ?2, counts = ?3 WHERE id = ?1",
+                "UPDATE main.runs SET status = 'succeeded', ended_at = ?2, counts = ?3 WHERE id = ?1",
                 params![self.run_id, now(), summary.to_string()],
             )?;
             conn.execute_batch("COMMIT")?;
@@ -118,28 +127,40 @@ impl RunWriter {
             );
             Ok(())
         })();
-        if result.is_err() {
+        if result.is_err() && !conn.is_autocommit() {
             let _ = conn.execute_batch("ROLLBACK");
         }
-        self.store.clear_progress();
+        self.store.clear_progress(self.run_id);
         result.context("committing the run")
     }
 
     /// Discards everything the run wrote and records why it failed.
     pub fn fail(&self, error: &str) -> Result<()> {
+        self.end("failed", error)
+    }
+
+    /// Discards everything the run wrote and records it as cancelled (stopped on request,
+    /// e.g. by the service shutting down), with `reason`.
+    pub fn cancel(&self, reason: &str) -> Result<()> {
+        self.end("cancelled", reason)
+    }
+
+    fn end(&self, status: &str, error: &str) -> Result<()> {
         let mut error = error.to_string();
         itam_runtime::policy::bounds::truncate(&mut error, MAX_RUN_ERROR);
-        // The run is failing already; a write error of its own adds nothing.
+        // The run is ending already; a write error of its own adds nothing.
         let _ = self.drain();
-        let conn = self.store.lock();
-        if !conn.is_autocommit() {
-            conn.execute_batch("ROLLBACK")?;
+        {
+            let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+            if !conn.is_autocommit() {
+                conn.execute_batch("ROLLBACK")?;
+            }
         }
-        conn.execute(
-            "UPDATE runs SET status = 'failed', ended_at = ?2, error = ?3 WHERE id = ?1",
-            params![self.run_id, now(), error.as_str()],
+        self.store.lock().execute(
+            "UPDATE runs SET status = ?4, ended_at = ?2, error = ?3 WHERE id = ?1",
+            params![self.run_id, now(), error.as_str(), status],
         )?;
-        self.store.clear_progress();
+        self.store.clear_progress(self.run_id);
         Ok(())
     }
 }
@@ -166,7 +187,7 @@ impl BatchSink for RunWriter {
             .lock()
             .map_err(|_| anyhow::anyhow!("the run's writer panicked"))?;
         if pipe.is_none() {
-            *pipe = Some(Pipe::start(self.store.clone(), self.source.clone())?);
+            *pipe = Some(Pipe::start(self.conn.clone(), self.source.clone())?);
         }
         self.store.record_progress(self.run_id);
         pipe.as_mut().expect("started above").send(batch)
