@@ -14,4 +14,5 @@ pub mod init;
 pub mod plugins;
 pub mod progress;
 pub mod render;
+pub mod serve;
 pub mod sync;

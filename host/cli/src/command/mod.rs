@@ -178,6 +178,14 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
+    /// Run as a service: every source on its schedule, with the licence dashboard, a JSON
+    /// API and Prometheus metrics over HTTP. SIGHUP reloads the configuration, SIGUSR1 runs
+    /// every source now, SIGTERM stops.
+    Serve {
+        /// Address and port to listen on [default: [serve] listen, else 127.0.0.1:8080].
+        #[arg(long, value_parser = crate::config::serve::parse_listen)]
+        listen: Option<std::net::SocketAddr>,
+    },
     /// Plugin tools.
     Plugin {
         #[command(subcommand)]
@@ -214,7 +222,7 @@ const COMPILER_ARG: &str = "__compile-plugin";
 
 /// The sandbox runtime, compiling plugins in a child process of this executable so that a
 /// compilation that runs too long or too large can be stopped.
-fn runtime() -> Result<Runtime> {
+pub(crate) fn runtime() -> Result<Runtime> {
     let runtime = Runtime::new()?;
     Ok(match std::env::current_exe() {
         Ok(program) => runtime.with_compiler(itam_runtime::compile::Compiler::Child {
@@ -252,7 +260,12 @@ pub fn main() -> i32 {
             };
         }
     };
-    init_tracing(cli.verbose);
+    // The service logs its runs: at least info.
+    let verbose = match cli.command {
+        Command::Serve { .. } => cli.verbose.max(1),
+        _ => cli.verbose,
+    };
+    init_tracing(verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -465,6 +478,10 @@ async fn run(cli: Cli) -> Result<i32> {
             limit,
             format,
         } => runs::runs(cli_config, source.as_deref(), limit, format, &mut out),
+        Command::Serve { listen } => {
+            let runtime = runtime()?;
+            crate::serve::serve(cli_config, listen, runtime).await
+        }
         Command::Plugin {
             command: PluginCommand::Inspect { plugin, source },
         } => plugin::inspect(cli_config, &plugin, source.as_deref(), &mut out).await,

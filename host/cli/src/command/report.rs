@@ -219,7 +219,7 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
             let config = Config::load(config_path)?;
             let (store, source, snap) = open(&on)?;
             let days = inactive_days.unwrap_or(config.reports.inactive_days);
-            let report = waste_report(&store, &source, &config, days, now)?;
+            let report = waste_report(&store, &source, &config.reports, days, now)?;
             emit(out, &snap, &on, &report, |out, format, raw| {
                 waste_render::render(out, &report, format, all, raw)
             })?;
@@ -251,7 +251,7 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
             let config = Config::load(config_path)?;
             let (store, source, snap) = open(&on)?;
             let days = inactive_days.unwrap_or(config.reports.inactive_days);
-            let waste = waste_report(&store, &source, &config, days, now)?;
+            let waste = waste_report(&store, &source, &config.reports, days, now)?;
             let report = cost::cost(
                 &store,
                 &source,
@@ -321,17 +321,18 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
     Ok(0)
 }
 
-fn waste_report(
+/// The waste report of `source` as `itam report waste` prints it (priced by `settings`).
+pub fn waste_report(
     store: &Store,
     source: &str,
-    config: &Config,
+    settings: &itam_reports::settings::ReportSettings,
     inactive_days: u32,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<cost::WasteReport> {
     let options = waste::WasteOptions { inactive_days, now };
     let catalog = crate::catalogs::for_source(store, source)?;
     let findings = waste::waste(store, source, options, &*catalog)?;
-    let book = cost::PriceBook::new(&config.reports.prices);
+    let book = cost::PriceBook::new(&settings.prices);
     Ok(cost::WasteReport::new(inactive_days, findings, &book))
 }
 

@@ -13,6 +13,7 @@ pub use itam_runtime::policy::{Limits, mib};
 use serde::Deserialize;
 
 mod reports;
+pub mod serve;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -31,6 +32,8 @@ pub struct Config {
     pub sources: Vec<Source>,
     /// Waste thresholds and prices for reports.
     pub reports: itam_reports::settings::ReportSettings,
+    /// How `itam serve` listens and schedules.
+    pub serve: serve::ServeSettings,
 }
 
 /// Which plugin a source runs.
@@ -204,6 +207,8 @@ struct RawConfig {
     reports: reports::RawReports,
     #[serde(default, rename = "price")]
     prices: Vec<reports::RawPrice>,
+    #[serde(default)]
+    serve: serve::RawServe,
 }
 
 #[derive(Deserialize, Default)]
@@ -325,6 +330,14 @@ struct SecretRef {
 }
 
 impl Source {
+    /// The plugin's name as configured: a built-in name, or the `.wasm` file's path.
+    pub fn plugin_name(&self) -> String {
+        match &self.plugin {
+            PluginRef::Builtin(name) => name.clone(),
+            PluginRef::File(path) => path.display().to_string(),
+        }
+    }
+
     /// Whether the source is configured with a credential (resolved or not).
     pub fn has_credential(&self) -> bool {
         self.credential.is_some() || self.credential_ref.is_some()
@@ -385,6 +398,7 @@ impl Config {
         let store_path = base.join(raw.store.path.unwrap_or_else(|| "itam.db".into()));
         let store_create_dirs = raw.store.create_dirs.unwrap_or(false);
         let reports = reports::resolve(raw.reports, raw.prices)?;
+        let serve = raw.serve.resolve(base)?;
         let mut sources = Vec::new();
         for source in raw.sources {
             let source = source.resolve(base, &limits)?;
@@ -403,6 +417,7 @@ impl Config {
             limits,
             sources,
             reports,
+            serve,
         })
     }
 

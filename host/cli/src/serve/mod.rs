@@ -1,0 +1,212 @@
+//! `itam serve`: the collector as a long-running service. It runs every scheduled source on
+//! its interval ([`scheduler`], deciding by [`schedule`]), serves the licence dashboard
+//! ([`dashboard`]), the JSON API ([`api`]) and Prometheus metrics ([`metrics`]) over HTTP
+//! ([`http`], optionally HTTPS through [`tls`]), and answers the signals and the service
+//! manager ([`signals`], [`systemd`]).
+//!
+//! Start-up order matters: the configuration is validated, the store opened and its service
+//! lock taken, the signal handlers installed and the listener bound, and only then is
+//! readiness reported — so a signal that arrives early is handled, and a unit that waits for
+//! readiness finds the dashboard answering.
+
+pub mod api;
+pub mod dashboard;
+pub mod http;
+pub mod login;
+pub mod metrics;
+pub mod schedule;
+pub mod scheduler;
+mod signals;
+mod systemd;
+mod tls;
+
+use crate::config::Config;
+use crate::config::serve::TokenRef;
+use crate::error::config_error;
+use anyhow::Result;
+use itam_runtime::Runtime;
+use itam_runtime::credentials::Secret;
+use itam_store::{ServiceLock, Store};
+use signals::Signal;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long shutdown waits for runs in progress to stop and record themselves as cancelled,
+/// within the 10 s a service manager commonly allows.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+/// Runs the service until SIGTERM or SIGINT. `listen` overrides `[serve] listen`.
+pub async fn serve(
+    config_path: &Path,
+    listen: Option<SocketAddr>,
+    runtime: Runtime,
+) -> Result<i32> {
+    let config = Arc::new(Config::load(config_path)?);
+    let listen = listen.unwrap_or(config.serve.listen);
+    let token = read_token(config.serve.token.as_ref())?;
+    if !listen.ip().is_loopback() && token.is_none() {
+        return Err(config_error(format!(
+            "itam serve would listen on {listen}, which is not loopback, without an access token; set [serve] token = {{ env = \"ITAM_SERVE_TOKEN\" }} (or {{ file = … }}), or listen on 127.0.0.1"
+        )));
+    }
+    if config.store_create_dirs {
+        itam_store::create_parent_dirs(&config.store_path)?;
+    }
+    let lock = ServiceLock::acquire(&config.store_path)?;
+    let store = Store::open(&config.store_path)?;
+    let mut signals = signals::Signals::install()?;
+    let tcp = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        config_error(format!(
+            "cannot listen on {listen}: {e}; choose another address with --listen or [serve] listen"
+        ))
+    })?;
+    let local = tcp.local_addr()?;
+    let metrics = Arc::new(metrics::Metrics::new(store.clone()));
+    let scheduler =
+        scheduler::Scheduler::new(config.clone(), store.clone(), runtime, metrics.clone())?;
+    let state = http::AppState {
+        scheduler: scheduler.clone(),
+        store: store.clone(),
+        metrics,
+        access: Arc::new(http::Access::new(
+            token,
+            config.serve.metrics_public,
+            config.serve.tls.is_some(),
+        )),
+    };
+    let app = http::router(state);
+    let (stop_http, http_stopped) = tokio::sync::watch::channel(false);
+    let shutdown = async move {
+        let mut stopped = http_stopped;
+        let _ = stopped.wait_for(|s| *s).await;
+    };
+    let scheme = if config.serve.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let server = match &config.serve.tls {
+        Some((certificate, key)) => {
+            let listener = tls::TlsListener::new(tcp, certificate, key)?;
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(shutdown)
+                    .await
+            })
+        }
+        None => {
+            tokio::spawn(
+                async move { axum::serve(tcp, app).with_graceful_shutdown(shutdown).await },
+            )
+        }
+    };
+    let runner = tokio::spawn({
+        let scheduler = scheduler.clone();
+        async move { scheduler.run().await }
+    });
+    systemd::ready(&format!("serving {scheme}://{local}"));
+    let watchdog = systemd::watchdog();
+    eprintln!(
+        "itam serve: dashboard, API and metrics on {scheme}://{local}/ (store {}, {} source(s), {} scheduled); SIGHUP reloads {}, SIGUSR1 runs every source now, SIGTERM stops",
+        config.store_path.display(),
+        config.sources.len(),
+        config
+            .sources
+            .iter()
+            .filter(|s| s.schedule.is_some())
+            .count(),
+        config_path.display()
+    );
+
+    loop {
+        match signals.next().await {
+            Signal::Stop(name) => {
+                tracing::info!("{name}: stopping");
+                break;
+            }
+            Signal::Reload => reload(config_path, &scheduler),
+            Signal::RunAll => {
+                tracing::info!("SIGUSR1: running every source now");
+                scheduler.run_all();
+            }
+        }
+    }
+
+    systemd::stopping();
+    if !scheduler.shutdown(SHUTDOWN_GRACE).await {
+        tracing::warn!(
+            "runs still in progress after {} s; exiting (they are recorded as interrupted at the next start)",
+            SHUTDOWN_GRACE.as_secs()
+        );
+    }
+    runner.abort();
+    if let Some(w) = watchdog {
+        w.abort();
+    }
+    let _ = stop_http.send(true);
+    // Open connections (a browser's keep-alive) get a moment to finish, not the whole grace.
+    let _ = tokio::time::timeout(Duration::from_secs(1), server).await;
+    drop(lock);
+    Ok(0)
+}
+
+/// SIGHUP: loads and validates the configuration again; a broken one keeps the old one.
+fn reload(config_path: &Path, scheduler: &scheduler::Scheduler) {
+    systemd::reloading();
+    let outcome = Config::load(config_path).and_then(|new| {
+        let old = scheduler.config();
+        if new.store_path != old.store_path {
+            anyhow::bail!(
+                "[store] path changed; restart itam serve to use another database (the configuration was not reloaded)"
+            );
+        }
+        if new.serve != old.serve {
+            tracing::warn!("[serve] changes take effect at the next restart");
+        }
+        scheduler.reload(Arc::new(new))
+    });
+    match outcome {
+        Ok(()) => tracing::info!(
+            "SIGHUP: configuration reloaded from {}",
+            config_path.display()
+        ),
+        Err(e) => tracing::error!(
+            "SIGHUP: the new configuration was refused, the previous one stays in force: {}",
+            crate::display::lines(&format!("{e:#}"))
+        ),
+    }
+    systemd::ready("configuration reloaded");
+}
+
+/// Reads the access token from where `[serve] token` points.
+fn read_token(token: Option<&TokenRef>) -> Result<Option<Secret>> {
+    let Some(token) = token else {
+        return Ok(None);
+    };
+    let value = match token {
+        TokenRef::Env(var) => std::env::var(var).map_err(|_| {
+            config_error(format!(
+                "[serve] token refers to environment variable {var}, which is not set; export it in the environment that runs itam serve"
+            ))
+        })?,
+        TokenRef::File(path) => {
+            itam_runtime::files::warn_if_readable_by_others(path, "service token file");
+            itam_runtime::files::read_text_capped(path, 4096)
+                .map_err(|e| {
+                    config_error(format!(
+                        "[serve] token refers to file {}, which cannot be read: {e}",
+                        path.display()
+                    ))
+                })?
+        }
+    };
+    let value = value.trim();
+    if value.len() < 16 {
+        return Err(config_error(
+            "[serve] token is shorter than 16 characters; use a long random value (e.g. `openssl rand -hex 32`)",
+        ));
+    }
+    Ok(Some(Secret::new(value)))
+}

@@ -1,0 +1,442 @@
+//! `itam serve` end to end: the real binary on a short schedule against the emulator, its
+//! HTTP API and metrics over loopback, systemd's notification socket, and signals.
+
+use crate::common::{Env, assert_success, stderr};
+use graph_emulator::{Fault, FaultRule, Options, Trigger};
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::os::unix::net::UnixDatagram;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// A running `itam serve` and what it wrote to standard error.
+pub struct Service {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    log: Arc<Mutex<Vec<String>>>,
+}
+
+impl Service {
+    /// Starts `itam serve` on `config` (whose `[serve] listen` should be port 0) and waits
+    /// until it says where it listens. `env` is extra environment.
+    pub fn start(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Service {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_itam"));
+        command
+            .arg("--config")
+            .arg(config)
+            .arg("serve")
+            .args(args)
+            .env(
+                "ITAM_CACHE_DIR",
+                concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+            )
+            .env_remove("RUST_LOG")
+            .env_remove("NOTIFY_SOCKET")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command.spawn().expect("itam serve starts");
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let (found, address) = std::sync::mpsc::channel();
+        let stream = child.stderr.take().unwrap();
+        let lines = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split(" on http://").nth(1) {
+                    let addr = rest.split('/').next().unwrap_or_default().to_string();
+                    let _ = found.send(addr);
+                }
+                lines.lock().unwrap().push(line);
+            }
+        });
+        let addr = match address.recv_timeout(Duration::from_secs(60)) {
+            Ok(addr) => addr,
+            Err(_) => {
+                let _ = child.kill();
+                panic!(
+                    "itam serve did not start:\n{}",
+                    log.lock().unwrap().join("\n")
+                );
+            }
+        };
+        Service {
+            child,
+            base: format!("http://{addr}"),
+            log,
+        }
+    }
+
+    /// Everything it logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap().join("\n")
+    }
+
+    /// GET `path`: status and body.
+    pub fn get(&self, path: &str) -> (u16, String) {
+        self.request("GET", path, &[])
+    }
+
+    /// GET `path` as JSON, asserting 200.
+    pub fn json(&self, path: &str) -> Value {
+        let (status, body) = self.get(path);
+        assert_eq!(status, 200, "{path}: {body}\n{}", self.log());
+        serde_json::from_str(&body).unwrap()
+    }
+
+    /// A request with `headers`: status and body.
+    pub fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into();
+        let url = format!("{}{path}", self.base);
+        let mut response = match method {
+            "GET" => {
+                let mut r = agent.get(&url);
+                for (k, v) in headers {
+                    r = r.header(*k, *v);
+                }
+                r.call()
+            }
+            _ => {
+                let mut r = agent.post(&url);
+                for (k, v) in headers {
+                    r = r.header(*k, *v);
+                }
+                r.send("")
+            }
+        }
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", self.log()));
+        let status = response.status().as_u16();
+        (
+            status,
+            response.body_mut().read_to_string().unwrap_or_default(),
+        )
+    }
+
+    /// Sends `signal` to the process.
+    pub fn signal(&self, signal: i32) {
+        assert_eq!(unsafe { libc::kill(self.child.id() as i32, signal) }, 0);
+    }
+
+    /// Waits for the process to exit, at most `within`.
+    pub fn wait(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("itam serve did not exit within {within:?}:\n{}", self.log());
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Polls `check` until it holds, at most `within`.
+    pub fn until(&self, within: Duration, what: &str, mut check: impl FnMut(&Service) -> bool) {
+        let deadline = Instant::now() + within;
+        while !check(self) {
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting: {what}\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The runs of `source`, newest first, as the API lists them.
+    pub fn runs(&self, source: &str) -> Vec<Value> {
+        self.json(&format!("/api/v1/sources/{source}/runs?limit=100"))
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Writes the env's configuration with `schedule` on its source and `serve` as `[serve]`.
+pub fn serve_config(env: &Env, schedule: &str, serve: &str) -> std::path::PathBuf {
+    let path = env.config();
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "plugin = \"m365\"\n",
+        &format!("plugin = \"m365\"\nschedule = \"{schedule}\"\n"),
+    );
+    crate::common::write_private(
+        &path,
+        &format!("{text}\n[serve]\nlisten = \"127.0.0.1:0\"\n{serve}\n"),
+    );
+    path
+}
+
+/// The succeeded runs among `runs`.
+fn succeeded(runs: &[Value]) -> usize {
+    runs.iter().filter(|r| r["status"] == "succeeded").count()
+}
+
+/// The value of the sample `name{labels…}` in an exposition, where every `label="value"` in
+/// `labels` appears among the sample's labels.
+fn sample(metrics: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    metrics.lines().find_map(|line| {
+        let rest = line.strip_prefix(name)?;
+        let (labels_text, value) = match rest.strip_prefix('{') {
+            Some(rest) => rest.split_once("} ")?,
+            None => ("", rest.strip_prefix(' ')?),
+        };
+        labels
+            .iter()
+            .all(|(k, v)| {
+                labels_text
+                    .split(',')
+                    .any(|pair| pair == format!("{k}=\"{v}\""))
+            })
+            .then(|| value.split(' ').next()?.parse().ok())?
+    })
+}
+
+#[test]
+fn serve_runs_on_schedule_and_serves_the_balance_the_cli_prints() {
+    let env = Env::new(120, Options::default());
+    let config = serve_config(&env, "3s", "splay = \"0\"");
+    let notify_dir = tempfile::tempdir().unwrap();
+    let notify_path = notify_dir.path().join("notify.sock");
+    let notify = UnixDatagram::bind(&notify_path).unwrap();
+    notify
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut service = Service::start(
+        &config,
+        &[],
+        &[("NOTIFY_SOCKET", notify_path.to_str().unwrap())],
+    );
+
+    // systemd hears READY=1 once the listener is bound and the store is open.
+    let mut buf = [0u8; 512];
+    let n = notify.recv(&mut buf).unwrap();
+    let ready = String::from_utf8_lossy(&buf[..n]).into_owned();
+    assert!(ready.lines().any(|l| l == "READY=1"), "{ready}");
+    assert_eq!(service.get("/healthz"), (200, "ok\n".to_string()));
+
+    // The first run at start-up, then every 3 s.
+    service.until(Duration::from_secs(90), "two successful runs", |s| {
+        succeeded(&s.runs("contoso")) >= 2
+    });
+
+    // The API's balance is the CLI's, key for key and number for number.
+    let api = service.json("/api/v1/sources/contoso/balance");
+    let cli = env.itam_json(&["report", "balance", "--format", "json"]);
+    assert_eq!(api, cli);
+    let truth = env.tenant();
+    for sku in &truth.skus {
+        let row = api
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["sku_id"] == sku.sku_id.as_str())
+            .unwrap_or_else(|| panic!("{} missing from {api}", sku.sku_id));
+        assert_eq!(row["sku_part_number"], sku.part_number.as_str());
+    }
+
+    // The metrics carry the same numbers.
+    let (status, metrics) = service.get("/metrics");
+    assert_eq!(status, 200);
+    for row in api.as_array().unwrap() {
+        let labels = [
+            ("source", "contoso"),
+            ("sku_id", row["sku_id"].as_str().unwrap()),
+        ];
+        assert_eq!(
+            sample(&metrics, "itam_license_consumed_units", &labels),
+            row["consumed"].as_f64(),
+            "{labels:?}"
+        );
+        assert_eq!(
+            sample(&metrics, "itam_license_available_units", &labels),
+            row["available"].as_f64(),
+            "{labels:?}"
+        );
+    }
+    let runs_total = sample(
+        &metrics,
+        "itam_collector_runs_total",
+        &[("source", "contoso"), ("outcome", "succeeded")],
+    )
+    .unwrap();
+    assert!(runs_total >= 2.0, "{metrics}");
+    assert!(
+        sample(
+            &metrics,
+            "itam_collector_requests_total",
+            &[("source", "contoso")]
+        )
+        .unwrap()
+            > 0.0
+    );
+
+    // Other reports answer with the CLI's JSON too.
+    assert_eq!(
+        service.json("/api/v1/sources/contoso/subscriptions"),
+        env.itam_json(&["report", "subscriptions", "--format", "json"])
+    );
+    let sources = service.json("/api/v1/sources");
+    assert_eq!(sources[0]["name"], "contoso");
+    assert_eq!(sources[0]["interval_seconds"], 3);
+    assert!(sources[0]["last_success"]["run_id"].is_i64(), "{sources}");
+
+    // A run on request: 202, or 409 while the schedule's own run is in progress.
+    let (status, body) = service.request(
+        "POST",
+        "/api/v1/sources/contoso/runs",
+        &[("content-type", "application/json")],
+    );
+    assert!(status == 202 || status == 409, "{status} {body}");
+    // Without a JSON content type (what a cross-site form sends) it is refused.
+    let (status, _) = service.request("POST", "/api/v1/sources/contoso/runs", &[]);
+    assert_eq!(status, 415);
+    // As is a post another site's page makes.
+    let (status, _) = service.request(
+        "POST",
+        "/api/v1/sources/contoso/runs",
+        &[
+            ("content-type", "application/json"),
+            ("sec-fetch-site", "cross-site"),
+        ],
+    );
+    assert_eq!(status, 403);
+    assert_eq!(service.get("/api/v1/sources/nope/balance").0, 404);
+
+    // A second service on the same database is refused (exit 2), the first keeps serving.
+    let second = crate::common::itam(&config, &["serve", "--listen", "127.0.0.1:0"]);
+    assert_eq!(second.status.code(), Some(2), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("another `itam serve` is already running"),
+        "{}",
+        stderr(&second)
+    );
+    // One-shot commands keep working beside it.
+    assert_success(&env.itam(&["runs", "--format", "json"]));
+
+    // SIGHUP with a broken configuration keeps the old one serving.
+    let good = std::fs::read_to_string(&config).unwrap();
+    crate::common::write_private(&config, &format!("{good}\n[serve]\nbroken = true\n"));
+    service.signal(libc::SIGHUP);
+    service.until(Duration::from_secs(10), "the reload to be refused", |s| {
+        s.log().contains("the new configuration was refused")
+    });
+    assert_eq!(service.get("/healthz").0, 200);
+    assert_eq!(service.json("/api/v1/sources")[0]["interval_seconds"], 3);
+
+    // SIGTERM: STOPPING=1, exit 0 well within 10 s.
+    crate::common::write_private(&config, &good);
+    let stopping = Instant::now();
+    service.signal(libc::SIGTERM);
+    let status = service.wait(Duration::from_secs(10));
+    assert!(status.success(), "{status:?}\n{}", service.log());
+    assert!(stopping.elapsed() < Duration::from_secs(10));
+    let mut heard = String::new();
+    notify
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    while let Ok(n) = notify.recv(&mut buf) {
+        heard.push_str(&String::from_utf8_lossy(&buf[..n]));
+    }
+    assert!(heard.lines().any(|l| l == "STOPPING=1"), "{heard}");
+}
+
+#[test]
+fn sigterm_in_the_middle_of_a_run_cancels_it_and_keeps_the_snapshot() {
+    // Users request 3 (the second run's first page) stalls for a minute.
+    let stall = FaultRule::new(
+        "users",
+        Trigger::Nth(vec![3]),
+        Fault::Stall(Duration::from_secs(60)),
+    );
+    let env = Env::new(
+        1500,
+        Options {
+            faults: vec![stall],
+            ..Options::default()
+        },
+    );
+    let config = serve_config(&env, "1h", "");
+    assert_success(&env.itam(&["sync"]));
+    let before = env.itam(&["export", "accounts"]).stdout;
+    let mut service = Service::start(&config, &[], &[]);
+    // The last success is younger than the interval: nothing runs until asked.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(service.runs("contoso").len(), 1);
+    let (status, body) = service.request(
+        "POST",
+        "/api/v1/sources/contoso/runs",
+        &[("content-type", "application/json")],
+    );
+    assert_eq!(status, 202, "{body}");
+    let (status, _) = service.request(
+        "POST",
+        "/api/v1/sources/contoso/runs",
+        &[("content-type", "application/json")],
+    );
+    assert_eq!(status, 409, "a second run of the same source is refused");
+    service.until(
+        Duration::from_secs(60),
+        "the run to reach the stall",
+        |_| env.emulator.requests().get("users").copied().unwrap_or(0) >= 3,
+    );
+
+    let stopping = Instant::now();
+    service.signal(libc::SIGTERM);
+    let status = service.wait(Duration::from_secs(10));
+    assert!(status.success(), "{status:?}\n{}", service.log());
+    assert!(stopping.elapsed() < Duration::from_secs(10));
+
+    let runs = env.itam_json(&["runs", "--format", "json"]);
+    assert_eq!(runs[0]["status"], "cancelled", "{runs}");
+    assert_eq!(runs[1]["status"], "succeeded", "{runs}");
+    assert_eq!(env.itam(&["export", "accounts"]).stdout, before);
+}
+
+#[test]
+fn listening_beyond_loopback_needs_a_token_and_the_token_guards_every_endpoint() {
+    let env = Env::new(20, Options::default());
+    let config = serve_config(&env, "1h", "");
+    let refused = crate::common::itam(&config, &["serve", "--listen", "0.0.0.0:0"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("without an access token"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let token = "0123456789abcdef0123456789abcdef";
+    std::fs::write(env.dir.path().join("serve-token"), format!("{token}\n")).unwrap();
+    let config = serve_config(&env, "1h", "token = { file = \"serve-token\" }");
+    let service = Service::start(&config, &[], &[]);
+    assert_eq!(service.get("/healthz").0, 200);
+    assert_eq!(service.get("/api/v1/sources").0, 401);
+    assert_eq!(service.get("/metrics").0, 401);
+    let wrong = service.request(
+        "GET",
+        "/api/v1/sources",
+        &[("authorization", "Bearer nope")],
+    );
+    assert_eq!(wrong.0, 401);
+    let bearer = format!("Bearer {token}");
+    let (status, body) = service.request("GET", "/api/v1/sources", &[("authorization", &bearer)]);
+    assert_eq!(status, 200, "{body}");
+    assert!(!body.contains(token));
+    assert!(!service.log().contains(token));
+}
