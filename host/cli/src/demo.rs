@@ -41,12 +41,28 @@ pub async fn demo_source(users: usize) -> Result<(Emulator, Source)> {
     Ok((emulator, source))
 }
 
-/// Syncs the demo tenant into `store`.
+/// Syncs the demo tenant into `store`. The tenant stays served while the returned emulator
+/// lives, with the source that reaches it.
 pub async fn run(
     runtime: &Runtime,
     store: &Store,
     users: usize,
-) -> Result<crate::sync::SyncReport> {
-    let (_emulator, source) = demo_source(users).await?;
-    crate::sync::sync_source(runtime, store, &source, &source.limits).await
+) -> Result<(Emulator, Source, crate::sync::SyncReport)> {
+    let (emulator, source) = demo_source(users).await?;
+    let report = crate::sync::sync_source(runtime, store, &source, &source.limits).await?;
+    Ok((emulator, source, report))
+}
+
+/// A configuration for `itam demo --serve`: the demo's database and source, run hourly.
+pub fn serve_config(store_path: &std::path::Path, mut source: Source) -> crate::config::Config {
+    source.schedule = Some(std::time::Duration::from_secs(3600));
+    crate::config::Config {
+        store_path: store_path.to_path_buf(),
+        store_create_dirs: false,
+        network: Default::default(),
+        limits: Limits::default(),
+        sources: vec![source],
+        reports: Default::default(),
+        serve: Default::default(),
+    }
 }

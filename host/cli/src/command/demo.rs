@@ -13,6 +13,8 @@ pub(super) struct DemoOptions {
     pub(super) create_dirs: bool,
     /// With `--config FILE`: write there a configuration that names the demo's source.
     pub(super) write_config: Option<PathBuf>,
+    /// After the sync, serve the dashboard (on this address, if given) until Ctrl-C.
+    pub(super) serve: Option<Option<std::net::SocketAddr>>,
 }
 
 #[cfg(feature = "demo")]
@@ -58,7 +60,7 @@ pub(super) async fn demo(
     }
     let store = Store::open(&path)?;
     let runtime = runtime()?;
-    let report = crate::demo::run(&runtime, &store, options.users).await?;
+    let (emulator, source, report) = crate::demo::run(&runtime, &store, options.users).await?;
     if let Some(config) = &options.write_config {
         write_demo_config(config, &path)?;
     }
@@ -93,6 +95,12 @@ pub(super) async fn demo(
             " (temporary; pass --db FILE to keep it)"
         };
         writeln!(out, "\nDatabase: {}{note}", path.display())?;
+        if options.serve.is_none() {
+            writeln!(
+                out,
+                "See it as a dashboard with an API and metrics: `itam demo --serve` (then open http://127.0.0.1:8080/)."
+            )?;
+        }
         match (&options.write_config, kept) {
             (Some(config), _) => writeln!(
                 out,
@@ -107,6 +115,14 @@ pub(super) async fn demo(
             (None, false) => {}
         }
     }
+    if let Some(listen) = options.serve {
+        out.flush()?;
+        let config = crate::demo::serve_config(&path, source);
+        let code = crate::serve::run(config, None, listen, runtime).await?;
+        drop(emulator);
+        return Ok(code);
+    }
+    drop(emulator);
     Ok(0)
 }
 

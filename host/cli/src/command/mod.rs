@@ -70,6 +70,12 @@ enum Command {
         /// With --format csv: write every cell exactly as stored (no formula neutralisation).
         #[arg(long)]
         raw: bool,
+        /// Then serve the demo's dashboard, API and metrics (see `itam serve`) until Ctrl-C.
+        #[arg(long)]
+        serve: bool,
+        /// With --serve: the address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, requires = "serve", value_parser = crate::config::serve::parse_listen)]
+        listen: Option<std::net::SocketAddr>,
     },
     /// Run one sync of each configured source (or of one).
     Sync {
@@ -389,12 +395,15 @@ async fn run(cli: Cli) -> Result<i32> {
             create_dirs,
             format,
             raw,
+            serve,
+            listen,
         } => {
             let options = demo::DemoOptions {
                 users: users as usize,
                 db,
                 create_dirs,
                 write_config: explicit_config,
+                serve: serve.then_some(listen),
             };
             demo::demo(options, default_format(format), raw, &mut out).await
         }

@@ -37,13 +37,26 @@ use std::time::Duration;
 /// within the 10 s a service manager commonly allows.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
-/// Runs the service until SIGTERM or SIGINT. `listen` overrides `[serve] listen`.
+/// Runs the service on the configuration file `config_path` until SIGTERM or SIGINT. `listen`
+/// overrides `[serve] listen`.
 pub async fn serve(
     config_path: &Path,
     listen: Option<SocketAddr>,
     runtime: Runtime,
 ) -> Result<i32> {
-    let config = Arc::new(Config::load(config_path)?);
+    let config = Config::load(config_path)?;
+    run(config, Some(config_path), listen, runtime).await
+}
+
+/// Runs the service on `config` until SIGTERM or SIGINT; SIGHUP reloads `reload_from`, if the
+/// configuration came from a file.
+pub async fn run(
+    config: Config,
+    reload_from: Option<&Path>,
+    listen: Option<SocketAddr>,
+    runtime: Runtime,
+) -> Result<i32> {
+    let config = Arc::new(config);
     let listen = listen.unwrap_or(config.serve.listen);
     let token = read_token(config.serve.token.as_ref())?;
     if !listen.ip().is_loopback() && token.is_none() {
@@ -108,16 +121,15 @@ pub async fn serve(
     });
     systemd::ready(&format!("serving {scheme}://{local}"));
     let watchdog = systemd::watchdog();
+    let reloads = match reload_from {
+        Some(path) => format!("SIGHUP reloads {}, ", path.display()),
+        None => String::new(),
+    };
     eprintln!(
-        "itam serve: dashboard, API and metrics on {scheme}://{local}/ (store {}, {} source(s), {} scheduled); SIGHUP reloads {}, SIGUSR1 runs every source now, SIGTERM stops",
+        "itam serve: dashboard, API and metrics on {scheme}://{local}/ (store {}, {} source(s), {} scheduled); {reloads}SIGUSR1 runs every source now, SIGTERM or Ctrl-C stops",
         config.store_path.display(),
         config.sources.len(),
-        config
-            .sources
-            .iter()
-            .filter(|s| s.schedule.is_some())
-            .count(),
-        config_path.display()
+        config.sources.iter().filter(|s| s.schedule.is_some()).count(),
     );
 
     loop {
@@ -126,7 +138,12 @@ pub async fn serve(
                 tracing::info!("{name}: stopping");
                 break;
             }
-            Signal::Reload => reload(config_path, &scheduler),
+            Signal::Reload => match reload_from {
+                Some(path) => reload(path, &scheduler),
+                None => tracing::info!(
+                    "SIGHUP: this configuration was not read from a file; nothing to reload"
+                ),
+            },
             Signal::RunAll => {
                 tracing::info!("SIGUSR1: running every source now");
                 scheduler.run_all();
