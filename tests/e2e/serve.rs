@@ -23,11 +23,15 @@ impl Service {
     /// Starts `itam serve` on `config` (whose `[serve] listen` should be port 0) and waits
     /// until it says where it listens. `env` is extra environment.
     pub fn start(config: &Path, args: &[&str], env: &[(&str, &str)]) -> Service {
+        let mut all = vec!["--config", config.to_str().unwrap(), "serve"];
+        all.extend_from_slice(args);
+        Service::spawn(&all, env)
+    }
+
+    /// Starts `itam ARGS` (a command that serves) and waits until it says where it listens.
+    pub fn spawn(args: &[&str], env: &[(&str, &str)]) -> Service {
         let mut command = Command::new(env!("CARGO_BIN_EXE_itam"));
         command
-            .arg("--config")
-            .arg(config)
-            .arg("serve")
             .args(args)
             .env(
                 "ITAM_CACHE_DIR",
@@ -396,6 +400,16 @@ fn sigterm_in_the_middle_of_a_run_cancels_it_and_keeps_the_snapshot() {
         "the run to reach the stall",
         |_| env.emulator.requests().get("users").copied().unwrap_or(0) >= 3,
     );
+    // SIGUSR1 asks for every source now: this one is running, so its run is skipped and counted.
+    service.signal(libc::SIGUSR1);
+    service.until(Duration::from_secs(10), "the skip to be counted", |s| {
+        let (_, metrics) = s.get("/metrics");
+        sample(
+            &metrics,
+            "itam_collector_skipped_runs_total",
+            &[("source", "contoso")],
+        ) == Some(1.0)
+    });
 
     let stopping = Instant::now();
     service.signal(libc::SIGTERM);
@@ -439,4 +453,260 @@ fn listening_beyond_loopback_needs_a_token_and_the_token_guards_every_endpoint()
     assert_eq!(status, 200, "{body}");
     assert!(!body.contains(token));
     assert!(!service.log().contains(token));
+}
+
+/// `s` as the dashboard's pages escape it (`&`, `<`, `>`, `"`).
+fn html_escaped(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `s` encoded for a query string.
+fn query_encoded(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// POSTs the form `body` with `headers`, not following redirects: status, `Location`, body.
+fn post_form(
+    service: &Service,
+    path: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Option<String>, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into();
+    let mut request = agent
+        .post(&format!("{}{path}", service.base))
+        .header("content-type", "application/x-www-form-urlencoded");
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let mut response = request
+        .send(body)
+        .unwrap_or_else(|e| panic!("POST {path}: {e}\n{}", service.log()));
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (
+        response.status().as_u16(),
+        location,
+        response.body_mut().read_to_string().unwrap_or_default(),
+    )
+}
+
+#[test]
+fn dashboard_pages_show_the_balance_and_run_now_works() {
+    let env = Env::new(120, Options::default());
+    let config = serve_config(&env, "1h", "splay = \"0\"");
+    let service = Service::start(&config, &[], &[]);
+    service.until(Duration::from_secs(90), "the first successful run", |s| {
+        succeeded(&s.runs("contoso")) >= 1
+    });
+
+    // The overview shows every product's consumed and available units as the API gives them.
+    let (status, overview) = service.get("/");
+    assert_eq!(status, 200, "{overview}");
+    let balance = service.json("/api/v1/sources/contoso/balance");
+    let rows = balance.as_array().unwrap();
+    assert!(!rows.is_empty(), "{balance}");
+    for row in rows {
+        let sku = html_escaped(row["sku_id"].as_str().unwrap());
+        for metric in ["consumed", "available"] {
+            let n = row[metric].as_i64().unwrap();
+            let cell =
+                format!(r#"data-metric="{metric}" data-sku="{sku}" data-value="{n}">{n}</td>"#);
+            assert!(
+                overview.contains(&cell),
+                "{metric} of {sku}: no {cell}\n{overview}"
+            );
+        }
+    }
+    // The tenant, from the last success's facts; a trend chart per product; the other reports.
+    assert!(
+        overview.contains(r#"data-field="organization">Contoso"#),
+        "{overview}"
+    );
+    assert!(overview.contains("<svg"), "no trend chart:\n{overview}");
+    assert!(overview.contains("consumed against purchased licences over"));
+    for heading in [
+        "Licence balance",
+        "Waste",
+        "Renewals and expiries in the next 90 days",
+        "Recent changes",
+    ] {
+        assert!(
+            overview.contains(&format!("<h3>{heading}</h3>")),
+            "{heading}"
+        );
+    }
+
+    // A product's page lists its holders; a search narrows them.
+    let busiest = rows
+        .iter()
+        .max_by_key(|r| r["consumed"].as_i64().unwrap())
+        .unwrap();
+    let sku = busiest["sku_id"].as_str().unwrap();
+    let all = service.json(&format!(
+        "/api/v1/sources/contoso/products/{sku}/holders?per_page=500"
+    ));
+    let holders = all["holders"].as_array().unwrap();
+    assert!(holders.len() >= 2, "{all}");
+    let holder = &holders[0];
+    let upn = holder["user_principal_name"].as_str().unwrap();
+    let (status, product) = service.get(&format!("/sources/contoso/products/{sku}"));
+    assert_eq!(status, 200, "{product}");
+    assert!(product.contains(&html_escaped(upn)), "{product}");
+    assert!(product.contains("<svg"), "{product}");
+    let (status, found) = service.get(&format!(
+        "/sources/contoso/products/{sku}?q={}",
+        query_encoded(upn)
+    ));
+    assert_eq!(status, 200, "{found}");
+    let matching = service.json(&format!(
+        "/api/v1/sources/contoso/products/{sku}/holders?per_page=500&q={}",
+        query_encoded(upn)
+    ))["matching"]
+        .as_u64()
+        .unwrap();
+    assert!(matching >= 1 && (matching as usize) < holders.len());
+    assert!(
+        found.contains(&format!(r#"data-matching="{matching}""#)),
+        "{found}"
+    );
+    assert_eq!(found.matches("<tr data-account=").count() as u64, matching);
+    assert!(found.contains(&html_escaped(upn)), "{found}");
+    let needle = upn.to_lowercase();
+    let outsider = holders
+        .iter()
+        .map(|h| h["user_principal_name"].as_str().unwrap())
+        .find(|u| !u.to_lowercase().contains(&needle))
+        .unwrap();
+    assert!(
+        !found.contains(&html_escaped(outsider)),
+        "{outsider} in {found}"
+    );
+
+    // The holder's account page shows its names and its licence.
+    let (status, account) = service.get(&format!(
+        "/sources/contoso/accounts/{}",
+        holder["id"].as_str().unwrap()
+    ));
+    assert_eq!(status, 200, "{account}");
+    assert!(account.contains(&html_escaped(upn)), "{account}");
+    if let Some(name) = holder["display_name"].as_str() {
+        assert!(account.contains(&html_escaped(name)), "{name}: {account}");
+    }
+    assert!(
+        account.contains(&html_escaped(busiest["sku_part_number"].as_str().unwrap())),
+        "{account}"
+    );
+
+    // Unknown sources, products and accounts are 404 pages.
+    for path in [
+        "/sources/nope/products/x",
+        "/sources/contoso/products/NO_SUCH_PRODUCT",
+        "/sources/contoso/accounts/nobody@nowhere.example",
+    ] {
+        let (status, body) = service.get(path);
+        assert_eq!(status, 404, "{path}: {body}");
+        assert!(body.contains("<h1>Not found</h1>"), "{path}: {body}");
+    }
+
+    // Run now: refused without the form key (or with a wrong one, or from another site)...
+    let before = service.runs("contoso").len();
+    let (status, _, _) = post_form(&service, "/sources/contoso/run", "", &[]);
+    assert_eq!(status, 403);
+    let (status, _, _) = post_form(&service, "/sources/contoso/run", "form_key=wrong", &[]);
+    assert_eq!(status, 403);
+    let (_, runs_page) = service.get("/runs");
+    let marker = r#"name="form_key" value=""#;
+    let start = runs_page.find(marker).expect("a Run now form") + marker.len();
+    let key = &runs_page[start..start + runs_page[start..].find('"').unwrap()];
+    let form = format!("form_key={key}");
+    let (status, _, _) = post_form(
+        &service,
+        "/sources/contoso/run",
+        &form,
+        &[("sec-fetch-site", "cross-site")],
+    );
+    assert_eq!(status, 403);
+    assert_eq!(service.runs("contoso").len(), before, "nothing was started");
+    // ...and with it, 303 to the runs page, which then shows the run.
+    let (status, location, _) = post_form(&service, "/sources/contoso/run", &form, &[]);
+    assert_eq!(status, 303);
+    let location = location.expect("a Location");
+    assert_eq!(location, "/runs?started=contoso");
+    service.until(Duration::from_secs(60), "the run asked for", |s| {
+        s.runs("contoso").len() > before
+    });
+    let run_id = service.runs("contoso")[0]["id"].as_i64().unwrap();
+    let (status, page) = service.get(&location);
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(r#"data-outcome="started""#), "{page}");
+    assert!(
+        page.contains(&format!(
+            r#"<tr id="run-{run_id}" data-run-id="{run_id}" data-source="contoso""#
+        )),
+        "{page}"
+    );
+    // A source that is not configured is reported, not started.
+    let (status, location, _) = post_form(&service, "/sources/nope/run", &form, &[]);
+    assert_eq!(status, 303);
+    assert_eq!(location.as_deref(), Some("/runs?unknown=nope"));
+    assert!(
+        service
+            .get("/runs?unknown=nope")
+            .1
+            .contains(r#"data-outcome="unknown""#)
+    );
+}
+
+#[test]
+fn the_demo_serves_its_dashboard_and_says_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let mut service = Service::spawn(
+        &[
+            "demo",
+            "--users",
+            "40",
+            "--db",
+            db.to_str().unwrap(),
+            "--serve",
+            "--listen",
+            "127.0.0.1:0",
+        ],
+        &[],
+    );
+    let balance = service.json("/api/v1/sources/demo/balance");
+    assert!(!balance.as_array().unwrap().is_empty(), "{balance}");
+    let (status, page) = service.get("/");
+    assert_eq!(status, 200);
+    assert!(page.contains("Source demo"), "{page}");
+    service.signal(libc::SIGTERM);
+    assert!(service.wait(Duration::from_secs(10)).success());
+
+    // Without --serve, the demo says that it exists.
+    let out = Command::new(env!("CARGO_BIN_EXE_itam"))
+        .args(["demo", "--users", "10", "--format", "table"])
+        .env(
+            "ITAM_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+        )
+        .output()
+        .unwrap();
+    assert_success(&out);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("itam demo --serve"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -31,6 +31,7 @@ fn form(problem: Option<&str>) -> Html<String> {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     title { "Sign in · itam" }
+                    link rel="icon" href="/favicon.svg" type="image/svg+xml";
                 }
                 body style="font-family: system-ui, sans-serif; max-width: 28rem; margin: 4rem auto;" {
                     h1 { "itam" }

@@ -129,7 +129,11 @@ pub async fn run(
         "itam serve: dashboard, API and metrics on {scheme}://{local}/ (store {}, {} source(s), {} scheduled); {reloads}SIGUSR1 runs every source now, SIGTERM or Ctrl-C stops",
         config.store_path.display(),
         config.sources.len(),
-        config.sources.iter().filter(|s| s.schedule.is_some()).count(),
+        config
+            .sources
+            .iter()
+            .filter(|s| s.schedule.is_some())
+            .count(),
     );
 
     loop {

@@ -109,3 +109,81 @@ impl axum::serve::Listener for TlsListener {
         Ok(self.local)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rustls_pki_types::ServerName;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A self-signed certificate for `localhost` and its key, as PEM files in `dir`.
+    fn certificate(
+        dir: &Path,
+    ) -> (
+        std::path::PathBuf,
+        std::path::PathBuf,
+        CertificateDer<'static>,
+    ) {
+        let certified = rcgen::generate_simple_self_signed(vec!["localhost".into()]).unwrap();
+        let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+        std::fs::write(&cert, certified.cert.pem()).unwrap();
+        std::fs::write(&key, certified.signing_key.serialize_pem()).unwrap();
+        (cert, key, certified.cert.der().clone())
+    }
+
+    #[tokio::test]
+    async fn serves_https_while_another_client_stalls_its_handshake() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key, der) = certificate(dir.path());
+        let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = tcp.local_addr().unwrap();
+        let listener = TlsListener::new(tcp, &cert, &key).unwrap();
+        let app = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok\n" }));
+        tokio::spawn(async move { axum::serve(listener, app).await });
+
+        // A client that connects and never says hello holds nobody up.
+        let _stalled = TcpStream::connect(addr).await.unwrap();
+
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(der).unwrap();
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let stream = TcpStream::connect(addr).await.unwrap();
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut tls = tokio::time::timeout(Duration::from_secs(5), connector.connect(name, stream))
+            .await
+            .expect("the handshake is not held up by the stalled client")
+            .unwrap();
+        tls.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = String::new();
+        tls.read_to_string(&mut answer).await.unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+        assert!(answer.ends_with("ok\n"), "{answer}");
+    }
+
+    #[tokio::test]
+    async fn files_that_are_not_a_certificate_and_key_are_refused_by_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key, _) = certificate(dir.path());
+        let secret_looking = dir.path().join("not-a-key.pem");
+        std::fs::write(&secret_looking, "hunter2-not-pem").unwrap();
+        for (c, k, expected) in [
+            (&secret_looking, &key, "tls_certificate"),
+            (&cert, &secret_looking, "tls_key"),
+            (&key, &cert, "tls_certificate"),
+        ] {
+            let tcp = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let error = format!("{:#}", TlsListener::new(tcp, c, k).err().unwrap());
+            assert!(error.contains(expected), "{error}");
+            assert!(!error.contains("hunter2"), "{error}");
+        }
+    }
+}

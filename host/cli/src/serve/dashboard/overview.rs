@@ -1,0 +1,1011 @@
+//! `/`: the overview. A section per configured source: its tenant, schedule and state, then
+//! (once it has a successful run) the licence balance, waste by kind, renewals and expiries in
+//! the next 90 days, the last run's changes and a trend chart per product.
+
+use super::{
+    Nav, account_href, blocking, chart, layout, page_response, product_href, t, t_lines, when,
+};
+use crate::config::Config;
+use crate::serve::http::AppState;
+use crate::serve::scheduler::SourceStatus;
+use axum::extract::State;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use itam_reports::balance::BalanceRow;
+use itam_reports::catalog::ProductClass;
+use itam_reports::changes::{Change, ChangeLog};
+use itam_reports::cost::WasteReport;
+use itam_reports::history::HistoryRow;
+use itam_reports::snapshot::{Snapshot, age};
+use itam_reports::subscriptions::SubscriptionRow;
+use itam_reports::waste::{Finding, FindingKind};
+use itam_store::Store;
+use maud::{Markup, html};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+/// How far back the trend charts reach, in days.
+pub const HISTORY_DAYS: i64 = 90;
+
+/// Most changes listed per source; the rest are counted.
+pub const MAX_CHANGES: usize = 25;
+
+/// One source as the overview shows it.
+pub struct SourceView {
+    /// The source's name.
+    pub name: String,
+    /// Its schedule and state, from the scheduler.
+    pub status: Option<SourceStatus>,
+    /// The tenant's organisation name (the last success's `facts.organization`).
+    pub organization: Option<String>,
+    /// The tenant's default domain (`facts.default_domain`).
+    pub default_domain: Option<String>,
+    /// The last successful run and when it ended.
+    pub last_success: Option<(i64, Option<String>)>,
+    /// The snapshot the reports read, with the runs that failed since.
+    pub snapshot: Option<Snapshot>,
+    /// The reports, when there are any.
+    pub data: Data,
+}
+
+/// What the overview has of a source's reports.
+pub enum Data {
+    /// The source has no successful run yet.
+    NoSuccess,
+    /// The reports could not be read (the cause is logged).
+    Failed,
+    /// The reports.
+    Ready(Box<Reports>),
+}
+
+/// The reports the overview shows of one source.
+pub struct Reports {
+    /// The balance, by product name.
+    pub balance: Vec<BalanceRow>,
+    /// Waste findings, priced when `[[price]]` entries are configured.
+    pub waste: WasteReport,
+    /// Subscriptions renewing or expiring within 90 days.
+    pub renewals: Vec<SubscriptionRow>,
+    /// The last successful run's changes.
+    pub changes: ChangeLog,
+    /// The history of every product over [`HISTORY_DAYS`], oldest run first.
+    pub history: Vec<HistoryRow>,
+}
+
+/// `GET /`.
+pub async fn page(State(state): State<AppState>) -> Response {
+    let config = state.scheduler.config();
+    let statuses = state.scheduler.status();
+    let store = state.store.clone();
+    let now = Utc::now();
+    match blocking(move || load(&store, &config, statuses, now)).await {
+        Ok(sources) => page_response(render(&sources, now)),
+        Err(answer) => answer,
+    }
+}
+
+/// Reads what the overview shows of every configured source.
+pub fn load(
+    store: &Store,
+    config: &Config,
+    statuses: Vec<SourceStatus>,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Vec<SourceView>> {
+    let mut views = Vec::new();
+    for source in &config.sources {
+        let name = source.name.clone();
+        let status = statuses.iter().find(|s| s.name == name).cloned();
+        let last = store.last_success(&name)?;
+        let facts = last
+            .as_ref()
+            .and_then(|r| r.summary.as_ref())
+            .and_then(|s| s.get("facts"));
+        let fact = |key: &str| {
+            facts
+                .and_then(|f| f.get(key))
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let (snapshot, data) = match &last {
+            None => (None, Data::NoSuccess),
+            Some(_) => match reports(store, &name, config, now) {
+                Ok((snapshot, reports)) => (Some(snapshot), Data::Ready(Box::new(reports))),
+                Err(e) => {
+                    tracing::error!(
+                        source = %name,
+                        "dashboard: the reports cannot be read: {}",
+                        crate::display::lines(&format!("{e:#}"))
+                    );
+                    (None, Data::Failed)
+                }
+            },
+        };
+        views.push(SourceView {
+            organization: fact("organization"),
+            default_domain: fact("default_domain"),
+            last_success: last.map(|r| (r.id, r.ended_at)),
+            name,
+            status,
+            snapshot,
+            data,
+        });
+    }
+    Ok(views)
+}
+
+/// The reports of `source`, which has a successful run.
+fn reports(
+    store: &Store,
+    source: &str,
+    config: &Config,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(Snapshot, Reports)> {
+    let snapshot = Snapshot::of(store, source, now)?;
+    let catalog = crate::catalogs::for_source(store, source)?;
+    let balance = itam_reports::balance::balance(store, source, &*catalog)?;
+    let waste = crate::command::report::waste_report(
+        store,
+        source,
+        &config.reports,
+        config.reports.inactive_days,
+        now,
+    )?;
+    let renewals = itam_reports::subscriptions::subscriptions(store, source, now, &*catalog)?
+        .into_iter()
+        .filter(|r| r.within_days.is_some())
+        .collect();
+    let changes = itam_reports::changes::changes(store, source, None, &*catalog)?;
+    let since = (now - chrono::Duration::days(HISTORY_DAYS))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let history = itam_reports::history::history(store, source, None, Some(&since), &*catalog)?;
+    Ok((
+        snapshot,
+        Reports {
+            balance,
+            waste,
+            renewals,
+            changes,
+            history,
+        },
+    ))
+}
+
+/// How long ago `time` (RFC 3339) was, for people.
+fn ago(time: Option<&str>, now: DateTime<Utc>) -> Option<String> {
+    let time = DateTime::parse_from_rfc3339(time?).ok()?;
+    Some(format!(
+        "{} ago",
+        age((now - time.with_timezone(&Utc)).num_seconds())
+    ))
+}
+
+/// The overview page of `sources` as of `now`.
+pub fn render(sources: &[SourceView], now: DateTime<Utc>) -> Markup {
+    let body = html! {
+        h1 { "Licence overview" }
+        @if sources.is_empty() {
+            p.notice { "No source is configured: add a [[source]] to the configuration and reload (SIGHUP)." }
+        }
+        @for source in sources {
+            (source_section(source, now))
+        }
+    };
+    layout("Overview", Nav::Overview, body)
+}
+
+fn source_section(s: &SourceView, now: DateTime<Utc>) -> Markup {
+    html! {
+        section.source data-source=(t(&s.name)) {
+            h2 { "Source " (t(&s.name)) }
+            (facts(s, now))
+            @if let Some(warning) = s.snapshot.as_ref().and_then(Snapshot::warning) {
+                p.notice.alert role="status" { (t(&warning)) }
+            }
+            @match &s.data {
+                Data::NoSuccess => p.notice.empty data-empty="no-success" {
+                    "No successful run yet: the reports appear after the first one. "
+                    a href="/runs" { "See the runs" }
+                },
+                Data::Failed => p.notice.alert {
+                    "The reports of this source cannot be read; the service's log says why."
+                },
+                Data::Ready(r) => {
+                    h3 { "Licence balance" }
+                    (balance_table(&s.name, &r.balance, true))
+                    (waste(&r.waste))
+                    (renewals(&s.name, &r.renewals))
+                    (changes(&s.name, &r.changes))
+                    (trends(&s.name, &r.balance, &r.history))
+                },
+            }
+        }
+    }
+}
+
+fn facts(s: &SourceView, now: DateTime<Utc>) -> Markup {
+    html! {
+        dl.facts {
+            dt { "Tenant" }
+            dd data-field="organization" {
+                @match (&s.organization, &s.default_domain) {
+                    (None, None) => span.muted { "-" },
+                    (org, domain) => {
+                        @if let Some(org) = org { (t(org)) }
+                        @if let Some(domain) = domain {
+                            " " span.muted data-field="default_domain" { "(" (t(domain)) ")" }
+                        }
+                    },
+                }
+            }
+            @if let Some(status) = &s.status {
+                dt { "Plugin" }
+                dd { (t(&status.plugin)) }
+                dt { "State" }
+                dd {
+                    span.state.(status.state) data-field="state" { (status.state) }
+                    @if let Some(since) = status.since {
+                        " since " (when(Some(&since.to_rfc3339())))
+                    }
+                }
+            }
+            dt { "Last successful run" }
+            dd data-field="last_success" {
+                @match &s.last_success {
+                    None => span.muted { "none yet" },
+                    Some((id, ended)) => {
+                        "run " (id) ", " (when(ended.as_deref()))
+                        @if let Some(ago) = ago(ended.as_deref(), now) { " (" (ago) ")" }
+                    },
+                }
+            }
+            @if let Some(status) = &s.status {
+                dt { "Next run" }
+                dd data-field="next_run" {
+                    @match (status.interval_seconds, status.next_run_at) {
+                        (None, _) => "on request only",
+                        (Some(_), None) => span.muted { "-" },
+                        (Some(_), Some(next)) => {
+                            (when(Some(&next.to_rfc3339())))
+                            @if next > now {
+                                " (in " (age((next - now).num_seconds())) ")"
+                            } @else {
+                                " (due now)"
+                            }
+                        },
+                    }
+                }
+                dt { "Failures since the last success" }
+                dd data-field="consecutive_failures" data-value=(status.consecutive_failures) {
+                    (status.consecutive_failures)
+                }
+                @if let Some(error) = &status.last_error {
+                    dt { "Last error" }
+                    dd { pre.error { (t_lines(error)) } }
+                }
+            }
+        }
+    }
+}
+
+/// The product's display label: its name, else its part number.
+fn label(r: &BalanceRow) -> &str {
+    r.product_name.as_deref().unwrap_or(&r.part_number)
+}
+
+/// A visible mark for free, trial and viral products.
+pub fn class_tag(class: ProductClass) -> Markup {
+    let why = match class {
+        ProductClass::Paid => return html! {},
+        ProductClass::Free => "no charge",
+        ProductClass::Viral => "self-service sign-up, no charge to the tenant",
+        ProductClass::Trial => "time-limited trial",
+    };
+    html! { span.tag title=(why) data-class=(class.as_str()) { (class.as_str()) } }
+}
+
+/// consumed / enabled as a bar and a percentage; over 100 % is marked.
+fn utilisation(consumed: i64, enabled: i64) -> Markup {
+    if enabled <= 0 {
+        return if consumed > 0 {
+            html! { span.flag { "none purchased" } }
+        } else {
+            html! { span.muted { "-" } }
+        };
+    }
+    let percent = (i128::from(consumed) * 100 + i128::from(enabled) / 2) / i128::from(enabled);
+    let width = percent.clamp(0, 100);
+    html! {
+        span.bar.over[percent > 100] aria-hidden="true" {
+            span style=(format!("width: {width}%")) {}
+        }
+        span data-metric="utilisation" data-value=(percent) { (percent) " %" }
+    }
+}
+
+/// The balance table of `rows` in `source`; `link` makes each product a link to its page.
+pub fn balance_table(source: &str, rows: &[BalanceRow], link: bool) -> Markup {
+    let lapsed = |r: &BalanceRow| matches!(r.status.as_str(), "Suspended" | "LockedOut");
+    let over: Vec<&BalanceRow> = rows
+        .iter()
+        .filter(|r| r.available < 0 && !lapsed(r))
+        .collect();
+    html! {
+        @if rows.is_empty() {
+            p.muted { "The source reports no products." }
+        } @else {
+            @if !over.is_empty() {
+                p.notice.alert role="status" data-metric="over_allocated" data-value=(over.len()) {
+                    (over.len()) " product(s) over-allocated (more assigned than purchased): "
+                    @for (i, r) in over.iter().enumerate() {
+                        @if i > 0 { ", " }
+                        (t(label(r))) " (" (-r.available) " over)"
+                    }
+                }
+            }
+            div.wide {
+            table.balance data-source=(t(source)) {
+                thead {
+                    tr {
+                        th scope="col" rowspan="2" { "Product" }
+                        th scope="col" rowspan="2" { "Part number" }
+                        th scope="col" rowspan="2" { "Status" }
+                        th scope="colgroup" colspan="4" { "Purchased" }
+                        th.num scope="col" rowspan="2" { "Consumed" }
+                        th.num scope="col" rowspan="2" { "Available" }
+                        th scope="col" rowspan="2" { "Utilisation" }
+                    }
+                    tr {
+                        th.num scope="col" { "Enabled" }
+                        th.num scope="col" { "Warning" }
+                        th.num scope="col" { "Suspended" }
+                        th.num scope="col" { "Locked out" }
+                    }
+                }
+                tbody {
+                    @for r in rows {
+                        @let sku = t(&r.product_id);
+                        @let row_class = if lapsed(r) {
+                            Some("lapsed")
+                        } else if r.available < 0 {
+                            Some("over")
+                        } else if r.status == "Warning" {
+                            Some("caution")
+                        } else {
+                            None
+                        };
+                        tr class=[row_class] data-sku=(sku) data-part-number=(t(&r.part_number)) {
+                            th scope="row" {
+                                @if link {
+                                    a href=(product_href(source, &r.product_id)) { (t(label(r))) }
+                                } @else {
+                                    (t(label(r)))
+                                }
+                                (class_tag(r.class))
+                            }
+                            td.part { (t(&r.part_number)) }
+                            td {
+                                (t(&r.status))
+                                @if lapsed(r) {
+                                    span.flag { "lapsed" }
+                                } @else if r.status == "Warning" {
+                                    span.flag.caution { "grace period" }
+                                }
+                                @if r.available < 0 && !lapsed(r) {
+                                    span.flag { "over-allocated" }
+                                }
+                            }
+                            td.num data-metric="enabled" data-sku=(sku) data-value=(r.enabled) { (r.enabled) }
+                            td.num data-metric="warning" data-sku=(sku) data-value=(r.warning) { (r.warning) }
+                            td.num data-metric="suspended" data-sku=(sku) data-value=(r.suspended) { (r.suspended) }
+                            td.num data-metric="locked_out" data-sku=(sku) data-value=(r.locked_out) { (r.locked_out) }
+                            td.num data-metric="consumed" data-sku=(sku) data-value=(r.consumed) { (r.consumed) }
+                            td.num.short[r.available < 0] data-metric="available" data-sku=(sku) data-value=(r.available) {
+                                (r.available)
+                            }
+                            td.util { (utilisation(r.consumed, r.enabled)) }
+                        }
+                    }
+                }
+            }
+            }
+        }
+    }
+}
+
+/// The waste finding kind's key (as in the JSON) and title.
+pub fn kind_names(kind: FindingKind) -> (&'static str, &'static str) {
+    match kind {
+        FindingKind::UnassignedSeats => ("unassigned_seats", "Unassigned seats"),
+        FindingKind::DisabledAccounts => ("disabled_accounts", "Disabled accounts"),
+        FindingKind::InactiveAccounts => ("inactive_accounts", "Inactive accounts"),
+        FindingKind::NeverSignedIn => ("never_signed_in", "Never signed in"),
+        FindingKind::SoftDeletedAccounts => ("soft_deleted_accounts", "Soft-deleted accounts"),
+        FindingKind::GuestsWithPaidLicences => {
+            ("guests_with_paid_licences", "Guests with paid licences")
+        }
+        FindingKind::DuplicateAssignments => ("duplicate_assignments", "Direct + group duplicates"),
+        FindingKind::RedundantProducts => ("redundant_products", "Redundant products"),
+        FindingKind::AssignmentErrors => ("assignment_errors", "Assignment errors"),
+    }
+}
+
+/// Amounts per currency, for people: `12.50 EUR, 3.00 USD`.
+fn money(amounts: &BTreeMap<String, f64>) -> String {
+    amounts
+        .iter()
+        .map(|(currency, amount)| format!("{amount:.2} {}", t(currency)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One kind of waste, summed over its findings.
+struct WasteLine {
+    key: &'static str,
+    title: &'static str,
+    explanation: &'static str,
+    /// Evaluated findings (one per product).
+    products: usize,
+    licences: i64,
+    /// Monthly cost per currency.
+    cost: BTreeMap<String, f64>,
+    /// Why findings could not be evaluated.
+    not_evaluated: Vec<String>,
+}
+
+fn waste_lines(report: &WasteReport) -> Vec<WasteLine> {
+    let mut kinds: BTreeMap<FindingKind, Vec<&Finding>> = BTreeMap::new();
+    for f in &report.findings {
+        kinds.entry(f.kind).or_default().push(f);
+    }
+    kinds
+        .into_iter()
+        .map(|(kind, findings)| {
+            let (key, title) = kind_names(kind);
+            let mut line = WasteLine {
+                key,
+                title,
+                explanation: kind.explanation(),
+                products: 0,
+                licences: 0,
+                cost: BTreeMap::new(),
+                not_evaluated: Vec::new(),
+            };
+            for f in findings {
+                if !f.evaluated {
+                    line.not_evaluated
+                        .push(f.reason.clone().unwrap_or_else(|| "data missing".into()));
+                    continue;
+                }
+                line.products += 1;
+                line.licences += f.licences;
+                if let (Some(amount), Some(currency)) = (f.monthly_cost, &f.currency) {
+                    *line.cost.entry(currency.clone()).or_default() += amount;
+                }
+            }
+            line
+        })
+        .collect()
+}
+
+fn waste(report: &WasteReport) -> Markup {
+    let lines = waste_lines(report);
+    html! {
+        h3 { "Waste" }
+        p.muted {
+            "Inactive means no sign-in for " (report.inactive_days) " days. Free, viral and trial products are left out (except from assignment errors)."
+        }
+        @if lines.is_empty() {
+            p data-empty="waste" { "No waste found." }
+        } @else {
+            table.waste {
+                thead {
+                    tr {
+                        th scope="col" { "Finding" }
+                        th.num scope="col" { "Products" }
+                        th.num scope="col" { "Licences" }
+                        th.num scope="col" { "Monthly cost" }
+                        th scope="col" { "What to do" }
+                    }
+                }
+                tbody {
+                    @for line in &lines {
+                        tr data-kind=(line.key) {
+                            th scope="row" { (line.title) }
+                            td.num data-metric="products" data-kind=(line.key) data-value=(line.products) { (line.products) }
+                            td.num data-metric="licences" data-kind=(line.key) data-value=(line.licences) { (line.licences) }
+                            td.num data-metric="monthly_cost" data-kind=(line.key) {
+                                @if line.cost.is_empty() { span.muted { "-" } } @else { (money(&line.cost)) }
+                            }
+                            td {
+                                (line.explanation)
+                                @for reason in &line.not_evaluated {
+                                    br;
+                                    span.muted { "Not evaluated: " (t(reason)) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if !report.potential_monthly_saving.is_empty() {
+            p data-metric="potential_monthly_saving" {
+                "Potential monthly saving: " strong { (money(&report.potential_monthly_saving)) }
+            }
+        }
+    }
+}
+
+fn renewals(source: &str, rows: &[SubscriptionRow]) -> Markup {
+    html! {
+        h3 { "Renewals and expiries in the next 90 days" }
+        @if rows.is_empty() {
+            p data-empty="renewals" { "None in the next 90 days." }
+        } @else {
+            table.renewals {
+                thead {
+                    tr {
+                        th scope="col" { "Product" }
+                        th scope="col" { "Part number" }
+                        th scope="col" { "Status" }
+                        th.num scope="col" { "Licences" }
+                        th scope="col" { "Date" }
+                        th.num scope="col" { "In" }
+                        th scope="col" { "What happens" }
+                        th.num scope="col" { "Holders" }
+                    }
+                }
+                tbody {
+                    @for r in rows {
+                        tr.caution[r.is_trial || r.within_days == Some(30)] data-sku=(t(&r.product_id)) {
+                            th scope="row" {
+                                a href=(product_href(source, &r.product_id)) {
+                                    (t(r.product_name.as_deref().unwrap_or(&r.part_number)))
+                                }
+                            }
+                            td { (t(&r.part_number)) }
+                            td { (t(&r.status)) }
+                            td.num { (r.total_licenses) }
+                            td { (when(r.next_lifecycle_date_time.as_deref())) }
+                            td.num data-metric="days" data-value=[r.days_until_next_lifecycle] {
+                                @if let Some(days) = r.days_until_next_lifecycle { (days) " days" }
+                            }
+                            td {
+                                @if r.is_trial {
+                                    strong { "expires" } " (trial, does not renew)"
+                                } @else {
+                                    "renews"
+                                }
+                            }
+                            td.num { (r.holders) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A change kind for people.
+fn change_label(kind: &str) -> Cow<'_, str> {
+    Cow::Borrowed(match kind {
+        "joiner" => "Joiner",
+        "leaver" => "Leaver",
+        "disabled" => "Disabled",
+        "enabled" => "Enabled",
+        "licence_added" => "Licence added",
+        "licence_removed" => "Licence removed",
+        "product_added" => "Product added",
+        "product_removed" => "Product removed",
+        "units_changed" => "Units changed",
+        other => return t(other),
+    })
+}
+
+/// A change's detail, as the CLI words it.
+fn change_detail(c: &Change) -> String {
+    let licences = c
+        .licences
+        .iter()
+        .map(|l| t(l).into_owned())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let detail = c.detail.as_deref().map(|d| t(d).into_owned());
+    match (c.kind.as_str(), detail) {
+        ("joiner", _) if !licences.is_empty() => format!("took {licences}"),
+        ("leaver", Some(d)) if d == "soft-deleted" && !licences.is_empty() => {
+            format!("soft-deleted, still holds {licences} until purged")
+        }
+        ("leaver", Some(d)) if !licences.is_empty() => format!("{d}, freed {licences}"),
+        (_, Some(d)) => d,
+        (_, None) => String::new(),
+    }
+}
+
+fn changes(source: &str, log: &ChangeLog) -> Markup {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for c in &log.changes {
+        *counts.entry(c.kind.as_str()).or_default() += 1;
+    }
+    let more = log.changes.len().saturating_sub(MAX_CHANGES);
+    html! {
+        h3 { "Recent changes" }
+        p.muted {
+            "Run " (log.run_id) ", ended " (when(log.ended_at.as_deref()))
+            @if !log.baseline { ", compared with the run before it." }
+        }
+        @if log.baseline {
+            p data-empty="baseline" {
+                "This is the source's first successful run: the baseline later runs are compared with."
+            }
+        } @else if log.changes.is_empty() {
+            p data-empty="changes" { "No changes." }
+        } @else {
+            p {
+                @for (i, (kind, n)) in counts.iter().enumerate() {
+                    @if i > 0 { " · " }
+                    span data-change-kind=(t(kind)) data-value=(n) { (change_label(kind)) ": " (n) }
+                }
+            }
+            table.changes {
+                thead {
+                    tr {
+                        th scope="col" { "Change" }
+                        th scope="col" { "Account" }
+                        th scope="col" { "Product" }
+                        th scope="col" { "Detail" }
+                    }
+                }
+                tbody {
+                    @for c in log.changes.iter().take(MAX_CHANGES) {
+                        tr data-change-kind=(t(&c.kind)) {
+                            th scope="row" { (change_label(&c.kind)) }
+                            td {
+                                @match (&c.account_id, &c.user_principal_name) {
+                                    (Some(id), upn) if c.detail.as_deref() != Some("purged") => {
+                                        a href=(account_href(source, id)) { (t(upn.as_deref().unwrap_or(id))) }
+                                    },
+                                    (id, upn) => (t(upn.as_deref().or(id.as_deref()).unwrap_or("-"))),
+                                }
+                            }
+                            td {
+                                @match (&c.product_id, &c.product) {
+                                    (Some(id), name) => a href=(product_href(source, id)) { (t(name.as_deref().unwrap_or(id))) },
+                                    (None, _) => span.muted { "-" },
+                                }
+                            }
+                            td { (change_detail(c)) }
+                        }
+                    }
+                }
+            }
+            @if more > 0 {
+                p data-metric="more_changes" data-value=(more) {
+                    "… and " (more) " more; "
+                    a href=(format!("/api/v1/sources/{}/changes", super::segment(source))) { "the API lists them all" }
+                    "."
+                }
+            }
+        }
+    }
+}
+
+fn trends(source: &str, balance: &[BalanceRow], history: &[HistoryRow]) -> Markup {
+    let mut by_product: BTreeMap<&str, Vec<&HistoryRow>> = BTreeMap::new();
+    for row in history {
+        by_product
+            .entry(row.product_id.as_str())
+            .or_default()
+            .push(row);
+    }
+    html! {
+        h3 { "Trends (last " (HISTORY_DAYS) " days)" }
+        (chart::legend())
+        div.charts {
+            @for r in balance {
+                @let points = chart::points(by_product.get(r.product_id.as_str()).into_iter().flatten().copied());
+                figure data-sku=(t(&r.product_id)) {
+                    figcaption {
+                        a href=(product_href(source, &r.product_id)) { (t(label(r))) }
+                        (class_tag(r.class))
+                    }
+                    (chart::trend(label(r), &points))
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{ATTRIBUTE, SCRIPT, TERMINAL, assert_escaped};
+    use super::*;
+    use itam_reports::waste::AccountRef;
+
+    fn hostile() -> String {
+        format!("{SCRIPT}{ATTRIBUTE}{TERMINAL}")
+    }
+
+    pub fn balance_row(id: &str, enabled: i64, consumed: i64, class: ProductClass) -> BalanceRow {
+        BalanceRow {
+            product_id: id.into(),
+            part_number: hostile(),
+            product_name: Some(hostile()),
+            status: "Enabled".into(),
+            enabled,
+            warning: 0,
+            suspended: 0,
+            locked_out: 0,
+            consumed,
+            available: enabled - consumed,
+            class,
+        }
+    }
+
+    fn history_row(run_id: i64, ended: &str, id: &str, enabled: i64, consumed: i64) -> HistoryRow {
+        HistoryRow {
+            run_id,
+            ended_at: Some(ended.into()),
+            product_id: id.into(),
+            part_number: hostile(),
+            product_name: Some(hostile()),
+            status: "Enabled".into(),
+            enabled,
+            warning: 0,
+            suspended: 0,
+            consumed,
+            available: enabled - consumed,
+        }
+    }
+
+    fn status(name: &str) -> SourceStatus {
+        SourceStatus {
+            name: name.into(),
+            plugin: hostile(),
+            interval_seconds: Some(3600),
+            next_run_at: Some("2026-03-01T11:00:00Z".parse().unwrap()),
+            consecutive_failures: 2,
+            state: "idle",
+            since: None,
+            last_error: Some(format!("the run failed:\n{}\n  fix: try again", hostile())),
+            ran_since_start: true,
+        }
+    }
+
+    fn view() -> SourceView {
+        let finding = |kind, licences, cost: Option<f64>| Finding {
+            kind,
+            product_id: Some("p-over".into()),
+            part_number: Some(hostile()),
+            product_name: Some(hostile()),
+            evaluated: true,
+            reason: None,
+            licences,
+            accounts: vec![AccountRef {
+                id: "a1".into(),
+                user_principal_name: hostile(),
+                display_name: Some(hostile()),
+                detail: None,
+            }],
+            monthly_cost: cost,
+            currency: cost.map(|_| "EUR".into()),
+        };
+        let mut not_evaluated = finding(FindingKind::InactiveAccounts, 0, None);
+        not_evaluated.evaluated = false;
+        not_evaluated.reason = Some(hostile());
+        let change = |kind: &str, detail: Option<&str>| Change {
+            run_id: 7,
+            kind: kind.into(),
+            account_id: Some("acc/1".into()),
+            user_principal_name: Some(hostile()),
+            product_id: Some("p-free".into()),
+            product: Some(hostile()),
+            detail: detail.map(str::to_string),
+            licences: vec![hostile()],
+            licence_product_ids: vec!["p-free".into()],
+        };
+        let mut changes: Vec<Change> = (0..MAX_CHANGES + 3)
+            .map(|_| change("licence_added", None))
+            .collect();
+        changes.insert(0, change("joiner", None));
+        changes.insert(1, change("leaver", Some("purged")));
+        changes.insert(2, change(&hostile(), Some(&hostile())));
+        SourceView {
+            name: "contoso".into(),
+            status: Some(status("contoso")),
+            organization: Some(hostile()),
+            default_domain: Some(hostile()),
+            last_success: Some((7, Some("2026-03-01T09:30:00Z".into()))),
+            snapshot: Some(Snapshot {
+                source: "contoso".into(),
+                run_id: 7,
+                taken_at: Some("2026-03-01T09:30:00Z".into()),
+                age_seconds: Some(1800),
+                failed_runs_since: 1,
+                last_failure_at: Some("2026-03-01T09:45:00Z".into()),
+                last_error: Some(hostile()),
+            }),
+            data: Data::Ready(Box::new(Reports {
+                balance: vec![
+                    balance_row("p-over", 10, 13, ProductClass::Paid),
+                    balance_row("p-free", 100, 40, ProductClass::Free),
+                    balance_row("p-trial", 25, 0, ProductClass::Trial),
+                ],
+                waste: WasteReport {
+                    inactive_days: 90,
+                    findings: vec![
+                        finding(FindingKind::UnassignedSeats, 4, Some(40.0)),
+                        finding(FindingKind::DisabledAccounts, 2, Some(20.0)),
+                        finding(FindingKind::DisabledAccounts, 1, Some(12.5)),
+                        not_evaluated,
+                    ],
+                    potential_monthly_saving: [("EUR".to_string(), 72.5)].into(),
+                },
+                renewals: vec![SubscriptionRow {
+                    id: "sub".into(),
+                    product_id: "p-trial".into(),
+                    part_number: hostile(),
+                    product_name: Some(hostile()),
+                    status: hostile(),
+                    total_licenses: 25,
+                    is_trial: true,
+                    created_date_time: None,
+                    next_lifecycle_date_time: Some("2026-03-20T00:00:00Z".into()),
+                    days_until_next_lifecycle: Some(18),
+                    within_days: Some(30),
+                    holders: 0,
+                    attention: vec!["expires_soon", "trial"],
+                }],
+                changes: ChangeLog {
+                    run_id: 7,
+                    ended_at: Some("2026-03-01T09:30:00Z".into()),
+                    baseline: false,
+                    changes,
+                },
+                history: vec![
+                    history_row(5, "2026-02-01T09:00:00Z", "p-over", 10, 8),
+                    history_row(5, "2026-02-01T09:00:00Z", "p-free", 100, 30),
+                    history_row(6, "2026-02-15T09:00:00Z", "p-over", 10, 11),
+                    history_row(7, "2026-03-01T09:30:00Z", "p-over", 10, 13),
+                ],
+            })),
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        "2026-03-01T10:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn the_overview_escapes_every_hostile_name() {
+        let html = render(&[view()], now()).into_string();
+        assert_escaped(&html);
+    }
+
+    #[test]
+    fn the_balance_carries_its_numbers_and_marks_over_allocation_in_words() {
+        let html = render(&[view()], now()).into_string();
+        assert!(html.contains(r#"<td class="num" data-metric="consumed" data-sku="p-over" data-value="13">13</td>"#), "{html}");
+        // The cell holds the number alone (scripts read it); the words are beside it.
+        assert!(html.contains(r#"<td class="num short" data-metric="available" data-sku="p-over" data-value="-3">-3</td>"#), "{html}");
+        assert!(
+            html.contains(r#"Enabled<span class="flag">over-allocated</span></td>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<tr class="over" data-sku="p-over""#),
+            "{html}"
+        );
+        assert!(html.contains("1 product(s) over-allocated"), "{html}");
+        assert!(
+            html.contains(r#"data-metric="available" data-sku="p-free" data-value="60">60</td>"#),
+            "{html}"
+        );
+        // Free and trial products are marked; the paid one is not.
+        assert!(html.contains(r#"data-class="free">free</span>"#), "{html}");
+        assert!(
+            html.contains(r#"data-class="trial">trial</span>"#),
+            "{html}"
+        );
+        assert!(!html.contains(r#"data-class="paid""#), "{html}");
+        // Utilisation: 13 of 10 is 130 %, the bar is full and marked; 40 of 100 is 40 %.
+        assert!(
+            html.contains(r#"data-metric="utilisation" data-value="130">130 %"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                r#"<span class="bar over" aria-hidden="true"><span style="width: 100%">"#
+            ),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"data-metric="utilisation" data-value="40">40 %"#),
+            "{html}"
+        );
+        // Products link to their page.
+        assert!(
+            html.contains(r#"href="/sources/contoso/products/p-over""#),
+            "{html}"
+        );
+        // Tables are accessible.
+        assert!(html.contains(r#"<th scope="row">"#));
+    }
+
+    #[test]
+    fn the_overview_shows_state_waste_renewals_changes_and_trends() {
+        let html = render(&[view()], now()).into_string();
+        // State and schedule.
+        assert!(html.contains(r#"data-field="state">idle</span>"#), "{html}");
+        assert!(html.contains("run 7, "), "{html}");
+        assert!(html.contains("(30 min ago)"), "{html}");
+        assert!(html.contains("(in 1 h)"), "{html}");
+        assert!(
+            html.contains(r#"data-field="consecutive_failures" data-value="2""#),
+            "{html}"
+        );
+        assert!(
+            html.contains("<pre class=\"error\">the run failed:\n"),
+            "{html}"
+        );
+        assert!(html.contains("1 later run(s) failed"), "{html}");
+        // Waste: per kind, with counts and money.
+        assert!(
+            html.contains(r#"data-metric="licences" data-kind="disabled_accounts" data-value="3""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"data-metric="products" data-kind="disabled_accounts" data-value="2""#),
+            "{html}"
+        );
+        assert!(html.contains("32.50 EUR"), "{html}");
+        assert!(html.contains("72.50 EUR"), "{html}");
+        assert!(html.contains("Not evaluated: "), "{html}");
+        // Renewals.
+        assert!(
+            html.contains(r#"data-metric="days" data-value="18">18 days"#),
+            "{html}"
+        );
+        assert!(html.contains("expires"), "{html}");
+        // Changes: capped, counted, accounts linked with their ID encoded.
+        assert!(
+            html.contains(r#"data-metric="more_changes" data-value="6""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"data-change-kind="licence_added" data-value="28""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"href="/sources/contoso/accounts/acc%2F1""#),
+            "{html}"
+        );
+        assert_eq!(
+            html.matches("<tr data-change-kind=").count(),
+            MAX_CHANGES,
+            "{html}"
+        );
+        // Trends: a chart per product with history, a note for the one without.
+        assert_eq!(html.matches("<svg").count(), 2, "{html}");
+        assert!(html.contains(r#"data-points="3""#), "{html}");
+        assert!(html.contains("No history yet."), "{html}");
+    }
+
+    #[test]
+    fn a_source_without_a_successful_run_says_so_instead_of_tables() {
+        let source = SourceView {
+            name: "fresh".into(),
+            status: Some(status("fresh")),
+            organization: None,
+            default_domain: None,
+            last_success: None,
+            snapshot: None,
+            data: Data::NoSuccess,
+        };
+        let html = render(&[source], now()).into_string();
+        assert!(html.contains("No successful run yet"), "{html}");
+        assert!(html.contains("none yet"), "{html}");
+        assert!(!html.contains("<table"), "{html}");
+        assert!(!html.contains("<svg"), "{html}");
+    }
+}
