@@ -10,6 +10,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use itam_reports::catalog::ProductCatalog;
 use itam_store::Store;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -84,6 +85,23 @@ fn snapshot_of(state: &AppState, source: &str) -> Result<Store, Box<Response>> {
     }
 }
 
+/// Answers `f`'s report over `source`'s snapshot (404 without one), with its catalogue.
+async fn on_snapshot<T, F>(state: &AppState, source: String, f: F) -> Response
+where
+    T: serde::Serialize + Send + 'static,
+    F: FnOnce(&Store, &str, &dyn ProductCatalog) -> anyhow::Result<T> + Send + 'static,
+{
+    let store = match snapshot_of(state, &source) {
+        Ok(store) => store,
+        Err(answer) => return *answer,
+    };
+    report(move || {
+        let catalog = crate::catalogs::for_source(&store, &source)?;
+        f(&store, &source, &*catalog)
+    })
+    .await
+}
+
 /// `GET /sources`: every configured source with its schedule, state and last success.
 async fn sources(State(state): State<AppState>) -> Response {
     let statuses = state.scheduler.status();
@@ -106,13 +124,8 @@ async fn sources(State(state): State<AppState>) -> Response {
 
 /// `GET /sources/{source}/balance`: `itam report balance --format json`.
 async fn balance(State(state): State<AppState>, Path(source): Path<String>) -> Response {
-    let store = match snapshot_of(&state, &source) {
-        Ok(store) => store,
-        Err(answer) => return *answer,
-    };
-    report(move || {
-        let catalog = crate::catalogs::for_source(&store, &source)?;
-        itam_reports::balance::balance(&store, &source, &*catalog)
+    on_snapshot(&state, source, move |store, source, catalog| {
+        itam_reports::balance::balance(store, source, catalog)
     })
     .await
 }
@@ -129,36 +142,22 @@ async fn waste(
     Path(source): Path<String>,
     Query(query): Query<WasteQuery>,
 ) -> Response {
-    let store = match snapshot_of(&state, &source) {
-        Ok(store) => store,
-        Err(answer) => return *answer,
-    };
     let config = state.scheduler.config();
     let days = query.inactive_days.unwrap_or(config.reports.inactive_days);
     if !itam_reports::settings::INACTIVE_DAYS.contains(&i64::from(days)) {
         return error(StatusCode::BAD_REQUEST, "inactive_days must be 1 to 3650");
     }
-    report(move || {
-        crate::command::report::waste_report(
-            &store,
-            &source,
-            &config.reports,
-            days,
-            chrono::Utc::now(),
-        )
+    on_snapshot(&state, source, move |store, source, _| {
+        let now = chrono::Utc::now();
+        crate::command::report::waste_report(store, source, &config.reports, days, now)
     })
     .await
 }
 
 /// `GET /sources/{source}/subscriptions`: `itam report subscriptions --format json`.
 async fn subscriptions(State(state): State<AppState>, Path(source): Path<String>) -> Response {
-    let store = match snapshot_of(&state, &source) {
-        Ok(store) => store,
-        Err(answer) => return *answer,
-    };
-    report(move || {
-        let catalog = crate::catalogs::for_source(&store, &source)?;
-        itam_reports::subscriptions::subscriptions(&store, &source, chrono::Utc::now(), &*catalog)
+    on_snapshot(&state, source, move |store, source, catalog| {
+        itam_reports::subscriptions::subscriptions(store, source, chrono::Utc::now(), catalog)
     })
     .await
 }
@@ -175,13 +174,8 @@ async fn changes(
     Path(source): Path<String>,
     Query(query): Query<ChangesQuery>,
 ) -> Response {
-    let store = match snapshot_of(&state, &source) {
-        Ok(store) => store,
-        Err(answer) => return *answer,
-    };
-    report(move || {
-        let catalog = crate::catalogs::for_source(&store, &source)?;
-        itam_reports::changes::changes(&store, &source, query.run, &*catalog)
+    on_snapshot(&state, source, move |store, source, catalog| {
+        itam_reports::changes::changes(store, source, query.run, catalog)
     })
     .await
 }
@@ -255,13 +249,8 @@ async fn account(
     State(state): State<AppState>,
     Path((source, who)): Path<(String, String)>,
 ) -> Response {
-    let store = match snapshot_of(&state, &source) {
-        Ok(store) => store,
-        Err(answer) => return *answer,
-    };
-    report(move || {
-        let catalog = crate::catalogs::for_source(&store, &source)?;
-        itam_reports::account::account(&store, &source, &who, &*catalog)
+    on_snapshot(&state, source, move |store, source, catalog| {
+        itam_reports::account::account(store, source, &who, catalog)
     })
     .await
 }
@@ -288,22 +277,14 @@ async fn holders(
     Path((source, product)): Path<(String, String)>,
     Query(query): Query<HoldersQuery>,
 ) -> Response {
-    let store = match snapshot_of(&state, &source) {
-        Ok(store) => store,
-        Err(answer) => return *answer,
-    };
     let page = query.page.unwrap_or(1).max(1);
     let per_page = query.per_page.unwrap_or(50).clamp(1, 500);
     let search = query.q.unwrap_or_default();
     if search.len() > MAX_QUERY {
         return error(StatusCode::BAD_REQUEST, "q is too long");
     }
-    report(move || {
-        let catalog = crate::catalogs::for_source(&store, &source)?;
-        let paged = holders_page(
-            &store, &source, &product, &search, page, per_page, &*catalog,
-        )?;
-        Ok(paged)
+    on_snapshot(&state, source, move |store, source, catalog| {
+        holders_page(store, source, &product, &search, page, per_page, catalog)
     })
     .await
 }

@@ -32,6 +32,8 @@ pub struct AppState {
     pub scheduler: Scheduler,
     /// The database.
     pub store: Store,
+    /// The reports of each source's snapshot, computed once per snapshot.
+    pub reports: Arc<crate::serve::snapshot_reports::ReportCache>,
     /// The metrics.
     pub metrics: Arc<Metrics>,
     /// The access policy.

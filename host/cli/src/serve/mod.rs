@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod schedule;
 pub mod scheduler;
 mod signals;
+pub mod snapshot_reports;
 mod systemd;
 mod tls;
 
@@ -76,12 +77,14 @@ pub async fn run(
         ))
     })?;
     let local = tcp.local_addr()?;
-    let metrics = Arc::new(metrics::Metrics::new(store.clone()));
+    let reports = Arc::new(snapshot_reports::ReportCache::default());
+    let metrics = Arc::new(metrics::Metrics::new(store.clone(), reports.clone()));
     let scheduler =
         scheduler::Scheduler::new(config.clone(), store.clone(), runtime, metrics.clone())?;
     let state = http::AppState {
         scheduler: scheduler.clone(),
         store: store.clone(),
+        reports,
         metrics,
         access: Arc::new(http::Access::new(
             token,

@@ -8,6 +8,7 @@ use super::{
 use crate::config::Config;
 use crate::serve::http::AppState;
 use crate::serve::scheduler::SourceStatus;
+use crate::serve::snapshot_reports::{ReportCache, SnapshotReports};
 use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -23,6 +24,7 @@ use itam_store::Store;
 use maud::{Markup, html};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How far back the trend charts reach, in days.
 pub const HISTORY_DAYS: i64 = 90;
@@ -55,30 +57,20 @@ pub enum Data {
     /// The reports could not be read (the cause is logged).
     Failed,
     /// The reports.
-    Ready(Box<Reports>),
+    Ready(Arc<Reports>),
 }
 
-/// The reports the overview shows of one source.
-pub struct Reports {
-    /// The balance, by product name.
-    pub balance: Vec<BalanceRow>,
-    /// Waste findings, priced when `[[price]]` entries are configured.
-    pub waste: WasteReport,
-    /// Subscriptions renewing or expiring within 90 days.
-    pub renewals: Vec<SubscriptionRow>,
-    /// The last successful run's changes.
-    pub changes: ChangeLog,
-    /// The history of every product over [`HISTORY_DAYS`], oldest run first.
-    pub history: Vec<HistoryRow>,
-}
+/// The reports the overview shows of one source (computed once per snapshot).
+pub type Reports = SnapshotReports;
 
 /// `GET /`.
 pub async fn page(State(state): State<AppState>) -> Response {
     let config = state.scheduler.config();
     let statuses = state.scheduler.status();
     let store = state.store.clone();
+    let cache = state.reports.clone();
     let now = Utc::now();
-    match blocking(move || load(&store, &config, statuses, now)).await {
+    match blocking(move || load(&store, &cache, &config, statuses, now)).await {
         Ok(sources) => page_response(render(&sources, now)),
         Err(answer) => answer,
     }
@@ -87,6 +79,7 @@ pub async fn page(State(state): State<AppState>) -> Response {
 /// Reads what the overview shows of every configured source.
 pub fn load(
     store: &Store,
+    cache: &ReportCache,
     config: &Config,
     statuses: Vec<SourceStatus>,
     now: DateTime<Utc>,
@@ -108,8 +101,8 @@ pub fn load(
         };
         let (snapshot, data) = match &last {
             None => (None, Data::NoSuccess),
-            Some(_) => match reports(store, &name, config, now) {
-                Ok((snapshot, reports)) => (Some(snapshot), Data::Ready(Box::new(reports))),
+            Some(_) => match reports(store, cache, &name, config, now) {
+                Ok((snapshot, reports)) => (Some(snapshot), Data::Ready(reports)),
                 Err(e) => {
                     tracing::error!(
                         source = %name,
@@ -136,38 +129,16 @@ pub fn load(
 /// The reports of `source`, which has a successful run.
 fn reports(
     store: &Store,
+    cache: &ReportCache,
     source: &str,
     config: &Config,
     now: DateTime<Utc>,
-) -> anyhow::Result<(Snapshot, Reports)> {
+) -> anyhow::Result<(Snapshot, Arc<Reports>)> {
     let snapshot = Snapshot::of(store, source, now)?;
-    let catalog = crate::catalogs::for_source(store, source)?;
-    let balance = itam_reports::balance::balance(store, source, &*catalog)?;
-    let waste = crate::command::report::waste_report(
-        store,
-        source,
-        &config.reports,
-        config.reports.inactive_days,
-        now,
-    )?;
-    let renewals = itam_reports::subscriptions::subscriptions(store, source, now, &*catalog)?
-        .into_iter()
-        .filter(|r| r.within_days.is_some())
-        .collect();
-    let changes = itam_reports::changes::changes(store, source, None, &*catalog)?;
-    let since = (now - chrono::Duration::days(HISTORY_DAYS))
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let history = itam_reports::history::history(store, source, None, Some(&since), &*catalog)?;
-    Ok((
-        snapshot,
-        Reports {
-            balance,
-            waste,
-            renewals,
-            changes,
-            history,
-        },
-    ))
+    let reports = cache
+        .get(store, source, &config.reports)?
+        .ok_or_else(|| anyhow::anyhow!("source `{source}` has no successful run"))?;
+    Ok((snapshot, reports))
 }
 
 /// How long ago `time` (RFC 3339) was, for people.
@@ -213,7 +184,7 @@ fn source_section(s: &SourceView, now: DateTime<Utc>) -> Markup {
                     h3 { "Licence balance" }
                     (balance_table(&s.name, &r.balance, true))
                     (waste(&r.waste))
-                    (renewals(&s.name, &r.renewals))
+                    (renewals(&s.name, &r.subscriptions))
                     (changes(&s.name, &r.changes))
                     (trends(&s.name, &r.balance, &r.history))
                 },
@@ -536,7 +507,11 @@ fn waste(report: &WasteReport) -> Markup {
     }
 }
 
-fn renewals(source: &str, rows: &[SubscriptionRow]) -> Markup {
+fn renewals(source: &str, subscriptions: &[SubscriptionRow]) -> Markup {
+    let rows: Vec<&SubscriptionRow> = subscriptions
+        .iter()
+        .filter(|r| r.within_days.is_some())
+        .collect();
     html! {
         h3 { "Renewals and expiries in the next 90 days" }
         @if rows.is_empty() {
@@ -825,7 +800,9 @@ mod tests {
                 last_failure_at: Some("2026-03-01T09:45:00Z".into()),
                 last_error: Some(hostile()),
             }),
-            data: Data::Ready(Box::new(Reports {
+            data: Data::Ready(Arc::new(Reports {
+                run_id: 7,
+                computed_at: Utc::now(),
                 balance: vec![
                     balance_row("p-over", 10, 13, ProductClass::Paid),
                     balance_row("p-free", 100, 40, ProductClass::Free),
@@ -841,7 +818,7 @@ mod tests {
                     ],
                     potential_monthly_saving: [("EUR".to_string(), 72.5)].into(),
                 },
-                renewals: vec![SubscriptionRow {
+                subscriptions: vec![SubscriptionRow {
                     id: "sub".into(),
                     product_id: "p-trial".into(),
                     part_number: hostile(),

@@ -5,10 +5,11 @@
 //! that left the snapshot leaves the metrics too.
 
 use super::SourceLabels;
+use crate::serve::snapshot_reports::ReportCache;
 use anyhow::{Context, Result};
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 use itam_reports::settings::ReportSettings;
-use itam_reports::waste::{FindingKind, WasteOptions};
+use itam_reports::waste::FindingKind;
 use itam_store::Store;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::family::Family;
@@ -130,9 +131,9 @@ impl Scrape {
     pub(super) fn add_source(
         &self,
         store: &Store,
+        cache: &ReportCache,
         source: &str,
         settings: &ReportSettings,
-        now: DateTime<Utc>,
     ) -> Result<()> {
         let Some(run) = store.last_success(source)? else {
             return Ok(());
@@ -142,9 +143,11 @@ impl Scrape {
                 .get_or_create(&SourceLabels::of(source))
                 .set(ended);
         }
-        let catalog = crate::catalogs::for_source(store, source)?;
+        let Some(reports) = cache.get(store, source, settings)? else {
+            return Ok(());
+        };
 
-        for row in itam_reports::balance::balance(store, source, &*catalog)? {
+        for row in &reports.balance {
             let product = ProductLabels::of(source, &row.product_id, &row.part_number);
             let states = [
                 ("enabled", row.enabled),
@@ -163,11 +166,7 @@ impl Scrape {
             self.available.get_or_create(&product).set(row.available);
         }
 
-        let options = WasteOptions {
-            inactive_days: settings.inactive_days,
-            now,
-        };
-        for finding in itam_reports::waste::waste(store, source, options, &*catalog)? {
+        for finding in &reports.waste.findings {
             // A finding that could not be evaluated (no sign-in data) names no product.
             let (true, Some(product_id)) = (finding.evaluated, &finding.product_id) else {
                 continue;
@@ -181,13 +180,13 @@ impl Scrape {
             self.waste.get_or_create(&labels).inc_by(finding.licences);
         }
 
-        for row in itam_reports::subscriptions::subscriptions(store, source, now, &*catalog)? {
+        for row in &reports.subscriptions {
             let Some(next) = row.next_lifecycle_date_time.as_deref().and_then(timestamp) else {
                 continue;
             };
             let labels = SubscriptionLabels {
                 product: ProductLabels::of(source, &row.product_id, &row.part_number),
-                subscription_id: row.id,
+                subscription_id: row.id.clone(),
             };
             self.next_lifecycle.get_or_create(&labels).set(next);
         }

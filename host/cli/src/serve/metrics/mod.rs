@@ -12,8 +12,9 @@
 
 mod licences;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
+use crate::serve::snapshot_reports::ReportCache;
 use anyhow::{Context, Result};
 use itam_reports::settings::ReportSettings;
 use itam_runtime::Traffic;
@@ -23,6 +24,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::{Registry, Unit};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The upper bounds of the run duration buckets, in seconds: runs take from about a second (a
@@ -36,6 +38,8 @@ const DURATION_BUCKETS: [f64; 12] = [
 pub struct Metrics {
     /// Read at each scrape.
     store: Store,
+    /// The snapshots' reports, shared with the dashboard.
+    reports: Arc<ReportCache>,
     /// The in-memory families below.
     registry: Registry,
     /// `itam_collector_runs_total{source,outcome}`.
@@ -106,7 +110,7 @@ impl Metrics {
         "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
     /// `store` is read at each scrape for the licence metrics of `sources()`.
-    pub fn new(store: Store) -> Metrics {
+    pub fn new(store: Store, reports: Arc<ReportCache>) -> Metrics {
         let mut registry = Registry::default();
         let runs = Family::<RunLabels, Counter>::default();
         let durations: Family<SourceLabels, Histogram, fn() -> Histogram> =
@@ -149,6 +153,7 @@ impl Metrics {
             skipped,
             requests,
             throttled,
+            reports,
         }
     }
 
@@ -187,12 +192,11 @@ impl Metrics {
     /// sources `sources`, with the report settings `settings` (inactive days for waste). Reads
     /// the store; call it on a blocking thread.
     pub fn encode(&self, sources: &[String], settings: &ReportSettings) -> Result<String> {
-        let now = chrono::Utc::now();
         let scrape = licences::Scrape::new();
         for source in sources {
             self.show_at_zero(source);
             scrape
-                .add_source(&self.store, source, settings, now)
+                .add_source(&self.store, &self.reports, source, settings)
                 .with_context(|| format!("reading the metrics of source `{source}`"))?;
         }
         let mut out = String::new();

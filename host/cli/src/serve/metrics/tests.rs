@@ -10,7 +10,7 @@ use itam_store::Store;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-fn product(id: &str, part_number: &str, enabled: u64, consumed: u64) -> Product {
+pub(crate) fn product(id: &str, part_number: &str, enabled: u64, consumed: u64) -> Product {
     Product {
         id: id.into(),
         part_number: part_number.into(),
@@ -35,7 +35,7 @@ fn summary() -> Summary {
 }
 
 /// Stores one successful run of source `src` made of `batches`.
-fn sync(store: &Store, batches: Vec<Batch>) {
+pub(crate) fn sync(store: &Store, batches: Vec<Batch>) {
     let mut writer = store.begin_run("src", "test", "0", "sha").unwrap();
     for batch in batches {
         writer.accept(batch).unwrap();
@@ -120,7 +120,7 @@ fn samples<'a>(text: &'a str, name: &str) -> Vec<&'a str> {
 #[test]
 fn the_licences_are_the_balance_of_the_last_snapshot() {
     let dir = tempfile::tempdir().unwrap();
-    let metrics = Metrics::new(tenant(&dir));
+    let metrics = Metrics::new(tenant(&dir), Default::default());
     let text = encode(&metrics, &["src"]);
 
     let e3 = r#"source="src",sku_id="sku-e3",sku_part_number="SPE_E3""#;
@@ -187,7 +187,7 @@ fn the_licences_are_the_balance_of_the_last_snapshot() {
 #[test]
 fn a_source_without_a_successful_run_has_no_licence_metrics() {
     let dir = tempfile::tempdir().unwrap();
-    let metrics = Metrics::new(tenant(&dir));
+    let metrics = Metrics::new(tenant(&dir), Default::default());
     let text = encode(&metrics, &["src", "new"]);
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         if line.starts_with("itam_license_")
@@ -208,7 +208,7 @@ fn a_source_without_a_successful_run_has_no_licence_metrics() {
 #[test]
 fn runs_are_counted_by_outcome_with_their_traffic_and_duration() {
     let dir = tempfile::tempdir().unwrap();
-    let metrics = Metrics::new(tenant(&dir));
+    let metrics = Metrics::new(tenant(&dir), Default::default());
     let traffic = |requests, throttled| Traffic {
         requests,
         throttled,
@@ -280,7 +280,7 @@ fn runs_are_counted_by_outcome_with_their_traffic_and_duration() {
 #[test]
 fn every_family_has_help_and_type_and_the_exposition_ends_once() {
     let dir = tempfile::tempdir().unwrap();
-    let metrics = Metrics::new(tenant(&dir));
+    let metrics = Metrics::new(tenant(&dir), Default::default());
     let text = encode(&metrics, &["src"]);
 
     assert!(text.ends_with("\n# EOF\n"), "{text}");
@@ -333,7 +333,7 @@ fn label_values_from_tenant_data_are_escaped() {
         &store,
         vec![Batch::Products(vec![product("sku-x", "A\"B\\C\nD", 2, 1)])],
     );
-    let metrics = Metrics::new(store);
+    let metrics = Metrics::new(store, Default::default());
     let text = encode(&metrics, &["src"]);
 
     assert_eq!(
