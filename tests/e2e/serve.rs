@@ -244,15 +244,23 @@ fn serve_runs_on_schedule_and_serves_the_balance_the_cli_prints() {
     let api = service.json("/api/v1/sources/contoso/balance");
     let cli = env.itam_json(&["report", "balance", "--format", "json"]);
     assert_eq!(api, cli);
-    let truth = env.tenant();
-    for sku in &truth.skus {
+    // And the emulator's ground truth.
+    let truth = env.tenant().expected_balance();
+    assert_eq!(api.as_array().unwrap().len(), truth.len());
+    for e in truth {
         let row = api
             .as_array()
             .unwrap()
             .iter()
-            .find(|r| r["sku_id"] == sku.sku_id.as_str())
-            .unwrap_or_else(|| panic!("{} missing from {api}", sku.sku_id));
-        assert_eq!(row["sku_part_number"], sku.part_number.as_str());
+            .find(|r| r["sku_id"] == e.sku_id.as_str())
+            .unwrap_or_else(|| panic!("{} missing from {api}", e.sku_id));
+        assert_eq!(row["sku_part_number"], e.part_number.as_str());
+        assert_eq!(row["enabled"], e.enabled);
+        assert_eq!(row["warning"], e.warning);
+        assert_eq!(row["suspended"], e.suspended);
+        assert_eq!(row["locked_out"], e.locked_out);
+        assert_eq!(row["consumed"], e.consumed);
+        assert_eq!(row["available"], e.enabled as i64 - e.consumed as i64);
     }
 
     // The metrics carry the same numbers.

@@ -52,13 +52,18 @@ pub fn subscriptions(
     store.with_conn(|conn| {
         let products = Products::load(conn, source, catalog)?;
         let mut stmt = conn.prepare(
-            "SELECT s.id, s.product_id, s.part_number, s.status, s.total_licenses, s.is_trial,
-                    s.created_date_time, s.next_lifecycle_date_time,
-                    (SELECT COUNT(DISTINCT h.user_id) FROM assignments h
-                     JOIN accounts a ON a.source = h.source AND a.id = h.user_id
-                                    AND a.deleted_date_time IS NULL
-                     WHERE h.source = s.source AND h.product_id = s.product_id AND h.state <> 'Error')
-             FROM subscriptions s WHERE s.source = ?1",
+            // The holders of every product in one pass over the assignments (a subquery per
+            // subscription would read them once per subscription).
+            "WITH held AS (
+                 SELECT h.product_id, COUNT(DISTINCT h.user_id) AS holders FROM assignments h
+                 JOIN accounts a ON a.source = h.source AND a.id = h.user_id
+                                AND a.deleted_date_time IS NULL
+                 WHERE h.source = ?1 AND h.state <> 'Error'
+                 GROUP BY h.product_id)
+             SELECT s.id, s.product_id, s.part_number, s.status, s.total_licenses, s.is_trial,
+                    s.created_date_time, s.next_lifecycle_date_time, COALESCE(held.holders, 0)
+             FROM subscriptions s LEFT JOIN held ON held.product_id = s.product_id
+             WHERE s.source = ?1",
         )?;
         let mut rows: Vec<SubscriptionRow> = stmt
             .query_map([source], |r| {
