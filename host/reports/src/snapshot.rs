@@ -30,15 +30,14 @@ impl Snapshot {
     /// The snapshot of `source` as of `now`: its last successful run and the failed runs after
     /// it.
     pub fn of(store: &Store, source: &str, now: DateTime<Utc>) -> Result<Snapshot> {
-        let runs = store.runs(source, u32::MAX)?;
-        let Some(last) = runs.iter().position(|r| r.status == "succeeded") else {
+        let Some(run) = store.last_success(source)? else {
             anyhow::bail!("source `{source}` has no successful run yet");
         };
-        let failed: Vec<_> = runs[..last]
+        let later = store.runs_after(source, run.id)?;
+        let failed: Vec<_> = later
             .iter()
             .filter(|r| r.status == "failed" || r.status == "interrupted")
             .collect();
-        let run = &runs[last];
         let age_seconds = run
             .ended_at
             .as_deref()

@@ -297,6 +297,11 @@ impl Store {
         self.runs_where(source, "", limit)
     }
 
+    /// The runs of `source` that started after run `run_id`, newest first.
+    pub fn runs_after(&self, source: &str, run_id: i64) -> Result<Vec<RunRecord>> {
+        self.runs_where(source, &format!("AND id > {run_id}"), u32::MAX)
+    }
+
     /// The most recent runs of `source`, or of every source when `None`, newest first.
     pub fn runs_of(&self, source: Option<&str>, limit: u32) -> Result<Vec<RunRecord>> {
         match source {
