@@ -35,11 +35,35 @@ impl Exit {
 
 pub use itam_runtime::error::{ConfigError, config_error};
 
+/// A credential that cannot be resolved: what is wrong and how to fix it. A configuration
+/// problem (exit code 2) of the one source it belongs to.
+#[derive(Debug, Clone)]
+pub struct CredentialError {
+    /// The source.
+    pub source: String,
+    /// What is wrong (never the secret itself).
+    pub problem: String,
+    /// What to do.
+    pub fix: String,
+}
+
+impl std::fmt::Display for CredentialError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "source `{}`: {}\n  fix: {}",
+            self.source, self.problem, self.fix
+        )
+    }
+}
+
+impl std::error::Error for CredentialError {}
+
 /// What an error chain means for the exit code.
 pub fn classify(error: &anyhow::Error) -> Exit {
-    let usage = error.chain().any(|e| {
-        e.is::<ConfigError>() || e.is::<crate::config::CredentialError>() || e.is::<clap::Error>()
-    });
+    let usage = error
+        .chain()
+        .any(|e| e.is::<ConfigError>() || e.is::<CredentialError>() || e.is::<clap::Error>());
     if usage { Exit::Usage } else { Exit::RunFailed }
 }
 
@@ -59,7 +83,7 @@ mod tests {
             exit_code(&config_error("bad").context("loading the configuration")),
             2
         );
-        let credential = crate::config::CredentialError {
+        let credential = CredentialError {
             source: "s".into(),
             problem: "p".into(),
             fix: "f".into(),

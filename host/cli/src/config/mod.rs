@@ -71,29 +71,7 @@ pub struct CredentialRef {
     pub auth: AuthRef,
 }
 
-/// A credential that cannot be resolved: what is wrong and how to fix it. A configuration
-/// problem (exit code 2) of the one source it belongs to.
-#[derive(Debug, Clone)]
-pub struct CredentialError {
-    /// The source.
-    pub source: String,
-    /// What is wrong (never the secret itself).
-    pub problem: String,
-    /// What to do.
-    pub fix: String,
-}
-
-impl std::fmt::Display for CredentialError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "source `{}`: {}\n  fix: {}",
-            self.source, self.problem, self.fix
-        )
-    }
-}
-
-impl std::error::Error for CredentialError {}
+pub use crate::error::CredentialError;
 
 impl CredentialRef {
     /// Where the credential comes from, for messages (`environment variable X`, `file y`).

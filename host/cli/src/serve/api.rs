@@ -2,8 +2,9 @@
 //! `--format json`, and runs on request. Documented in `openapi.json` (served at
 //! `/api/v1/openapi.json`) and README.md.
 
-use super::http::{AppState, internal_error};
+use super::holders::{MAX_QUERY, holders_page};
 use super::scheduler::RunNow;
+use super::state::{AppState, internal_error};
 use crate::render::keys;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -267,9 +268,6 @@ pub struct HoldersQuery {
     pub q: Option<String>,
 }
 
-/// Longest search text accepted.
-pub const MAX_QUERY: usize = 200;
-
 /// `GET /sources/{source}/products/{product}/holders`: a page of the accounts holding the
 /// product (part number or ID), with provenance.
 async fn holders(
@@ -287,72 +285,6 @@ async fn holders(
         holders_page(store, source, &product, &search, page, per_page, catalog)
     })
     .await
-}
-
-/// A page of a product's holders, for the API and the product page.
-#[derive(Debug, serde::Serialize)]
-pub struct HoldersPage {
-    /// The product, without its holders.
-    pub product: Value,
-    /// Holders that match the search.
-    pub matching: usize,
-    /// The page (1-based).
-    pub page: usize,
-    /// Holders per page.
-    pub per_page: usize,
-    /// This page's holders.
-    pub holders: Vec<itam_reports::product::Holder>,
-}
-
-/// Page `page` of `product`'s holders in `source` matching `search`.
-pub fn holders_page(
-    store: &Store,
-    source: &str,
-    product: &str,
-    search: &str,
-    page: usize,
-    per_page: usize,
-    catalog: &dyn itam_reports::catalog::ProductCatalog,
-) -> anyhow::Result<HoldersPage> {
-    let filter = itam_reports::product::Filter {
-        department: None,
-        inactive: None,
-        disabled: false,
-        sort: itam_reports::product::Sort::Upn,
-        now: chrono::Utc::now(),
-    };
-    let mut report = itam_reports::product::product(store, source, product, &filter, catalog)?;
-    let needle = search.to_lowercase();
-    let mut holders = std::mem::take(&mut report.holders);
-    if !needle.is_empty() {
-        holders.retain(|h| {
-            [
-                Some(&h.user_principal_name),
-                h.display_name.as_ref(),
-                h.department.as_ref(),
-            ]
-            .into_iter()
-            .flatten()
-            .any(|text| text.to_lowercase().contains(&needle))
-        });
-    }
-    let matching = holders.len();
-    let holders: Vec<_> = holders
-        .into_iter()
-        .skip((page - 1).saturating_mul(per_page))
-        .take(per_page)
-        .collect();
-    let mut product = serde_json::to_value(&report)?;
-    if let Value::Object(map) = &mut product {
-        map.remove("holders");
-    }
-    Ok(HoldersPage {
-        product,
-        matching,
-        page,
-        per_page,
-        holders,
-    })
 }
 
 /// `/readyz`: ready when the store is open, the configuration loaded, and every scheduled

@@ -2,7 +2,7 @@
 //! and keeps a session cookie (`HttpOnly`, `SameSite=Strict`; `Secure` over HTTPS). Programs
 //! send the token as a bearer token instead.
 
-use super::http::AppState;
+use super::state::AppState;
 use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};

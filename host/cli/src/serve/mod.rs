@@ -11,6 +11,7 @@
 
 pub mod api;
 pub mod dashboard;
+pub mod holders;
 pub mod http;
 pub mod login;
 pub mod metrics;
@@ -18,6 +19,7 @@ pub mod schedule;
 pub mod scheduler;
 mod signals;
 pub mod snapshot_reports;
+pub mod state;
 mod systemd;
 mod tls;
 
@@ -81,12 +83,12 @@ pub async fn run(
     let metrics = Arc::new(metrics::Metrics::new(store.clone(), reports.clone()));
     let scheduler =
         scheduler::Scheduler::new(config.clone(), store.clone(), runtime, metrics.clone())?;
-    let state = http::AppState {
+    let state = state::AppState {
         scheduler: scheduler.clone(),
         store: store.clone(),
         reports,
         metrics,
-        access: Arc::new(http::Access::new(
+        access: Arc::new(state::Access::new(
             token,
             config.serve.metrics_public,
             config.serve.tls.is_some(),

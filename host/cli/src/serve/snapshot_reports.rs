@@ -4,7 +4,6 @@
 //! [`MAX_AGE`] — the parts that depend on the clock (inactivity, renewal windows) are then at
 //! most that much behind it. At 100,000 users the waste report alone takes most of a second.
 
-use crate::serve::dashboard::overview::HISTORY_DAYS;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
 use itam_reports::balance::BalanceRow;
@@ -17,6 +16,9 @@ use itam_store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+/// How far back the trend charts reach, in days.
+pub const HISTORY_DAYS: i64 = 90;
 
 /// How long computed reports are reused while the snapshot stays the same.
 pub const MAX_AGE: Duration = Duration::from_secs(300);

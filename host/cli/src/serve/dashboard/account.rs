@@ -2,7 +2,7 @@
 //! its state, last sign-in, and its licences with product names and where each comes from.
 
 use super::{Nav, blocking, layout, not_found, page_response, product_href, segment, t, when};
-use crate::serve::http::AppState;
+use crate::serve::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use itam_reports::account::AccountReport;

@@ -20,7 +20,7 @@ pub mod overview;
 pub mod product;
 pub mod runs;
 
-use super::http::AppState;
+use super::state::AppState;
 use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};

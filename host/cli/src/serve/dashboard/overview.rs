@@ -6,9 +6,9 @@ use super::{
     Nav, account_href, blocking, chart, layout, page_response, product_href, t, t_lines, when,
 };
 use crate::config::Config;
-use crate::serve::http::AppState;
 use crate::serve::scheduler::SourceStatus;
 use crate::serve::snapshot_reports::{ReportCache, SnapshotReports};
+use crate::serve::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use chrono::{DateTime, Utc};
@@ -26,8 +26,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// How far back the trend charts reach, in days.
-pub const HISTORY_DAYS: i64 = 90;
+use crate::serve::snapshot_reports::HISTORY_DAYS;
 
 /// Most changes listed per source; the rest are counted.
 pub const MAX_CHANGES: usize = 25;

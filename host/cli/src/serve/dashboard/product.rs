@@ -2,13 +2,14 @@
 //! holding it — paged (`?page=`, 50 a page) and searchable (`?q=`, in name, principal name
 //! and department), each with where its licence comes from.
 
-use super::overview::{HISTORY_DAYS, balance_table, class_tag};
+use super::overview::{balance_table, class_tag};
 use super::{
     Nav, account_href, blocking, chart, error_page, layout, not_found, page_response, product_href,
     query, segment, t, when,
 };
-use crate::serve::api::{HoldersPage, MAX_QUERY, holders_page};
-use crate::serve::http::AppState;
+use crate::serve::holders::{HoldersPage, MAX_QUERY, holders_page};
+use crate::serve::snapshot_reports::HISTORY_DAYS;
+use crate::serve::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;

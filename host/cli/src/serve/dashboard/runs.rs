@@ -5,8 +5,8 @@
 //! answer is a redirect back to this page, which then says what happened.
 
 use super::{Nav, blocking, error_page, layout, page_response, query, segment, t, t_lines, when};
-use crate::serve::http::AppState;
 use crate::serve::scheduler::{RunNow, SourceStatus};
+use crate::serve::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
