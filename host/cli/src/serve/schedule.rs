@@ -95,6 +95,20 @@ pub fn after_run(
     }
 }
 
+/// When the source is due again after its due time `now` came while a run of it was still in
+/// progress: that run is skipped (never two at once), and the next is an interval away.
+pub fn skipped(
+    now: DateTime<Utc>,
+    timing: Timing,
+    before: ScheduleState,
+    draw: f64,
+) -> ScheduleState {
+    ScheduleState {
+        next_run_at: now + interval_with_splay(timing, draw),
+        consecutive_failures: before.consecutive_failures,
+    }
+}
+
 /// The wait before retrying after `failures` failed runs in a row: one minute, doubling, at
 /// most the interval.
 pub fn backoff(interval: Duration, failures: u32) -> Duration {
@@ -222,6 +236,16 @@ mod tests {
         assert_eq!(s, state("2026-12-06T11:00:00Z", 0));
         // A very long run of failures does not overflow.
         assert_eq!(backoff(HOUR, u32::MAX), HOUR);
+    }
+
+    #[test]
+    fn a_run_due_while_one_is_in_progress_is_skipped_to_the_next_interval() {
+        let now = at("2026-12-06T10:00:00Z");
+        let before = state("2026-12-06T10:00:00Z", 2);
+        assert_eq!(
+            skipped(now, TIMING, before, 0.5),
+            state("2026-12-06T11:03:00Z", 2)
+        );
     }
 
     #[test]

@@ -207,20 +207,34 @@ impl Scheduler {
             let now = Utc::now();
             let wait = {
                 let mut due = Vec::new();
+                let mut skipped = Vec::new();
                 let mut earliest: Option<DateTime<Utc>> = None;
-                let table = self.inner.table();
-                for (name, slot) in &table.slots {
-                    let (Some(next), None) = (slot.next, &slot.running) else {
+                let mut table = self.inner.table();
+                for (name, slot) in table.slots.iter_mut() {
+                    let (Some(next), Some(timing)) = (slot.next, slot.timing) else {
                         continue;
                     };
-                    if next.next_run_at <= now {
+                    if next.next_run_at <= now && slot.running.is_some() {
+                        // Due while a run asked for by hand is still going: this one is skipped.
+                        let later = schedule::skipped(now, timing, next, fastrand::f64());
+                        slot.next = Some(later);
+                        skipped.push((name.clone(), later));
+                    } else if next.next_run_at <= now {
                         due.push(name.clone());
-                    } else {
+                        continue;
+                    }
+                    if let Some(next) = slot.next {
                         earliest =
                             Some(earliest.map_or(next.next_run_at, |e| e.min(next.next_run_at)));
                     }
                 }
                 drop(table);
+                for (name, later) in skipped {
+                    self.skipped(&name);
+                    if let Err(e) = self.inner.store.set_schedule(&name, later) {
+                        tracing::warn!(source = %name, error = %format!("{e:#}"), "cannot store the schedule");
+                    }
+                }
                 for name in due {
                     self.start(&name);
                 }
