@@ -240,6 +240,8 @@ fn serve_runs_on_schedule_and_serves_the_balance_the_cli_prints() {
         succeeded(&s.runs("contoso")) >= 2
     });
 
+    assert_eq!(service.get("/readyz"), (200, "ready\n".to_string()));
+
     // The API's balance is the CLI's, key for key and number for number.
     let api = service.json("/api/v1/sources/contoso/balance");
     let cli = env.itam_json(&["report", "balance", "--format", "json"]);
@@ -717,4 +719,47 @@ fn the_demo_serves_its_dashboard_and_says_where() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+}
+
+#[test]
+fn a_failing_source_is_retried_after_a_minute_and_readiness_says_why() {
+    let env = Env::new(20, Options::default());
+    env.config_for(&env.emulator.url(), "not-the-secret", "");
+    let config = env.dir.path().join("itam.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "plugin = \"m365\"\n",
+        "plugin = \"m365\"\nschedule = \"1h\"\n",
+    );
+    crate::common::write_private(
+        &config,
+        &format!("{text}\n[serve]\nlisten = \"127.0.0.1:0\"\n"),
+    );
+    let service = Service::start(&config, &[], &[]);
+    service.until(Duration::from_secs(60), "the first run to fail", |s| {
+        s.json("/api/v1/sources")[0]["consecutive_failures"] == 1
+    });
+    let source = &service.json("/api/v1/sources")[0];
+    let next: chrono::DateTime<chrono::Utc> =
+        source["next_run_at"].as_str().unwrap().parse().unwrap();
+    let wait = (next - chrono::Utc::now()).num_seconds();
+    assert!(
+        (50..=60).contains(&wait),
+        "retried in {wait} s, not after a minute: {source}"
+    );
+    assert!(
+        source["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("sync failed"),
+        "{source}"
+    );
+
+    let (status, body) = service.get("/readyz");
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body.contains("source `contoso`: no successful run yet"),
+        "{body}"
+    );
+    assert!(!body.contains("not-the-secret"), "{body}");
+    assert_eq!(service.get("/healthz").0, 200);
 }
