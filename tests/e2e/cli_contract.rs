@@ -737,21 +737,9 @@ fn prices_that_would_be_ignored_are_refused_or_warned_about() {
 #[cfg(unix)]
 #[test]
 fn ctrl_c_mid_sync_records_the_run_as_interrupted_and_keeps_the_snapshot() {
-    use graph_emulator::{Fault, FaultRule, Trigger};
     use std::time::{Duration, Instant};
     // Users request 2 (the second sync's first page) stalls.
-    let stall = FaultRule::new(
-        "users",
-        Trigger::Nth(vec![2]),
-        Fault::Stall(Duration::from_secs(30)),
-    );
-    let env = Env::new(
-        50,
-        Options {
-            faults: vec![stall],
-            ..Options::default()
-        },
-    );
+    let env = Env::stalling_users_at(50, 2, 30);
     let config = env.config();
     assert_success(&env.itam(&["sync"]));
     let before = env.itam(&["export", "accounts"]).stdout;
@@ -797,20 +785,8 @@ fn ctrl_c_mid_sync_records_the_run_as_interrupted_and_keeps_the_snapshot() {
 
 #[test]
 fn a_killed_run_ends_at_its_last_progress_not_when_the_database_is_next_opened() {
-    use graph_emulator::{Fault, FaultRule, Trigger};
     use std::time::{Duration, Instant};
-    let stall = FaultRule::new(
-        "users",
-        Trigger::Nth(vec![2]),
-        Fault::Stall(Duration::from_secs(30)),
-    );
-    let env = Env::new(
-        50,
-        Options {
-            faults: vec![stall],
-            ..Options::default()
-        },
-    );
+    let env = Env::stalling_users_at(50, 2, 30);
     let config = env.config();
     assert_success(&env.itam(&["sync"]));
     let mut child = Command::new(env!("CARGO_BIN_EXE_itam"))

@@ -41,6 +41,22 @@ impl Env {
         }
     }
 
+    /// An env whose users request number `nth` stalls for `secs` (to catch a run mid-way).
+    pub fn stalling_users_at(users: usize, nth: u64, secs: u64) -> Env {
+        let stall = graph_emulator::FaultRule::new(
+            "users",
+            graph_emulator::Trigger::Nth(vec![nth]),
+            graph_emulator::Fault::Stall(std::time::Duration::from_secs(secs)),
+        );
+        Env::new(
+            users,
+            Options {
+                faults: vec![stall],
+                ..Options::default()
+            },
+        )
+    }
+
     /// Starts another emulator (e.g. the same tenant later on) in this env's runtime.
     pub fn start_emulator(&self, tenant: Tenant, options: Options) -> Emulator {
         self.rt

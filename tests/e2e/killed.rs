@@ -2,24 +2,12 @@
 //! the run recorded as interrupted; reports keep reading the last snapshot while a sync runs.
 
 use crate::common::{Env, assert_success};
-use graph_emulator::{Fault, FaultRule, Options, Trigger};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A tenant whose users request number `nth` stalls for `secs`, already synced once.
 fn synced_env_stalling_at(users: usize, nth: u64, secs: u64) -> Env {
-    let stall = FaultRule::new(
-        "users",
-        Trigger::Nth(vec![nth]),
-        Fault::Stall(Duration::from_secs(secs)),
-    );
-    let env = Env::new(
-        users,
-        Options {
-            faults: vec![stall],
-            ..Options::default()
-        },
-    );
+    let env = Env::stalling_users_at(users, nth, secs);
     env.config();
     assert_success(&env.itam(&["sync"]));
     env

@@ -2,7 +2,7 @@
 //! HTTP API and metrics over loopback, systemd's notification socket, and signals.
 
 use crate::common::{Env, assert_success, stderr};
-use graph_emulator::{Fault, FaultRule, Options, Trigger};
+use graph_emulator::Options;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixDatagram;
@@ -374,18 +374,7 @@ fn serve_runs_on_schedule_and_serves_the_balance_the_cli_prints() {
 #[test]
 fn sigterm_in_the_middle_of_a_run_cancels_it_and_keeps_the_snapshot() {
     // Users request 3 (the second run's first page) stalls for a minute.
-    let stall = FaultRule::new(
-        "users",
-        Trigger::Nth(vec![3]),
-        Fault::Stall(Duration::from_secs(60)),
-    );
-    let env = Env::new(
-        1500,
-        Options {
-            faults: vec![stall],
-            ..Options::default()
-        },
-    );
+    let env = Env::stalling_users_at(1500, 3, 60);
     let config = serve_config(&env, "1h", "");
     assert_success(&env.itam(&["sync"]));
     let before = env.itam(&["export", "accounts"]).stdout;
