@@ -451,3 +451,45 @@ fn a_plugins_error_text_is_escaped_and_cannot_forge_error_lines() {
     let text = assert_clean("bad plan check", &out.stdout);
     assert!(text.contains(&shown("plan refused")), "{text}");
 }
+
+#[test]
+fn hostile_text_is_escaped_in_the_dashboard() {
+    let (_dir, config) = setup("succeed");
+    let text = std::fs::read_to_string(&config).unwrap().replacen(
+        "name = \"evil\"\n",
+        "name = \"evil\"\nschedule = \"1h\"\n",
+        1,
+    );
+    write_private(
+        &config,
+        &format!("{text}\n[serve]\nlisten = \"127.0.0.1:0\"\n"),
+    );
+    let service = crate::serve::Service::start(&config, &[], &[]);
+    service.until(
+        std::time::Duration::from_secs(60),
+        "a successful run",
+        |s| s.runs("evil").iter().any(|r| r["status"] == "succeeded"),
+    );
+    for path in [
+        "/".to_string(),
+        "/runs".to_string(),
+        format!("/sources/evil/products/{SKU_FORMULA}"),
+        format!("/sources/evil/products/{SKU_CONTROLS}"),
+    ] {
+        let (status, body) = service.get(&path);
+        assert_eq!(status, 200, "{path}: {body}");
+        let html = assert_no_controls(&path, body.as_bytes());
+        for c in ['\u{9}', '\u{d}'] {
+            assert!(!html.contains(c), "{path}: raw {c:?}");
+        }
+        assert!(!html.contains(FORMULA), "{path}: unescaped quotes");
+    }
+    let (_, page) = service.get(&format!("/sources/evil/products/{SKU_FORMULA}"));
+    assert!(
+        page.contains("=HYPERLINK(&quot;http://evil.example&quot;,&quot;click&quot;)"),
+        "{page}"
+    );
+    // The terminal sequences are there, made visible.
+    let (_, page) = service.get(&format!("/sources/evil/products/{SKU_CONTROLS}"));
+    assert!(page.contains(SHOWN_TERMINAL), "{page}");
+}
