@@ -451,6 +451,47 @@ fn listening_beyond_loopback_needs_a_token_and_the_token_guards_every_endpoint()
     let (status, body) = service.request("GET", "/api/v1/sources", &[("authorization", &bearer)]);
     assert_eq!(status, 200, "{body}");
     assert!(!body.contains(token));
+
+    // A browser is sent to sign in, signs in once with the token, and keeps a session cookie.
+    let html = [("accept", "text/html")];
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into();
+    let to_login = agent
+        .get(&format!("{}/", service.base))
+        .header("accept", "text/html")
+        .call()
+        .unwrap();
+    assert_eq!(to_login.status().as_u16(), 303);
+    assert_eq!(to_login.headers()["location"], "/login");
+    let (status, _, _) = post_form(
+        &service,
+        "/login",
+        "token=wrong-token-of-some-length",
+        &html,
+    );
+    assert_eq!(status, 401);
+    let signed_in = agent
+        .post(&format!("{}/login", service.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send(format!("token={token}"))
+        .unwrap();
+    assert_eq!(signed_in.status().as_u16(), 303);
+    let cookie = signed_in.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert!(!cookie.contains(token), "{cookie}");
+    let session = cookie.split(';').next().unwrap();
+    let (status, page) = service.request("GET", "/", &[("cookie", session)]);
+    assert_eq!(status, 200, "{page}");
+    assert!(!page.contains(token));
     assert!(!service.log().contains(token));
 }
 
