@@ -225,7 +225,10 @@ fn serve_runs_on_schedule_and_serves_the_balance_the_cli_prints() {
     let mut service = Service::start(
         &config,
         &[],
-        &[("NOTIFY_SOCKET", notify_path.to_str().unwrap())],
+        &[
+            ("NOTIFY_SOCKET", notify_path.to_str().unwrap()),
+            ("WATCHDOG_USEC", "400000"),
+        ],
     );
 
     // systemd hears READY=1 once the listener is bound and the store is open.
@@ -233,6 +236,21 @@ fn serve_runs_on_schedule_and_serves_the_balance_the_cli_prints() {
     let n = notify.recv(&mut buf).unwrap();
     let ready = String::from_utf8_lossy(&buf[..n]).into_owned();
     assert!(ready.lines().any(|l| l == "READY=1"), "{ready}");
+    // Like systemd, keep reading (the watchdog pets every 200 ms).
+    let heard = Arc::new(Mutex::new(String::new()));
+    std::thread::spawn({
+        let heard = heard.clone();
+        let notify = notify.try_clone().unwrap();
+        move || {
+            let mut buf = [0u8; 512];
+            while let Ok(n) = notify.recv(&mut buf) {
+                heard
+                    .lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        }
+    });
     assert_eq!(service.get("/healthz"), (200, "ok\n".to_string()));
 
     // The first run at start-up, then every 3 s.
@@ -361,14 +379,10 @@ fn serve_runs_on_schedule_and_serves_the_balance_the_cli_prints() {
     let status = service.wait(Duration::from_secs(10));
     assert!(status.success(), "{status:?}\n{}", service.log());
     assert!(stopping.elapsed() < Duration::from_secs(10));
-    let mut heard = String::new();
-    notify
-        .set_read_timeout(Some(Duration::from_millis(500)))
-        .unwrap();
-    while let Ok(n) = notify.recv(&mut buf) {
-        heard.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
+    std::thread::sleep(Duration::from_millis(300));
+    let heard = heard.lock().unwrap().clone();
     assert!(heard.lines().any(|l| l == "STOPPING=1"), "{heard}");
+    assert!(heard.lines().any(|l| l == "WATCHDOG=1"), "{heard}");
 }
 
 #[test]

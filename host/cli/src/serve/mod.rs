@@ -125,7 +125,10 @@ pub async fn run(
         async move { scheduler.run().await }
     });
     systemd::ready(&format!("serving {scheme}://{local}"));
-    let watchdog = systemd::watchdog();
+    let watchdog = systemd::watchdog({
+        let scheduler = scheduler.clone();
+        move || drop(scheduler.status())
+    });
     let reloads = match reload_from {
         Some(path) => format!("SIGHUP reloads {}, ", path.display()),
         None => String::new(),

@@ -28,14 +28,27 @@ pub fn stopping() {
 }
 
 /// When systemd asks for a watchdog (`WatchdogSec=`, passed as `WATCHDOG_USEC`): a task that
-/// sends WATCHDOG=1 at half the interval.
-pub fn watchdog() -> Option<tokio::task::JoinHandle<()>> {
+/// sends WATCHDOG=1 at half the interval, each time `alive` answers within that half on a
+/// blocking thread — so a service whose scheduler is stuck stops petting the watchdog and
+/// systemd restarts it.
+pub fn watchdog(
+    alive: impl Fn() + Clone + Send + Sync + 'static,
+) -> Option<tokio::task::JoinHandle<()>> {
     let interval = sd_notify::watchdog_enabled()? / 2;
     Some(tokio::spawn(async move {
         let mut tick = tokio::time::interval(interval);
         loop {
             tick.tick().await;
-            notify(&[NotifyState::Watchdog]);
+            let probe = tokio::task::spawn_blocking(alive.clone());
+            match tokio::time::timeout(interval, probe).await {
+                // The notification is a blocking send on a socket.
+                Ok(Ok(())) => {
+                    drop(tokio::task::spawn_blocking(|| notify(&[NotifyState::Watchdog])).await)
+                }
+                _ => tracing::error!(
+                    "the scheduler did not answer within {interval:?}; not telling the watchdog"
+                ),
+            }
         }
     }))
 }
