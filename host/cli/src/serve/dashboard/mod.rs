@@ -15,10 +15,15 @@
 //! (`data-metric`, `data-sku`, `data-value`) for tests and scripts.
 
 pub mod account;
+pub mod balance;
+pub mod changes;
 pub mod chart;
 pub mod overview;
 pub mod product;
+pub mod renewals;
 pub mod runs;
+pub mod trends;
+pub mod waste;
 
 use super::state::AppState;
 use axum::Router;

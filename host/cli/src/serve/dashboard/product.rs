@@ -2,7 +2,7 @@
 //! holding it — paged (`?page=`, 50 a page) and searchable (`?q=`, in name, principal name
 //! and department), each with where its licence comes from.
 
-use super::overview::{balance_table, class_tag};
+use super::balance::{balance_table, class_tag};
 use super::{
     Nav, account_href, blocking, chart, error_page, layout, not_found, page_response, product_href,
     query, segment, t, when,
