@@ -488,12 +488,26 @@ fn changes_between_two_syncs_match_the_ground_truth() {
     assert_eq!(ids("enabled"), truth.enabled);
     assert_eq!(pairs("licence_added"), truth.licence_added);
     assert_eq!(pairs("licence_removed"), truth.licence_removed);
+    let renamed: BTreeSet<(String, String)> = log["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["kind"] == "renamed")
+        .map(|c| {
+            (
+                c["account_id"].as_str().unwrap().to_string(),
+                c["detail"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(renamed, truth.renamed);
     for (name, n) in [
         ("joiners", truth.joiners.len()),
         ("leavers", truth.leavers.len()),
         ("disabled", truth.disabled.len()),
         ("added", truth.licence_added.len()),
         ("removed", truth.licence_removed.len()),
+        ("renamed", truth.renamed.len()),
     ] {
         assert!(n > 0, "the evolved tenant has {name}");
     }

@@ -324,6 +324,11 @@ fn serve_runs_on_schedule_and_serves_the_balance_the_cli_prints() {
         service.json("/api/v1/sources/contoso/subscriptions"),
         env.itam_json(&["report", "subscriptions", "--format", "json"])
     );
+    // The change feed: a tenant that does not change has none, and the cursor stays.
+    assert_eq!(
+        service.json("/api/v1/sources/contoso/changes?since=0"),
+        serde_json::json!({ "changes": [], "cursor": 0 })
+    );
     let sources = service.json("/api/v1/sources");
     assert_eq!(sources[0]["name"], "contoso");
     assert_eq!(sources[0]["interval_seconds"], 3);

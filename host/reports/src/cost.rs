@@ -209,3 +209,22 @@ pub fn cost(
         })
     })
 }
+
+/// The waste report of `source` as `itam report waste` prints it: the findings at
+/// `inactive_days` as of `now`, priced by `settings`' prices.
+pub fn waste_report(
+    store: &itam_store::Store,
+    source: &str,
+    settings: &crate::settings::ReportSettings,
+    inactive_days: u32,
+    now: chrono::DateTime<chrono::Utc>,
+    catalog: &dyn ProductCatalog,
+) -> Result<WasteReport> {
+    let options = crate::waste::WasteOptions { inactive_days, now };
+    let findings = crate::waste::waste(store, source, options, catalog)?;
+    Ok(WasteReport::new(
+        inactive_days,
+        findings,
+        &PriceBook::new(&settings.prices),
+    ))
+}

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod changes;
 pub mod cost;
 pub mod export;
+pub mod feed;
 pub mod history;
 pub mod product;
 pub mod products;

@@ -1,6 +1,6 @@
 //! The change log: what differs between a source's previous snapshot and a run's new one
-//! (joiners, leavers, accounts disabled or re-enabled, licences added or removed, purchased
-//! units changed). Joiners' and leavers' licences are recorded as `joiner_licence` and
+//! (joiners, leavers, accounts renamed, disabled or re-enabled, licences added or removed,
+//! purchased units changed). Joiners' and leavers' licences are recorded as `joiner_licence` and
 //! `leaver_licence` rows beside them.
 //!
 //! A run replaces the snapshot when it commits, so just before the staged rows replace it the
@@ -71,6 +71,11 @@ const CHANGES: &[&str] = &[
      JOIN temp.prev_accounts p ON p.id = x.user_id AND p.live
      LEFT JOIN main.accounts a ON a.source = ?2 AND a.id = x.user_id
      WHERE a.id IS NULL OR a.deleted_date_time IS NOT NULL",
+    // A new principal name on an account live in both (the detail is the old one).
+    "SELECT 'renamed', a.id, a.user_principal_name, NULL, p.user_principal_name
+     FROM main.accounts a JOIN temp.prev_accounts p ON p.id = a.id AND p.live
+     WHERE a.source = ?2 AND a.deleted_date_time IS NULL
+       AND a.user_principal_name <> p.user_principal_name",
     // Sign-in disabled or enabled, on accounts live in both.
     "SELECT CASE WHEN a.account_enabled THEN 'enabled' ELSE 'disabled' END,
             a.id, a.user_principal_name, NULL, NULL

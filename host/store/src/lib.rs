@@ -61,7 +61,26 @@ const ALLOW_CANCELLED_RUNS: &str = "
     DROP TABLE runs;
     ALTER TABLE runs_new RENAME TO runs;
     CREATE INDEX IF NOT EXISTS runs_by_source ON runs (source, id);";
-const SCHEMA_VERSION: i64 = 4;
+/// Schema 4 → 5: changes get an explicit, never reused ID (the change feed's cursor), in the
+/// order they were recorded.
+const NUMBER_CHANGES: &str = "
+    CREATE TABLE changes_new (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        run_id         INTEGER NOT NULL REFERENCES runs (id),
+        source         TEXT NOT NULL,
+        kind           TEXT NOT NULL,
+        account_id     TEXT,
+        principal_name TEXT,
+        product_id     TEXT,
+        detail         TEXT
+    );
+    INSERT INTO changes_new (run_id, source, kind, account_id, principal_name, product_id, detail)
+        SELECT run_id, source, kind, account_id, principal_name, product_id, detail
+        FROM changes ORDER BY rowid;
+    DROP TABLE changes;
+    ALTER TABLE changes_new RENAME TO changes;
+    CREATE INDEX IF NOT EXISTS changes_by_run ON changes (source, run_id);";
+const SCHEMA_VERSION: i64 = 5;
 
 /// A recorded run.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -147,6 +166,9 @@ impl Store {
                 }
                 if (1..4).contains(&version) {
                     tx.execute_batch(ALLOW_CANCELLED_RUNS)?;
+                }
+                if (1..5).contains(&version) {
+                    tx.execute_batch(NUMBER_CHANGES)?;
                 }
                 tx.execute_batch(SCHEMA)?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;

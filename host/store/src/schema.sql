@@ -147,7 +147,10 @@ CREATE TABLE IF NOT EXISTS licence_group_members (
 );
 
 -- What changed from the previous successful run to this one (joiners, leavers, licences).
+-- `id` is the change feed's cursor: assigned when the run commits, strictly increasing, never
+-- reused (AUTOINCREMENT), so a consumer that asks for what came after it misses nothing.
 CREATE TABLE IF NOT EXISTS changes (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
     run_id         INTEGER NOT NULL REFERENCES runs (id),
     source         TEXT NOT NULL,
     kind           TEXT NOT NULL,
@@ -157,6 +160,7 @@ CREATE TABLE IF NOT EXISTS changes (
     detail         TEXT
 );
 CREATE INDEX IF NOT EXISTS changes_by_run ON changes (source, run_id);
+CREATE INDEX IF NOT EXISTS changes_feed ON changes (source, id);
 
 CREATE TABLE IF NOT EXISTS product_history (
     run_id            INTEGER NOT NULL REFERENCES runs (id),

@@ -1,5 +1,6 @@
 //! The `itam` command line.
 
+mod changes;
 mod check;
 mod demo;
 mod export;
@@ -171,6 +172,22 @@ enum Command {
         /// keeps spreadsheets from running cells that start with = + - @ TAB or CR as formulas.
         #[arg(long)]
         raw: bool,
+    },
+    /// The change feed: every change after a cursor (joiners, leavers, renames, licences and
+    /// products), oldest first, for the ITAM system downstream.
+    Changes {
+        /// Only this source's changes.
+        #[arg(long)]
+        source: Option<String>,
+        /// The cursor the last call ended at (default 0: from the first change).
+        #[arg(long, default_value_t = 0)]
+        since: i64,
+        /// At most this many changes (the cursor then says where to go on).
+        #[arg(long, default_value_t = 100_000)]
+        limit: u64,
+        /// jsonl (the last line is the cursor), json or csv.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: changes::FeedFormat,
     },
     /// The recorded runs, newest first (every source's, or one's).
     Runs {
@@ -482,6 +499,19 @@ async fn run(cli: Cli) -> Result<i32> {
             format,
             raw,
         } => export::export(cli_config, entity, source.as_deref(), format, raw, &mut out),
+        Command::Changes {
+            source,
+            since,
+            limit,
+            format,
+        } => changes::changes(
+            cli_config,
+            source.as_deref(),
+            since,
+            limit,
+            format,
+            &mut out,
+        ),
         Command::Runs {
             source,
             limit,

@@ -9,8 +9,8 @@ use crate::render::{account, balance, changes, history, product, subscriptions};
 use crate::render::{cost as cost_render, waste as waste_render};
 use anyhow::Result;
 use clap::Subcommand;
+use itam_reports::cost;
 use itam_reports::snapshot::Snapshot;
-use itam_reports::{cost, waste};
 use itam_store::Store;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -321,19 +321,16 @@ pub fn report(config_path: &Path, command: ReportCommand, out: &mut dyn Write) -
     Ok(0)
 }
 
-/// The waste report of `source` as `itam report waste` prints it (priced by `settings`).
-pub fn waste_report(
+/// The waste report of `source`, with its catalogue.
+fn waste_report(
     store: &Store,
     source: &str,
     settings: &itam_reports::settings::ReportSettings,
     inactive_days: u32,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<cost::WasteReport> {
-    let options = waste::WasteOptions { inactive_days, now };
     let catalog = crate::catalogs::for_source(store, source)?;
-    let findings = waste::waste(store, source, options, &*catalog)?;
-    let book = cost::PriceBook::new(&settings.prices);
-    Ok(cost::WasteReport::new(inactive_days, findings, &book))
+    cost::waste_report(store, source, settings, inactive_days, now, &*catalog)
 }
 
 /// Runs a catalogue command.

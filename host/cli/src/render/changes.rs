@@ -59,6 +59,7 @@ pub fn render(out: &mut dyn Write, log: &ChangeLog, format: Format, raw: bool) -
                         ("leaver", Some(d)) if !licences.is_empty() => {
                             format!("{d}, freed {licences}")
                         }
+                        ("renamed", Some(old)) => format!("was {old}"),
                         (_, d) => d.unwrap_or_default().to_string(),
                     };
                     vec![

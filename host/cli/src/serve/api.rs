@@ -148,9 +148,9 @@ async fn waste(
     if !itam_reports::settings::INACTIVE_DAYS.contains(&i64::from(days)) {
         return error(StatusCode::BAD_REQUEST, "inactive_days must be 1 to 3650");
     }
-    on_snapshot(&state, source, move |store, source, _| {
+    on_snapshot(&state, source, move |store, source, catalog| {
         let now = chrono::Utc::now();
-        crate::command::report::waste_report(store, source, &config.reports, days, now)
+        itam_reports::cost::waste_report(store, source, &config.reports, days, now, catalog)
     })
     .await
 }
@@ -163,22 +163,56 @@ async fn subscriptions(State(state): State<AppState>, Path(source): Path<String>
     .await
 }
 
-/// `?run=N` of the change log.
+/// `?run=N` of the change log, or `?since=CURSOR[&limit=N]` of the change feed.
 #[derive(Deserialize)]
 struct ChangesQuery {
     run: Option<i64>,
+    since: Option<i64>,
+    limit: Option<u64>,
 }
 
-/// `GET /sources/{source}/changes`: `itam report changes --format json`.
+/// Most changes one feed answer holds; the cursor says where to go on.
+const MAX_FEED_PAGE: u64 = 10_000;
+
+/// `GET /sources/{source}/changes`: `itam report changes --format json`; with `?since=CURSOR`
+/// the change feed, as `itam changes --format json --source {source} --since CURSOR` prints it.
 async fn changes(
     State(state): State<AppState>,
     Path(source): Path<String>,
     Query(query): Query<ChangesQuery>,
 ) -> Response {
-    on_snapshot(&state, source, move |store, source, catalog| {
-        itam_reports::changes::changes(store, source, query.run, catalog)
+    let Some(since) = query.since else {
+        return on_snapshot(&state, source, move |store, source, catalog| {
+            itam_reports::changes::changes(store, source, query.run, catalog)
+        })
+        .await;
+    };
+    if !state
+        .scheduler
+        .config()
+        .sources
+        .iter()
+        .any(|s| s.name == source)
+    {
+        return error(StatusCode::NOT_FOUND, "no such source is configured");
+    }
+    let limit = query.limit.unwrap_or(1000).clamp(1, MAX_FEED_PAGE);
+    let store = state.store.clone();
+    match tokio::task::spawn_blocking(move || -> anyhow::Result<Value> {
+        let (mut cursor, mut changes) = (since, Vec::new());
+        itam_reports::feed::feed(&store, Some(&source), since, limit, &mut |entry| {
+            cursor = entry.cursor;
+            changes.push(crate::render::keys::rename(serde_json::to_value(entry)?));
+            Ok(())
+        })?;
+        Ok(json!({ "changes": changes, "cursor": cursor }))
     })
     .await
+    {
+        Ok(Ok(value)) => axum::Json(value).into_response(),
+        Ok(Err(e)) => internal_error(&e),
+        Err(e) => internal_error(&anyhow::anyhow!("{e}")),
+    }
 }
 
 /// `?limit=N` of the run list.

@@ -106,12 +106,13 @@ fn compute(
         run_id,
         computed_at: now,
         balance: itam_reports::balance::balance(store, source, &*catalog)?,
-        waste: crate::command::report::waste_report(
+        waste: itam_reports::cost::waste_report(
             store,
             source,
             settings,
             settings.inactive_days,
             now,
+            &*catalog,
         )?,
         subscriptions: itam_reports::subscriptions::subscriptions(store, source, now, &*catalog)?,
         changes: itam_reports::changes::changes(store, source, None, &*catalog)?,

@@ -33,6 +33,14 @@ impl Tenant {
         let lose = pick(&t.users, &mut rng, k, &mut taken, |u| {
             lone_direct(u).is_some()
         });
+        // A new principal name (a marriage, a domain move): the same account, renamed.
+        let rename = pick(&t.users, &mut rng, (k / 2).max(1), &mut taken, |u| {
+            u.user_type == "Member"
+        });
+        for i in rename {
+            let user = &mut t.users[i];
+            user.upn = format!("renamed.{seed:x}.{}", user.upn);
+        }
 
         for i in disable {
             t.users[i].enabled = false;

@@ -89,6 +89,8 @@ pub struct ExpectedChanges {
     pub licence_added: BTreeSet<(String, String)>,
     /// (user ID, SKU GUID) held before and not now, for users in both states.
     pub licence_removed: BTreeSet<(String, String)>,
+    /// (user ID, old principal name) of users in both states whose principal name changed.
+    pub renamed: BTreeSet<(String, String)>,
 }
 
 /// The SKUs (indices) a user holds: those with a state other than `Error`.
@@ -102,7 +104,7 @@ pub fn held_skus(user: &User) -> BTreeSet<usize> {
 
 /// What changed from `old` to `new`.
 pub fn expected_changes(old: &Tenant, new: &Tenant) -> ExpectedChanges {
-    let index = |t: &Tenant| -> BTreeMap<String, (bool, BTreeSet<String>)> {
+    let index = |t: &Tenant| -> BTreeMap<String, (bool, BTreeSet<String>, String)> {
         t.users
             .iter()
             .map(|u| {
@@ -110,7 +112,7 @@ pub fn expected_changes(old: &Tenant, new: &Tenant) -> ExpectedChanges {
                     .into_iter()
                     .map(|s| t.skus[s].sku_id.clone())
                     .collect();
-                (u.id.clone(), (u.enabled, held))
+                (u.id.clone(), (u.enabled, held, u.upn.clone()))
             })
             .collect()
     };
@@ -128,10 +130,13 @@ pub fn expected_changes(old: &Tenant, new: &Tenant) -> ExpectedChanges {
             .collect(),
         ..Default::default()
     };
-    for (id, (was_enabled, had)) in &before {
-        let Some((enabled, holds)) = after.get(id) else {
+    for (id, (was_enabled, had, old_upn)) in &before {
+        let Some((enabled, holds, upn)) = after.get(id) else {
             continue;
         };
+        if upn != old_upn {
+            changes.renamed.insert((id.clone(), old_upn.clone()));
+        }
         match (was_enabled, enabled) {
             (true, false) => changes.disabled.insert(id.clone()),
             (false, true) => changes.enabled.insert(id.clone()),

@@ -14,6 +14,7 @@ fn change_label(kind: &str) -> Cow<'_, str> {
     Cow::Borrowed(match kind {
         "joiner" => "Joiner",
         "leaver" => "Leaver",
+        "renamed" => "Renamed",
         "disabled" => "Disabled",
         "enabled" => "Enabled",
         "licence_added" => "Licence added",
@@ -40,6 +41,7 @@ fn change_detail(c: &Change) -> String {
             format!("soft-deleted, still holds {licences} until purged")
         }
         ("leaver", Some(d)) if !licences.is_empty() => format!("{d}, freed {licences}"),
+        ("renamed", Some(d)) => format!("was {d}"),
         (_, Some(d)) => d,
         (_, None) => String::new(),
     }

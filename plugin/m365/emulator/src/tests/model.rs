@@ -333,6 +333,7 @@ fn evolve_produces_every_kind_of_change() {
         ("enabled", c.enabled.len()),
         ("licence_added", c.licence_added.len()),
         ("licence_removed", c.licence_removed.len()),
+        ("renamed", c.renamed.len()),
     ] {
         assert!(len > 0, "no {name}");
     }
@@ -356,6 +357,7 @@ fn evolve_produces_every_kind_of_change() {
         .chain(&c.enabled)
         .chain(c.licence_added.iter().map(|x| &x.0))
         .chain(c.licence_removed.iter().map(|x| &x.0))
+        .chain(c.renamed.iter().map(|x| &x.0))
         .collect();
     let before: std::collections::HashMap<&String, String> = old
         .users
