@@ -64,14 +64,21 @@ where
     }
 }
 
-/// The source, if it is configured and has a snapshot; else the answer to give.
-fn snapshot_of(state: &AppState, source: &str) -> Result<Store, Box<Response>> {
+/// The 404 for a source that is not configured, if `source` is not.
+fn unknown_source(state: &AppState, source: &str) -> Option<Response> {
     let config = state.scheduler.config();
-    if !config.sources.iter().any(|s| s.name == source) {
-        return Err(Box::new(error(
+    (!config.sources.iter().any(|s| s.name == source)).then(|| {
+        error(
             StatusCode::NOT_FOUND,
             format!("no source `{}` is configured", crate::display::text(source)),
-        )));
+        )
+    })
+}
+
+/// The source, if it is configured and has a snapshot; else the answer to give.
+fn snapshot_of(state: &AppState, source: &str) -> Result<Store, Box<Response>> {
+    if let Some(answer) = unknown_source(state, source) {
+        return Err(Box::new(answer));
     }
     match state.store.last_success(source) {
         Ok(Some(_)) => Ok(state.store.clone()),
@@ -187,14 +194,8 @@ async fn changes(
         })
         .await;
     };
-    if !state
-        .scheduler
-        .config()
-        .sources
-        .iter()
-        .any(|s| s.name == source)
-    {
-        return error(StatusCode::NOT_FOUND, "no such source is configured");
+    if let Some(answer) = unknown_source(&state, &source) {
+        return answer;
     }
     let limit = query.limit.unwrap_or(1000).clamp(1, MAX_FEED_PAGE);
     let store = state.store.clone();
@@ -227,14 +228,8 @@ async fn runs(
     Path(source): Path<String>,
     Query(query): Query<RunsQuery>,
 ) -> Response {
-    if !state
-        .scheduler
-        .config()
-        .sources
-        .iter()
-        .any(|s| s.name == source)
-    {
-        return error(StatusCode::NOT_FOUND, "no such source is configured");
+    if let Some(answer) = unknown_source(&state, &source) {
+        return answer;
     }
     let limit = query.limit.unwrap_or(20).clamp(1, 1000);
     let store = state.store.clone();
