@@ -47,16 +47,8 @@ pub(super) fn changes(
     format: FeedFormat,
     out: &mut dyn Write,
 ) -> Result<i32> {
-    let config = crate::config::Config::load(config_path)?;
-    let source = match source {
-        Some(name) => Some(config.select(Some(name))?[0].name.clone()),
-        None => None,
-    };
-    // Reading the feed creates no database: before the first sync it is empty.
-    let store = match config.store_path.exists() {
-        true => Some(super::open_existing_store(&config)?),
-        false => None,
-    };
+    // Before the first sync there is no database, and the feed is empty.
+    let (source, store) = super::log_reader(config_path, source)?;
     let each = |f: &mut dyn FnMut(FeedEntry) -> Result<()>| -> Result<()> {
         if let Some(store) = &store {
             feed::feed(store, source.as_deref(), since, limit, f)?;

@@ -546,6 +546,22 @@ fn open_store(config: &Config) -> Result<Store> {
     Store::open(&config.store_path)
 }
 
+/// For the commands that read the log of every source or of one (`runs`, `changes`): the
+/// source `name` checked against the configuration, and the store if a database exists yet
+/// (reading creates none).
+fn log_reader(config_path: &Path, name: Option<&str>) -> Result<(Option<String>, Option<Store>)> {
+    let config = Config::load(config_path)?;
+    let source = match name {
+        Some(name) => Some(config.select(Some(name))?[0].name.clone()),
+        None => None,
+    };
+    let store = match config.store_path.exists() {
+        true => Some(open_existing_store(&config)?),
+        false => None,
+    };
+    Ok((source, store))
+}
+
 /// Opens the configured store, which exists, for reading.
 fn open_existing_store(config: &Config) -> Result<Store> {
     Store::open(&config.store_path)

@@ -13,16 +13,9 @@ pub(super) fn runs(
     format: Option<Format>,
     out: &mut dyn Write,
 ) -> Result<i32> {
-    let config = crate::config::Config::load(config_path)?;
-    let source = match source {
-        Some(name) => Some(config.select(Some(name))?[0].name.clone()),
-        None => None,
-    };
-    // Reading the log creates no database.
-    let runs = if config.store_path.exists() {
-        super::open_existing_store(&config)?.runs_of(source.as_deref(), limit)?
-    } else {
-        Vec::new()
+    let runs = match super::log_reader(config_path, source)? {
+        (source, Some(store)) => store.runs_of(source.as_deref(), limit)?,
+        (_, None) => Vec::new(),
     };
     render(out, &runs, super::default_format(format))?;
     Ok(0)
