@@ -7,6 +7,9 @@
 # syncs into a fresh database and RUNS re-syncs over the previous snapshot. It replays the
 # warm-up sync's requests with Python over one keep-alive connection, reading every answer
 # (the fetch floor) and also json.loads-ing it (the fetch-and-parse floor), RUNS times each.
+# Then it times RUNS incremental syncs, each after CHANGE_PERCENT (default 1) % of the tenant's
+# size in random changes (joiners, leavers, renames, licences moved, groups changed, devices…)
+# made through the emulator's admin endpoint. The full syncs above use `--full`.
 # At the sizes in SDK_SIZES (default: the smallest size; the SDK needs minutes per 10k users)
 # it reads the same collections SDK_RUNS times with msgraph-sdk + azure-identity, against a
 # TLS emulator since azure-identity needs an https authority. bench/report.py prints the
@@ -59,12 +62,14 @@ record() { echo "$1" >>"$results"; }
 
 # Times one `itam sync` of the emulator in $2 ($1 users) and records it as side $3: wall
 # seconds, peak RSS, Graph requests, start-up to first request, plugin load and commit times.
+# Further arguments go to `itam sync`.
 time_sync() {
   local users=$1 dir=$2 side=$3 before started kib secs first requests load_us commit_ms
+  shift 3
   before=$(wc -l <"$dir/requests.jsonl")
   started=$(date +%s%N)
   RUST_LOG=itam_runtime::engine=debug,itam_store::writer=debug \
-    /usr/bin/time -f '%M %e' -o "$dir/time" "$bin/itam" --config "$dir/itam.toml" sync >"$dir/out" 2>"$dir/err"
+    /usr/bin/time -f '%M %e' -o "$dir/time" "$bin/itam" --config "$dir/itam.toml" sync "$@" >"$dir/out" 2>"$dir/err"
   read -r kib secs <"$dir/time"
   sed -n "$((before + 1)),\$p" "$dir/requests.jsonl" >"$dir/run-requests.jsonl"
   first=$(sed -n 1p "$dir/run-requests.jsonl" | python3 -c 'import json,sys; print(json.load(sys.stdin)["at_ns"])')
@@ -84,7 +89,7 @@ for users in "${sizes[@]}"; do
   for side in itam itam-resync; do
     for run in $(seq "$runs"); do
       [ "$side" = itam-resync ] || rm -f "$dir/itam.db"*
-      time_sync "$users" "$dir" "$side"
+      time_sync "$users" "$dir" "$side" --full
       echo "   $side run $run: $(tail -n 1 "$results")" >&2
     done
   done
@@ -95,6 +100,16 @@ for users in "${sizes[@]}"; do
       record "{\"users\":$users,\"side\":\"$mode\",${line#\{}"
       echo "   $mode floor run $run: $line" >&2
     done
+  done
+  # Incremental syncs, each after changes to 1 % of the tenant.
+  changes=$((users * ${CHANGE_PERCENT:-1} / 100))
+  url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$dir/info.json")
+  for run in $(seq "$runs"); do
+    python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="POST")).read()' \
+      "$url/_emulator/changes?seed=$run&count=$changes"
+    time_sync "$users" "$dir" itam-incremental
+    grep -q '^  read: incremental$' "$dir/out" || { echo "the sync did not read incrementally:" >&2; cat "$dir/out" >&2; exit 1; }
+    echo "   incremental run $run ($changes changes): $(tail -n 1 "$results")" >&2
   done
   if [ "$sdk_runs" -gt 0 ] && [[ "$sdk_sizes" == *" $users "* ]]; then
     tls=$work/$users-tls

@@ -23,7 +23,8 @@ def shown(value, fmt):
     return "-" if value is None else format(value, fmt)
 
 
-sides = {"itam": "itam sync, new database", "itam-resync": "itam sync over the last snapshot",
+sides = {"itam": "itam sync, new database", "itam-resync": "itam sync --full over the last",
+         "itam-incremental": "itam sync, incremental, 1 % changed",
          "fetch": "fetch floor (Python)",
          "parse": "fetch + json.loads floor (Python)", "sdk": "msgraph-sdk + azure-identity"}
 print(f"{'users':>7}  {'side':<34} {'runs':>4} {'median s':>9} {'requests':>8} "
@@ -46,6 +47,12 @@ for users in sizes:
         other = median(runs.get((users, side), []), "seconds")
         if ours and other:
             print(f"{users:>7} users: itam sync / {name} = {ours / other:.2f}x")
+    full = runs.get((users, "itam-resync"), [])
+    incremental = runs.get((users, "itam-incremental"), [])
+    if full and incremental:
+        for key, what in (("seconds", "time"), ("requests", "requests")):
+            print(f"{users:>7} users: incremental / full re-sync {what} = "
+                  f"{median(incremental, key) / median(full, key):.1%}")
     sdk = median(runs.get((users, "sdk"), []), "seconds")
     if ours and sdk:
         print(f"{users:>7} users: msgraph-sdk / itam sync = {sdk / ours:.0f}x")

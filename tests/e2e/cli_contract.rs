@@ -287,7 +287,7 @@ fn version_names_the_plugin_and_the_contract() {
     let text = stdout(&out);
     assert!(text.starts_with("itam 0."), "{text}");
     assert!(text.contains("m365"), "{text}");
-    assert!(text.contains("itam:collector@0.1.0"), "{text}");
+    assert!(text.contains("itam:collector@0.2.0"), "{text}");
 }
 
 #[cfg(unix)]
@@ -662,7 +662,7 @@ fn plugin_inspect_prints_the_contracts_names() {
     let env = Env::new(10, Options::default());
     env.config();
     let doc = env.itam_json(&["plugin", "inspect", "m365"]);
-    assert_eq!(doc["contract"], "itam:collector@0.1.0");
+    assert_eq!(doc["contract"], "itam:collector@0.2.0");
     assert_eq!(doc["credential"], "oauth2-client-credentials");
     let produces: Vec<&str> = doc["produces"]
         .as_array()
@@ -756,7 +756,14 @@ fn ctrl_c_mid_sync_records_the_run_as_interrupted_and_keeps_the_snapshot() {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while env.emulator.requests().get("users").copied().unwrap_or(0) < 2 {
+    while env
+        .emulator
+        .requests()
+        .get("users/delta")
+        .copied()
+        .unwrap_or(0)
+        < 2
+    {
         assert!(
             Instant::now() < deadline,
             "the sync never reached the stall"
@@ -802,7 +809,14 @@ fn a_killed_run_ends_at_its_last_progress_not_when_the_database_is_next_opened()
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while env.emulator.requests().get("users").copied().unwrap_or(0) < 2 {
+    while env
+        .emulator
+        .requests()
+        .get("users/delta")
+        .copied()
+        .unwrap_or(0)
+        < 2
+    {
         assert!(
             Instant::now() < deadline,
             "the sync never reached the stall"

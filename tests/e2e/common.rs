@@ -44,7 +44,7 @@ impl Env {
     /// An env whose users request number `nth` stalls for `secs` (to catch a run mid-way).
     pub fn stalling_users_at(users: usize, nth: u64, secs: u64) -> Env {
         let stall = graph_emulator::FaultRule::new(
-            "users",
+            "users/delta",
             graph_emulator::Trigger::Nth(vec![nth]),
             graph_emulator::Fault::Stall(std::time::Duration::from_secs(secs)),
         );

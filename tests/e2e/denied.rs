@@ -36,7 +36,7 @@ fn next_link_to_a_foreign_host_is_denied_and_the_snapshot_kept() {
     assert!(err.contains("graph.evil.example"), "{err}");
     assert!(err.contains("previous snapshot kept"), "{err}");
     assert_eq!(
-        hostile.requests()["users"],
+        hostile.requests()["users/delta"],
         1,
         "only the first page was fetched"
     );

@@ -63,35 +63,44 @@ fn recovers(endpoint: &str, fault: Fault) -> Env {
 
 #[test]
 fn throttling_with_retry_after_in_seconds_decimal_and_http_date() {
-    recovers("users", Fault::Throttle(Some(RetryAfter::Seconds(1))));
-    recovers("users", Fault::Throttle(Some(RetryAfter::Decimal(0.25))));
-    recovers("users", Fault::Throttle(Some(RetryAfter::HttpDate(1))));
-    recovers("users", Fault::Throttle(None));
+    recovers("users/delta", Fault::Throttle(Some(RetryAfter::Seconds(1))));
+    recovers(
+        "users/delta",
+        Fault::Throttle(Some(RetryAfter::Decimal(0.25))),
+    );
+    recovers(
+        "users/delta",
+        Fault::Throttle(Some(RetryAfter::HttpDate(1))),
+    );
+    recovers("users/delta", Fault::Throttle(None));
 }
 
 #[test]
 fn service_unavailable_with_and_without_retry_after() {
-    recovers("users", Fault::Unavailable(Some(RetryAfter::Decimal(0.1))));
-    recovers("users", Fault::Unavailable(None));
+    recovers(
+        "users/delta",
+        Fault::Unavailable(Some(RetryAfter::Decimal(0.1))),
+    );
+    recovers("users/delta", Fault::Unavailable(None));
 }
 
 #[test]
 fn server_errors_500_502_504() {
     for status in [500, 502, 504] {
-        recovers("users", Fault::Status(status));
+        recovers("users/delta", Fault::Status(status));
     }
 }
 
 #[test]
 fn connection_resets_before_and_after_the_headers() {
-    recovers("users", Fault::ResetBeforeHeaders);
-    recovers("users", Fault::ResetAfterHeaders);
+    recovers("users/delta", Fault::ResetBeforeHeaders);
+    recovers("users/delta", Fault::ResetAfterHeaders);
 }
 
 #[test]
 fn truncated_bodies_and_malformed_json() {
-    recovers("users", Fault::TruncatedBody);
-    recovers("users", Fault::MalformedJson);
+    recovers("users/delta", Fault::TruncatedBody);
+    recovers("users/delta", Fault::MalformedJson);
     // Inside a $batch, an unreadable inner answer is read again on its own.
     let env = recovers("subscribedSkus", Fault::MalformedJson);
     assert_eq!(env.emulator.requests()["subscribedSkus"], 2);
@@ -102,7 +111,7 @@ fn a_stalled_response_times_out_and_is_retried() {
     let env = with_faults(
         2500,
         vec![FaultRule::new(
-            "users",
+            "users/delta",
             Trigger::Nth(vec![2]),
             Fault::Stall(Duration::from_secs(5)),
         )],
@@ -114,15 +123,15 @@ fn a_stalled_response_times_out_and_is_retried() {
     );
     assert_exact_sync(&env);
     assert_eq!(
-        env.emulator.requests()["users"],
-        4,
-        "three pages plus the retried one"
+        env.emulator.requests()["users/delta"],
+        2500_u64.div_ceil(200) + 1,
+        "every page of the first users round, plus the retried one"
     );
 }
 
 #[test]
 fn a_token_revoked_mid_run_is_replaced() {
-    let env = recovers("users", Fault::RevokeTokens);
+    let env = recovers("users/delta", Fault::RevokeTokens);
     assert_eq!(env.emulator.requests()["token"], 2, "one re-authorization");
 }
 
@@ -132,7 +141,7 @@ fn forbidden_on_one_endpoint_fails_cleanly_and_keeps_the_snapshot() {
     let env = with_faults(
         300,
         vec![FaultRule::new(
-            "groups",
+            "groups/delta",
             Trigger::Nth(vec![2]),
             Fault::Forbidden,
         )],
@@ -158,12 +167,13 @@ fn forbidden_on_one_endpoint_fails_cleanly_and_keeps_the_snapshot() {
 
 #[test]
 fn persistent_throttling_gives_up_with_a_clear_error() {
-    // The first sync reads users once; every users request of the second sync is throttled.
+    // The first sync reads users in two pages; every users request of the second sync is
+    // throttled.
     let env = with_faults(
         300,
         vec![FaultRule::new(
-            "users",
-            Trigger::Nth((2..=20).collect()),
+            "users/delta",
+            Trigger::Nth((3..=30).collect()),
             Fault::Throttle(Some(RetryAfter::Decimal(0.01))),
         )],
     );
@@ -196,8 +206,8 @@ fn ten_percent_throttling_on_20000_users_still_gives_exact_counts() {
     let env = with_faults(
         20_000,
         vec![
-            throttle("users"),
-            throttle("groups"),
+            throttle("users/delta"),
+            throttle("groups/delta"),
             throttle("subscribedSkus"),
         ],
     );
@@ -216,7 +226,7 @@ fn a_run_past_its_deadline_is_stopped_and_recorded() {
     let env = with_faults(
         300,
         vec![FaultRule::new(
-            "users",
+            "users/delta",
             Trigger::Always,
             Fault::Stall(Duration::from_secs(30)),
         )],
@@ -245,8 +255,8 @@ fn a_throttled_request_inside_batch_is_retried_alone() {
         Fault::Throttle(Some(RetryAfter::Decimal(0.05))),
     );
     let requests = env.emulator.requests();
-    let member_batches = env.tenant().groups.len().div_ceil(20) as u64;
-    assert_eq!(requests["batch"], 1 + member_batches, "{requests:?}");
+    // The tenant's reads go in one $batch (members come with the groups delta query).
+    assert_eq!(requests["batch"], 1, "{requests:?}");
     assert_eq!(
         requests["subscribedSkus"], 2,
         "once inside the batch, once alone: {requests:?}"

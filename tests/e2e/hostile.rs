@@ -711,7 +711,7 @@ fn files_that_are_not_collector_plugins_are_refused_clearly() {
     ];
     let not_component =
         "the plugin is not a valid WebAssembly component: failed to parse WebAssembly module: ";
-    let wrong_world = "the plugin does not implement the itam:collector@0.1.0 world or imports something the host does not provide: ";
+    let wrong_world = "the plugin does not implement the itam:collector@0.2.0 world or imports something the host does not provide: ";
     let messages = [
         format!("{not_component}attempted to parse a wasm module with a component parser"),
         format!("{not_component}magic header not detected: bad magic number"),
@@ -963,4 +963,47 @@ fn oversized_malformed_dangling_and_flooding_output_is_refused() {
         let out = itam(&config, &["sync"]);
         assert_contained(&config, &out, "flood", &[expected.to_string()]);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Contract versions: a plugin built against the first released contract keeps working
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_plugin_built_against_contract_0_1_0_still_loads_syncs_and_reads_in_full() {
+    let env = Env::new(10, Options::default());
+    let config = config_with(&env, "", &hostile_source(hostile::CONTRACT_V0_1_0, "", &[]));
+    let inspected = json(&itam(
+        &config,
+        &["plugin", "inspect", hostile::CONTRACT_V0_1_0],
+    ));
+    assert_eq!(inspected["contract"], "itam:collector@0.1.0");
+    for _ in 0..2 {
+        let out = itam(&config, &["sync"]);
+        assert_success(&out);
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        // It keeps no state, so every run reads in full, and says why.
+        let read = said
+            .lines()
+            .skip_while(|l| !l.starts_with("hostile: run "))
+            .nth(1)
+            .unwrap_or_default();
+        assert!(read.starts_with("  read: full: "), "{said}");
+    }
+    let accounts = itam(&config, &["export", "accounts", "--source", "hostile"]);
+    assert_success(&accounts);
+    let text = String::from_utf8_lossy(&accounts.stdout).into_owned();
+    assert!(text.contains("v1-1") && text.contains("v1-2"), "{text}");
+    let runs = json(&itam(
+        &config,
+        &["runs", "--source", "hostile", "--format", "json"],
+    ));
+    assert_eq!(runs[0]["mode"], "full");
+    assert!(
+        runs[0]["full_reason"]
+            .as_str()
+            .unwrap()
+            .contains("keeps no state"),
+        "{runs}"
+    );
 }

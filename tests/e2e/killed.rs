@@ -13,13 +13,14 @@ fn synced_env_stalling_at(users: usize, nth: u64, secs: u64) -> Env {
     env
 }
 
-/// Starts `itam sync` in the background and returns once the emulator has seen `nth` users
-/// requests (the sync is then waiting on the stalled one).
-fn sync_until_stalled(env: &Env, nth: u64) -> Child {
+/// Starts `itam sync ARGS` in the background and returns once the emulator has seen `nth`
+/// users requests (the sync is then waiting on the stalled one).
+fn sync_until_stalled(env: &Env, nth: u64, args: &[&str]) -> Child {
     let child = Command::new(env!("CARGO_BIN_EXE_itam"))
         .arg("--config")
         .arg(env.dir.path().join("itam.toml"))
         .arg("sync")
+        .args(args)
         .env(
             "ITAM_CACHE_DIR",
             concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
@@ -29,7 +30,14 @@ fn sync_until_stalled(env: &Env, nth: u64) -> Child {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while env.emulator.requests().get("users").copied().unwrap_or(0) < nth {
+    while env
+        .emulator
+        .requests()
+        .get("users/delta")
+        .copied()
+        .unwrap_or(0)
+        < nth
+    {
         assert!(
             Instant::now() < deadline,
             "the sync never reached the stalled page"
@@ -41,12 +49,12 @@ fn sync_until_stalled(env: &Env, nth: u64) -> Child {
 
 #[test]
 fn sigkill_mid_sync_leaves_a_sound_database() {
-    // The first sync reads users in 4 pages. Users request 6 (the second sync's second page)
-    // stalls, so the kill lands mid-sync with the run's transaction holding products and a
-    // page of users.
-    let env = synced_env_stalling_at(3000, 6, 30);
+    // The first sync reads users in 15 pages of a delta round. Users request 17 (the second
+    // page of a full second sync) stalls, so the kill lands mid-sync with the run's
+    // transaction holding products, groups and a page of users.
+    let env = synced_env_stalling_at(3000, 17, 30);
     let before = env.itam(&["export", "accounts"]).stdout;
-    let mut child = sync_until_stalled(&env, 6);
+    let mut child = sync_until_stalled(&env, 17, &["--full"]);
     child.kill().unwrap(); // SIGKILL on Unix
     child.wait().unwrap();
 
@@ -78,10 +86,11 @@ fn sigkill_mid_sync_leaves_a_sound_database() {
 
 #[test]
 fn reports_read_the_last_snapshot_while_a_sync_is_running() {
-    // The second sync stalls on its first users page while holding its write transaction.
-    let env = synced_env_stalling_at(500, 2, 8);
+    // The second sync stalls on its users round (the first sync's was 3 pages) while its run
+    // is open.
+    let env = synced_env_stalling_at(500, 4, 8);
     let before = env.itam(&["report", "balance", "--format", "json"]).stdout;
-    let mut child = sync_until_stalled(&env, 2);
+    let mut child = sync_until_stalled(&env, 4, &[]);
     let started = Instant::now();
     let during = env.itam(&["report", "balance", "--format", "json"]);
     assert_success(&during);

@@ -5,15 +5,16 @@
 use crate::common::{Env, assert_success, stderr};
 use graph_emulator::Options;
 
-/// Syncs once within the defaults, then with `limit` added under `[source.limits]`, and
-/// returns the failed second run's stderr after checking the first snapshot was kept.
+/// Syncs once within the defaults, then (reading everything again) with `limit` added under
+/// `[source.limits]`, and returns the failed second run's stderr after checking the first
+/// snapshot was kept.
 fn second_sync_fails_with(limit: &str) -> String {
     let env = Env::new(2000, Options::default());
     env.config();
     assert_success(&env.itam(&["sync"]));
     let before = env.itam_json(&["export", "accounts"]);
     env.append_config(&format!("[source.limits]\n{limit}\n"));
-    let out = env.itam(&["sync"]);
+    let out = env.itam(&["sync", "--full"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(
         env.itam_json(&["export", "accounts"]),
@@ -30,11 +31,11 @@ fn second_sync_fails_with(limit: &str) -> String {
 
 #[test]
 fn a_response_over_the_size_limit_fails_the_run() {
-    // A page of 999 users is about 650 KB.
-    let err = second_sync_fails_with("max_response_mb = 0.25");
+    // A delta page of 200 users is about 130 KB.
+    let err = second_sync_fails_with("max_response_mb = 0.05");
     assert!(
         err.contains(
-            "exceeded the source's response size limit of 0.25 MiB (limits.max_response_mb)"
+            "exceeded the source's response size limit of 0.05 MiB (limits.max_response_mb)"
         ),
         "{err}"
     );

@@ -392,8 +392,9 @@ fn serve_runs_on_schedule_and_serves_the_balance_the_cli_prints() {
 
 #[test]
 fn sigterm_in_the_middle_of_a_run_cancels_it_and_keeps_the_snapshot() {
-    // Users request 3 (the second run's first page) stalls for a minute.
-    let env = Env::stalling_users_at(1500, 3, 60);
+    // The first run reads users in 8 pages; users request 9 (the second run's) stalls for a
+    // minute.
+    let env = Env::stalling_users_at(1500, 9, 60);
     let config = serve_config(&env, "1h", "");
     assert_success(&env.itam(&["sync"]));
     let before = env.itam(&["export", "accounts"]).stdout;
@@ -416,7 +417,14 @@ fn sigterm_in_the_middle_of_a_run_cancels_it_and_keeps_the_snapshot() {
     service.until(
         Duration::from_secs(60),
         "the run to reach the stall",
-        |_| env.emulator.requests().get("users").copied().unwrap_or(0) >= 3,
+        |_| {
+            env.emulator
+                .requests()
+                .get("users/delta")
+                .copied()
+                .unwrap_or(0)
+                >= 9
+        },
     );
     // SIGUSR1 asks for every source now: this one is running, so its run is skipped and counted.
     service.signal(libc::SIGUSR1);

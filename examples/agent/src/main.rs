@@ -81,7 +81,7 @@ async fn main() -> Result<()> {
         .collect(Box::new(inventory.clone()), CollectOptions::default())
         .await?;
     let summary = match collected.result {
-        Ok(summary) => summary,
+        Ok(outcome) => outcome.summary,
         Err(e) => bail!("{}", itam_runtime::describe_failure(&e)),
     };
     for (kind, n) in inventory.counts.lock().unwrap().iter() {

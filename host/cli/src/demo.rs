@@ -24,6 +24,8 @@ pub async fn demo_source(users: usize) -> Result<(Emulator, Source)> {
         name: "demo".into(),
         plugin: PluginRef::Builtin("m365".into()),
         schedule: None,
+        full_every: crate::config::DEFAULT_FULL_EVERY,
+        sign_ins_every: crate::config::DEFAULT_SIGN_INS_EVERY,
         allowed_hosts: None,
         credential_ref: None,
         credential: Some(Credential {
@@ -64,5 +66,6 @@ pub fn serve_config(store_path: &std::path::Path, mut source: Source) -> crate::
         sources: vec![source],
         reports: Default::default(),
         serve: Default::default(),
+        webhooks: Vec::new(),
     }
 }

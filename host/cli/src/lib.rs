@@ -14,5 +14,6 @@ pub mod init;
 pub mod plugins;
 pub mod progress;
 pub mod render;
+pub mod run_mode;
 pub mod serve;
 pub mod sync;

@@ -4,7 +4,7 @@ use crate::config::{Credential, Limits, Source};
 use crate::display;
 use crate::error::config_error;
 use anyhow::{Result, anyhow};
-use itam_runtime::contract::types::{CollectError, CollectMode, RunPlan};
+use itam_runtime::contract::types::{CollectError, RunPlan};
 use itam_runtime::{CancelToken, CollectOptions, Observer, Runtime, Traffic, describe_failure};
 use itam_store::Store;
 use std::sync::Arc;
@@ -20,6 +20,10 @@ pub struct SyncReport {
     pub counts: Vec<(String, u64)>,
     /// Problems that did not stop the run.
     pub warnings: Vec<String>,
+    /// Whether the run read only what changed (else it read everything).
+    pub incremental: bool,
+    /// Why it read everything, if it did.
+    pub full_reason: Option<String>,
 }
 
 impl SyncReport {
@@ -32,6 +36,15 @@ impl SyncReport {
             .collect();
         parts.join(", ")
     }
+
+    /// How the run read, in words: `incremental`, or `full (why)`.
+    pub fn mode_text(&self) -> String {
+        match (&self.full_reason, self.incremental) {
+            (_, true) => "incremental".into(),
+            (Some(reason), false) => format!("full: {reason}"),
+            (None, false) => "full".into(),
+        }
+    }
 }
 
 /// How a run is watched and stopped.
@@ -41,6 +54,10 @@ pub struct RunControl {
     /// Cancelling it stops the run: the plugin's next `emit` is answered *cancel*, and the run
     /// is recorded as cancelled.
     pub cancel: CancelToken,
+    /// Read everything, even where the plugin could read only what changed (`--full`).
+    pub full: bool,
+    /// The webhooks told of the run's changes (see `serve::webhooks`).
+    pub notify: Vec<String>,
 }
 
 impl RunControl {
@@ -49,6 +66,8 @@ impl RunControl {
         RunControl {
             observer: Arc::new(crate::progress::Progress::new(true)),
             cancel: CancelToken::new(),
+            full: false,
+            notify: Vec::new(),
         }
     }
 }
@@ -124,10 +143,20 @@ impl Prepared {
 
     /// Runs the collection into a new run of `store`, with a progress line. On any failure
     /// the run is rolled back, recorded as failed, and the previous snapshot stays current.
-    pub async fn run(&self, store: &Store, source: &Source, limits: &Limits) -> Result<SyncReport> {
-        self.run_with(store, source, limits, RunControl::interactive())
-            .await
-            .result
+    pub async fn run(
+        &self,
+        store: &Store,
+        source: &Source,
+        limits: &Limits,
+        full: bool,
+        notify: Vec<String>,
+    ) -> Result<SyncReport> {
+        let control = RunControl {
+            full,
+            notify,
+            ..RunControl::interactive()
+        };
+        self.run_with(store, source, limits, control).await.result
     }
 
     /// [`Prepared::run`] watched and stopped through `control`. A cancelled run is rolled back
@@ -174,8 +203,22 @@ impl Prepared {
             &self.inner.plugin().sha256,
         )?;
         let cancel = control.cancel.clone();
+        let run_mode = crate::run_mode::decide(crate::run_mode::Inputs {
+            forced_full: control.full,
+            full_every: source.full_every,
+            sign_ins_every: source.sign_ins_every,
+            plugin: &descriptor.name,
+            previous: store.plugin_state(&source.name)?,
+            now: chrono::Utc::now(),
+        });
+        if let Some(reason) = &run_mode.full_reason {
+            writer.set_full_reason(reason);
+        }
+        writer.notify(control.notify);
         let options = CollectOptions {
-            mode: CollectMode::Full,
+            mode: run_mode.mode,
+            state: run_mode.state,
+            refresh: run_mode.refresh,
             observer: control.observer,
             cancel: control.cancel,
         };
@@ -191,21 +234,28 @@ impl Prepared {
         );
         let failure = match outcome {
             Ok(call) => match call.result {
-                Ok(mut summary) => {
-                    summary
+                Ok(mut outcome) => {
+                    outcome
+                        .summary
                         .warnings
                         .extend(cached_tokens(call.cached_token_answers));
-                    if let Err(e) = writer.commit(&summary, call.output_bytes) {
+                    if let Err(e) = writer.commit(&outcome, call.output_bytes) {
                         // One line that may quote the plugin's IDs.
                         let failure = display::text(&format!("{e:#}")).into_owned();
                         writer.fail(&failure)?;
                         return Err(anyhow!("{who}: sync failed, {kept}\n  {failure}"));
                     }
+                    let incremental = outcome.is_incremental();
                     return Ok(SyncReport {
                         source: source.name.clone(),
                         run_id: writer.run_id(),
-                        counts: summary.counts,
-                        warnings: summary.warnings,
+                        counts: outcome.summary.counts,
+                        warnings: outcome.summary.warnings,
+                        incremental,
+                        full_reason: match incremental {
+                            true => None,
+                            false => outcome.full_reason.or(run_mode.full_reason),
+                        },
                     });
                 }
                 Err(_) if cancel.is_cancelled() => {
@@ -272,6 +322,6 @@ pub async fn sync_source(
 ) -> Result<SyncReport> {
     prepare(runtime, source, limits)
         .await?
-        .run(store, source, limits)
+        .run(store, source, limits, false, Vec::new())
         .await
 }

@@ -3,7 +3,7 @@
 use crate::cache;
 use crate::compile::{self, CompileLimits, Compiler};
 use crate::contract::types::{
-    CheckFinding, CollectError, CollectMode, Descriptor, RunPlan, Summary,
+    CheckFinding, CollectError, CollectRequest, Descriptor, Outcome, RunPlan,
 };
 use crate::contract::{ContractVersion, Instance};
 use crate::error::{SinkFailed, StopReason, Stopped};
@@ -334,9 +334,9 @@ impl Plugin {
         &self,
         ctx: RunContext,
         settings: &[(String, String)],
-        mode: CollectMode,
+        request: &CollectRequest,
         deadline: Duration,
-    ) -> Result<CallOutcome<Summary>> {
+    ) -> Result<CallOutcome<Outcome>> {
         let memory_mib = ctx.memory_bytes >> 20;
         let cancel = ctx.cancel.clone();
         let caps = ctx.caps.clone();
@@ -344,7 +344,7 @@ impl Plugin {
         let deadline = Deadline::after(deadline);
         let (mut store, bindings) = self.instantiate(ctx, deadline).await?;
         let settings = settings.to_vec();
-        let call = bindings.collect(&mut store, &settings, mode);
+        let call = bindings.collect(&mut store, &settings, request);
         // Once cancelled, the plugin has `grace` to see *cancel* from `emit` and return.
         let stopped = async {
             cancel.cancelled().await;
@@ -379,7 +379,7 @@ impl Plugin {
                 }
                 Ok(mut result) => {
                     match &mut result {
-                        Ok(summary) => bounds::summary(summary),
+                        Ok(outcome) => bounds::outcome(outcome, &caps),
                         Err(e) => bounds::error(e),
                     }
                     result

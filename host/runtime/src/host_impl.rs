@@ -1,13 +1,54 @@
-//! The `host` interface the plugin imports: log, progress, emit, authorize.
+//! The `host` interface the plugin imports: log, progress, emit, authorize, and (from
+//! contract 0.2.0) remove. Each version's interface is implemented here; a later version's
+//! functions that an earlier one has too do the same thing.
 
 use crate::bindings::itam::collector::host::Host;
 use crate::bindings::itam::collector::types::{
     AuthError, Batch, Flow, Grant, Host as TypesHost, LogLevel, TokenFacts,
 };
+use crate::contract::types::Removal;
+use crate::contract::v0_2_0::itam::collector as v0_2_0;
 use crate::policy::bounds::LogVerdict;
 use crate::state::RunState;
 
 impl TypesHost for RunState {}
+
+impl v0_2_0::incremental::Host for RunState {}
+
+impl v0_2_0::host::Host for RunState {
+    async fn log(&mut self, level: LogLevel, message: String) {
+        Host::log(self, level, message).await
+    }
+
+    async fn progress(&mut self, phase: String, done: u64, total: Option<u64>) {
+        Host::progress(self, phase, done, total).await
+    }
+
+    async fn emit(&mut self, entities: Batch) -> Flow {
+        Host::emit(self, entities).await
+    }
+
+    async fn authorize(&mut self, request: Grant) -> Result<TokenFacts, AuthError> {
+        Host::authorize(self, request).await
+    }
+
+    async fn remove(&mut self, entities: Vec<Removal>) -> Flow {
+        if self.sink_error.is_some() || self.cancel.is_cancelled() {
+            return Flow::Cancel;
+        }
+        if let Err(e) = self.output.admit_removals(&entities) {
+            self.sink_error = Some(e);
+            return Flow::Cancel;
+        }
+        match self.sink.remove(entities) {
+            Ok(()) => Flow::Proceed,
+            Err(e) => {
+                self.sink_error = Some(e);
+                Flow::Cancel
+            }
+        }
+    }
+}
 
 impl Host for RunState {
     async fn log(&mut self, level: LogLevel, mut message: String) {

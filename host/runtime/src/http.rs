@@ -169,30 +169,48 @@ impl Sender {
         }))
     }
 
-    /// Posts `form` (`application/x-www-form-urlencoded`) to `url` and reads the whole answer,
-    /// within the timeouts and the body cap: the host's own token requests. Loopback URLs never
-    /// go through the proxy, which could read a plain-HTTP secret. No redirect is followed.
+    /// POSTs `form` URL-encoded to `url` (a token request) and returns the status and body.
     pub async fn post_form(
         &self,
         url: &str,
         form: &[(&str, &str)],
     ) -> Result<(u16, Bytes), PostError> {
-        let uri: http::Uri = url.parse().map_err(|_| PostError::Url)?;
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(form)
             .finish();
-        let request = http::Request::post(uri.clone())
-            .header(
-                http::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .header(http::header::ACCEPT, "application/json")
+        let headers = [(http::header::ACCEPT.as_str(), "application/json")];
+        self.post(
+            url,
+            "application/x-www-form-urlencoded",
+            body.into(),
+            &headers,
+        )
+        .await
+    }
+
+    /// POSTs `body` as `content_type` to `url` with `headers` (through the proxy unless the
+    /// destination is loopback), and returns the status and the body, within the timeouts and
+    /// the response size cap.
+    pub async fn post(
+        &self,
+        url: &str,
+        content_type: &str,
+        body: Bytes,
+        headers: &[(&str, &str)],
+    ) -> Result<(u16, Bytes), PostError> {
+        let uri: http::Uri = url.parse().map_err(|_| PostError::Url)?;
+        let mut request = http::Request::post(uri.clone())
+            .header(http::header::CONTENT_TYPE, content_type)
             .header(
                 http::header::USER_AGENT,
                 concat!("itam/", env!("CARGO_PKG_VERSION")),
-            )
+            );
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
             .body(
-                http_body_util::Full::new(Bytes::from(body))
+                http_body_util::Full::new(body)
                     .map_err(|never| match never {})
                     .boxed_unsync(),
             )

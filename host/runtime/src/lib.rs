@@ -38,7 +38,7 @@
 //! let prepared = runtime.prepare(&plugin, source).await?;
 //! let collected = prepared.collect(Box::new(Print), CollectOptions::default()).await?;
 //! match collected.result {
-//!     Ok(summary) => println!("done: {:?}", summary.counts),
+//!     Ok(outcome) => println!("done: {:?}", outcome.summary.counts),
 //!     Err(e) => eprintln!("{}", itam_runtime::describe_failure(&e)),
 //! }
 //! # Ok(())
@@ -56,7 +56,7 @@ mod engine;
 pub mod error;
 pub mod files;
 mod host_impl;
-mod http;
+pub mod http;
 pub mod net_cause;
 pub mod network;
 pub mod observer;

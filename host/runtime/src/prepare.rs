@@ -4,7 +4,8 @@
 
 use crate::cancel::CancelToken;
 use crate::contract::types::{
-    CheckFinding, CollectError, CollectMode, Descriptor, Failure, RunPlan, Settings, Summary,
+    CheckFinding, CollectError, CollectMode, CollectRequest, Descriptor, EntityKind, Failure,
+    Outcome, RunPlan, Settings,
 };
 use crate::credentials::{Credential, TokenBroker};
 use crate::error::config_error;
@@ -75,6 +76,11 @@ pub struct Prepared {
 pub struct CollectOptions {
     /// Full or incremental.
     pub mode: CollectMode,
+    /// The state the plugin returned after the source's last successful run (incremental
+    /// runs only; plugins built against contract 0.1.0 never see it).
+    pub state: Option<Vec<u8>>,
+    /// Kinds to read in full even in an incremental run (their own interval has come).
+    pub refresh: Vec<EntityKind>,
     /// Receives progress.
     pub observer: Arc<dyn Observer>,
     /// Cancels the run.
@@ -85,6 +91,8 @@ impl Default for CollectOptions {
     fn default() -> Self {
         CollectOptions {
             mode: CollectMode::Full,
+            state: None,
+            refresh: Vec::new(),
             observer: Arc::new(Quiet),
             cancel: CancelToken::new(),
         }
@@ -95,8 +103,9 @@ impl Default for CollectOptions {
 /// (a trap, a deadline, a sink that failed); `result` here is the plugin's own answer.
 #[derive(Debug)]
 pub struct Collected {
-    /// The plugin's summary, or its typed error.
-    pub result: Result<Summary, CollectError>,
+    /// The plugin's outcome (its summary, how it read each kind, its state for the next run),
+    /// or its typed error.
+    pub result: Result<Outcome, CollectError>,
     /// Origins the plugin tried to reach and was refused.
     pub denied: Vec<String>,
     /// Origins whose responses exceeded the response size limit.
@@ -256,9 +265,17 @@ impl Prepared {
         let broker = self.broker();
         let ctx = self.context(broker.clone(), sink, options.observer, options.cancel);
         let limits = &self.source.policy.limits;
+        let request = CollectRequest {
+            mode: options.mode,
+            state: match options.mode {
+                CollectMode::Incremental => options.state,
+                CollectMode::Full => None,
+            },
+            refresh: options.refresh,
+        };
         let call = self
             .plugin
-            .collect(ctx, &self.source.settings, options.mode, limits.run_timeout)
+            .collect(ctx, &self.source.settings, &request, limits.run_timeout)
             .await?;
         Ok(Collected {
             result: call.result,

@@ -19,6 +19,13 @@ pub trait BatchSink: Send {
     /// Accepts one batch. A sink may store it later; then an error surfaces on a later call.
     fn accept(&mut self, batch: Batch) -> anyhow::Result<()>;
 
+    /// Accepts entities an incremental run says are gone (contract 0.2.0 and later). A sink
+    /// that only replaces whole snapshots refuses them, and the run fails.
+    fn remove(&mut self, removals: Vec<crate::contract::types::Removal>) -> anyhow::Result<()> {
+        let _ = removals;
+        anyhow::bail!("this host's sink does not apply removals (incremental runs)")
+    }
+
     /// Called when the plugin returns: finishes storing what was accepted.
     fn finish(&mut self) -> anyhow::Result<()> {
         Ok(())

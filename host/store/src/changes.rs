@@ -8,13 +8,24 @@
 //! of the store's connection; once the new snapshot is in place, the differences go to
 //! `changes` under the run's ID. The first successful run of a source is the baseline and
 //! records none.
+//!
+//! An incremental run changes only the accounts it sends or removes (the touched accounts), so
+//! only their previous rows are copied aside and only they are compared; products are always
+//! compared in full.
 
 use rusqlite::{Connection, params};
 
-/// Copies the parts of `source`'s current snapshot that changes are computed from.
-pub(super) fn capture_previous(conn: &Connection, source: &str) -> rusqlite::Result<()> {
+/// Copies the parts of `source`'s current snapshot that changes are computed from: for an
+/// `incremental` run, of the touched accounts only.
+pub(super) fn capture_previous(
+    conn: &Connection,
+    source: &str,
+    incremental: bool,
+) -> rusqlite::Result<()> {
     conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS prev_accounts (
+        "CREATE TEMP TABLE IF NOT EXISTS touched (id TEXT PRIMARY KEY) WITHOUT ROWID;
+         DELETE FROM temp.touched;
+         CREATE TEMP TABLE IF NOT EXISTS prev_accounts (
              id TEXT PRIMARY KEY, user_principal_name TEXT, account_enabled INTEGER, live INTEGER
          ) WITHOUT ROWID;
          CREATE TEMP TABLE IF NOT EXISTS prev_holdings (
@@ -27,16 +38,26 @@ pub(super) fn capture_previous(conn: &Connection, source: &str) -> rusqlite::Res
          DELETE FROM temp.prev_holdings;
          DELETE FROM temp.prev_products;",
     )?;
+    if incremental {
+        conn.execute_batch(
+            "INSERT OR IGNORE INTO temp.touched SELECT id FROM temp.stage_accounts;
+             INSERT OR IGNORE INTO temp.touched
+                 SELECT id FROM temp.stage_removals WHERE kind = 'account';",
+        )?;
+    }
     conn.execute(
         "INSERT INTO temp.prev_accounts
          SELECT id, user_principal_name, account_enabled, deleted_date_time IS NULL
-         FROM main.accounts WHERE source = ?1",
-        [source],
+         FROM main.accounts
+         WHERE source = ?1 AND (NOT ?2 OR id IN (SELECT id FROM temp.touched))",
+        params![source, incremental],
     )?;
     conn.execute(
         "INSERT OR IGNORE INTO temp.prev_holdings
-         SELECT user_id, product_id FROM main.assignments WHERE source = ?1 AND state <> 'Error'",
-        [source],
+         SELECT user_id, product_id FROM main.assignments
+         WHERE source = ?1 AND state <> 'Error'
+           AND (NOT ?2 OR user_id IN (SELECT id FROM temp.touched))",
+        params![source, incremental],
     )?;
     conn.execute(
         "INSERT INTO temp.prev_products
@@ -47,11 +68,12 @@ pub(super) fn capture_previous(conn: &Connection, source: &str) -> rusqlite::Res
 }
 
 /// The change queries; each selects (kind, account_id, principal_name, product_id, detail) for
-/// source `?2`.
+/// source `?2`; `?3` is true for an incremental run (whose untouched accounts did not change).
 const CHANGES: &[&str] = &[
     // Joiners: live now, not live before.
     "SELECT 'joiner', a.id, a.user_principal_name, NULL, NULL FROM main.accounts a
      WHERE a.source = ?2 AND a.deleted_date_time IS NULL
+       AND (NOT ?3 OR a.id IN (SELECT id FROM temp.touched))
        AND NOT EXISTS (SELECT 1 FROM temp.prev_accounts p WHERE p.id = a.id AND p.live)",
     // Leavers: live before, now purged (gone, not even among the deleted users) or soft-deleted.
     "SELECT 'leaver', p.id, p.user_principal_name, NULL,
@@ -63,6 +85,7 @@ const CHANGES: &[&str] = &[
      FROM main.assignments h
      JOIN main.accounts a ON a.source = h.source AND a.id = h.user_id AND a.deleted_date_time IS NULL
      WHERE h.source = ?2 AND h.state <> 'Error'
+       AND (NOT ?3 OR h.user_id IN (SELECT id FROM temp.touched))
        AND NOT EXISTS (SELECT 1 FROM temp.prev_accounts p WHERE p.id = a.id AND p.live)",
     // The licences leavers held: freed when purged, still held by a soft-deleted account.
     "SELECT 'leaver_licence', x.user_id, p.user_principal_name, x.product_id,
@@ -106,7 +129,12 @@ const CHANGES: &[&str] = &[
 ];
 
 /// Records what run `run_id` changed, unless it is the source's first successful run.
-pub(super) fn record(conn: &Connection, run_id: i64, source: &str) -> rusqlite::Result<()> {
+pub(super) fn record(
+    conn: &Connection,
+    run_id: i64,
+    source: &str,
+    incremental: bool,
+) -> rusqlite::Result<()> {
     let baseline: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM runs WHERE source = ?1 AND status = 'succeeded')",
         [source],
@@ -119,9 +147,9 @@ pub(super) fn record(conn: &Connection, run_id: i64, source: &str) -> rusqlite::
         conn.execute(
             &format!(
                 "INSERT INTO changes (run_id, source, kind, account_id, principal_name, product_id, detail)
-                 SELECT ?1, ?2, * FROM ({query})"
+                 SELECT ?1, ?2, * FROM ({query}) WHERE ?3 IN (0, 1)"
             ),
-            params![run_id, source],
+            params![run_id, source, incremental],
         )?;
     }
     Ok(())

@@ -9,9 +9,12 @@
 
 #![deny(missing_docs)]
 
+mod apply;
 mod changes;
 mod derived;
+mod outbox;
 mod pipe;
+mod plugin_state;
 mod references;
 mod rows;
 mod schedule;
@@ -19,6 +22,8 @@ mod service_lock;
 mod staging;
 mod writer;
 
+pub use outbox::Delivery;
+pub use plugin_state::PluginState;
 pub use schedule::ScheduleState;
 pub use service_lock::ServiceLock;
 pub use writer::RunWriter;
@@ -80,7 +85,12 @@ const NUMBER_CHANGES: &str = "
     DROP TABLE changes;
     ALTER TABLE changes_new RENAME TO changes;
     CREATE INDEX IF NOT EXISTS changes_by_run ON changes (source, run_id);";
-const SCHEMA_VERSION: i64 = 5;
+/// Schema 5 → 6: runs say how they read (full or incremental) and why they read in full; the
+/// `plugin_state` table comes from SCHEMA.
+const RUN_MODES: &str = "
+    ALTER TABLE runs ADD COLUMN mode TEXT;
+    ALTER TABLE runs ADD COLUMN full_reason TEXT;";
+const SCHEMA_VERSION: i64 = 6;
 
 /// A recorded run.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -100,6 +110,10 @@ pub struct RunRecord {
     pub error: Option<String>,
     /// For a successful run: counts, warnings, data-quality notes and facts about the source.
     pub summary: Option<serde_json::Value>,
+    /// For a successful run: `full`, or `incremental` (some kinds read as changes or kept).
+    pub mode: Option<String>,
+    /// For a successful full run: why it read in full.
+    pub full_reason: Option<String>,
 }
 
 /// A handle to the database. Cloning shares the connection (reads and the run log); each run
@@ -169,6 +183,9 @@ impl Store {
                 }
                 if (1..5).contains(&version) {
                     tx.execute_batch(NUMBER_CHANGES)?;
+                }
+                if (1..6).contains(&version) {
+                    tx.execute_batch(RUN_MODES)?;
                 }
                 tx.execute_batch(SCHEMA)?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
@@ -335,7 +352,7 @@ impl Store {
     fn runs_where(&self, source: &str, filter: &str, limit: u32) -> Result<Vec<RunRecord>> {
         let conn = self.lock();
         let sql = format!(
-            "SELECT id, source, started_at, ended_at, status, error, counts FROM runs
+            "SELECT id, source, started_at, ended_at, status, error, counts, mode, full_reason FROM runs
              WHERE source = ?1 {filter} ORDER BY id DESC LIMIT ?2"
         );
         let mut stmt = conn.prepare(&sql)?;
@@ -350,6 +367,8 @@ impl Store {
                 summary: r
                     .get::<_, Option<String>>(6)?
                     .and_then(|text| serde_json::from_str(&text).ok()),
+                mode: r.get(7)?,
+                full_reason: r.get(8)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -7,15 +7,23 @@
 
 use super::rows;
 use anyhow::{Result, anyhow};
-use itam_runtime::contract::types::Batch;
+use itam_runtime::contract::types::{Batch, Removal};
 use rusqlite::Connection;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
+/// What a run hands its writer thread, in the order the plugin sent it.
+pub(super) enum Item {
+    /// Entities to store.
+    Batch(Batch),
+    /// Entities an incremental run says are gone.
+    Removals(Vec<Removal>),
+}
+
 /// The sending end of a run's writer thread.
 pub(super) struct Pipe {
-    queue: Option<SyncSender<Batch>>,
+    queue: Option<SyncSender<Item>>,
     thread: Option<JoinHandle<Result<()>>>,
 }
 
@@ -23,15 +31,18 @@ impl Pipe {
     /// Starts the writer thread for `source`'s run, writing into the run's open transaction
     /// on `conn`.
     pub(super) fn start(conn: Arc<Mutex<Connection>>, source: String) -> Result<Pipe> {
-        let (queue, batches) = sync_channel::<Batch>(1);
+        let (queue, items) = sync_channel::<Item>(1);
         let thread = std::thread::Builder::new()
             .name("itam-store".into())
             .spawn(move || {
-                for batch in batches {
+                for item in items {
                     let conn = conn
                         .lock()
                         .map_err(|_| anyhow!("the run's connection is poisoned"))?;
-                    rows::write_batch(&conn, &source, &batch)?;
+                    match item {
+                        Item::Batch(batch) => rows::write_batch(&conn, &source, &batch)?,
+                        Item::Removals(removals) => rows::write_removals(&conn, &removals)?,
+                    }
                 }
                 Ok(())
             })?;
@@ -41,11 +52,11 @@ impl Pipe {
         })
     }
 
-    /// Queues `batch`, waiting while the thread is still busy with the one before; fails with
-    /// the thread's error if an earlier batch could not be written.
-    pub(super) fn send(&mut self, batch: Batch) -> Result<()> {
+    /// Queues `item`, waiting while the thread is still busy with the one before; fails with
+    /// the thread's error if an earlier item could not be written.
+    pub(super) fn send(&mut self, item: Item) -> Result<()> {
         let sent = match &self.queue {
-            Some(queue) => queue.send(batch).is_ok(),
+            Some(queue) => queue.send(item).is_ok(),
             None => false,
         };
         if sent {

@@ -7,7 +7,13 @@ use rusqlite::Connection;
 /// group licence must point at an account or group the run sent (a run that does not hang
 /// together is refused as a whole). Sign-in activity and device owners of accounts the run did
 /// not send are dropped: a user created between two reads is not an error.
-pub fn check_references(conn: &Connection) -> Result<()> {
+///
+/// In an incremental run (`incremental`), an account or group the source already has counts
+/// as sent.
+pub fn check_references(conn: &Connection, source: &str, incremental: bool) -> Result<()> {
+    if incremental {
+        return check_incremental(conn, source);
+    }
     let dangling = [
         (
             "assignments for accounts",
@@ -44,6 +50,68 @@ pub fn check_references(conn: &Connection) -> Result<()> {
                  (SELECT 1 FROM temp.stage_accounts a WHERE a.id = {table}.account_id)"
             ),
             [],
+        )?;
+    }
+    Ok(())
+}
+
+/// [`check_references`] for an incremental run: references may point at what the source
+/// already has, too.
+fn check_incremental(conn: &Connection, source: &str) -> Result<()> {
+    let known_account = |column: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM temp.stage_accounts a WHERE a.id = {column})
+             OR EXISTS (SELECT 1 FROM main.accounts a WHERE a.source = ?1 AND a.id = {column})"
+        )
+    };
+    let known_group = |column: &str| {
+        format!(
+            "EXISTS (SELECT 1 FROM temp.stage_groups g WHERE g.id = {column})
+             OR EXISTS (SELECT 1 FROM main.groups g WHERE g.source = ?1 AND g.id = {column})"
+        )
+    };
+    let dangling = [
+        (
+            "assignments for accounts",
+            format!(
+                "SELECT x.user_id FROM temp.stage_assignments x WHERE NOT ({})",
+                known_account("x.user_id")
+            ),
+        ),
+        (
+            "memberships of groups",
+            format!(
+                "SELECT x.group_id FROM temp.stage_memberships x WHERE NOT ({})",
+                known_group("x.group_id")
+            ),
+        ),
+        (
+            "group licences of groups",
+            format!(
+                "SELECT x.group_id FROM temp.stage_group_licenses x WHERE NOT ({})",
+                known_group("x.group_id")
+            ),
+        ),
+    ];
+    for (what, query) in dangling {
+        let ids: Vec<String> = conn
+            .prepare(&format!("{query} LIMIT 3"))?
+            .query_map([source], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        if !ids.is_empty() {
+            bail!(
+                "the plugin sent {what} that neither this run nor the snapshot has (e.g. {}); the run is refused as inconsistent",
+                ids.join(", ")
+            );
+        }
+    }
+    for table in ["stage_sign_ins", "stage_device_owners"] {
+        conn.execute(
+            &format!(
+                "DELETE FROM temp.{table} WHERE NOT ({})",
+                known_account(&format!("{table}.account_id"))
+            ),
+            [source],
         )?;
     }
     Ok(())

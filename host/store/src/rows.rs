@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, ensure};
 use itam_runtime::contract::types::{
     Account, AccountKind, Assignment, AssignmentSource, Batch, Device, Group, GroupLicense,
-    MemberKind, Membership, Product, SignInActivity, Subscription,
+    MemberKind, Membership, Product, Removal, SignInActivity, Subscription,
 };
 use rusqlite::{Connection, params};
 
@@ -23,6 +23,34 @@ fn attributes(attrs: &[(String, String)]) -> String {
 
 fn to_i64(n: u64, what: &str) -> Result<i64> {
     i64::try_from(n).with_context(|| format!("{what} = {n} is out of range"))
+}
+
+/// Stages what an incremental run says is gone (applied when the run commits, see
+/// [`super::apply`]).
+pub(super) fn write_removals(conn: &Connection, removals: &[Removal]) -> Result<()> {
+    let staged: i64 = conn.query_row(
+        "SELECT COALESCE(MAX(rowid), 0) FROM temp.stage_memberships",
+        [],
+        |r| r.get(0),
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO temp.stage_removals (kind, id, member_id, after) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for removal in removals {
+        let (kind, id, member) = match removal {
+            Removal::Account(id) => ("account", id.as_str(), None),
+            Removal::Group(id) => ("group", id.as_str(), None),
+            Removal::Device(id) => ("device", id.as_str(), None),
+            Removal::Membership(link) => (
+                "membership",
+                link.group_id.as_str(),
+                Some(link.member_id.as_str()),
+            ),
+        };
+        ensure!(!id.is_empty(), "the plugin removed a {kind} without an id");
+        stmt.execute(params![kind, id, member, staged])?;
+    }
+    Ok(())
 }
 
 /// Writes one batch of `source`'s entities into the open run.

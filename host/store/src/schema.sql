@@ -2,6 +2,9 @@
 -- per-run licence counts. Column names are the runtime's neutral vocabulary; the CLI maps them
 -- to its JSON and CSV keys.
 
+-- A run's `mode` says how a successful run read: 'full', or 'incremental' (some kinds read as
+-- changes or kept); `full_reason` why a run read in full (first run, asked for, interval, the
+-- plugin's delta link rejected, ...).
 CREATE TABLE IF NOT EXISTS runs (
     id             INTEGER PRIMARY KEY,
     source         TEXT NOT NULL,
@@ -14,9 +17,25 @@ CREATE TABLE IF NOT EXISTS runs (
     status         TEXT NOT NULL
         CHECK (status IN ('running', 'succeeded', 'failed', 'interrupted', 'cancelled')),
     error          TEXT,
-    counts         TEXT
+    counts         TEXT,
+    mode           TEXT,
+    full_reason    TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_source ON runs (source, id);
+
+-- The state a plugin handed back with a source's last successful run (opaque to the host; for
+-- the m365 plugin, its delta links), written in the same transaction as the snapshot it
+-- describes. `full_at` and `refreshed` say when the source was last read in full, and when
+-- each kind with an interval of its own (sign-in activity) was.
+CREATE TABLE IF NOT EXISTS plugin_state (
+    source    TEXT PRIMARY KEY,
+    plugin    TEXT NOT NULL,
+    run_id    INTEGER NOT NULL REFERENCES runs (id),
+    saved_at  TEXT NOT NULL,
+    state     BLOB,
+    full_at   TEXT,
+    refreshed TEXT NOT NULL DEFAULT '{}'
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS accounts (
     source              TEXT NOT NULL,
@@ -175,6 +194,27 @@ CREATE TABLE IF NOT EXISTS product_history (
     consumed_units    INTEGER NOT NULL,
     PRIMARY KEY (run_id, product_id)
 ) WITHOUT ROWID;
+
+-- Webhook deliveries: one per configured webhook and successful run that recorded changes (the
+-- run's cursor range), written in the run's transaction, so that nothing is lost when the
+-- receiver is down or the process restarts; the service delivers and retries them. `webhook`
+-- is the webhook's name (never its URL, which may carry a secret).
+CREATE TABLE IF NOT EXISTS outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    webhook         TEXT NOT NULL,
+    source          TEXT NOT NULL,
+    run_id          INTEGER NOT NULL REFERENCES runs (id),
+    first_cursor    INTEGER NOT NULL,
+    last_cursor     INTEGER NOT NULL,
+    created_at      TEXT NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'pending'
+        CHECK (status IN ('pending', 'delivered', 'abandoned')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error      TEXT,
+    ended_at        TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
 
 -- When `itam serve` runs each source next, and how many runs in a row have failed (for the
 -- backoff): kept here so a restart neither pushes a run back nor replays the ones it missed.

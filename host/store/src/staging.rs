@@ -1,5 +1,6 @@
 //! The run's staging tables: batches are appended to TEMP tables without keys or indexes, and
-//! only at commit are they moved into the snapshot tables, sorted by primary key.
+//! only at commit are they moved into the snapshot tables, sorted by primary key (see
+//! [`crate::apply`]).
 //!
 //! Plugins return objects in an order unrelated to their IDs, so inserting each batch straight
 //! into the keyed snapshot tables touches pages all over their B-trees and, at 100k users,
@@ -9,7 +10,7 @@
 use rusqlite::Connection;
 
 /// What to do with a second row of the same key within one run.
-enum OnDuplicate {
+pub(super) enum OnDuplicate {
     /// The later row wins (an entity sent again).
     Replace,
     /// The first row stays (a repeated link).
@@ -17,7 +18,7 @@ enum OnDuplicate {
 }
 
 /// The staged tables and how duplicates of a key are resolved.
-const STAGED: &[(&str, OnDuplicate)] = &[
+pub(super) const STAGED: &[(&str, OnDuplicate)] = &[
     ("accounts", OnDuplicate::Replace),
     ("groups", OnDuplicate::Replace),
     ("memberships", OnDuplicate::Replace),
@@ -31,7 +32,7 @@ const STAGED: &[(&str, OnDuplicate)] = &[
 ];
 
 /// The primary-key columns of `table`, in key order, comma-separated.
-fn primary_key(conn: &Connection, table: &str) -> rusqlite::Result<String> {
+pub(super) fn primary_key(conn: &Connection, table: &str) -> rusqlite::Result<String> {
     let mut stmt =
         conn.prepare("SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk")?;
     let columns = stmt
@@ -42,6 +43,14 @@ fn primary_key(conn: &Connection, table: &str) -> rusqlite::Result<String> {
 
 /// Creates the empty staging tables (`temp.stage_<table>`, with the snapshot table's columns).
 pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
+    // What an incremental run says is gone. `after` is, for a membership, how many
+    // memberships were staged before it: a membership sent again after its removal stays.
+    conn.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS stage_removals (
+             kind TEXT NOT NULL, id TEXT NOT NULL, member_id TEXT, after INTEGER NOT NULL
+         );
+         DELETE FROM temp.stage_removals;",
+    )?;
     for (table, _) in STAGED {
         conn.execute_batch(&format!(
             "CREATE TEMP TABLE IF NOT EXISTS stage_{table} AS SELECT * FROM main.{table} WHERE 0;
@@ -52,37 +61,12 @@ pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 /// Indexes the staged accounts and groups by ID, for the reference checks of
-/// [`crate::references::check_references`]; [`publish`] drops the indexes again.
+/// [`crate::references::check_references`]; [`crate::apply::publish`] drops the indexes again.
 pub(super) fn index_ids(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS temp.stage_accounts_by_id ON stage_accounts (id);
          CREATE INDEX IF NOT EXISTS temp.stage_groups_by_id ON stage_groups (id);",
     )
-}
-
-/// Replaces `source`'s snapshot with the staged rows and empties the staging tables.
-pub(super) fn publish(conn: &Connection, source: &str) -> rusqlite::Result<()> {
-    conn.execute_batch(
-        "DROP INDEX IF EXISTS temp.stage_accounts_by_id;
-         DROP INDEX IF EXISTS temp.stage_groups_by_id;",
-    )?;
-    for (table, on_duplicate) in STAGED {
-        let key = primary_key(conn, table)?;
-        let verb = match on_duplicate {
-            OnDuplicate::Replace => "INSERT OR REPLACE",
-            OnDuplicate::Ignore => "INSERT OR IGNORE",
-        };
-        conn.execute(
-            &format!("DELETE FROM main.{table} WHERE source = ?1"),
-            [source],
-        )?;
-        // Within one key, rows go in the order they were staged, so the later one replaces.
-        conn.execute_batch(&format!(
-            "{verb} INTO main.{table} SELECT * FROM temp.stage_{table} ORDER BY {key}, rowid;
-             DELETE FROM temp.stage_{table};"
-        ))?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -2,12 +2,13 @@
 //! the database), and commit publishes them in one write transaction; fail or cancel drops
 //! them.
 
-use super::pipe::Pipe;
+use super::pipe::{Item, Pipe};
+use super::plugin_state::{self, Saved};
 use super::{Store, now};
-use super::{changes, derived, references, staging};
+use super::{apply, changes, derived, references, staging};
 use anyhow::{Context, Result};
 use itam_runtime::BatchSink;
-use itam_runtime::contract::types::{Batch, Summary};
+use itam_runtime::contract::types::{Batch, Coverage, EntityKind, Outcome, Removal};
 use rusqlite::{Connection, params};
 use std::sync::{Arc, Mutex};
 
@@ -19,6 +20,11 @@ pub struct RunWriter {
     conn: Arc<Mutex<Connection>>,
     run_id: i64,
     source: String,
+    plugin: String,
+    /// Why the host asked for a full read, if it did (the plugin may give its own reason).
+    full_reason: Arc<Mutex<Option<String>>>,
+    /// The webhooks told of the run's changes (outbox deliveries written when it commits).
+    webhooks: Arc<Mutex<Vec<String>>>,
     /// The thread writing the run's batches, once the first batch arrives.
     pipe: Arc<Mutex<Option<Pipe>>>,
 }
@@ -69,6 +75,9 @@ impl RunWriter {
             conn: Arc::new(Mutex::new(conn)),
             run_id,
             source: source.to_string(),
+            plugin: plugin.to_string(),
+            full_reason: Arc::default(),
+            webhooks: Arc::default(),
             pipe: Arc::default(),
         })
     }
@@ -78,9 +87,35 @@ impl RunWriter {
         self.run_id
     }
 
-    /// Makes the run's snapshot current, records its licence counts and marks it succeeded.
-    /// `output_bytes` is what the runtime measured the run's entities at.
-    pub fn commit(&self, summary: &Summary, output_bytes: u64) -> Result<()> {
+    /// Records why the host asked this run to read in full (shown by `itam runs`), unless the
+    /// plugin gives a reason of its own.
+    pub fn set_full_reason(&self, reason: &str) {
+        *self.full_reason.lock().unwrap_or_else(|p| p.into_inner()) = Some(reason.to_string());
+    }
+
+    /// Names the webhooks to tell about the run's changes: when the run commits, a delivery for
+    /// each is written to the outbox in the same transaction.
+    pub fn notify(&self, webhooks: Vec<String>) {
+        *self.webhooks.lock().unwrap_or_else(|p| p.into_inner()) = webhooks;
+    }
+
+    /// Makes the run's snapshot current (replacing, updating or keeping each kind as the
+    /// outcome says it was read), records its licence counts and the plugin's state for the
+    /// next run, and marks it succeeded, all in one transaction. `output_bytes` is what the
+    /// runtime measured the run's entities at.
+    pub fn commit(&self, outcome: &Outcome, output_bytes: u64) -> Result<()> {
+        let summary = &outcome.summary;
+        let incremental = outcome.is_incremental();
+        let plan = apply::plan(outcome);
+        let full_reason = match (incremental, &outcome.full_reason) {
+            (true, _) => None,
+            (false, Some(reason)) => Some(reason.clone()),
+            (false, None) => self
+                .full_reason
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+        };
         self.drain()?;
         let started = std::time::Instant::now();
         let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
@@ -88,12 +123,40 @@ impl RunWriter {
             // The staging transaction ends; publishing takes the write lock, waiting while
             // another source's run publishes.
             conn.execute_batch("COMMIT; BEGIN IMMEDIATE")?;
+            apply::check(&conn, &plan)?;
             staging::index_ids(&conn)?;
-            references::check_references(&conn)?;
-            changes::capture_previous(&conn, &self.source)?;
-            staging::publish(&conn, &self.source)?;
+            references::check_references(&conn, &self.source, incremental)?;
+            // Changes are compared over every account unless the accounts were read as
+            // changes (then only the touched ones can differ).
+            let accounts_changed_only = apply::mode(&plan, "accounts") == apply::Publish::Apply;
+            changes::capture_previous(&conn, &self.source, accounts_changed_only)?;
+            apply::publish(&conn, &self.source, &plan)?;
             derived::resolve_licence_groups(&conn, &self.source)?;
-            changes::record(&conn, self.run_id, &self.source)?;
+            changes::record(&conn, self.run_id, &self.source, accounts_changed_only)?;
+            let webhooks = self
+                .webhooks
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone();
+            super::outbox::enqueue(&conn, &self.source, self.run_id, &webhooks)?;
+            let refreshed = outcome
+                .coverage
+                .iter()
+                .filter(|(_, c)| *c == Coverage::Full)
+                .filter_map(|(kind, _)| (*kind == EntityKind::SignInActivity).then_some(kind))
+                .map(|kind| kind.wit_name().to_string())
+                .collect();
+            plugin_state::save(
+                &conn,
+                &self.source,
+                self.run_id,
+                &Saved {
+                    plugin: &self.plugin,
+                    state: outcome.state.as_deref(),
+                    full: !incremental,
+                    refreshed,
+                },
+            )?;
             conn.execute(
                 "INSERT INTO product_history (run_id, source, product_id, part_number, capability_status,
                      enabled, warning, suspended, locked_out, consumed_units)
@@ -116,8 +179,16 @@ impl RunWriter {
                 "output_bytes": output_bytes,
             });
             conn.execute(
-                "UPDATE main.runs SET status = 'succeeded', ended_at = ?2, counts = ?3 WHERE id = ?1",
-                params![self.run_id, now(), summary.to_string()],
+                "UPDATE main.runs SET status = 'succeeded', ended_at = ?2, counts = ?3, mode = ?4,
+                     full_reason = ?5
+                 WHERE id = ?1",
+                params![
+                    self.run_id,
+                    now(),
+                    summary.to_string(),
+                    if incremental { "incremental" } else { "full" },
+                    full_reason
+                ],
             )?;
             conn.execute_batch("COMMIT")?;
             tracing::debug!(
@@ -190,7 +261,23 @@ impl BatchSink for RunWriter {
             *pipe = Some(Pipe::start(self.conn.clone(), self.source.clone())?);
         }
         self.store.record_progress(self.run_id);
-        pipe.as_mut().expect("started above").send(batch)
+        pipe.as_mut()
+            .expect("started above")
+            .send(Item::Batch(batch))
+    }
+
+    fn remove(&mut self, removals: Vec<Removal>) -> Result<()> {
+        let mut pipe = self
+            .pipe
+            .lock()
+            .map_err(|_| anyhow::anyhow!("the run's writer panicked"))?;
+        if pipe.is_none() {
+            *pipe = Some(Pipe::start(self.conn.clone(), self.source.clone())?);
+        }
+        self.store.record_progress(self.run_id);
+        pipe.as_mut()
+            .expect("started above")
+            .send(Item::Removals(removals))
     }
 
     fn finish(&mut self) -> Result<()> {

@@ -4,7 +4,7 @@
 use crate::Collector;
 use crate::bindings::exports::itam::collector::plugin::Guest;
 use crate::types::{
-    CheckFinding, CollectError, CollectMode, Descriptor, RunPlan, Settings, Summary,
+    CheckFinding, CollectError, CollectRequest, Descriptor, Outcome, RunPlan, Settings,
 };
 use std::cell::OnceCell;
 
@@ -39,8 +39,8 @@ impl Guest for Exports {
         with_plugin(|p| p.check(&settings))
     }
 
-    fn collect(settings: Settings, mode: CollectMode) -> Result<Summary, CollectError> {
-        with_plugin(|p| p.collect(&settings, mode))
+    fn collect(settings: Settings, request: CollectRequest) -> Result<Outcome, CollectError> {
+        with_plugin(|p| p.collect_incremental(&settings, request))
     }
 }
 

@@ -7,7 +7,7 @@
 //!
 //! These functions exist only inside a WebAssembly component; called natively, they panic.
 
-use crate::types::{AuthError, Batch, CollectError, Flow, Grant, LogLevel, TokenFacts};
+use crate::types::{AuthError, Batch, CollectError, Flow, Grant, LogLevel, Removal, TokenFacts};
 
 #[cfg(target_arch = "wasm32")]
 use crate::bindings::itam::collector::host as imports;
@@ -72,6 +72,20 @@ pub fn authorize(grant: &Grant) -> Result<TokenFacts, AuthError> {
     }
 }
 
+/// Tells the host that entities are gone since the state an incremental run started from
+/// (accounts deleted for good, groups, memberships, devices). Only for kinds the run reports
+/// as [`Coverage::Changes`](crate::types::Coverage::Changes) in its outcome. The answer is as
+/// for [`emit`].
+pub fn remove(removals: &[Removal]) -> Flow {
+    #[cfg(target_arch = "wasm32")]
+    return imports::remove(removals);
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        let _ = removals;
+        outside("remove")
+    }
+}
+
 /// The host's functions as a trait, so collection logic can run natively against a fake.
 ///
 /// [`Host`] is the real one. A method added in a later version will have a default.
@@ -84,6 +98,12 @@ pub trait HostApi {
     fn emit(&mut self, batch: Batch) -> Flow;
     /// Asks the host for a token for `grant` (see [`authorize`]).
     fn authorize(&mut self, grant: &Grant) -> Result<TokenFacts, AuthError>;
+    /// Names entities that are gone (see [`remove`]). The default refuses with
+    /// [`Flow::Cancel`]: a fake that never expects removals needs nothing more.
+    fn remove(&mut self, removals: Vec<Removal>) -> Flow {
+        let _ = removals;
+        Flow::Cancel
+    }
 }
 
 /// The real host, through the component's imports. Natively its methods panic.
@@ -105,6 +125,10 @@ impl HostApi for Host {
 
     fn authorize(&mut self, grant: &Grant) -> Result<TokenFacts, AuthError> {
         authorize(grant)
+    }
+
+    fn remove(&mut self, removals: Vec<Removal>) -> Flow {
+        remove(&removals)
     }
 }
 

@@ -1,13 +1,15 @@
 //! Write a collector plugin for the itam host in plain Rust.
 //!
 //! A plugin is a WebAssembly component that targets the `collector` world of the contract
-//! `itam:collector@0.1.0` (`wit/since_v0.1.0`). This crate hides the generated bindings: a
+//! `itam:collector@0.2.0` (`wit/since_v0.2.0`). This crate hides the generated bindings: a
 //! plugin implements the [`Collector`] trait, registers it once with
 //! [`register_collector!`], talks to the host through [`host`] and to its remote service
 //! through [`http`], and builds the contract's values from [`types`].
 //!
 //! Only [`Collector::describe`] and [`Collector::collect`] are required; the other methods have
-//! defaults, and a method added in a later version will have one too, so no plugin breaks.
+//! defaults, and a method added in a later version will have one too, so no plugin breaks. A
+//! plugin that can read only what changed since its last run implements
+//! [`Collector::collect_incremental`] as well.
 //!
 //! ```
 //! use itam_plugin_sdk::http::{HttpClient, WasiHttp};
@@ -62,18 +64,19 @@ pub mod types;
 mod export;
 
 use types::{
-    CheckFinding, CheckStatus, CollectError, CollectMode, Descriptor, RunPlan, Settings, Summary,
+    CheckFinding, CheckStatus, CollectError, CollectMode, CollectRequest, Descriptor, Outcome,
+    RunPlan, Settings, Summary,
 };
 
 /// The contract this SDK builds plugins for, as `package@version`.
-pub const CONTRACT: &str = "itam:collector@0.1.0";
+pub const CONTRACT: &str = "itam:collector@0.2.0";
 
-/// The generated bindings of `wit/since_v0.1.0`. Private: only the types are re-exported, from
+/// The generated bindings of `wit/since_v0.2.0`. Private: only the types are re-exported, from
 /// [`types`]; the host's functions are wrapped in [`host`], and the exports call the registered
 /// plugin (`export.rs`, in WebAssembly only).
 mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.1.0",
+        path: "../../wit/since_v0.2.0",
         world: "collector",
     });
 }
@@ -125,6 +128,22 @@ pub trait Collector: 'static {
     /// [`Flow::Cancel`](types::Flow::Cancel). Returns what was emitted, or a typed error
     /// written for the person who must fix it.
     fn collect(&self, settings: &Settings, mode: CollectMode) -> Result<Summary, CollectError>;
+
+    /// Collects what changed since the plugin's last successful run of this source, when the
+    /// host asks for an incremental run and hands back the state the plugin returned then
+    /// ([`CollectRequest::state`]). Entities that changed are emitted as in a full run (each
+    /// replaces the host's copy); entities that are gone are named with [`host::remove`]; the
+    /// [`Outcome`] says how each kind was read ([`Outcome::coverage`]) and carries the state
+    /// for the next run, which the host commits together with this run's snapshot.
+    ///
+    /// The default reads everything with [`collect`](Collector::collect) and keeps no state.
+    fn collect_incremental(
+        &self,
+        settings: &Settings,
+        request: CollectRequest,
+    ) -> Result<Outcome, CollectError> {
+        self.collect(settings, request.mode).map(Outcome::full)
+    }
 }
 
 /// Registers the plugin: the component's exports call the [`Collector`] methods of the value

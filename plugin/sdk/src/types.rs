@@ -1,10 +1,13 @@
-//! The contract's types (`itam:collector/types@0.1.0`), as Rust values, plus constructors for
+//! The contract's types (`itam:collector@0.2.0`: its `types` and `incremental` interfaces), as Rust values, plus constructors for
 //! the common cases.
 //!
 //! Every type here is generated from the WIT; its documentation is the contract's. Records
 //! are plain structs with public fields, variants are enums, and `list<tuple<…>>` aliases
 //! such as [`Settings`] are `Vec`s of tuples.
 
+pub use crate::bindings::itam::collector::incremental::{
+    CollectRequest, Coverage, MemberLink, Outcome, Removal,
+};
 pub use crate::bindings::itam::collector::types::{
     Account, AccountKind, Assignment, AssignmentSource, Attributes, AuthError, Batch, CheckFinding,
     CheckStatus, CollectError, CollectMode, CredentialKind, Descriptor, Device, EntityKind,
@@ -12,6 +15,42 @@ pub use crate::bindings::itam::collector::types::{
     Product, RunPlan, ServicePlan, SettingSpec, Settings, SignInActivity, Subscription, Summary,
     TokenFacts,
 };
+
+impl CollectRequest {
+    /// A request to read everything, with no state.
+    pub fn full() -> CollectRequest {
+        CollectRequest {
+            mode: CollectMode::Full,
+            state: None,
+            refresh: Vec::new(),
+        }
+    }
+}
+
+impl Outcome {
+    /// The outcome of a run that read every kind in full and keeps no state.
+    pub fn full(summary: Summary) -> Outcome {
+        Outcome {
+            summary,
+            coverage: Vec::new(),
+            state: None,
+            full_reason: None,
+        }
+    }
+
+    /// This outcome with `kind` read as `coverage`.
+    pub fn read(mut self, kind: EntityKind, coverage: Coverage) -> Outcome {
+        self.coverage.retain(|(k, _)| *k != kind);
+        self.coverage.push((kind, coverage));
+        self
+    }
+
+    /// This outcome with the state to hand back at the start of the next run.
+    pub fn state(mut self, state: Vec<u8>) -> Outcome {
+        self.state = Some(state);
+        self
+    }
+}
 
 impl Descriptor {
     /// A descriptor with a name, a version and a one-sentence description, taking no setting,

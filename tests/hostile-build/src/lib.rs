@@ -32,6 +32,10 @@ pub const BACKDOOR_IMPORT: &str = env!("HOSTILE_BACKDOOR_IMPORT");
 /// sequences, bidi overrides, forged `error:` lines and spreadsheet formulas.
 pub const EVIL_TEXT: &str = env!("HOSTILE_EVIL_TEXT");
 
+/// Built against the frozen contract `itam:collector@0.1.0` without the SDK: emits two
+/// accounts and succeeds.
+pub const CONTRACT_V0_1_0: &str = env!("HOSTILE_CONTRACT_V0_1_0");
+
 /// Declares no grant and asks for four, or declares one and asks for it 2,000 times.
 pub const GRANT_ABUSE: &str = env!("HOSTILE_GRANT_ABUSE");
 /// Holds host resources: big or many header sets, or many requests in flight.

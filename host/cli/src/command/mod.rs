@@ -22,7 +22,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// The newest contract version the host runs (it runs every released one, see wit/README.md).
-pub const CONTRACT: &str = "itam:collector@0.1.0";
+pub const CONTRACT: &str = "itam:collector@0.2.0";
 
 /// `itam --version`: the host, the built-in plugin and the contract. The plugin is built from
 /// this workspace, so it has the host's version (unless `ITAM_PLUGIN_WASM` embedded another
@@ -31,7 +31,7 @@ const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (built-in plugin m365 ",
     env!("CARGO_PKG_VERSION"),
-    ", contract itam:collector@0.1.0)"
+    ", contract itam:collector@0.2.0)"
 );
 
 /// ITAM collector: licence inventory from sandboxed collector plugins.
@@ -83,6 +83,10 @@ enum Command {
         /// Only this source.
         #[arg(long)]
         source: Option<String>,
+        /// Read everything, even where the plugin could read only what changed since the last
+        /// run (a full reconciliation read).
+        #[arg(long)]
+        full: bool,
     },
     /// Diagnose credentials, consent, permissions and endpoints; exit 3 on a blocking problem.
     Check {
@@ -424,7 +428,9 @@ async fn run(cli: Cli) -> Result<i32> {
             };
             demo::demo(options, default_format(format), raw, &mut out).await
         }
-        Command::Sync { source } => sync::sync(cli_config, source.as_deref(), &mut out).await,
+        Command::Sync { source, full } => {
+            sync::sync(cli_config, source.as_deref(), full, &mut out).await
+        }
         Command::Init {
             name,
             plugin,

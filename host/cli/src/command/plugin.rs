@@ -28,7 +28,7 @@ pub(super) async fn inspect(
         "permissions": d.permissions.iter().map(|p| serde_json::json!({
             "name": p.name, "required": p.required, "purpose": p.purpose,
         })).collect::<Vec<_>>(),
-        "produces": d.produces.iter().map(|k| entity_kind_name(*k)).collect::<Vec<_>>(),
+        "produces": d.produces.iter().map(|k| k.wit_name()).collect::<Vec<_>>(),
     });
     if let Some(name) = source {
         // The credential stays a reference: inspecting reads no secret.
@@ -50,21 +50,5 @@ fn credential_kind_name(kind: itam_runtime::contract::types::CredentialKind) -> 
     match kind {
         K::None => "none",
         K::Oauth2ClientCredentials => "oauth2-client-credentials",
-    }
-}
-
-/// An entity kind as the contract (WIT) names it.
-fn entity_kind_name(kind: itam_runtime::contract::types::EntityKind) -> &'static str {
-    use itam_runtime::contract::types::EntityKind as K;
-    match kind {
-        K::Account => "account",
-        K::Group => "group",
-        K::Membership => "membership",
-        K::Product => "product",
-        K::Assignment => "assignment",
-        K::GroupLicense => "group-license",
-        K::Subscription => "subscription",
-        K::Device => "device",
-        K::SignInActivity => "sign-in-activity",
     }
 }

@@ -49,15 +49,18 @@ pub fn render(out: &mut dyn Write, runs: &[RunRecord], format: Format) -> Result
                         r.started_at.clone(),
                         duration(r).unwrap_or_else(|| "-".into()),
                         r.status.clone(),
+                        read(r),
                         r.error.as_deref().map(short).unwrap_or_default(),
                     ]
                 })
                 .collect();
             table(
                 out,
-                &["id", "source", "started", "duration", "status", "error"],
+                &[
+                    "id", "source", "started", "duration", "status", "read", "error",
+                ],
                 &rows,
-                &[true, false, false, true, false, false],
+                &[true, false, false, true, false, false, false],
             )
         }
     }
@@ -73,6 +76,15 @@ fn duration(run: &RunRecord) -> Option<String> {
         60..3600 => format!("{}m {:02}s", s / 60, s % 60),
         _ => format!("{}h {:02}m", s / 3600, (s % 3600) / 60),
     })
+}
+
+/// How a successful run read: `incremental`, or `full: why`.
+fn read(run: &RunRecord) -> String {
+    match (run.mode.as_deref(), run.full_reason.as_deref()) {
+        (Some("full"), Some(why)) => short(&format!("full: {why}")),
+        (Some(mode), _) => mode.to_string(),
+        (None, _) => String::new(),
+    }
 }
 
 /// The first line of an error, cut to [`SHORT_ERROR`] characters.
@@ -99,6 +111,8 @@ mod tests {
             status: "failed".into(),
             error: error.map(str::to_string),
             summary: None,
+            mode: None,
+            full_reason: None,
         }
     }
 
@@ -116,6 +130,23 @@ mod tests {
         assert!(text.contains("upstream\\u{1b}]8;;x…"), "{text}");
         assert!(text.contains("evil\\u{1b}[31m"), "{text}");
         assert!(!text.contains('\u{1b}'), "{text}");
+    }
+
+    #[test]
+    fn a_table_says_how_each_run_read_and_why_a_full_one_did() {
+        let mut full = run(None);
+        (full.status, full.mode, full.full_reason) = (
+            "succeeded".into(),
+            Some("full".into()),
+            Some("asked for (--full)".into()),
+        );
+        let mut incremental = run(None);
+        (incremental.status, incremental.mode) = ("succeeded".into(), Some("incremental".into()));
+        let mut out = Vec::new();
+        render(&mut out, &[incremental, full], Format::Table).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("incremental"), "{text}");
+        assert!(text.contains("full: asked for (--full)"), "{text}");
     }
 
     #[test]

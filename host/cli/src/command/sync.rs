@@ -5,6 +5,7 @@ use super::*;
 pub(super) async fn sync(
     config_path: &Path,
     source: Option<&str>,
+    full: bool,
     out: &mut dyn Write,
 ) -> Result<i32> {
     let config = Config::load(config_path)?;
@@ -39,7 +40,13 @@ pub(super) async fn sync(
         // Ctrl-C ends the run: its transaction is rolled back and it is recorded as
         // interrupted, the previous snapshot kept; the sources after it are not run.
         let outcome = tokio::select! {
-            outcome = p.run(&store, s, &s.limits) => outcome,
+            outcome = p.run(
+                &store,
+                s,
+                &s.limits,
+                full,
+                crate::serve::webhooks::Deliverer::webhooks_for(&config.webhooks, &s.name),
+            ) => outcome,
             _ = tokio::signal::ctrl_c() => {
                 store.cancel_running(
                     "interrupted by the operator (Ctrl-C); the previous snapshot was kept",
@@ -61,6 +68,7 @@ pub(super) async fn sync(
                     report.run_id,
                     text(&report.counts_text())
                 )?;
+                writeln!(out, "  read: {}", report.mode_text())?;
                 for w in &report.warnings {
                     writeln!(out, "  warning: {}", text(w))?;
                 }

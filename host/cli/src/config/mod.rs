@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 mod reports;
 pub mod serve;
+pub mod webhooks;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -34,6 +35,8 @@ pub struct Config {
     pub reports: itam_reports::settings::ReportSettings,
     /// How `itam serve` listens and schedules.
     pub serve: serve::ServeSettings,
+    /// Where `itam serve` sends each run's changes.
+    pub webhooks: Vec<webhooks::Webhook>,
 }
 
 /// Which plugin a source runs.
@@ -157,6 +160,12 @@ pub struct Source {
     pub plugin: PluginRef,
     /// How often `itam daemon` runs it.
     pub schedule: Option<Duration>,
+    /// How often a run reads everything even when the plugin could read only changes
+    /// (default 7 days).
+    pub full_every: Duration,
+    /// How often an incremental run also reads sign-in activity in full, which has no
+    /// change tracking (default 24 hours; 0 = every run).
+    pub sign_ins_every: Duration,
     /// When set, the allow-list is narrowed to these origins.
     pub allowed_hosts: Option<Vec<String>>,
     /// The configured credential, as a reference (nothing secret is read at load time).
@@ -187,6 +196,8 @@ struct RawConfig {
     prices: Vec<reports::RawPrice>,
     #[serde(default)]
     serve: serve::RawServe,
+    #[serde(default, rename = "webhook")]
+    webhooks: Vec<webhooks::RawWebhook>,
 }
 
 #[derive(Deserialize, Default)]
@@ -277,6 +288,8 @@ struct RawSource {
     name: String,
     plugin: String,
     schedule: Option<String>,
+    full_every: Option<String>,
+    sign_ins_every: Option<String>,
     allowed_hosts: Option<Vec<String>>,
     credential: Option<RawCredential>,
     #[serde(default)]
@@ -377,6 +390,20 @@ impl Config {
         let store_create_dirs = raw.store.create_dirs.unwrap_or(false);
         let reports = reports::resolve(raw.reports, raw.prices)?;
         let serve = raw.serve.resolve(base)?;
+        let mut webhooks = Vec::new();
+        for (i, raw) in raw.webhooks.into_iter().enumerate() {
+            let webhook = raw.resolve(base, i)?;
+            if webhooks
+                .iter()
+                .any(|w: &webhooks::Webhook| w.name == webhook.name)
+            {
+                return Err(format!(
+                    "two webhooks are named `{}`; give each [[webhook]] a unique name",
+                    webhook.name
+                ));
+            }
+            webhooks.push(webhook);
+        }
         let mut sources = Vec::new();
         for source in raw.sources {
             let source = source.resolve(base, &limits)?;
@@ -396,6 +423,7 @@ impl Config {
             sources,
             reports,
             serve,
+            webhooks,
         })
     }
 
@@ -505,11 +533,7 @@ impl RawRuntime {
 impl RawSource {
     fn resolve(self, base: &Path, runtime: &Limits) -> Result<Source, String> {
         let name = self.name.trim().to_string();
-        if name.is_empty()
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        if !valid_name(&name) {
             return Err(format!(
                 "source name `{}` must be non-empty and use only letters, digits, '-' and '_'",
                 self.name
@@ -533,6 +557,22 @@ impl RawSource {
             .schedule
             .map(|s| parse_duration(&s).map_err(|e| ctx(format!("schedule: {e}"))))
             .transpose()?;
+        let interval = |value: Option<String>, key: &str, default: Duration| {
+            value
+                .map(|s| parse_duration(&s).map_err(|e| ctx(format!("{key}: {e}"))))
+                .transpose()
+                .map(|d| d.unwrap_or(default))
+        };
+        let full_every = interval(self.full_every, "full_every", DEFAULT_FULL_EVERY)?;
+        // 0 is allowed here: sign-in activity read by every run.
+        let sign_ins_every = match self.sign_ins_every.as_deref().map(str::trim) {
+            Some("0" | "0s") => Duration::ZERO,
+            _ => interval(
+                self.sign_ins_every,
+                "sign_ins_every",
+                DEFAULT_SIGN_INS_EVERY,
+            )?,
+        };
         if let Some(hosts) = &self.allowed_hosts {
             for h in hosts {
                 itam_runtime::policy::Origin::parse(h)
@@ -564,6 +604,8 @@ impl RawSource {
             name,
             plugin,
             schedule,
+            full_every,
+            sign_ins_every,
             allowed_hosts: self.allowed_hosts,
             credential_ref,
             credential: None,
@@ -630,6 +672,19 @@ impl RawCredential {
         })
     }
 }
+
+/// Whether `name` is a valid source or webhook name: non-empty letters, digits, `-` and `_`.
+pub fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// `[[source]] full_every` when not set: a full reconciliation read every week.
+pub const DEFAULT_FULL_EVERY: Duration = Duration::from_secs(7 * 86400);
+/// `[[source]] sign_ins_every` when not set: sign-in activity read in full once a day.
+pub const DEFAULT_SIGN_INS_EVERY: Duration = Duration::from_secs(86400);
 
 /// Parses durations like `90s`, `15m`, `6h`, `1d`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {

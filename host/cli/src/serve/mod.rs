@@ -22,6 +22,7 @@ pub mod snapshot_reports;
 pub mod state;
 mod systemd;
 mod tls;
+pub mod webhooks;
 
 use crate::config::Config;
 use crate::config::serve::TokenRef;
@@ -124,6 +125,9 @@ pub async fn run(
         let scheduler = scheduler.clone();
         async move { scheduler.run().await }
     });
+    let deliverer =
+        webhooks::Deliverer::new(store.clone(), webhook_targets(&config)?, &config.network);
+    let delivering = tokio::spawn(deliverer.run());
     systemd::ready(&format!("serving {scheme}://{local}"));
     let watchdog = systemd::watchdog({
         let scheduler = scheduler.clone();
@@ -171,6 +175,7 @@ pub async fn run(
         );
     }
     runner.abort();
+    delivering.abort();
     if let Some(w) = watchdog {
         w.abort();
     }
@@ -209,33 +214,52 @@ fn reload(config_path: &Path, scheduler: &scheduler::Scheduler) {
     systemd::ready("configuration reloaded");
 }
 
+/// The webhooks with their secrets, read from where each `secret` points.
+fn webhook_targets(config: &Config) -> Result<Vec<webhooks::Target>> {
+    config
+        .webhooks
+        .iter()
+        .map(|w| {
+            let what = format!("[[webhook]] `{}` secret", w.name);
+            Ok(webhooks::Target {
+                webhook: w.clone(),
+                secret: read_secret(&what, &w.secret)?,
+            })
+        })
+        .collect()
+}
+
 /// Reads the access token from where `[serve] token` points.
 fn read_token(token: Option<&TokenRef>) -> Result<Option<Secret>> {
-    let Some(token) = token else {
-        return Ok(None);
-    };
-    let value = match token {
+    token
+        .map(|token| read_secret("[serve] token", token))
+        .transpose()
+}
+
+/// Reads `what` (a token or a signing key) from where it points; it must be at least 16
+/// characters long.
+fn read_secret(what: &str, at: &TokenRef) -> Result<Secret> {
+    let value = match at {
         TokenRef::Env(var) => std::env::var(var).map_err(|_| {
             config_error(format!(
-                "[serve] token refers to environment variable {var}, which is not set; export it in the environment that runs itam serve"
+                "{what} refers to environment variable {var}, which is not set; export it in the environment that runs itam serve"
             ))
         })?,
         TokenRef::File(path) => {
-            itam_runtime::files::warn_if_readable_by_others(path, "service token file");
-            itam_runtime::files::read_text_capped(path, 4096)
-                .map_err(|e| {
-                    config_error(format!(
-                        "[serve] token refers to file {}, which cannot be read: {e}",
-                        path.display()
-                    ))
-                })?
+            itam_runtime::files::warn_if_readable_by_others(path, "secret file");
+            itam_runtime::files::read_text_capped(path, 4096).map_err(|e| {
+                config_error(format!(
+                    "{what} refers to file {}, which cannot be read: {e}",
+                    path.display()
+                ))
+            })?
         }
     };
     let value = value.trim();
     if value.len() < 16 {
-        return Err(config_error(
-            "[serve] token is shorter than 16 characters; use a long random value (e.g. `openssl rand -hex 32`)",
-        ));
+        return Err(config_error(format!(
+            "{what} is shorter than 16 characters; use a long random value (e.g. `openssl rand -hex 32`)"
+        )));
     }
-    Ok(Some(Secret::new(value)))
+    Ok(Secret::new(value))
 }

@@ -378,6 +378,11 @@ impl Scheduler {
         let control = crate::sync::RunControl {
             observer: Arc::new(itam_runtime::observer::Quiet),
             cancel,
+            full: false,
+            notify: crate::serve::webhooks::Deliverer::webhooks_for(
+                &self.config().webhooks,
+                &source.name,
+            ),
         };
         let outcome = prepared
             .run_with(&self.inner.store, &resolved, &resolved.limits, control)

@@ -7,18 +7,73 @@
 //! converts what an earlier one returns here, so policy, sinks and stores know one set of types.
 
 pub mod v0_1_0;
+pub mod v0_2_0;
 
 use anyhow::Result;
-use types::{CheckFinding, CollectError, CollectMode, Descriptor, RunPlan, Settings, Summary};
+use types::{CheckFinding, CollectError, CollectRequest, Descriptor, Outcome, RunPlan, Settings};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store};
 
 /// The entities, summaries and errors plugins exchange with the host (the newest version's).
 pub mod types {
-    pub use super::v0_1_0::exports::itam::collector::plugin::{
-        CheckFinding, CollectError, CollectMode, Descriptor, RunPlan, Summary,
-    };
     pub use super::v0_1_0::itam::collector::types::*;
+    pub use super::v0_2_0::itam::collector::incremental::{
+        CollectRequest, Coverage, MemberLink, Outcome, Removal,
+    };
+
+    impl Outcome {
+        /// The outcome of a run that read every kind in full and keeps no state: what a
+        /// plugin built against contract 0.1.0 returns.
+        pub fn full(summary: Summary) -> Outcome {
+            Outcome {
+                summary,
+                coverage: Vec::new(),
+                state: None,
+                full_reason: None,
+            }
+        }
+
+        /// How the run read `kind` (a kind the plugin did not list was read in full).
+        pub fn coverage_of(&self, kind: EntityKind) -> Coverage {
+            self.coverage
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map_or(Coverage::Full, |(_, c)| *c)
+        }
+
+        /// Whether the run read only changes of some kind (or kept some kind as it was).
+        pub fn is_incremental(&self) -> bool {
+            self.coverage.iter().any(|(_, c)| *c != Coverage::Full)
+        }
+    }
+
+    impl EntityKind {
+        /// The kind as the contract (WIT) names it, e.g. `sign-in-activity`.
+        pub fn wit_name(self) -> &'static str {
+            match self {
+                EntityKind::Account => "account",
+                EntityKind::Group => "group",
+                EntityKind::Membership => "membership",
+                EntityKind::Product => "product",
+                EntityKind::Assignment => "assignment",
+                EntityKind::GroupLicense => "group-license",
+                EntityKind::Subscription => "subscription",
+                EntityKind::Device => "device",
+                EntityKind::SignInActivity => "sign-in-activity",
+            }
+        }
+    }
+
+    impl CollectRequest {
+        /// A request to read everything.
+        pub fn full() -> CollectRequest {
+            CollectRequest {
+                mode: CollectMode::Full,
+                state: None,
+                refresh: Vec::new(),
+            }
+        }
+    }
 }
 
 /// The contract's WIT package name.
@@ -29,16 +84,19 @@ pub const PACKAGE: &str = "itam:collector";
 pub enum ContractVersion {
     /// `itam:collector@0.1.0` (`wit/since_v0.1.0/`).
     V0_1_0,
+    /// `itam:collector@0.2.0` (`wit/since_v0.2.0/`): incremental collection.
+    V0_2_0,
 }
 
 impl ContractVersion {
     /// Every version this host runs, oldest first.
-    pub const ALL: &[ContractVersion] = &[ContractVersion::V0_1_0];
+    pub const ALL: &[ContractVersion] = &[ContractVersion::V0_1_0, ContractVersion::V0_2_0];
 
     /// The version as written in WIT (`0.1.0`).
     pub fn semver(self) -> &'static str {
         match self {
             ContractVersion::V0_1_0 => "0.1.0",
+            ContractVersion::V0_2_0 => "0.2.0",
         }
     }
 
@@ -82,12 +140,14 @@ impl std::fmt::Display for ContractVersion {
 /// Adds the host imports of every version to `linker`.
 pub(crate) fn add_to_linker(linker: &mut Linker<crate::state::RunState>) -> Result<()> {
     v0_1_0::Collector::add_to_linker::<_, HasSelf<crate::state::RunState>>(linker, |s| s)?;
+    v0_2_0::Collector::add_to_linker::<_, HasSelf<crate::state::RunState>>(linker, |s| s)?;
     Ok(())
 }
 
 /// An instantiated plugin, bound through the bindings of the version it was built against.
 pub(crate) enum Instance {
     V0_1_0(v0_1_0::Collector),
+    V0_2_0(v0_2_0::Collector),
 }
 
 type RunStore = Store<crate::state::RunState>;
@@ -104,12 +164,16 @@ impl Instance {
             ContractVersion::V0_1_0 => Instance::V0_1_0(
                 v0_1_0::Collector::instantiate_async(store, component, linker).await?,
             ),
+            ContractVersion::V0_2_0 => Instance::V0_2_0(
+                v0_2_0::Collector::instantiate_async(store, component, linker).await?,
+            ),
         })
     }
 
     pub(crate) async fn describe(&self, store: &mut RunStore) -> Result<Descriptor> {
         match self {
             Instance::V0_1_0(b) => Ok(b.itam_collector_plugin().call_describe(store).await?),
+            Instance::V0_2_0(b) => Ok(b.itam_collector_plugin().call_describe(store).await?),
         }
     }
 
@@ -120,6 +184,7 @@ impl Instance {
     ) -> Result<Result<RunPlan, CollectError>> {
         match self {
             Instance::V0_1_0(b) => Ok(b.itam_collector_plugin().call_plan(store, settings).await?),
+            Instance::V0_2_0(b) => Ok(b.itam_collector_plugin().call_plan(store, settings).await?),
         }
     }
 
@@ -133,6 +198,10 @@ impl Instance {
                 .itam_collector_plugin()
                 .call_check(store, settings)
                 .await?),
+            Instance::V0_2_0(b) => Ok(b
+                .itam_collector_plugin()
+                .call_check(store, settings)
+                .await?),
         }
     }
 
@@ -140,12 +209,18 @@ impl Instance {
         &self,
         store: &mut RunStore,
         settings: &Settings,
-        mode: CollectMode,
-    ) -> Result<Result<Summary, CollectError>> {
+        request: &CollectRequest,
+    ) -> Result<Result<Outcome, CollectError>> {
         match self {
+            // 0.1.0 knows no state: it is asked for its mode only and reads everything.
             Instance::V0_1_0(b) => Ok(b
                 .itam_collector_plugin()
-                .call_collect(store, settings, mode)
+                .call_collect(store, settings, request.mode)
+                .await?
+                .map(Outcome::full)),
+            Instance::V0_2_0(b) => Ok(b
+                .itam_collector_plugin()
+                .call_collect(store, settings, request)
                 .await?),
         }
     }
@@ -177,8 +252,11 @@ mod tests {
     #[test]
     fn a_component_is_bound_by_the_version_it_exports() {
         assert_eq!(version_of(&exporting("0.1.0")), Ok(ContractVersion::V0_1_0));
-        let fixture = std::fs::read(hostile_build::WELL_BEHAVED).unwrap();
-        assert_eq!(version_of(&fixture), Ok(ContractVersion::V0_1_0));
+        assert_eq!(version_of(&exporting("0.2.0")), Ok(ContractVersion::V0_2_0));
+        let old = std::fs::read(hostile_build::CONTRACT_V0_1_0).unwrap();
+        assert_eq!(version_of(&old), Ok(ContractVersion::V0_1_0));
+        let sdk = std::fs::read(hostile_build::WELL_BEHAVED).unwrap();
+        assert_eq!(version_of(&sdk), Ok(ContractVersion::V0_2_0));
     }
 
     #[test]
@@ -186,7 +264,7 @@ mod tests {
         let e = version_of(&exporting("0.9.0")).unwrap_err();
         assert_eq!(
             e,
-            "the plugin was built against itam:collector@0.9.0, which this host does not run (it runs 0.1.0); rebuild the plugin against one of those, or upgrade itam"
+            "the plugin was built against itam:collector@0.9.0, which this host does not run (it runs 0.1.0, 0.2.0); rebuild the plugin against one of those, or upgrade itam"
         );
         let e = version_of(&std::fs::read(hostile_build::NOT_COLLECTOR).unwrap()).unwrap_err();
         assert!(

@@ -4,6 +4,7 @@
 
 use crate::bindings::exports::itam::collector::plugin::{CheckFinding, CollectError, Summary};
 use crate::bindings::itam::collector::types::Failure;
+use crate::contract::types::Outcome;
 
 /// Longest log line kept, in bytes.
 pub const MAX_LOG_LINE: usize = 4096;
@@ -57,6 +58,27 @@ pub fn summary(s: &mut Summary) {
     for (k, _) in &mut s.counts {
         truncate(k, 128);
     }
+}
+
+/// Bounds an incremental run's outcome: its summary as [`summary`] does, its reason for a
+/// full read, and its state, which is dropped (with a warning, so the next run reads in full)
+/// when it exceeds [`Caps::max_state_bytes`](super::Caps::max_state_bytes).
+pub fn outcome(o: &mut Outcome, caps: &super::Caps) {
+    summary(&mut o.summary);
+    if let Some(reason) = &mut o.full_reason {
+        truncate(reason, MAX_TEXT);
+    }
+    if let Some(state) = &o.state
+        && state.len() > caps.max_state_bytes
+    {
+        o.summary.warnings.push(format!(
+            "the plugin's state for the next run was {} bytes, over the host's cap of {}; it was not kept, so the next run reads in full",
+            state.len(),
+            caps.max_state_bytes
+        ));
+        o.state = None;
+    }
+    o.coverage.truncate(MAX_NOTES);
 }
 
 /// Bounds the text of a plugin's error.

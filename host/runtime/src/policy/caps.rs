@@ -31,6 +31,9 @@ pub struct Caps {
     pub max_batch_entities: usize,
     /// Longest text field of an entity (a name, an ID, an attribute value), in bytes.
     pub max_field_bytes: usize,
+    /// Largest state a plugin may hand back for its next run (contract 0.2.0 and later). A
+    /// larger one is not kept: the run's snapshot is, and the next run reads in full.
+    pub max_state_bytes: usize,
 }
 
 impl Default for Caps {
@@ -46,6 +49,7 @@ impl Default for Caps {
             max_log_bytes: 1 << 20,
             max_batch_entities: 100_000,
             max_field_bytes: 64 << 10,
+            max_state_bytes: 1 << 20,
         }
     }
 }

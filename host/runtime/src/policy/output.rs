@@ -7,6 +7,7 @@ use crate::bindings::itam::collector::types::{
     Account, Assignment, Batch, Device, Group, GroupLicense, Membership, Product, SignInActivity,
     Subscription,
 };
+use crate::contract::types::Removal;
 use anyhow::{Result, bail};
 
 /// Sums the text of an entity's fields, refusing any field longer than `max_field`.
@@ -215,6 +216,41 @@ impl OutputBudget {
     /// Checks `batch` and counts it against the budget.
     pub fn admit(&mut self, batch: &Batch) -> Result<()> {
         self.used += batch_size(batch, &self.caps)?;
+        if self.used > self.max {
+            bail!(
+                "the plugin's output exceeded the source's limit of {} (limits.max_output_mb); nothing of this run is kept",
+                super::mib(self.max)
+            );
+        }
+        Ok(())
+    }
+
+    /// Checks a list of removals against the per-batch cap and counts their identifiers
+    /// against the budget.
+    pub fn admit_removals(&mut self, removals: &[Removal]) -> Result<()> {
+        if removals.len() > self.caps.max_batch_entities {
+            bail!(
+                "the plugin removed {} entities in one call; the host accepts at most {} per call",
+                removals.len(),
+                self.caps.max_batch_entities
+            );
+        }
+        for removal in removals {
+            let ids: [&str; 2] = match removal {
+                Removal::Account(id) | Removal::Group(id) | Removal::Device(id) => [id, ""],
+                Removal::Membership(link) => [&link.group_id, &link.member_id],
+            };
+            for id in ids {
+                if id.len() > self.caps.max_field_bytes {
+                    bail!(
+                        "the plugin removed an entity whose identifier is {} bytes long; the host accepts at most {}",
+                        id.len(),
+                        self.caps.max_field_bytes
+                    );
+                }
+                self.used += id.len() as u64;
+            }
+        }
         if self.used > self.max {
             bail!(
                 "the plugin's output exceeded the source's limit of {} (limits.max_output_mb); nothing of this run is kept",

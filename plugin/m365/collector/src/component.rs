@@ -3,7 +3,8 @@
 
 use crate::settings::M365Settings;
 use crate::types::{
-    CheckFinding, CheckStatus, CollectError, CollectMode, Descriptor, RunPlan, Settings, Summary,
+    CheckFinding, CheckStatus, CollectError, CollectMode, CollectRequest, Descriptor, Outcome,
+    RunPlan, Settings, Summary,
 };
 use itam_plugin_sdk::host::Host;
 use itam_plugin_sdk::http::WasiHttp;
@@ -41,5 +42,14 @@ impl Collector for M365 {
     fn collect(&self, settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
         let settings = M365Settings::parse(settings)?;
         crate::collect::collect(&settings, &mut WasiHttp, &mut Host)
+    }
+
+    fn collect_incremental(
+        &self,
+        settings: &Settings,
+        request: CollectRequest,
+    ) -> Result<Outcome, CollectError> {
+        let settings = M365Settings::parse(settings)?;
+        crate::collect::collect_incremental(&settings, &mut WasiHttp, &mut Host, request)
     }
 }

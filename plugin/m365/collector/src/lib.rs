@@ -15,6 +15,7 @@ pub mod batch;
 pub mod check;
 pub mod collect;
 pub mod component;
+pub mod delta;
 pub mod errors;
 pub mod graph;
 pub mod hostapi;

@@ -14,15 +14,16 @@ use std::time::Duration;
 const SKUS: &str = include_str!("fixtures/subscribed_skus.json");
 const USERS_1: &str = include_str!("fixtures/users_page1.json");
 const USERS_2: &str = include_str!("fixtures/users_page2.json");
-const GROUPS: &str = include_str!("fixtures/groups_page.json");
+const GROUPS_1: &str = include_str!("fixtures/groups_delta_page1.json");
+const GROUPS_2: &str = include_str!("fixtures/groups_delta_page2.json");
 const ERROR_401: &str = include_str!("fixtures/error_401.json");
 const ERROR_403: &str = include_str!("fixtures/error_403.json");
 const ERROR_429: &str = include_str!("fixtures/error_429.json");
 const ORGANIZATION: &str = include_str!("fixtures/organization.json");
 const BATCH_INNER_ERRORS: &str = include_str!("fixtures/batch_inner_errors.json");
 const SUBSCRIPTIONS: &str = include_str!("fixtures/subscriptions.json");
-const MEMBERS_BATCH: &str = include_str!("fixtures/group_members_batch.json");
-const MEMBERS_2: &str = include_str!("fixtures/group_members_page2.json");
+/// The first devices delta round: it only opens the next round's link.
+const DEVICES_DELTA: &str = r#"{"value": [{"id": "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"}], "@odata.deltaLink": "https://graph.microsoft.com/v1.0/devices/delta()?$deltatoken=d1"}"#;
 const DEVICES: &str = include_str!("fixtures/devices_page.json");
 const DELETED_USERS: &str = include_str!("fixtures/deleted_users_page.json");
 const SIGN_INS: &str = include_str!("fixtures/sign_ins_page.json");
@@ -46,11 +47,11 @@ fn tenant_batch() -> String {
 fn full_run() -> Vec<Result<Reply, TransportError>> {
     vec![
         ok(&tenant_batch()),
+        ok(GROUPS_1),
+        ok(GROUPS_2),
         ok(USERS_1),
         ok(USERS_2),
-        ok(GROUPS),
-        ok(MEMBERS_BATCH),
-        ok(MEMBERS_2),
+        ok(DEVICES_DELTA),
         ok(DEVICES),
         ok(DELETED_USERS),
         ok(SIGN_INS),
@@ -187,16 +188,29 @@ fn a_full_collection_maps_every_documented_field() {
     assert_eq!(facts["organization"], "Northwind Traders");
     assert_eq!(facts["default_domain"], "northwind.example");
 
-    // nextLink followed exactly as returned, after $select/$top on the first request.
-    assert!(
-        transport.urls[1]
-            .starts_with("https://graph.microsoft.com/v1.0/users?$select=id,userPrincipalName,")
+    // The first rounds of the delta queries, groups (with their members) before users; each
+    // nextLink followed exactly as returned. Delta queries take no $top.
+    assert_eq!(
+        transport.urls[1],
+        "https://graph.microsoft.com/v1.0/groups/delta?$select=id,displayName,groupTypes,securityEnabled,mailEnabled,assignedLicenses,members"
     );
-    assert!(transport.urls[1].ends_with("&$top=999"));
-    assert!(transport.urls[1].contains("licenseAssignmentStates"));
-    let next: serde_json::Value = serde_json::from_str(USERS_1).unwrap();
+    let next: serde_json::Value = serde_json::from_str(GROUPS_1).unwrap();
     assert_eq!(transport.urls[2], next["@odata.nextLink"].as_str().unwrap());
-    assert!(transport.urls[3].contains("/v1.0/groups?$select=id,displayName,groupTypes,securityEnabled,mailEnabled,assignedLicenses&$top=999"));
+    assert!(
+        transport.urls[3].starts_with(
+            "https://graph.microsoft.com/v1.0/users/delta?$select=id,userPrincipalName,"
+        )
+    );
+    assert!(transport.urls[3].contains("licenseAssignmentStates"));
+    assert!(!transport.urls[3].contains("$top"));
+    let next: serde_json::Value = serde_json::from_str(USERS_1).unwrap();
+    assert_eq!(transport.urls[4], next["@odata.nextLink"].as_str().unwrap());
+    assert!(
+        transport.urls[5]
+            .starts_with("https://graph.microsoft.com/v1.0/devices/delta?$select=id,deviceId,"),
+        "{:?}",
+        transport.urls
+    );
     for h in &transport.headers {
         assert!(h.contains(&("x-ms-throttle-priority".into(), "low".into())));
         assert!(
@@ -739,33 +753,4 @@ fn without_entra_premium_sign_ins_are_skipped_with_a_data_quality_note() {
     )
     .unwrap();
     assert!(summary.data_quality[0].contains("AuditLog.Read.All"));
-}
-
-#[test]
-fn a_group_deleted_during_the_run_is_skipped_with_a_warning() {
-    let mut members: serde_json::Value = serde_json::from_str(MEMBERS_BATCH).unwrap();
-    members["responses"][0] = serde_json::json!({
-        "id": "1", "status": 404, "headers": {},
-        "body": {"error": {"code": "Request_ResourceNotFound", "message": "Resource '1a2b3c4d-5e6f-4708-9192-a3b4c5d6e7f8' does not exist or one of its queried reference-property objects are not present."}}
-    });
-    let mut replies = full_run();
-    replies[4] = ok(&members.to_string());
-    let summary = collect(
-        &settings(),
-        &mut Script::new(replies),
-        &mut Recorder::default(),
-    )
-    .unwrap();
-    let memberships = summary
-        .counts
-        .iter()
-        .find(|(k, _)| k == "memberships")
-        .unwrap();
-    assert_eq!(memberships.1, 2);
-    assert!(
-        summary
-            .warnings
-            .iter()
-            .any(|w| w.contains("1a2b3c4d-5e6f-4708-9192-a3b4c5d6e7f8"))
-    );
 }

@@ -6,7 +6,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 /// A random version-4 GUID drawn from `rng` (so the same seed gives the same IDs).
-pub(crate) fn guid(rng: &mut ChaCha8Rng) -> String {
+pub(crate) fn guid<R: Rng + ?Sized>(rng: &mut R) -> String {
     let b: [u8; 16] = rng.random();
     format!(
         "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",

@@ -2,12 +2,13 @@
 //! holding their licences, and no longer in `/users`.
 
 use crate::clock::{self, DAY};
-use crate::tenant::{Tenant, User, UserTemplate, sku};
+use crate::directory::sync_licence_groups;
+use crate::tenant::{Tenant, User, UserTemplate, direct, sku};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 /// A soft-deleted user.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DeletedUser {
     /// Object ID.
     pub id: String,
@@ -27,6 +28,10 @@ pub struct DeletedUser {
     pub deleted: String,
     /// SKUs in `assignedLicenses` (indices into [`Tenant::skus`]).
     pub licenses: Vec<usize>,
+    /// The account as it was when deleted: a restore brings back its properties, licence
+    /// states and group memberships (its `member_of` holds every group a licence state names).
+    /// Graph keeps a soft-deleted user's memberships until it is purged.
+    pub user: User,
 }
 
 impl DeletedUser {
@@ -48,6 +53,7 @@ impl DeletedUser {
             created: user.created.clone(),
             deleted: clock::format(deleted),
             licenses,
+            user: user.clone(),
         }
     }
 }
@@ -63,17 +69,21 @@ pub(crate) fn generate(
     (0..(users / 200).max(3))
         .map(|i| {
             let created = now - rng.random_range(200 * DAY..2000 * DAY);
-            let user = template.draw(rng, &format!("x{i}"), created);
-            let mut deleted = DeletedUser::from_user(&user, now - rng.random_range(DAY..25 * DAY));
+            let mut user = template.draw(rng, &format!("x{i}"), created);
+            let deleted = now - rng.random_range(DAY..25 * DAY);
+            let holds_paid = |u: &User| {
+                u.states
+                    .iter()
+                    .any(|s| s.state != "Error" && Tenant::is_paid(s.sku))
+            };
             match i {
-                0 => deleted.licenses.clear(),
-                1 => deleted.licenses = vec![sku::FLOW_FREE],
-                _ if !deleted.licenses.iter().any(|s| Tenant::is_paid(*s)) => {
-                    deleted.licenses.insert(0, sku::O365_E3);
-                }
+                0 => user.states.clear(),
+                1 => user.states = vec![direct(sku::FLOW_FREE)],
+                _ if !holds_paid(&user) => user.states.insert(0, direct(sku::O365_E3)),
                 _ => {}
             }
-            deleted
+            sync_licence_groups(&mut user);
+            DeletedUser::from_user(&user, deleted)
         })
         .collect()
 }

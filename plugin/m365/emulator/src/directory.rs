@@ -68,7 +68,7 @@ impl MemberRef {
 }
 
 /// A service principal or an organisational contact: only an ID and a name.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct DirectoryObject {
     /// Object ID.
     pub id: String,
@@ -77,7 +77,7 @@ pub struct DirectoryObject {
 }
 
 /// A device registered or joined in Entra ID.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Device {
     /// Object ID (`id`).
     pub id: String,
@@ -153,57 +153,7 @@ pub(crate) fn other_objects(rng: &mut ChaCha8Rng) -> (Vec<DirectoryObject>, Vec<
 pub(crate) fn devices(users: &[User], now: i64, rng: &mut ChaCha8Rng) -> Vec<Device> {
     let count = (users.len() / 2).max(3);
     let mut devices: Vec<Device> = (0..count)
-        .map(|i| {
-            let (os, version, name) = match rng.random_range(0..10) {
-                0..6 => (
-                    "Windows",
-                    format!(
-                        "10.0.{}.{}",
-                        [19045, 22631, 26100][i % 3],
-                        rng.random_range(1000..5000)
-                    ),
-                    format!("CONTOSO-LT-{i:04}"),
-                ),
-                6 => (
-                    "macOS",
-                    format!("14.{}", rng.random_range(0..8)),
-                    format!("Contoso-MBP-{i}"),
-                ),
-                7..9 => (
-                    "iOS",
-                    format!("17.{}", rng.random_range(0..7)),
-                    format!("iPhone-{i}"),
-                ),
-                _ => ("Android", "14.0".to_string(), format!("Pixel-{i}")),
-            };
-            let trust = match (os, rng.random_range(0..10)) {
-                ("Windows", 0..6) => "AzureAd",
-                ("Windows", 6..9) => "ServerAd",
-                _ => "Workplace",
-            };
-            let owners = match (users.len(), rng.random_range(0..20)) {
-                (0, _) | (_, 0..3) => vec![],
-                (n, 3..18) => vec![users[rng.random_range(0..n)].id.clone()],
-                (n, _) => sample(rng, n, 2.min(n))
-                    .into_iter()
-                    .map(|u| users[u].id.clone())
-                    .collect(),
-            };
-            Device {
-                id: guid(rng),
-                device_id: guid(rng),
-                display_name: name,
-                operating_system: os,
-                operating_system_version: version,
-                enabled: rng.random_bool(0.95),
-                trust_type: trust,
-                last_sign_in: rng
-                    .random_bool(0.95)
-                    .then(|| clock::format(now - rng.random_range(0..200 * DAY))),
-                registered: clock::format(now - rng.random_range(30 * DAY..1500 * DAY)),
-                owners,
-            }
-        })
+        .map(|i| draw_device(i, users, now, rng))
         .collect();
     // Make sure a device is owned by a disabled user and another has no owner.
     let disabled = users.iter().find(|u| !u.enabled).map(|u| u.id.clone());
@@ -217,6 +167,59 @@ pub(crate) fn devices(users: &[User], now: i64, rng: &mut ChaCha8Rng) -> Vec<Dev
         devices[count - 1].owners.clear();
     }
     devices
+}
+
+/// Draws device number `i` (which names it) with 0 to 2 registered owners among `users`.
+pub(crate) fn draw_device(i: usize, users: &[User], now: i64, rng: &mut ChaCha8Rng) -> Device {
+    let (os, version, name) = match rng.random_range(0..10) {
+        0..6 => (
+            "Windows",
+            format!(
+                "10.0.{}.{}",
+                [19045, 22631, 26100][i % 3],
+                rng.random_range(1000..5000)
+            ),
+            format!("CONTOSO-LT-{i:04}"),
+        ),
+        6 => (
+            "macOS",
+            format!("14.{}", rng.random_range(0..8)),
+            format!("Contoso-MBP-{i}"),
+        ),
+        7..9 => (
+            "iOS",
+            format!("17.{}", rng.random_range(0..7)),
+            format!("iPhone-{i}"),
+        ),
+        _ => ("Android", "14.0".to_string(), format!("Pixel-{i}")),
+    };
+    let trust = match (os, rng.random_range(0..10)) {
+        ("Windows", 0..6) => "AzureAd",
+        ("Windows", 6..9) => "ServerAd",
+        _ => "Workplace",
+    };
+    let owners = match (users.len(), rng.random_range(0..20)) {
+        (0, _) | (_, 0..3) => vec![],
+        (n, 3..18) => vec![users[rng.random_range(0..n)].id.clone()],
+        (n, _) => sample(rng, n, 2.min(n))
+            .into_iter()
+            .map(|u| users[u].id.clone())
+            .collect(),
+    };
+    Device {
+        id: guid(rng),
+        device_id: guid(rng),
+        display_name: name,
+        operating_system: os,
+        operating_system_version: version,
+        enabled: rng.random_bool(0.95),
+        trust_type: trust,
+        last_sign_in: rng
+            .random_bool(0.95)
+            .then(|| clock::format(now - rng.random_range(0..200 * DAY))),
+        registered: clock::format(now - rng.random_range(30 * DAY..1500 * DAY)),
+        owners,
+    }
 }
 
 /// Makes devices, the service principals and the contacts members of some team groups.

@@ -4,18 +4,23 @@
 
 use crate::directory::MemberRef;
 use crate::server::{
-    Collection, GROUP_DEFAULTS, Inner, Shared, USER_DEFAULTS, bearer_rejection, graph_error, page,
-    project,
+    Collection, EXPAND_PAGE, GROUP_DEFAULTS, Inner, Shared, USER_DEFAULTS, bearer_rejection,
+    graph_error, page, project,
 };
 use crate::tenant::Tenant;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use serde_json::Value;
 
 use std::collections::{HashMap, HashSet};
 
 /// Largest `$top` Graph accepts when `signInActivity` is selected.
 const SIGN_IN_MAX_TOP: usize = 500;
+
+/// Most objects Graph returns in an expanded relationship of a directory object (without a
+/// nextLink for the rest).
+pub(crate) const EXPANDED_ITEMS: usize = 20;
 
 /// Each group's members, computed once when the emulator starts, so a page costs only its
 /// own items whatever the group's size.
@@ -51,6 +56,13 @@ impl MemberIndex {
             direct,
             transitive,
         }
+    }
+}
+
+impl MemberIndex {
+    /// Group `g`'s direct members.
+    pub(crate) fn direct(&self, g: usize) -> &[MemberRef] {
+        &self.direct[g]
     }
 }
 
@@ -103,7 +115,8 @@ pub(crate) fn users_with_sign_ins(
             "Insufficient privileges to complete the operation.",
         );
     }
-    let t = &shared.tenant;
+    let generation = shared.current();
+    let t = &generation.tenant;
     if !t.premium {
         return graph_error(
             StatusCode::FORBIDDEN,
@@ -123,6 +136,7 @@ pub(crate) fn users_with_sign_ins(
         path: "/users",
         context: "users",
         total: t.users.len(),
+        cap: None,
     };
     page(shared, headers, query, collection, |i| {
         let u = &t.users[i];
@@ -141,11 +155,13 @@ pub(crate) async fn subscriptions(
     if let Some(r) = bearer_rejection(&shared, &headers) {
         return r;
     }
-    let t = &shared.tenant;
+    let generation = shared.current();
+    let t = &generation.tenant;
     let collection = Collection {
         path: "/directory/subscriptions",
         context: "directory/subscriptions",
         total: t.subscriptions.len(),
+        cap: None,
     };
     page(&shared, &headers, &query, collection, |i| {
         project(t.subscription_json(&t.subscriptions[i]), &query, None)
@@ -184,7 +200,8 @@ fn member_page(
     if let Some(r) = bearer_rejection(shared, headers) {
         return r;
     }
-    let Some(&g) = shared.members.by_id.get(id) else {
+    let generation = shared.current();
+    let Some(&g) = generation.members.by_id.get(id) else {
         return graph_error(
             StatusCode::NOT_FOUND,
             "Request_ResourceNotFound",
@@ -194,15 +211,16 @@ fn member_page(
         );
     };
     let list = match relation {
-        "members" => &shared.members.direct[g],
-        _ => &shared.members.transitive[g],
+        "members" => &generation.members.direct[g],
+        _ => &generation.members.transitive[g],
     };
-    let t = &shared.tenant;
+    let t = &generation.tenant;
     let path = format!("/groups/{id}/{relation}");
     let collection = Collection {
         path: &path,
         context: "directoryObjects",
         total: list.len(),
+        cap: None,
     };
     page(shared, headers, query, collection, |i| {
         let m = list[i];
@@ -215,7 +233,9 @@ fn member_page(
     })
 }
 
-/// `GET /v1.0/devices`, with `$expand=registeredOwners` (owners as `@odata.type` and `id`).
+/// `GET /v1.0/devices`, with `$expand=registeredOwners` (owners as `@odata.type` and `id`, at
+/// most [`EXPANDED_ITEMS`] per device): then, as Graph does, pages hold at most
+/// [`EXPAND_PAGE`] devices whatever `$top` says.
 pub(crate) async fn devices(
     State(shared): State<Shared>,
     headers: HeaderMap,
@@ -224,7 +244,8 @@ pub(crate) async fn devices(
     if let Some(r) = bearer_rejection(&shared, &headers) {
         return r;
     }
-    let t = &shared.tenant;
+    let generation = shared.current();
+    let t = &generation.tenant;
     let owners = query.get("$expand").is_some_and(|e| {
         e.split(',')
             .any(|x| x.trim().to_lowercase().starts_with("registeredowners"))
@@ -233,12 +254,17 @@ pub(crate) async fn devices(
         path: "/devices",
         context: "devices",
         total: t.devices.len(),
+        cap: query.contains_key("$expand").then_some(EXPAND_PAGE),
     };
     page(&shared, &headers, &query, collection, |i| {
         let d = &t.devices[i];
         let mut item = project(t.device_json(d), &query, None);
         if owners {
-            item["registeredOwners"] = t.registered_owners_json(d);
+            let mut listed = t.registered_owners_json(d);
+            if let Value::Array(owners) = &mut listed {
+                owners.truncate(EXPANDED_ITEMS);
+            }
+            item["registeredOwners"] = listed;
         }
         item
     })
@@ -253,11 +279,13 @@ pub(crate) async fn deleted_users(
     if let Some(r) = bearer_rejection(&shared, &headers) {
         return r;
     }
-    let t = &shared.tenant;
+    let generation = shared.current();
+    let t = &generation.tenant;
     let collection = Collection {
         path: "/directory/deletedItems/microsoft.graph.user",
         context: "directory/deletedItems/microsoft.graph.user",
         total: t.deleted_users.len(),
+        cap: None,
     };
     page(&shared, &headers, &query, collection, |i| {
         project(t.deleted_user_json(&t.deleted_users[i]), &query, None)

@@ -71,7 +71,7 @@ pub enum Trigger {
 pub struct FaultRule {
     /// Endpoint name, as [`crate::Emulator::requests`] counts them: `token`, `subscribedSkus`,
     /// `users`, `signInActivity`, `groups`, `members`, `transitiveMembers`, `subscriptions`,
-    /// `devices`, `deletedUsers`, …
+    /// `devices`, `deletedUsers`, `users/delta`, `groups/delta`, `devices/delta`, …
     pub endpoint: String,
     /// When it fires.
     pub trigger: Trigger,

@@ -17,17 +17,28 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-/// One rendered answer: its content type and body.
+/// One rendered answer: its content type, `Preference-Applied` and body.
 #[derive(Clone)]
 struct Rendered {
     content_type: Option<HeaderValue>,
+    preference_applied: Option<HeaderValue>,
     body: Bytes,
 }
 
-/// Successful Graph answers by `(method, host, path and query, request body)`.
+/// What identifies an answer: method, host, path and query, `Prefer` header, request body.
+type Key = (String, String, String, String, Bytes);
+
+/// Successful Graph answers by [`Key`], for the current generation of the tenant.
 #[derive(Default)]
 pub(crate) struct Memo {
-    answers: Mutex<HashMap<(String, String, String, Bytes), Rendered>>,
+    answers: Mutex<HashMap<Key, Rendered>>,
+}
+
+impl Memo {
+    /// Forgets every answer (the tenant or the delta tokens changed).
+    pub(crate) fn clear(&self) {
+        self.answers.lock().unwrap().clear();
+    }
 }
 
 /// A JSON-lines file with one line per request the emulator received from a client (inner
@@ -85,7 +96,9 @@ where
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
-    if let Some(log) = &shared.request_log {
+    if let Some(log) = &shared.request_log
+        && crate::server::endpoint_of(&parts.uri) != "admin"
+    {
         log.record(parts.method.as_str(), &uri, &body);
     }
     let request = Request::from_parts(parts, Body::from(body.clone()));
@@ -101,7 +114,14 @@ where
         .and_then(|h| h.to_str().ok())
         .unwrap_or("-")
         .to_string();
-    let key = (request.method().to_string(), host, uri, body);
+    let prefer = request
+        .headers()
+        .get_all("prefer")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    let key = (request.method().to_string(), host, uri, prefer, body);
     if let Some(hit) = lookup(&shared, &key) {
         shared.count(crate::server::endpoint_of(request.uri()));
         return Ok(answer(hit));
@@ -117,13 +137,14 @@ where
         .to_bytes();
     let rendered = Rendered {
         content_type: parts.headers.get("content-type").cloned(),
+        preference_applied: parts.headers.get("preference-applied").cloned(),
         body: body.clone(),
     };
     shared.memo.answers.lock().unwrap().insert(key, rendered);
     Ok(Response::from_parts(parts, Body::from(body)))
 }
 
-fn lookup(shared: &Inner, key: &(String, String, String, Bytes)) -> Option<Rendered> {
+fn lookup(shared: &Inner, key: &Key) -> Option<Rendered> {
     shared.memo.answers.lock().unwrap().get(key).cloned()
 }
 
@@ -133,6 +154,9 @@ fn answer(rendered: Rendered) -> Response {
     let headers = response.headers_mut();
     if let Some(content_type) = rendered.content_type {
         headers.insert("content-type", content_type);
+    }
+    if let Some(applied) = rendered.preference_applied {
+        headers.insert("preference-applied", applied);
     }
     if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
         headers.insert("request-id", id);

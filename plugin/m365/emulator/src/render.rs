@@ -94,6 +94,38 @@ impl Tenant {
         })
     }
 
+    /// Whether user `u` of this tenant and user `v` of tenant `other` serialize the same in
+    /// [`Tenant::user_json`]: compares exactly what it reads (keep the two in step), with
+    /// SKUs and groups by ID, so it holds across tenants whose groups were renumbered.
+    pub(crate) fn user_renders_same(&self, u: &User, other: &Tenant, v: &User) -> bool {
+        let same_state = |a: &AssignmentState, b: &AssignmentState| {
+            self.skus[a.sku].sku_id == other.skus[b.sku].sku_id
+                && a.group.map(|g| &self.groups[g].id) == b.group.map(|g| &other.groups[g].id)
+                && (a.state, a.error, &a.disabled_plans) == (b.state, b.error, &b.disabled_plans)
+        };
+        (
+            &u.id,
+            &u.display_name,
+            &u.upn,
+            &u.mail,
+            u.enabled,
+            u.user_type,
+        ) == (
+            &v.id,
+            &v.display_name,
+            &v.upn,
+            &v.mail,
+            v.enabled,
+            v.user_type,
+        ) && (&u.department, &u.job_title, &u.usage_location, &u.created)
+            == (&v.department, &v.job_title, &v.usage_location, &v.created)
+            && u.states.len() == v.states.len()
+            && u.states
+                .iter()
+                .zip(&v.states)
+                .all(|(a, b)| same_state(a, b))
+    }
+
     /// A user's `signInActivity`: `null` when it never signed in. Times it lacks are `null`
     /// for about half the users and, for the others, the placeholders Graph really sends
     /// (`0001-01-01T00:00:00Z` for the interactive and non-interactive times, `""` for the

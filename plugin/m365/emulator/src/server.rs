@@ -1,6 +1,9 @@
-//! The HTTP server: routing, bearer checks, `$select`, `$top` and `$skiptoken` paging.
+//! The HTTP server: routing, bearer checks, `$select`, `$top` and `$skiptoken` paging, and the
+//! generations of the tenant it serves.
 
+use crate::delta::ExpiredDelta;
 use crate::faults::{Fault, FaultPlan, FaultRule};
+use crate::generation::Generation;
 use crate::tenant::Tenant;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -11,7 +14,8 @@ use base64::Engine as _;
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// How the emulator behaves.
@@ -42,6 +46,20 @@ pub struct Options {
     pub memoize: bool,
     /// Append one JSON line per client request here: arrival time, method, URI and body.
     pub request_log: Option<std::path::PathBuf>,
+    /// Items per page of a delta round. Graph documents no page size for delta queries (and
+    /// refuses `$top` on them), so this is the emulator's choice.
+    pub delta_page_size: usize,
+    /// Most members in one item's `members@delta`: a group with more appears once per slice of
+    /// its members, over several items and pages, as Graph spreads large groups.
+    pub delta_members_per_item: usize,
+    /// How many replacements of the tenant a delta token survives: a token from an older
+    /// generation is answered as expired.
+    pub delta_generations: usize,
+    /// How expired, forgotten or unknown delta tokens are answered.
+    pub expired_delta: ExpiredDelta,
+    /// Whether a change to `licenseAssignmentStates` alone puts a user in the next users delta
+    /// round. Graph documents that changes to that property are not tracked, hence `false`.
+    pub delta_tracks_licence_states: bool,
 }
 
 impl Default for Options {
@@ -66,14 +84,26 @@ impl Default for Options {
             client_certificates: Vec::new(),
             memoize: false,
             request_log: None,
+            delta_page_size: 200,
+            delta_members_per_item: 20,
+            delta_generations: 64,
+            expired_delta: ExpiredDelta::default(),
+            delta_tracks_licence_states: false,
         }
     }
 }
 
 pub(crate) struct Inner {
-    pub tenant: Tenant,
-    /// Each group's direct and transitive members, computed once.
-    pub members: crate::endpoints::MemberIndex,
+    /// The current generation: the tenant served and what is derived from it. Handlers read it
+    /// once per request.
+    generation: RwLock<Arc<Generation>>,
+    /// Held while a new generation is built, so replacements apply one after the other.
+    installing: Mutex<()>,
+    /// Identifies this emulator in its delta tokens.
+    pub(crate) instance: u64,
+    /// Delta tokens issued before the last [`Emulator::expire_delta_tokens`] carry an older
+    /// epoch.
+    delta_epoch: AtomicU64,
     pub options: Options,
     faults: FaultPlan,
     counts: Mutex<BTreeMap<String, u64>>,
@@ -106,6 +136,36 @@ impl Inner {
     pub(crate) fn issue(&self, token: String, exp: u64) {
         self.tokens.lock().unwrap().insert(token, exp);
     }
+
+    /// The current generation.
+    pub(crate) fn current(&self) -> Arc<Generation> {
+        self.generation.read().unwrap().clone()
+    }
+
+    /// Installs the tenant `change` makes of the current one as the next generation; returns
+    /// its number. Answers memoized for the previous generation are forgotten.
+    pub(crate) fn install_with(&self, change: impl FnOnce(&Tenant) -> Tenant) -> u64 {
+        // A panic while building a generation leaves the current one in place.
+        let _one_at_a_time = self.installing.lock().unwrap_or_else(|e| e.into_inner());
+        let current = self.current();
+        let next = current.next(change(&current.tenant), self.options.delta_generations);
+        let number = next.number;
+        *self.generation.write().unwrap() = Arc::new(next);
+        self.memo.clear();
+        number
+    }
+
+    /// The epoch delta tokens must carry to be honoured.
+    pub(crate) fn delta_epoch(&self) -> u64 {
+        self.delta_epoch.load(Ordering::SeqCst)
+    }
+}
+
+/// Tenants handed out by [`Emulator::tenant`], kept as long as the emulator: an append-only
+/// list, so references to them stay valid while the served tenant changes.
+struct Pinned {
+    tenant: Arc<Tenant>,
+    next: OnceLock<Box<Pinned>>,
 }
 
 /// A running emulator.
@@ -114,6 +174,7 @@ pub struct Emulator {
     ca_pem: Option<String>,
     shared: Shared,
     task: tokio::task::JoinHandle<()>,
+    pinned: Pinned,
 }
 
 impl Emulator {
@@ -127,9 +188,16 @@ impl Emulator {
             })?),
             None => None,
         };
+        let first = Arc::new(Generation::first(tenant));
+        let pinned = Pinned {
+            tenant: first.tenant.clone(),
+            next: OnceLock::new(),
+        };
         let shared = Arc::new(Inner {
-            members: crate::endpoints::MemberIndex::build(&tenant),
-            tenant,
+            generation: RwLock::new(first),
+            installing: Mutex::default(),
+            instance: rand::random(),
+            delta_epoch: AtomicU64::new(0),
             options,
             faults,
             counts: Mutex::default(),
@@ -166,6 +234,21 @@ impl Emulator {
                 "/v1.0/directory/deletedItems/microsoft.graph.user",
                 get(crate::endpoints::deleted_users),
             )
+            .route("/v1.0/users/{id}", get(crate::objects::user))
+            .route("/v1.0/devices/{id}", get(crate::objects::device))
+            .route(
+                "/v1.0/directory/deletedItems/{id}",
+                get(crate::objects::deleted_item),
+            );
+        let mut app = app;
+        for form in DELTA_FORMS {
+            app = app
+                .route(&format!("/v1.0/users/{form}"), get(crate::delta::users))
+                .route(&format!("/v1.0/groups/{form}"), get(crate::delta::groups))
+                .route(&format!("/v1.0/devices/{form}"), get(crate::delta::devices));
+        }
+        let app = app
+            .route(crate::admin::CHANGES, post(crate::admin::changes))
             .fallback(not_found)
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
@@ -182,6 +265,7 @@ impl Emulator {
             ca_pem,
             shared,
             task,
+            pinned,
         })
     }
 
@@ -198,15 +282,72 @@ impl Emulator {
         self.ca_pem.as_deref()
     }
 
-    /// The tenant it serves.
+    /// The tenant it serves now. The reference stays valid (and unchanged) when the tenant is
+    /// replaced: each tenant handed out is kept as long as the emulator, so a test replacing
+    /// the tenant many times may prefer [`Emulator::current_tenant`].
     pub fn tenant(&self) -> &Tenant {
-        &self.shared.tenant
+        let current = self.shared.current().tenant.clone();
+        let mut node = &self.pinned;
+        loop {
+            match node.next.get() {
+                Some(next) => node = next,
+                None if Arc::ptr_eq(&node.tenant, &current) => return &node.tenant,
+                None => {
+                    node = node.next.get_or_init(|| {
+                        Box::new(Pinned {
+                            tenant: current.clone(),
+                            next: OnceLock::new(),
+                        })
+                    })
+                }
+            }
+        }
+    }
+
+    /// The current generation (for the crate's tests).
+    #[cfg(test)]
+    pub(crate) fn current_generation(&self) -> Arc<Generation> {
+        self.shared.current()
+    }
+
+    /// The tenant it serves now, shared.
+    pub fn current_tenant(&self) -> Arc<Tenant> {
+        self.shared.current().tenant.clone()
+    }
+
+    /// The number of the generation served now: 0 for the tenant it started with, one more
+    /// per replacement.
+    pub fn generation(&self) -> u64 {
+        self.shared.current().number
+    }
+
+    /// Serves `tenant` from now on, as a new generation, and returns its number. Delta queries
+    /// then report what changed from earlier generations (the last
+    /// [`Options::delta_generations`] ones); rounds already under way finish on the
+    /// generation they started on.
+    pub fn set_tenant(&self, tenant: Tenant) -> u64 {
+        self.shared.install_with(|_| tenant)
+    }
+
+    /// Serves the current tenant after `count` random changes drawn from `seed` (see
+    /// [`Tenant::apply_random`]); returns the new generation's number.
+    pub fn apply_random_changes(&self, seed: u64, count: usize) -> u64 {
+        self.shared
+            .install_with(|current| current.apply_random(seed, count))
+    }
+
+    /// Makes every delta and skip token issued so far expire, as when Graph has lost the sync
+    /// state: they are answered as [`Options::expired_delta`] says.
+    pub fn expire_delta_tokens(&self) {
+        self.shared.delta_epoch.fetch_add(1, Ordering::SeqCst);
+        self.shared.memo.clear();
     }
 
     /// Requests served per endpoint name (`token`, `users`, `signInActivity`, `groups`,
     /// `members`, `transitiveMembers`, `subscribedSkus`, `subscriptions`, `devices`,
-    /// `deletedUsers`, `organization`, `batch`, `other`, …). Inner requests of a `$batch` count
-    /// under their own endpoint too.
+    /// `deletedUsers`, `organization`, `users/delta`, `groups/delta`, `devices/delta`, `batch`,
+    /// `other`, …). Inner requests of a `$batch` count under their own endpoint too. Requests
+    /// to the emulator's own admin endpoints are not counted.
     pub fn requests(&self) -> BTreeMap<String, u64> {
         self.shared.counts.lock().unwrap().clone()
     }
@@ -364,6 +505,24 @@ pub(crate) struct Collection<'a> {
     pub context: &'a str,
     /// Number of items.
     pub total: usize,
+    /// Largest page whatever `$top` says, if smaller than the server's (see [`EXPAND_PAGE`]).
+    pub cap: Option<usize>,
+}
+
+/// Graph's largest page of directory objects when the request has `$expand`, whatever `$top`
+/// asks (known issue "$expand on directory objects returns a maximum of 100 objects").
+pub(crate) const EXPAND_PAGE: usize = 100;
+
+/// The `scheme://host` of links in answers: [`Options::next_link_base`], or the request's host.
+pub(crate) fn base_url(shared: &Inner, headers: &HeaderMap) -> String {
+    shared.options.next_link_base.clone().unwrap_or_else(|| {
+        let host = headers
+            .get("host")
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        let scheme = if shared.options.tls { "https" } else { "http" };
+        format!("{scheme}://{host}")
+    })
 }
 
 /// One page of a collection, with an absolute `@odata.nextLink` while more remain. `item`
@@ -379,6 +538,7 @@ pub(crate) fn page(
         path,
         context,
         total,
+        cap,
     } = collection;
     let top = match query.get("$top").map(|t| t.parse::<usize>()) {
         None => 100,
@@ -404,20 +564,15 @@ pub(crate) fn page(
             }
         },
     };
-    let mut size = top.min(shared.options.max_page);
+    let mut size = top
+        .min(shared.options.max_page)
+        .min(cap.unwrap_or(usize::MAX));
     if shared.options.ragged_pages && size > 7 {
         size -= (offset / size.max(1)) % 7;
     }
     let end = (offset + size).min(total);
     let value: Vec<Value> = (offset..end).map(item).collect();
-    let base = shared.options.next_link_base.clone().unwrap_or_else(|| {
-        let host = headers
-            .get("host")
-            .and_then(|h| h.to_str().ok())
-            .unwrap_or("localhost");
-        let scheme = if shared.options.tls { "https" } else { "http" };
-        format!("{scheme}://{host}")
-    });
+    let base = base_url(shared, headers);
     let mut body =
         json!({"@odata.context": format!("{base}/v1.0/$metadata#{context}"), "value": value});
     if end < total {
@@ -465,7 +620,8 @@ async fn subscribed_skus(
     if let Some(r) = bearer_rejection(&shared, &headers) {
         return r;
     }
-    let t = &shared.tenant;
+    let generation = shared.current();
+    let t = &generation.tenant;
     let value: Vec<Value> = (0..t.skus.len())
         .map(|i| match query.get("$select") {
             Some(s) => select(t.sku_json(i), Some(s), &[]),
@@ -479,7 +635,8 @@ async fn organization(State(shared): State<Shared>, headers: HeaderMap) -> Respo
     if let Some(r) = bearer_rejection(&shared, &headers) {
         return r;
     }
-    let t = &shared.tenant;
+    let generation = shared.current();
+    let t = &generation.tenant;
     axum::Json(json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#organization",
         "value": [{
@@ -504,11 +661,13 @@ async fn users(
     if crate::endpoints::selects_sign_ins(&query) {
         return crate::endpoints::users_with_sign_ins(&shared, &headers, &query);
     }
-    let t = &shared.tenant;
+    let generation = shared.current();
+    let t = &generation.tenant;
     let collection = Collection {
         path: "/users",
         context: "users",
         total: t.users.len(),
+        cap: None,
     };
     page(&shared, &headers, &query, collection, |i| {
         project(t.user_json(&t.users[i]), &query, Some(USER_DEFAULTS))
@@ -523,25 +682,44 @@ async fn groups(
     if let Some(r) = bearer_rejection(&shared, &headers) {
         return r;
     }
-    let t = &shared.tenant;
+    let generation = shared.current();
+    let t = &generation.tenant;
     let collection = Collection {
         path: "/groups",
         context: "groups",
         total: t.groups.len(),
+        cap: None,
     };
     page(&shared, &headers, &query, collection, |i| {
         project(t.group_json(&t.groups[i]), &query, Some(GROUP_DEFAULTS))
     })
 }
 
+/// The path segments that name the delta function: `delta`, `delta()` and the long forms
+/// Microsoft's SDKs send.
+pub(crate) const DELTA_FORMS: [&str; 4] = [
+    "delta",
+    "delta()",
+    "microsoft.graph.delta",
+    "microsoft.graph.delta()",
+];
+
 /// The endpoint name a request counts under (and faults are routed by): `token`,
 /// `openid-configuration`, `subscribedSkus`, `organization`, `users`, `signInActivity` (users
 /// with `signInActivity` selected), `groups`, `members`, `transitiveMembers`, `subscriptions`,
-/// `devices`, `deletedUsers`, `batch` or `other`.
+/// `devices`, `deletedUsers`, `users/delta`, `groups/delta`, `devices/delta`, `batch`, `admin`
+/// (the emulator's own endpoints, never counted) or `other`.
 pub(crate) fn endpoint_of(uri: &axum::http::Uri) -> &'static str {
     let path = uri.path();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     match segments.as_slice() {
+        ["v1.0", collection, form] if DELTA_FORMS.contains(form) => match *collection {
+            "users" => "users/delta",
+            "groups" => "groups/delta",
+            "devices" => "devices/delta",
+            _ => "other",
+        },
+        ["_emulator", ..] => "admin",
         ["v1.0", "users"] => {
             let query = Query::<HashMap<String, String>>::try_from_uri(uri);
             match query {
@@ -556,6 +734,9 @@ pub(crate) fn endpoint_of(uri: &axum::http::Uri) -> &'static str {
         ["v1.0", "organization"] => "organization",
         ["v1.0", "directory", "subscriptions"] => "subscriptions",
         ["v1.0", "directory", "deletedItems", "microsoft.graph.user"] => "deletedUsers",
+        ["v1.0", "directory", "deletedItems", _] => "deletedItem",
+        ["v1.0", "users", _] => "user",
+        ["v1.0", "devices", _] => "device",
         ["v1.0", "devices"] => "devices",
         ["v1.0", "$batch"] => "batch",
         _ if path.ends_with("/oauth2/v2.0/token") => "token",
@@ -684,6 +865,19 @@ async fn batch(
                 builder = builder.header(name, v);
             }
         }
+        // The inner request's own headers, such as `Prefer`.
+        if let Some(Value::Object(own)) = inner.get("headers") {
+            for (name, value) in own {
+                let name = axum::http::HeaderName::from_bytes(name.as_bytes());
+                let value = value.as_str().map(axum::http::HeaderValue::from_str);
+                if let (Ok(name), Some(Ok(value))) = (name, value)
+                    && name != "authorization"
+                    && name != "host"
+                {
+                    builder = builder.header(name, value);
+                }
+            }
+        }
         let inner_request = builder
             .body(axum::body::Body::empty())
             .map_err(std::io::Error::other)?;
@@ -718,6 +912,9 @@ async fn respond(
     request: axum::http::Request<axum::body::Body>,
 ) -> Served {
     let endpoint = endpoint_of(request.uri());
+    if endpoint == "admin" {
+        return dispatch(app, shared, endpoint, request).await;
+    }
     let n = shared.count(endpoint);
     let host = request
         .headers()

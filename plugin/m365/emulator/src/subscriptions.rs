@@ -7,7 +7,7 @@ use crate::tenant::{Sku, sku};
 use rand_chacha::ChaCha8Rng;
 
 /// A `companySubscription`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Subscription {
     /// `id`.
     pub id: String,

@@ -42,7 +42,7 @@ impl Default for TenantSpec {
 }
 
 /// A product the tenant bought.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Sku {
     /// SKU GUID (Microsoft's real ID for known products).
     pub sku_id: String,
@@ -63,7 +63,7 @@ pub struct Sku {
 }
 
 /// One entry of a user's `licenseAssignmentStates`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct AssignmentState {
     /// SKU index into [`Tenant::skus`].
     pub sku: usize,
@@ -79,7 +79,7 @@ pub struct AssignmentState {
 }
 
 /// A user.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct User {
     /// Object ID.
     pub id: String,
@@ -112,7 +112,7 @@ pub struct User {
 }
 
 /// A group.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Group {
     /// Object ID.
     pub id: String,
@@ -132,7 +132,7 @@ pub struct Group {
 }
 
 /// The whole tenant.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Tenant {
     /// Tenant GUID.
     pub tenant_id: String,

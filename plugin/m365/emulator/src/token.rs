@@ -1,6 +1,7 @@
 //! The identity platform's client-credentials token endpoint, with its error bodies.
 
 use crate::server::Shared;
+use crate::tenant::Tenant;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -34,8 +35,7 @@ fn aadsts(status: StatusCode, error: &str, code: u32, text: &str) -> Response {
 }
 
 /// AADSTS90002 when `tenant` is neither the tenant's ID nor its domain.
-fn unknown_tenant(shared: &crate::server::Inner, tenant: &str) -> Option<Response> {
-    let t = &shared.tenant;
+fn unknown_tenant(t: &Tenant, tenant: &str) -> Option<Response> {
     (tenant != t.tenant_id && tenant != t.domain).then(|| {
         aadsts(
             StatusCode::BAD_REQUEST,
@@ -55,8 +55,9 @@ pub async fn token(
     headers: axum::http::HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let t = &shared.tenant;
-    if let Some(refusal) = unknown_tenant(shared.as_ref(), &tenant) {
+    let generation = shared.current();
+    let t = &generation.tenant;
+    if let Some(refusal) = unknown_tenant(t, &tenant) {
         return refusal;
     }
     if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
@@ -96,7 +97,7 @@ pub async fn token(
         {
             return refusal;
         }
-        return issue(&shared);
+        return issue(&shared, t);
     }
     match form.get("client_secret") {
         None => aadsts(
@@ -113,13 +114,12 @@ pub async fn token(
                 "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '{client_id}'."
             ),
         ),
-        Some(_) => issue(&shared),
+        Some(_) => issue(&shared, t),
     }
 }
 
 /// Issues an access token for the tenant's app.
-fn issue(shared: &Shared) -> Response {
-    let t = &shared.tenant;
+fn issue(shared: &Shared, t: &Tenant) -> Response {
     let lifetime = shared.options.token_lifetime_secs;
     let exp = now() + lifetime;
     let claims = json!({
@@ -269,7 +269,7 @@ pub async fn openid_configuration(
     Path(tenant): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    if let Some(refusal) = unknown_tenant(shared.as_ref(), &tenant) {
+    if let Some(refusal) = unknown_tenant(&shared.current().tenant, &tenant) {
         return refusal;
     }
     let host = headers

@@ -203,6 +203,7 @@ pub fn render(view: &RunsView) -> Markup {
                         th scope="col" { "Started" }
                         th scope="col" { "Ended" }
                         th scope="col" { "Took" }
+                        th scope="col" { "Read" }
                         th scope="col" { "Error" }
                     }
                 }
@@ -215,6 +216,10 @@ pub fn render(view: &RunsView) -> Markup {
                             td { (when(Some(&run.started_at))) }
                             td { (when(run.ended_at.as_deref())) }
                             td { (duration(run).unwrap_or_else(|| "-".into())) }
+                            td data-mode=[run.mode.as_deref().map(t)] {
+                                @if let Some(mode) = &run.mode { (t(mode)) }
+                                @if let Some(why) = &run.full_reason { ": " (t(why)) }
+                            }
                             td {
                                 @if let Some(error) = &run.error {
                                     pre.error { (t_lines(error)) }
@@ -247,6 +252,8 @@ mod tests {
             status: status.into(),
             error,
             summary: None,
+            mode: None,
+            full_reason: None,
         }
     }
 

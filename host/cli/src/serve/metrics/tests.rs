@@ -41,7 +41,9 @@ pub(crate) fn sync(store: &Store, batches: Vec<Batch>) {
         writer.accept(batch).unwrap();
     }
     writer.finish().unwrap();
-    writer.commit(&summary(), 0).unwrap();
+    writer
+        .commit(&itam_runtime::contract::types::Outcome::full(summary()), 0)
+        .unwrap();
 }
 
 /// A store with two products, `SPE_E3` with 3 seats to spare (and 2 in warning, 1 locked

@@ -1,6 +1,7 @@
 //! Tenant-level reads, all small, in one `$batch`: subscribed SKUs, the organization and the
 //! commercial subscriptions.
 
+use super::state::Units;
 use super::{Tally, emit};
 use crate::batch::batch_get_each;
 use crate::graph::Graph;
@@ -8,12 +9,15 @@ use crate::hostapi::HostApi;
 use crate::model::{CompanySubscription, ORGANIZATION_SELECT, Organization, SubscribedSku};
 use crate::transport::Transport;
 use crate::types::{Batch, CollectError};
+use std::collections::BTreeMap;
 
+/// Reads and emits the tenant's products, subscriptions and facts; returns each product's
+/// purchased units.
 pub(super) fn read<T: Transport, H: HostApi>(
     graph: &mut Graph<'_, T, H>,
     base: &str,
     tally: &mut Tally,
-) -> Result<(), CollectError> {
+) -> Result<BTreeMap<String, Units>, CollectError> {
     let org_url = format!("/organization?$select={ORGANIZATION_SELECT}");
     let mut answers = batch_get_each(
         graph,
@@ -27,9 +31,17 @@ pub(super) fn read<T: Transport, H: HostApi>(
         answers.next().unwrap_or_else(|| Ok(Default::default())),
     );
 
+    let mut units = BTreeMap::new();
     graph.for_each_page_from(skus, |host, skus: Vec<SubscribedSku>| {
         let len = skus.len();
-        let batch = Batch::Products(skus.into_iter().map(SubscribedSku::into_product).collect());
+        let products: Vec<_> = skus.into_iter().map(SubscribedSku::into_product).collect();
+        for p in &products {
+            units.insert(
+                p.id.clone(),
+                [p.enabled, p.warning, p.suspended, p.locked_out],
+            );
+        }
+        let batch = Batch::Products(products);
         let done = emit(host, tally, "products", batch, len)?;
         host.progress("products", done, None);
         Ok(())
@@ -58,5 +70,5 @@ pub(super) fn read<T: Transport, H: HostApi>(
         )),
         Err(e) => return Err(e),
     }
-    Ok(())
+    Ok(units)
 }

@@ -5,6 +5,9 @@ use super::null_as_empty;
 use crate::types::Device;
 use serde::Deserialize;
 
+/// The device properties used.
+pub const DEVICE_SELECT: &str = "id,deviceId,displayName,operatingSystem,operatingSystemVersion,accountEnabled,trustType,approximateLastSignInDateTime,registrationDateTime";
+
 /// Query for `/devices`: the properties used, with each device's registered owners expanded.
 pub const DEVICE_QUERY: &str = "$select=id,deviceId,displayName,operatingSystem,operatingSystemVersion,accountEnabled,trustType,approximateLastSignInDateTime,registrationDateTime&$expand=registeredOwners($select=id)";
 
@@ -52,4 +55,15 @@ impl GraphDevice {
             attributes: Vec::new(),
         }
     }
+}
+
+/// A device as a delta round lists it: only its ID matters (the device is then read with its
+/// owners, which delta rounds do not carry).
+#[derive(Deserialize, Debug)]
+pub struct DeviceId {
+    /// Object ID.
+    pub id: String,
+    /// The device is gone since the last round.
+    #[serde(rename = "@removed")]
+    pub removed: Option<crate::delta::Removed>,
 }

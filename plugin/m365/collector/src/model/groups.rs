@@ -27,7 +27,17 @@ pub struct GraphGroup {
     /// Licences assigned to the group.
     #[serde(default, deserialize_with = "null_as_empty")]
     pub assigned_licenses: Vec<AssignedLicense>,
+    /// In a delta round: members added, or removed (marked `@removed`), since the last round.
+    #[serde(rename = "members@delta", default, deserialize_with = "null_as_empty")]
+    pub members_delta: Vec<DirectoryObject>,
+    /// In a delta round: the group is gone since the last round.
+    #[serde(rename = "@removed")]
+    pub removed: Option<crate::delta::Removed>,
 }
+
+/// `$select` for the groups delta query: the group's properties and its members.
+pub const GROUP_DELTA_SELECT: &str =
+    "id,displayName,groupTypes,securityEnabled,mailEnabled,assignedLicenses,members";
 
 /// A member of a group, as `/groups/{id}/members?$select=id` lists it.
 #[derive(Deserialize, Debug)]
@@ -37,6 +47,9 @@ pub struct DirectoryObject {
     /// The object's type, e.g. `#microsoft.graph.user`.
     #[serde(rename = "@odata.type")]
     pub odata_type: Option<String>,
+    /// In `members@delta`: the member left the group since the last round.
+    #[serde(rename = "@removed")]
+    pub removed: Option<crate::delta::Removed>,
 }
 
 impl DirectoryObject {
@@ -63,6 +76,17 @@ impl DirectoryObject {
 }
 
 impl GraphGroup {
+    /// The product IDs of the licences assigned to this group, sorted.
+    pub fn licence_products(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .assigned_licenses
+            .iter()
+            .filter_map(|l| l.sku_id.clone())
+            .collect();
+        ids.sort();
+        ids
+    }
+
     /// The licences assigned to this group.
     pub fn licenses(&self) -> Vec<GroupLicense> {
         self.assigned_licenses

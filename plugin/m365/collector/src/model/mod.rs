@@ -8,8 +8,8 @@ mod organization;
 mod subscriptions;
 mod users;
 
-pub use devices::{DEVICE_QUERY, GraphDevice};
-pub use groups::{DirectoryObject, GROUP_SELECT, GraphGroup};
+pub use devices::{DEVICE_QUERY, DEVICE_SELECT, DeviceId, GraphDevice};
+pub use groups::{DirectoryObject, GROUP_DELTA_SELECT, GROUP_SELECT, GraphGroup};
 pub use licensing::{
     AssignedLicense, LicenseAssignmentState, PrepaidUnits, ServicePlanInfo, SubscribedSku,
 };

@@ -45,6 +45,9 @@ pub struct User {
     pub license_assignment_states: Vec<LicenseAssignmentState>,
     /// When a soft-deleted user was deleted (only in deleted items).
     pub deleted_date_time: Option<String>,
+    /// In a delta round: the user is gone since the last round.
+    #[serde(rename = "@removed")]
+    pub removed: Option<crate::delta::Removed>,
 }
 
 /// A user's `signInActivity`.

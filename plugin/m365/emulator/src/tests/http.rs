@@ -39,7 +39,7 @@ impl Client {
     }
 
     /// Every item of a collection, following `@odata.nextLink`; also the number of pages.
-    async fn all(&self, path: &str) -> (Vec<Value>, usize) {
+    pub(super) async fn all(&self, path: &str) -> (Vec<Value>, usize) {
         let (mut items, mut pages, mut next) = (Vec::new(), 0, Some(path.to_string()));
         while let Some(url) = next {
             let (status, body) = self.get(&url).await;
@@ -51,7 +51,7 @@ impl Client {
         (items, pages)
     }
 
-    async fn batch(&self, requests: Value) -> Value {
+    pub(super) async fn batch(&self, requests: Value) -> Value {
         let body = json!({ "requests": requests }).to_string();
         let (status, answer) = request(
             &self.emulator,
@@ -74,6 +74,20 @@ pub(super) async fn request(
     token: Option<&str>,
     body: Option<&str>,
 ) -> (u16, Value) {
+    let (status, _, body) = exchange(emulator, method, path, token, &[], body).await;
+    (status, body)
+}
+
+/// One HTTP/1.1 request with extra headers on a fresh connection; the status, the response
+/// headers (names lowercased) and the JSON body (`null` if none).
+pub(super) async fn exchange(
+    emulator: &Emulator,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> (u16, BTreeMap<String, String>, Value) {
     let mut stream = tokio::net::TcpStream::connect(emulator.addr())
         .await
         .unwrap();
@@ -83,6 +97,9 @@ pub(super) async fn request(
     );
     if let Some(token) = token {
         head.push_str(&format!("Authorization: Bearer {token}\r\n"));
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
     }
     if let Some(body) = body {
         let kind = if body.starts_with('{') {
@@ -104,7 +121,17 @@ pub(super) async fn request(
     let (head, body) = text.split_once("\r\n\r\n").unwrap();
     let status = head.split(' ').nth(1).unwrap().parse().unwrap();
     assert!(!head.to_lowercase().contains("transfer-encoding: chunked"));
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_lowercase(), v.trim().to_string()))
+        .collect();
+    (
+        status,
+        headers,
+        serde_json::from_str(body).unwrap_or(Value::Null),
+    )
 }
 
 fn with_audit_log() -> Options {

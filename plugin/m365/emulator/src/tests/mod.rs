@@ -1,9 +1,14 @@
-//! Unit tests of the emulator: the generated tenant and its ground truth (`model`), and the
-//! endpoints over real HTTP (`http`).
+//! Unit tests of the emulator: the generated tenant and its ground truth (`model`), scripted
+//! changes (`script`), the endpoints over real HTTP (`http`, `memo`), delta queries (`delta`,
+//! `delta_errors`) and generations of a changing tenant (`generations`).
 
+mod delta;
+mod delta_errors;
+mod generations;
 mod http;
 mod memo;
 mod model;
+mod script;
 
 use crate::{Tenant, TenantSpec};
 

@@ -1,9 +1,11 @@
 //! A run's batches through the writer thread and the staging tables into the snapshot.
 
+mod incremental;
+
 use super::Store;
 use itam_runtime::BatchSink;
 use itam_runtime::contract::types::{
-    Account, AccountKind, Assignment, AssignmentSource, Batch, Summary,
+    Account, AccountKind, Assignment, AssignmentSource, Batch, Outcome, Summary,
 };
 
 fn account(id: &str, name: &str) -> Account {
@@ -35,13 +37,13 @@ fn assignment(account: &str) -> Assignment {
     }
 }
 
-fn summary() -> Summary {
-    Summary {
+fn summary() -> Outcome {
+    Outcome::full(Summary {
         counts: Vec::new(),
         warnings: Vec::new(),
         data_quality: Vec::new(),
         facts: Vec::new(),
-    }
+    })
 }
 
 /// Runs one sync of `batches`: accepted, finished and committed, as the host does.
@@ -149,10 +151,17 @@ fn a_run_that_fails_to_store_keeps_the_previous_snapshot() {
 fn a_schema_2_database_is_upgraded_in_place_and_keeps_its_products() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("itam.db");
-    // A schema-2 database: today's tables with the product columns under their old names.
+    // A schema-2 database: today's tables with the product columns under their old names,
+    // without what schema 6 added.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(super::SCHEMA).unwrap();
+        conn.execute_batch(
+            "ALTER TABLE runs DROP COLUMN mode;
+             ALTER TABLE runs DROP COLUMN full_reason;
+             DROP TABLE plugin_state;",
+        )
+        .unwrap();
         for (table, column) in [
             ("products", "product_id"),
             ("products", "part_number"),
