@@ -209,3 +209,23 @@ fn short_lived_tokens_are_refreshed_by_the_host() {
     let accounts = env.itam_json(&["export", "accounts"]);
     assert_eq!(accounts.as_array().unwrap().len(), 1500);
 }
+
+#[test]
+fn a_run_of_thousands_of_requests_keeps_no_host_resource_per_request() {
+    // Pages of 2 users: 1,500 users take 750 delta pages, and every other read adds more, past
+    // the 1,024 host resources a plugin may hold at once. Each request's resources must be
+    // gone once its answer is read.
+    let env = Env::new(
+        1500,
+        Options {
+            delta_page_size: 2,
+            ..Options::default()
+        },
+    );
+    env.config();
+    assert_success(&env.itam(&["sync"]));
+    let requests = env.emulator.total_requests();
+    assert!(requests > 1100, "{requests} requests");
+    let accounts = env.itam_json(&["export", "accounts"]);
+    assert_eq!(accounts.as_array().unwrap().len(), 1500);
+}

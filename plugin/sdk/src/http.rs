@@ -223,7 +223,7 @@ fn outside() -> ! {
 #[cfg(target_arch = "wasm32")]
 impl HttpClient for WasiHttp {
     fn get(&mut self, url: &str, headers: &[(&str, &str)]) -> Result<Response, HttpError> {
-        wasi::send(waki::Client::new().get(url), url, headers)
+        wasi::send(wasi::Method::Get, url, headers, None)
     }
 
     fn post_json(
@@ -232,20 +232,24 @@ impl HttpClient for WasiHttp {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<Response, HttpError> {
-        let request = waki::Client::new()
-            .post(url)
-            .header(waki::header::CONTENT_TYPE, "application/json")
-            .body(body.to_vec());
-        wasi::send(request, url, headers)
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        wasi::send(wasi::Method::Post, url, &all, Some(body))
     }
 }
 
-/// The wasi:http side, through `waki`.
+/// The wasi:http side, on the wasi:http bindings `waki` generates. A request is sent without
+/// request options: the host enforces its own timeouts, and wasmtime-wasi-http 48 keeps a
+/// request's options resource until the run ends, so a long run would run out of handles.
 #[cfg(target_arch = "wasm32")]
 mod wasi {
     use super::{HttpError, NetworkCause, Response};
-    use waki::ErrorCode as E;
-    use waki::bindings::wasi::http::types::HeaderError;
+    use waki::bindings::wasi::http::outgoing_handler;
+    pub(super) use waki::bindings::wasi::http::types::Method;
+    use waki::bindings::wasi::http::types::{
+        ErrorCode as E, Fields, IncomingBody, OutgoingBody, OutgoingRequest, Scheme,
+    };
+    use waki::bindings::wasi::io::streams::StreamError;
 
     /// The cause behind a wasi:http error code.
     fn cause(code: &E) -> NetworkCause {
@@ -262,49 +266,113 @@ mod wasi {
         }
     }
 
-    /// Adds `headers` to `request`, sends it and reads the whole answer.
+    fn failed(code: E, url: &str) -> HttpError {
+        match code {
+            E::HttpRequestDenied => HttpError::Denied(url.to_string()),
+            code => HttpError::Network(cause(&code)),
+        }
+    }
+
+    /// `scheme://authority/path?query` split into its parts.
+    fn split(url: &str) -> Result<(Scheme, &str, &str), HttpError> {
+        let bad = || HttpError::Request(format!("{url} is not an http(s) URL"));
+        let (scheme, rest) = url.split_once("://").ok_or_else(bad)?;
+        let scheme = match scheme.to_ascii_lowercase().as_str() {
+            "https" => Scheme::Https,
+            "http" => Scheme::Http,
+            _ => return Err(bad()),
+        };
+        let at = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(at);
+        if authority.is_empty() {
+            return Err(bad());
+        }
+        Ok((scheme, authority, if path.is_empty() { "/" } else { path }))
+    }
+
+    /// Sends a request with `headers` (and `body`) and reads the whole answer.
     pub(super) fn send(
-        mut request: waki::RequestBuilder,
+        method: Method,
         url: &str,
         headers: &[(&str, &str)],
+        body: Option<&[u8]>,
     ) -> Result<Response, HttpError> {
+        let (scheme, authority, path) = split(url)?;
+        let fields = Fields::new();
         for (name, value) in headers {
-            let name = waki::header::HeaderName::from_bytes(name.as_bytes())
-                .map_err(|e| HttpError::Request(format!("bad header name {name}: {e}")))?;
-            request = request.header(name, value.to_string());
+            fields
+                .append(&name.to_string(), &value.as_bytes().to_vec())
+                .map_err(|e| HttpError::Request(format!("bad header {name}: {e:?}")))?;
         }
-        let response = request.send().map_err(|e| {
-            if let Some(code) = e.downcast_ref::<E>() {
-                match code {
-                    E::HttpRequestDenied => HttpError::Denied(url.to_string()),
-                    code => HttpError::Network(cause(code)),
-                }
-            } else if e.downcast_ref::<HeaderError>().is_some()
-                || e.downcast_ref::<waki::header::InvalidHeaderValue>()
-                    .is_some()
-            {
-                HttpError::Request(format!("{e:#}"))
-            } else {
-                HttpError::Network(NetworkCause::Other(format!("{e:#}")))
+        let request = OutgoingRequest::new(fields);
+        let refused = |what: &str| HttpError::Request(format!("the host refused the {what}"));
+        request
+            .set_method(&method)
+            .map_err(|()| refused("method"))?;
+        request
+            .set_scheme(Some(&scheme))
+            .map_err(|()| refused("scheme"))?;
+        request
+            .set_authority(Some(authority))
+            .map_err(|()| refused("authority"))?;
+        request
+            .set_path_with_query(Some(path))
+            .map_err(|()| refused("path"))?;
+        let outgoing = request.body().map_err(|()| refused("body"))?;
+        let future = outgoing_handler::handle(request, None).map_err(|e| failed(e, url))?;
+        if let Some(body) = body {
+            let stream = outgoing.write().map_err(|()| refused("body"))?;
+            for chunk in body.chunks(4096) {
+                stream
+                    .blocking_write_and_flush(chunk)
+                    .map_err(|e| HttpError::Network(NetworkCause::Other(format!("{e:?}"))))?;
             }
-        })?;
-        let status = response.status_code();
+        }
+        OutgoingBody::finish(outgoing, None).map_err(|e| failed(e, url))?;
+        let response = loop {
+            match future.get() {
+                Some(answer) => break answer,
+                None => future.subscribe().block(),
+            }
+        };
+        let response = response
+            .map_err(|()| HttpError::Request("the response was already taken".into()))?
+            .map_err(|e| failed(e, url))?;
+        let status = response.status();
         let headers = response
             .headers()
-            .iter()
+            .entries()
+            .into_iter()
             .map(|(n, v)| {
                 (
-                    n.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    n.to_ascii_lowercase(),
+                    String::from_utf8_lossy(&v).into_owned(),
                 )
             })
             .collect();
-        let body = response.body().map_err(|e| {
-            HttpError::Network(match e.downcast_ref::<E>() {
-                Some(code) => cause(code),
-                None => NetworkCause::Other(format!("reading the response body: {e:#}")),
-            })
-        })?;
+        let incoming = response.consume().map_err(|()| refused("response body"))?;
+        let mut body = Vec::new();
+        {
+            let stream = incoming.stream().map_err(|()| refused("response body"))?;
+            loop {
+                match stream.blocking_read(1 << 20) {
+                    Ok(chunk) => body.extend_from_slice(&chunk),
+                    Err(StreamError::Closed) => break,
+                    Err(StreamError::LastOperationFailed(e)) => {
+                        return Err(HttpError::Network(
+                            match waki::bindings::wasi::http::types::http_error_code(&e) {
+                                Some(code) => cause(&code),
+                                None => NetworkCause::Other(format!(
+                                    "reading the response body: {}",
+                                    e.to_debug_string()
+                                )),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        drop(IncomingBody::finish(incoming));
         Ok(Response {
             status,
             headers,
