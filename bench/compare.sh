@@ -8,8 +8,10 @@
 # warm-up sync's requests with Python over one keep-alive connection, reading every answer
 # (the fetch floor) and also json.loads-ing it (the fetch-and-parse floor), RUNS times each.
 # Then it times RUNS incremental syncs, each after CHANGE_PERCENT (default 1) % of the tenant's
-# size in random changes (joiners, leavers, renames, licences moved, groups changed, devices…)
-# made through the emulator's admin endpoint. The full syncs above use `--full`.
+# size in random day-to-day changes (joiners, leavers, restores, renames, accounts disabled and
+# enabled, licences moved directly and through groups, nested groups, devices; the emulator's
+# `churn` profile: no unit purchases) made through the emulator's admin endpoint. The full
+# syncs above use `--full`.
 # At the sizes in SDK_SIZES (default: the smallest size; the SDK needs minutes per 10k users)
 # it reads the same collections SDK_RUNS times with msgraph-sdk + azure-identity, against a
 # TLS emulator since azure-identity needs an https authority. bench/report.py prints the
@@ -106,7 +108,7 @@ for users in "${sizes[@]}"; do
   url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$dir/info.json")
   for run in $(seq "$runs"); do
     python3 -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1], method="POST")).read()' \
-      "$url/_emulator/changes?seed=$run&count=$changes"
+      "$url/_emulator/changes?seed=$run&count=$changes&profile=churn"
     time_sync "$users" "$dir" itam-incremental
     grep -q '^  read: incremental$' "$dir/out" || { echo "the sync did not read incrementally:" >&2; cat "$dir/out" >&2; exit 1; }
     echo "   incremental run $run ($changes changes): $(tail -n 1 "$results")" >&2

@@ -743,33 +743,7 @@ fn ctrl_c_mid_sync_records_the_run_as_interrupted_and_keeps_the_snapshot() {
     let config = env.config();
     assert_success(&env.itam(&["sync"]));
     let before = env.itam(&["export", "accounts"]).stdout;
-    let child = Command::new(env!("CARGO_BIN_EXE_itam"))
-        .arg("--config")
-        .arg(&config)
-        .arg("sync")
-        .env(
-            "ITAM_CACHE_DIR",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
-        )
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while env
-        .emulator
-        .requests()
-        .get("users/delta")
-        .copied()
-        .unwrap_or(0)
-        < 2
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the sync never reached the stall"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let child = crate::common::spawn_until(&config, &["sync"], &env.emulator, "users/delta", 2);
     let started = Instant::now();
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let out = child.wait_with_output().unwrap();
@@ -792,37 +766,11 @@ fn ctrl_c_mid_sync_records_the_run_as_interrupted_and_keeps_the_snapshot() {
 
 #[test]
 fn a_killed_run_ends_at_its_last_progress_not_when_the_database_is_next_opened() {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
     let env = Env::stalling_users_at(50, 2, 30);
     let config = env.config();
     assert_success(&env.itam(&["sync"]));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_itam"))
-        .arg("--config")
-        .arg(&config)
-        .arg("sync")
-        .env(
-            "ITAM_CACHE_DIR",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
-        )
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while env
-        .emulator
-        .requests()
-        .get("users/delta")
-        .copied()
-        .unwrap_or(0)
-        < 2
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the sync never reached the stall"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut child = crate::common::spawn_until(&config, &["sync"], &env.emulator, "users/delta", 2);
     child.kill().unwrap();
     child.wait().unwrap();
     let killed_at = chrono::Utc::now();

@@ -111,6 +111,39 @@ impl Env {
     }
 }
 
+/// Starts `itam --config CONFIG ARGS` in the background (its output piped) and returns once
+/// the emulator has seen `n` requests to `endpoint`: a run is then under way, usually waiting
+/// on a stalled answer.
+pub fn spawn_until(
+    config: &std::path::Path,
+    args: &[&str],
+    emulator: &Emulator,
+    endpoint: &str,
+    n: u64,
+) -> std::process::Child {
+    let child = Command::new(env!("CARGO_BIN_EXE_itam"))
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .env(
+            "ITAM_CACHE_DIR",
+            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while emulator.requests().get(endpoint).copied().unwrap_or(0) < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never reached request {n} of {endpoint}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child
+}
+
 /// Writes a file only its owner may read, as a careful operator would.
 pub fn write_private(path: &std::path::Path, text: &str) {
     graph_emulator::client_config::write_private(path, text).unwrap();

@@ -215,31 +215,7 @@ fn a_killed_incremental_run_leaves_the_previous_state_and_snapshot() {
     let before = snapshot(&config);
 
     env.emulator.apply_random_changes(21, 12);
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_itam"))
-        .args(["--config", config.to_str().unwrap(), "sync"])
-        .env(
-            "ITAM_CACHE_DIR",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
-        )
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while env
-        .emulator
-        .requests()
-        .get("users/delta")
-        .copied()
-        .unwrap_or(0)
-        < 5
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the sync never stalled"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let mut child = crate::common::spawn_until(&config, &["sync"], &env.emulator, "users/delta", 5);
     child.kill().unwrap();
     child.wait().unwrap();
 

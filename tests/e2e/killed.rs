@@ -2,7 +2,7 @@
 //! the run recorded as interrupted; reports keep reading the last snapshot while a sync runs.
 
 use crate::common::{Env, assert_success};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 /// A tenant whose users request number `nth` stalls for `secs`, already synced once.
@@ -16,35 +16,10 @@ fn synced_env_stalling_at(users: usize, nth: u64, secs: u64) -> Env {
 /// Starts `itam sync ARGS` in the background and returns once the emulator has seen `nth`
 /// users requests (the sync is then waiting on the stalled one).
 fn sync_until_stalled(env: &Env, nth: u64, args: &[&str]) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_itam"))
-        .arg("--config")
-        .arg(env.dir.path().join("itam.toml"))
-        .arg("sync")
-        .args(args)
-        .env(
-            "ITAM_CACHE_DIR",
-            concat!(env!("CARGO_TARGET_TMPDIR"), "/itam-cache"),
-        )
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while env
-        .emulator
-        .requests()
-        .get("users/delta")
-        .copied()
-        .unwrap_or(0)
-        < nth
-    {
-        assert!(
-            Instant::now() < deadline,
-            "the sync never reached the stalled page"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child
+    let mut all = vec!["sync"];
+    all.extend_from_slice(args);
+    let config = env.dir.path().join("itam.toml");
+    crate::common::spawn_until(&config, &all, &env.emulator, "users/delta", nth)
 }
 
 #[test]

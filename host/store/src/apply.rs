@@ -159,11 +159,11 @@ fn cancel_staged(conn: &Connection) -> rusqlite::Result<()> {
          DELETE FROM temp.stage_memberships
              WHERE group_id IN {group} OR member_id IN {group}
                 OR member_id IN {account} OR member_id IN {device}
-                OR member_id IN {SOFT_DELETED}
-                OR EXISTS (SELECT 1 FROM temp.stage_removals r
-                           WHERE r.kind = 'membership' AND r.id = stage_memberships.group_id
-                             AND r.member_id = stage_memberships.member_id
-                             AND stage_memberships.rowid <= r.after);"
+                OR member_id IN {SOFT_DELETED};
+         DELETE FROM temp.stage_memberships WHERE rowid IN (
+             SELECT m.rowid FROM temp.stage_removals r
+             JOIN temp.stage_memberships m ON m.group_id = r.id AND m.member_id = r.member_id
+             WHERE r.kind = 'membership' AND m.rowid <= r.after);"
     ))
 }
 
@@ -178,21 +178,18 @@ fn delete_applied(
     let mut statements = vec![
         format!("DELETE FROM main.accounts WHERE source = ?1 AND id IN {account}"),
         format!("DELETE FROM main.sign_ins WHERE source = ?1 AND account_id IN {account}"),
-        format!(
-            "DELETE FROM main.device_owners WHERE source = ?1
-             AND (account_id IN {account} OR device_id IN {device})"
-        ),
+        format!("DELETE FROM main.device_owners WHERE source = ?1 AND account_id IN {account}"),
+        format!("DELETE FROM main.device_owners WHERE source = ?1 AND device_id IN {device}"),
         format!("DELETE FROM main.groups WHERE source = ?1 AND id IN {group}"),
         format!("DELETE FROM main.group_licenses WHERE source = ?1 AND group_id IN {group}"),
         format!("DELETE FROM main.devices WHERE source = ?1 AND id IN {device}"),
-        format!(
-            "DELETE FROM main.memberships WHERE source = ?1
-             AND (group_id IN {group} OR member_id IN {group}
-                  OR member_id IN {account} OR member_id IN {device}
-                  OR EXISTS (SELECT 1 FROM temp.stage_removals r
-                             WHERE r.kind = 'membership' AND r.id = memberships.group_id
-                               AND r.member_id = memberships.member_id))"
-        ),
+        format!("DELETE FROM main.memberships WHERE source = ?1 AND group_id IN {group}"),
+        "DELETE FROM main.memberships WHERE source = ?1 AND member_id IN
+             (SELECT id FROM temp.stage_removals WHERE kind IN ('group', 'account', 'device'))"
+            .to_string(),
+        "DELETE FROM main.memberships WHERE source = ?1 AND (group_id, member_id) IN
+             (SELECT id, member_id FROM temp.stage_removals WHERE kind = 'membership')"
+            .to_string(),
         format!("DELETE FROM main.assignments WHERE source = ?1 AND user_id IN {account}"),
     ];
     // A soft-deleted account is no member of any group: directories list only live members
@@ -237,16 +234,24 @@ pub(super) fn publish(
     source: &str,
     plan: &[(&str, Publish)],
 ) -> rusqlite::Result<()> {
-    conn.execute_batch(
-        "DROP INDEX IF EXISTS temp.stage_accounts_by_id;
-         DROP INDEX IF EXISTS temp.stage_groups_by_id;",
-    )?;
     let applies = plan.iter().any(|(_, p)| *p == Publish::Apply);
     if applies {
+        // Lookups by ID into the staged rows and the removals, while they are applied.
+        conn.execute_batch(
+            "CREATE INDEX IF NOT EXISTS temp.stage_devices_by_id ON stage_devices (id);
+             CREATE INDEX IF NOT EXISTS temp.stage_removals_by_key
+                 ON stage_removals (kind, id, member_id);",
+        )?;
         implied_removals(conn, source, plan)?;
         cancel_staged(conn)?;
         delete_applied(conn, source, plan)?;
     }
+    conn.execute_batch(
+        "DROP INDEX IF EXISTS temp.stage_accounts_by_id;
+         DROP INDEX IF EXISTS temp.stage_groups_by_id;
+         DROP INDEX IF EXISTS temp.stage_devices_by_id;
+         DROP INDEX IF EXISTS temp.stage_removals_by_key;",
+    )?;
     for (table, on_duplicate) in STAGED {
         let publish = mode(plan, table);
         if publish == Publish::Keep {

@@ -45,19 +45,29 @@ pub(super) fn capture_previous(
                  SELECT id FROM temp.stage_removals WHERE kind = 'account';",
         )?;
     }
+    // Spelt out per case, so that an incremental run reads the touched accounts by key.
+    let (accounts, holdings) = match incremental {
+        true => (
+            "AND id IN (SELECT id FROM temp.touched)",
+            "AND user_id IN (SELECT id FROM temp.touched)",
+        ),
+        false => ("", ""),
+    };
     conn.execute(
-        "INSERT INTO temp.prev_accounts
-         SELECT id, user_principal_name, account_enabled, deleted_date_time IS NULL
-         FROM main.accounts
-         WHERE source = ?1 AND (NOT ?2 OR id IN (SELECT id FROM temp.touched))",
-        params![source, incremental],
+        &format!(
+            "INSERT INTO temp.prev_accounts
+             SELECT id, user_principal_name, account_enabled, deleted_date_time IS NULL
+             FROM main.accounts WHERE source = ?1 {accounts}"
+        ),
+        [source],
     )?;
     conn.execute(
-        "INSERT OR IGNORE INTO temp.prev_holdings
-         SELECT user_id, product_id FROM main.assignments
-         WHERE source = ?1 AND state <> 'Error'
-           AND (NOT ?2 OR user_id IN (SELECT id FROM temp.touched))",
-        params![source, incremental],
+        &format!(
+            "INSERT OR IGNORE INTO temp.prev_holdings
+             SELECT user_id, product_id FROM main.assignments
+             WHERE source = ?1 AND state <> 'Error' {holdings}"
+        ),
+        [source],
     )?;
     conn.execute(
         "INSERT INTO temp.prev_products
@@ -68,12 +78,14 @@ pub(super) fn capture_previous(
 }
 
 /// The change queries; each selects (kind, account_id, principal_name, product_id, detail) for
-/// source `?2`; `?3` is true for an incremental run (whose untouched accounts did not change).
+/// source `?2`. `{a}` and `{h}` stand for the restriction of an account or assignment scan to
+/// the touched accounts in an incremental run (its untouched accounts did not change), and for
+/// nothing in a full one: spelt out, so that SQLite scans by key instead of every row.
 const CHANGES: &[&str] = &[
     // Joiners: live now, not live before.
     "SELECT 'joiner', a.id, a.user_principal_name, NULL, NULL FROM main.accounts a
      WHERE a.source = ?2 AND a.deleted_date_time IS NULL
-       AND (NOT ?3 OR a.id IN (SELECT id FROM temp.touched))
+       {a}
        AND NOT EXISTS (SELECT 1 FROM temp.prev_accounts p WHERE p.id = a.id AND p.live)",
     // Leavers: live before, now purged (gone, not even among the deleted users) or soft-deleted.
     "SELECT 'leaver', p.id, p.user_principal_name, NULL,
@@ -85,7 +97,7 @@ const CHANGES: &[&str] = &[
      FROM main.assignments h
      JOIN main.accounts a ON a.source = h.source AND a.id = h.user_id AND a.deleted_date_time IS NULL
      WHERE h.source = ?2 AND h.state <> 'Error'
-       AND (NOT ?3 OR h.user_id IN (SELECT id FROM temp.touched))
+       {h}
        AND NOT EXISTS (SELECT 1 FROM temp.prev_accounts p WHERE p.id = a.id AND p.live)",
     // The licences leavers held: freed when purged, still held by a soft-deleted account.
     "SELECT 'leaver_licence', x.user_id, p.user_principal_name, x.product_id,
@@ -97,19 +109,20 @@ const CHANGES: &[&str] = &[
     // A new principal name on an account live in both (the detail is the old one).
     "SELECT 'renamed', a.id, a.user_principal_name, NULL, p.user_principal_name
      FROM main.accounts a JOIN temp.prev_accounts p ON p.id = a.id AND p.live
-     WHERE a.source = ?2 AND a.deleted_date_time IS NULL
+     WHERE a.source = ?2 AND a.deleted_date_time IS NULL {a}
        AND a.user_principal_name <> p.user_principal_name",
     // Sign-in disabled or enabled, on accounts live in both.
     "SELECT CASE WHEN a.account_enabled THEN 'enabled' ELSE 'disabled' END,
             a.id, a.user_principal_name, NULL, NULL
      FROM main.accounts a JOIN temp.prev_accounts p ON p.id = a.id AND p.live
-     WHERE a.source = ?2 AND a.deleted_date_time IS NULL AND a.account_enabled <> p.account_enabled",
+     WHERE a.source = ?2 AND a.deleted_date_time IS NULL AND a.account_enabled <> p.account_enabled
+       {a}",
     // Licences gained by accounts live in both.
     "SELECT DISTINCT 'licence_added', h.user_id, a.user_principal_name, h.product_id, NULL
      FROM main.assignments h
      JOIN main.accounts a ON a.source = h.source AND a.id = h.user_id AND a.deleted_date_time IS NULL
      JOIN temp.prev_accounts p ON p.id = h.user_id AND p.live
-     WHERE h.source = ?2 AND h.state <> 'Error'
+     WHERE h.source = ?2 AND h.state <> 'Error' {h}
        AND NOT EXISTS (SELECT 1 FROM temp.prev_holdings x WHERE x.user_id = h.user_id AND x.product_id = h.product_id)",
     // Licences lost by accounts live in both.
     "SELECT 'licence_removed', x.user_id, a.user_principal_name, x.product_id, NULL
@@ -143,13 +156,21 @@ pub(super) fn record(
     if !baseline {
         return Ok(());
     }
+    let (a, h) = match incremental {
+        true => (
+            "AND a.id IN (SELECT id FROM temp.touched)",
+            "AND h.user_id IN (SELECT id FROM temp.touched)",
+        ),
+        false => ("", ""),
+    };
     for query in CHANGES {
+        let query = query.replace("{a}", a).replace("{h}", h);
         conn.execute(
             &format!(
                 "INSERT INTO changes (run_id, source, kind, account_id, principal_name, product_id, detail)
-                 SELECT ?1, ?2, * FROM ({query}) WHERE ?3 IN (0, 1)"
+                 SELECT ?1, ?2, * FROM ({query})"
             ),
-            params![run_id, source, incremental],
+            params![run_id, source],
         )?;
     }
     Ok(())

@@ -90,7 +90,9 @@ const NUMBER_CHANGES: &str = "
 const RUN_MODES: &str = "
     ALTER TABLE runs ADD COLUMN mode TEXT;
     ALTER TABLE runs ADD COLUMN full_reason TEXT;";
-const SCHEMA_VERSION: i64 = 6;
+/// Schema 6 → 7: memberships indexed by member and device owners by account, so that an
+/// incremental run removes what hangs on a removed entity by key (the indexes come from SCHEMA).
+const SCHEMA_VERSION: i64 = 7;
 
 /// A recorded run.
 #[derive(Debug, Clone, serde::Serialize)]

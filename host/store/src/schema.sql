@@ -99,6 +99,7 @@ CREATE TABLE IF NOT EXISTS device_owners (
     account_id TEXT NOT NULL,
     PRIMARY KEY (source, device_id, account_id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS device_owners_by_account ON device_owners (source, account_id);
 
 CREATE TABLE IF NOT EXISTS groups (
     source           TEXT NOT NULL,
@@ -118,6 +119,8 @@ CREATE TABLE IF NOT EXISTS memberships (
     member_kind TEXT NOT NULL,
     PRIMARY KEY (source, group_id, member_id)
 ) WITHOUT ROWID;
+-- An incremental run removes what hangs on a removed account, group or device by its ID.
+CREATE INDEX IF NOT EXISTS memberships_by_member ON memberships (source, member_id);
 
 CREATE TABLE IF NOT EXISTS products (
     source            TEXT NOT NULL,

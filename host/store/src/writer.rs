@@ -129,10 +129,22 @@ impl RunWriter {
             // Changes are compared over every account unless the accounts were read as
             // changes (then only the touched ones can differ).
             let accounts_changed_only = apply::mode(&plan, "accounts") == apply::Publish::Apply;
+            let step = std::time::Instant::now();
             changes::capture_previous(&conn, &self.source, accounts_changed_only)?;
+            let captured = step.elapsed();
             apply::publish(&conn, &self.source, &plan)?;
+            let published = step.elapsed();
             derived::resolve_licence_groups(&conn, &self.source)?;
+            let resolved = step.elapsed();
             changes::record(&conn, self.run_id, &self.source, accounts_changed_only)?;
+            tracing::debug!(
+                source = %self.source,
+                capture_ms = captured.as_millis() as u64,
+                publish_ms = (published - captured).as_millis() as u64,
+                licence_groups_ms = (resolved - published).as_millis() as u64,
+                changes_ms = (step.elapsed() - resolved).as_millis() as u64,
+                "run published"
+            );
             let webhooks = self
                 .webhooks
                 .lock()

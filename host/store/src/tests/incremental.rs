@@ -351,11 +351,7 @@ impl Model {
             }
         }
         if !accounts_in_full {
-            for id in before
-                .people
-                .keys()
-                .filter(|id| !self.people.contains_key(*id))
-            {
+            for id in gone_from(&before.people, &self.people) {
                 gone.push(Removal::Account(id.clone()));
             }
         }
@@ -364,11 +360,7 @@ impl Model {
                 out.extend(self.group(id));
             }
         }
-        for id in before
-            .groups
-            .keys()
-            .filter(|id| !self.groups.contains_key(*id))
-        {
+        for id in gone_from(&before.groups, &self.groups) {
             gone.push(Removal::Group(id.clone()));
         }
         let (now, then) = (self.live_members(), before.live_members());
@@ -392,11 +384,7 @@ impl Model {
                 out.push(self.device(id));
             }
         }
-        for id in before
-            .devices
-            .keys()
-            .filter(|id| !self.devices.contains_key(*id))
-        {
+        for id in gone_from(&before.devices, &self.devices) {
             gone.push(Removal::Device(id.clone()));
         }
         for (id, at) in &self.sign_ins {
@@ -406,6 +394,14 @@ impl Model {
         }
         (out, gone)
     }
+}
+
+/// The keys of `before` that `now` no longer has.
+fn gone_from<'a, V>(
+    before: &'a BTreeMap<String, V>,
+    now: &'a BTreeMap<String, V>,
+) -> impl Iterator<Item = &'a String> {
+    before.keys().filter(|id| !now.contains_key(*id))
 }
 
 fn outcome(coverage: Vec<(EntityKind, Coverage)>) -> Outcome {
@@ -422,19 +418,24 @@ fn outcome(coverage: Vec<(EntityKind, Coverage)>) -> Outcome {
     }
 }
 
+/// The kinds an incremental run reads as changes (products and subscriptions are read in full).
+const INCREMENTAL_KINDS: [EntityKind; 7] = [
+    EntityKind::Account,
+    EntityKind::Assignment,
+    EntityKind::Group,
+    EntityKind::GroupLicense,
+    EntityKind::Membership,
+    EntityKind::Device,
+    EntityKind::SignInActivity,
+];
+
+/// Every kind of [`INCREMENTAL_KINDS`] read as `how`.
+fn coverage(how: Coverage) -> Vec<(EntityKind, Coverage)> {
+    INCREMENTAL_KINDS.iter().map(|k| (*k, how)).collect()
+}
+
 fn changes_coverage() -> Vec<(EntityKind, Coverage)> {
-    [
-        EntityKind::Account,
-        EntityKind::Assignment,
-        EntityKind::Group,
-        EntityKind::GroupLicense,
-        EntityKind::Membership,
-        EntityKind::Device,
-        EntityKind::SignInActivity,
-    ]
-    .into_iter()
-    .map(|k| (k, Coverage::Changes))
-    .collect()
+    coverage(Coverage::Changes)
 }
 
 fn sync(store: &Store, batches: Vec<Batch>, removals: Vec<Removal>, outcome: Outcome) {
@@ -567,18 +568,7 @@ fn a_kind_kept_stays_and_removals_of_a_kind_read_in_full_are_refused() {
     let before = snapshot(&store);
 
     // Only products read; everything else kept.
-    let kept = [
-        EntityKind::Account,
-        EntityKind::Assignment,
-        EntityKind::Group,
-        EntityKind::GroupLicense,
-        EntityKind::Membership,
-        EntityKind::Device,
-        EntityKind::SignInActivity,
-    ]
-    .into_iter()
-    .map(|k| (k, Coverage::Kept))
-    .collect();
+    let kept = coverage(Coverage::Kept);
     sync(&store, vec![model.products()], Vec::new(), outcome(kept));
     assert_eq!(snapshot(&store), before);
 

@@ -24,14 +24,19 @@ pub(crate) async fn changes(
     let (Some(seed), Some(count)) = (number("seed"), number("count")) else {
         let error = json!({"error": {
             "code": "badRequest",
-            "message": "seed and count must be non-negative integers: POST /_emulator/changes?seed=S&count=N",
+            "message": "seed and count must be non-negative integers: POST /_emulator/changes?seed=S&count=N[&profile=churn]",
         }});
         return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
     };
     let count = count as usize;
     // Building a generation of a large tenant takes a while: not on the server's threads.
+    // `profile=churn`: only day-to-day changes of people (see `Change::is_churn`).
+    let churn = query.get("profile").is_some_and(|p| p == "churn");
     let installed = tokio::task::spawn_blocking(move || {
-        shared.install_with(|current| current.apply_random(seed, count))
+        shared.install_with(|current| match churn {
+            true => current.apply_churn(seed, count),
+            false => current.apply_random(seed, count),
+        })
     })
     .await;
     match installed {

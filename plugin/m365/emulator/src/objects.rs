@@ -21,6 +21,24 @@ fn not_found(id: &str) -> Response {
     )
 }
 
+/// Answers a request for the object `id` with what `render` makes of it in the current
+/// tenant, or Graph's 404.
+fn answer(
+    shared: &Shared,
+    headers: &HeaderMap,
+    id: &str,
+    render: impl FnOnce(&crate::Tenant) -> Option<Value>,
+) -> Response {
+    if let Some(r) = bearer_rejection(shared, headers) {
+        return r;
+    }
+    let generation = shared.current();
+    match render(&generation.tenant) {
+        Some(item) => axum::Json(item).into_response(),
+        None => not_found(id),
+    }
+}
+
 /// `GET /v1.0/users/{id}`.
 pub(crate) async fn user(
     State(shared): State<Shared>,
@@ -28,15 +46,10 @@ pub(crate) async fn user(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = bearer_rejection(&shared, &headers) {
-        return r;
-    }
-    let generation = shared.current();
-    let t = &generation.tenant;
-    match t.users.iter().find(|u| u.id == id) {
-        Some(u) => axum::Json(project(t.user_json(u), &query, Some(USER_DEFAULTS))).into_response(),
-        None => not_found(&id),
-    }
+    answer(&shared, &headers, &id, |t| {
+        let u = t.users.iter().find(|u| u.id == id)?;
+        Some(project(t.user_json(u), &query, Some(USER_DEFAULTS)))
+    })
 }
 
 /// `GET /v1.0/devices/{id}`, with its registered owners when `$expand` asks for them.
@@ -46,27 +59,22 @@ pub(crate) async fn device(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = bearer_rejection(&shared, &headers) {
-        return r;
-    }
-    let generation = shared.current();
-    let t = &generation.tenant;
-    let Some(d) = t.devices.iter().find(|d| d.id == id) else {
-        return not_found(&id);
-    };
-    let mut item = project(t.device_json(d), &query, None);
-    let owners = query.get("$expand").is_some_and(|e| {
-        e.split(',')
-            .any(|x| x.trim().to_lowercase().starts_with("registeredowners"))
-    });
-    if owners {
-        let mut listed = t.registered_owners_json(d);
-        if let Value::Array(owners) = &mut listed {
-            owners.truncate(EXPANDED_ITEMS);
+    answer(&shared, &headers, &id, |t| {
+        let d = t.devices.iter().find(|d| d.id == id)?;
+        let mut item = project(t.device_json(d), &query, None);
+        let owners = query.get("$expand").is_some_and(|e| {
+            e.split(',')
+                .any(|x| x.trim().to_lowercase().starts_with("registeredowners"))
+        });
+        if owners {
+            let mut listed = t.registered_owners_json(d);
+            if let Value::Array(owners) = &mut listed {
+                owners.truncate(EXPANDED_ITEMS);
+            }
+            item["registeredOwners"] = listed;
         }
-        item["registeredOwners"] = listed;
-    }
-    axum::Json(item).into_response()
+        Some(item)
+    })
 }
 
 /// `GET /v1.0/directory/deletedItems/{id}`: a soft-deleted user.
@@ -76,13 +84,8 @@ pub(crate) async fn deleted_item(
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(r) = bearer_rejection(&shared, &headers) {
-        return r;
-    }
-    let generation = shared.current();
-    let t = &generation.tenant;
-    match t.deleted_users.iter().find(|d| d.id == id) {
-        Some(d) => axum::Json(project(t.deleted_user_json(d), &query, None)).into_response(),
-        None => not_found(&id),
-    }
+    answer(&shared, &headers, &id, |t| {
+        let d = t.deleted_users.iter().find(|d| d.id == id)?;
+        Some(project(t.deleted_user_json(d), &query, None))
+    })
 }

@@ -152,6 +152,16 @@ pub enum Change {
 const KINDS: usize = 19;
 
 impl Change {
+    /// Whether this is a day-to-day change of people (joiners, leavers, restores, renames,
+    /// accounts disabled or enabled, licences and group memberships, devices), not a purchase
+    /// (units) or a group created or deleted.
+    pub fn is_churn(&self) -> bool {
+        !matches!(
+            self,
+            Change::SkuUnits { .. } | Change::DeleteGroup { .. } | Change::NewGroup { .. }
+        )
+    }
+
     /// A change drawn from `rng` that fits `tenant` (names objects it has, changes something).
     pub fn random<R: Rng + ?Sized>(rng: &mut R, tenant: &Tenant) -> Change {
         loop {
@@ -364,6 +374,23 @@ impl Tenant {
         let mut t = self.clone();
         if let Err(e) = t.try_apply(change) {
             panic!("{change:?} does not fit the tenant: {e:#}");
+        }
+        t
+    }
+
+    /// Like [`Tenant::apply_random`], drawing only day-to-day changes of people
+    /// ([`Change::is_churn`]): what a scheduled collector sees between two runs, without
+    /// purchases or licence groups being restructured.
+    pub fn apply_churn(&self, seed: u64, count: usize) -> Tenant {
+        let mut rng = stream(seed ^ self.fingerprint(), 201);
+        let mut t = self.clone();
+        for _ in 0..count {
+            loop {
+                let change = Change::random(&mut rng, &t);
+                if change.is_churn() && t.try_apply(&change).is_ok() {
+                    break;
+                }
+            }
         }
         t
     }

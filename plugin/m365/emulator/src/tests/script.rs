@@ -420,3 +420,14 @@ fn random_changes_are_valid_varied_and_deterministic() {
         .collect();
     assert_eq!(soft, holding);
 }
+
+#[test]
+fn churn_changes_people_but_no_units_and_no_groups() {
+    let t = tenant(600, 4);
+    let after = t.apply_churn(9, 120);
+    assert_eq!(after.consistency_errors(), Vec::<String>::new());
+    assert_eq!(after.groups.len(), t.groups.len());
+    let units = |t: &Tenant| t.skus.iter().map(|s| s.enabled).collect::<Vec<_>>();
+    assert_eq!(units(&after), units(&t));
+    assert_ne!(after.users, t.users, "people changed");
+}
