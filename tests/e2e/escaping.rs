@@ -155,6 +155,11 @@ fn hostile_text_is_escaped_on_the_terminal_neutralised_in_csv_and_exact_in_json(
         )),
         "{stdout}"
     );
+    // How the run read, with the plugin's reason for reading in full.
+    assert!(
+        stdout.contains(&format!("\n  read: full: {}\n", shown("full reason"))),
+        "{stdout}"
+    );
     assert!(
         stdout.contains(&format!("\n  warning: {}\n", shown("warning"))),
         "{stdout}"

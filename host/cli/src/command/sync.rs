@@ -68,7 +68,8 @@ pub(super) async fn sync(
                     report.run_id,
                     text(&report.counts_text())
                 )?;
-                writeln!(out, "  read: {}", report.mode_text())?;
+                // The reason for a full read may be the plugin's text.
+                writeln!(out, "  read: {}", text(&report.mode_text()))?;
                 for w in &report.warnings {
                     writeln!(out, "  warning: {}", text(w))?;
                 }

@@ -71,6 +71,17 @@ impl Collector for EvilText {
         ]
     }
 
+    /// Reads in full, giving a hostile reason why.
+    fn collect_incremental(
+        &self,
+        settings: &Settings,
+        request: CollectRequest,
+    ) -> Result<Outcome, CollectError> {
+        let mut outcome = Outcome::full(self.collect(settings, request.mode)?);
+        outcome.full_reason = Some(text("full reason"));
+        Ok(outcome)
+    }
+
     fn collect(&self, settings: &Settings, _mode: CollectMode) -> Result<Summary, CollectError> {
         warn(&text("plugin log"));
         host::progress(&text("phase"), 1, Some(2));
