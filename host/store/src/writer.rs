@@ -263,8 +263,9 @@ impl RunWriter {
     }
 }
 
-impl BatchSink for RunWriter {
-    fn accept(&mut self, batch: Batch) -> Result<()> {
+impl RunWriter {
+    /// Hands `item` to the run's writer thread, starting it on the first item.
+    fn send(&self, item: Item) -> Result<()> {
         let mut pipe = self
             .pipe
             .lock()
@@ -273,23 +274,17 @@ impl BatchSink for RunWriter {
             *pipe = Some(Pipe::start(self.conn.clone(), self.source.clone())?);
         }
         self.store.record_progress(self.run_id);
-        pipe.as_mut()
-            .expect("started above")
-            .send(Item::Batch(batch))
+        pipe.as_mut().expect("started above").send(item)
+    }
+}
+
+impl BatchSink for RunWriter {
+    fn accept(&mut self, batch: Batch) -> Result<()> {
+        self.send(Item::Batch(batch))
     }
 
     fn remove(&mut self, removals: Vec<Removal>) -> Result<()> {
-        let mut pipe = self
-            .pipe
-            .lock()
-            .map_err(|_| anyhow::anyhow!("the run's writer panicked"))?;
-        if pipe.is_none() {
-            *pipe = Some(Pipe::start(self.conn.clone(), self.source.clone())?);
-        }
-        self.store.record_progress(self.run_id);
-        pipe.as_mut()
-            .expect("started above")
-            .send(Item::Removals(removals))
+        self.send(Item::Removals(removals))
     }
 
     fn finish(&mut self) -> Result<()> {
