@@ -182,6 +182,80 @@ fn incremental_runs_after_random_changes_match_a_full_read_export_by_export() {
     assert!(incremental_runs * 2 >= seeds as usize, "{reads:#?}");
 }
 
+#[test]
+fn an_incremental_run_reads_only_what_changed_and_sign_ins_on_their_interval() {
+    let env = Env::new(2500, Options::default());
+    let config = config_in(&env, &env.dir.path().join("a"), "");
+    sync(&config, &[]);
+    let full_requests = env.emulator.total_requests();
+    let before = env.emulator.requests();
+
+    env.emulator.apply_random_changes(99, 3);
+    assert_eq!(sync(&config, &[]), "incremental");
+    let after = env.emulator.requests();
+    let spent =
+        |endpoint: &str| after.get(endpoint).unwrap_or(&0) - before.get(endpoint).unwrap_or(&0);
+    // Three small changes cost a handful of requests (the token, the tenant's `$batch`, one
+    // page of each delta query, a `$batch` or two of changed objects), not the tenant's pages.
+    let incremental_requests = env.emulator.total_requests() - full_requests;
+    assert!(
+        incremental_requests <= 10 && incremental_requests * 4 < full_requests,
+        "{incremental_requests} requests for an incremental run, {full_requests} for a full one: {after:?}"
+    );
+    assert_eq!(spent("users"), 0, "no user list: {after:?}");
+    assert_eq!(
+        spent("signInActivity"),
+        0,
+        "sign-ins are not due yet: {after:?}"
+    );
+    assert_eq!(spent("users/delta"), 1);
+    let runs = json(&config, &["runs", "--format", "json"]);
+    assert_eq!(runs[0]["mode"], "incremental");
+    assert_eq!(runs[0]["full_reason"], Value::Null);
+    assert_eq!(runs[1]["mode"], "full");
+    assert!(
+        runs[1]["full_reason"]
+            .as_str()
+            .unwrap()
+            .contains("first run")
+    );
+
+    // Asked for a full read, it reads everything again, and says why.
+    assert_eq!(sync(&config, &["--full"]), "full: asked for (--full)");
+}
+
+#[test]
+fn a_rejected_delta_link_falls_back_to_a_full_read_and_stays_exact() {
+    for variant in [
+        graph_emulator::ExpiredDelta::SyncStateNotFound,
+        graph_emulator::ExpiredDelta::ResyncRequired,
+        graph_emulator::ExpiredDelta::Gone,
+    ] {
+        let env = Env::new(
+            200,
+            Options {
+                expired_delta: variant,
+                ..tracking_licence_states()
+            },
+        );
+        let config = config_in(&env, &env.dir.path().join("a"), "sign_ins_every = \"0s\"");
+        let full = config_in(&env, &env.dir.path().join("b"), "");
+        sync(&config, &[]);
+        env.emulator.apply_random_changes(5, 6);
+        env.emulator.expire_delta_tokens();
+        let read = sync(&config, &[]);
+        assert!(
+            read.starts_with("full: Graph rejected the delta links (groups: "),
+            "{variant:?}: {read}"
+        );
+        sync(&full, &["--full"]);
+        assert_eq!(snapshot(&config), snapshot(&full), "{variant:?}");
+        // The links the fallback opened work: the next run is incremental again.
+        env.emulator.apply_random_changes(6, 2);
+        assert_eq!(sync(&config, &[]), "incremental", "{variant:?}");
+    }
+}
+
 /// The plugin state the store keeps for `contoso`: the run it was saved with and its bytes.
 fn saved_state(config: &Path) -> (i64, Vec<u8>) {
     let db = rusqlite::Connection::open(config.with_file_name("itam.db")).unwrap();
