@@ -7,10 +7,11 @@
 //! replaced per entity the run sent or removed. Memberships are their own entities: the run
 //! sends the ones added and removes the ones gone.
 
-use super::staging::{OnDuplicate, STAGED, primary_key};
+use super::staging::{Columns, OnDuplicate, STAGED};
 use anyhow::{Result, bail};
 use itam_runtime::contract::types::{Coverage, EntityKind, Outcome};
 use rusqlite::Connection;
+use std::collections::BTreeSet;
 
 /// How one snapshot table is published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,6 +174,7 @@ fn delete_applied(
     conn: &Connection,
     source: &str,
     plan: &[(&str, Publish)],
+    written: &mut Written,
 ) -> rusqlite::Result<()> {
     let (account, group, device) = (removed("account"), removed("group"), removed("device"));
     let mut statements = vec![
@@ -199,41 +201,81 @@ fn delete_applied(
             "DELETE FROM main.memberships WHERE source = ?1 AND member_id IN {SOFT_DELETED}"
         ));
     }
-    // An entity sent again comes with all of its parts: its old parts go.
-    if mode(plan, "assignments") == Publish::Apply {
-        statements.push(
-            "DELETE FROM main.assignments WHERE source = ?1
-             AND user_id IN (SELECT id FROM temp.stage_accounts)"
-                .into(),
-        );
-    }
-    if mode(plan, "group_licenses") == Publish::Apply {
-        statements.push(
-            "DELETE FROM main.group_licenses WHERE source = ?1
-             AND group_id IN (SELECT id FROM temp.stage_groups)"
-                .into(),
-        );
-    }
-    if mode(plan, "device_owners") == Publish::Apply {
-        statements.push(
-            "DELETE FROM main.device_owners WHERE source = ?1
-             AND device_id IN (SELECT id FROM temp.stage_devices)"
-                .into(),
-        );
+    // An entity sent again comes with all of its parts: its old parts that it did not send
+    // again go (the staged parts are indexed by key, see `publish`).
+    for (table, entities, owner) in PARTS {
+        if mode(plan, table) == Publish::Apply {
+            let columns = Columns::of(conn, table)?;
+            statements.push(format!(
+                "DELETE FROM main.{table} AS t WHERE t.source = ?1
+                 AND t.{owner} IN (SELECT id FROM temp.stage_{entities})
+                 AND NOT EXISTS (SELECT 1 FROM temp.stage_{table} s WHERE {})",
+                same_key(&columns)
+            ));
+        }
     }
     for sql in statements {
-        conn.execute(&sql, [source])?;
+        if conn.execute(&sql, [source])? > 0 {
+            written.insert(table_of(&sql));
+        }
     }
     Ok(())
 }
 
-/// Publishes the staged run into `source`'s snapshot as `plan` says, and empties the staging
-/// tables.
+/// The tables of an entity's parts: each with the entities' table and the column naming the
+/// entity a part belongs to.
+const PARTS: [(&str, &str, &str); 3] = [
+    ("assignments", "accounts", "user_id"),
+    ("group_licenses", "groups", "group_id"),
+    ("device_owners", "devices", "device_id"),
+];
+
+/// The condition that a staged row `s` has the key of a snapshot row `t`.
+fn same_key(columns: &Columns) -> String {
+    columns
+        .key
+        .iter()
+        .map(|c| format!("s.{c} = t.{c}"))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// Indexes the staged rows of `table` by key: to find the rows the run did not send again,
+/// and in the order the upsert wants them.
+fn index_by_key(conn: &Connection, table: &str, columns: &Columns) -> rusqlite::Result<()> {
+    conn.execute_batch(&format!(
+        "CREATE INDEX IF NOT EXISTS temp.stage_{table}_by_key ON stage_{table} ({})",
+        columns.key_list()
+    ))
+}
+
+/// The snapshot table a `DELETE FROM main.<table>` statement deletes from.
+fn table_of(sql: &str) -> &'static str {
+    let table = sql
+        .strip_prefix("DELETE FROM main.")
+        .and_then(|rest| rest.split_whitespace().next());
+    STAGED
+        .iter()
+        .map(|(t, _)| *t)
+        .find(|t| Some(*t) == table)
+        .unwrap_or_else(|| unreachable!("not a delete from a snapshot table: {sql}"))
+}
+
+/// The snapshot tables a publish wrote to (inserted, updated or deleted rows of).
+pub(super) type Written = BTreeSet<&'static str>;
+
+/// Publishes the staged run into `source`'s snapshot as `plan` says, empties the staging
+/// tables, and says which tables it wrote to.
+///
+/// Only what differs is written: a row the run sent again unchanged stays untouched, and a
+/// table read in full loses only the rows the run did not send. A re-read of an unchanged
+/// tenant thus writes almost nothing.
 pub(super) fn publish(
     conn: &Connection,
     source: &str,
     plan: &[(&str, Publish)],
-) -> rusqlite::Result<()> {
+) -> rusqlite::Result<Written> {
+    let mut written = Written::new();
     let applies = plan.iter().any(|(_, p)| *p == Publish::Apply);
     if applies {
         // Lookups by ID into the staged rows and the removals, while they are applied.
@@ -244,7 +286,12 @@ pub(super) fn publish(
         )?;
         implied_removals(conn, source, plan)?;
         cancel_staged(conn)?;
-        delete_applied(conn, source, plan)?;
+        for (table, _, _) in PARTS {
+            if mode(plan, table) == Publish::Apply {
+                index_by_key(conn, table, &Columns::of(conn, table)?)?;
+            }
+        }
+        delete_applied(conn, source, plan, &mut written)?;
     }
     conn.execute_batch(
         "DROP INDEX IF EXISTS temp.stage_accounts_by_id;
@@ -257,22 +304,84 @@ pub(super) fn publish(
         if publish == Publish::Keep {
             continue;
         }
-        let key = primary_key(conn, table)?;
-        let verb = match on_duplicate {
-            OnDuplicate::Replace => "INSERT OR REPLACE",
-            OnDuplicate::Ignore => "INSERT OR IGNORE",
-        };
-        if publish == Publish::Replace {
-            conn.execute(
-                &format!("DELETE FROM main.{table} WHERE source = ?1"),
-                [source],
-            )?;
+        let columns = Columns::of(conn, table)?;
+        let mut changed = 0;
+        if publish == Publish::Replace && has_rows(conn, source, table)? {
+            index_by_key(conn, table, &columns)?;
+            changed += delete_unsent(conn, source, table, &columns)?;
         }
-        // Within one key, rows go in the order they were staged, so the later one replaces.
+        changed += conn.execute(&upsert(table, &columns, on_duplicate), [])?;
         conn.execute_batch(&format!(
-            "{verb} INTO main.{table} SELECT * FROM temp.stage_{table} ORDER BY {key}, rowid;
-             DELETE FROM temp.stage_{table};"
+            "DROP INDEX IF EXISTS temp.stage_{table}_by_key; DELETE FROM temp.stage_{table};"
         ))?;
+        if changed > 0 {
+            written.insert(table);
+        }
     }
-    conn.execute_batch("DELETE FROM temp.stage_removals;")
+    conn.execute_batch("DELETE FROM temp.stage_removals;")?;
+    Ok(written)
+}
+
+/// Whether `source` has rows in `table`.
+fn has_rows(conn: &Connection, source: &str, table: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        &format!("SELECT EXISTS (SELECT 1 FROM main.{table} WHERE source = ?1)"),
+        [source],
+        |r| r.get(0),
+    )
+}
+
+/// Deletes the rows of `source` in `table` whose key the run did not send (the table is read
+/// in full), and says how many. The staged rows are indexed by key.
+fn delete_unsent(
+    conn: &Connection,
+    source: &str,
+    table: &str,
+    columns: &Columns,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        &format!(
+            "DELETE FROM main.{table} AS t WHERE t.source = ?1
+             AND NOT EXISTS (SELECT 1 FROM temp.stage_{table} s WHERE {})",
+            same_key(columns)
+        ),
+        [source],
+    )
+}
+
+/// The statement that moves the staged rows of `table` into the snapshot: new keys are
+/// inserted, and a key already there is updated only if a value differs (or, for a table whose
+/// first row of a key wins, left alone). Within one key, rows go in the order they were
+/// staged, so the later one is the one that stays.
+fn upsert(table: &str, columns: &Columns, on_duplicate: &OnDuplicate) -> String {
+    let key = columns.key_list();
+    let action = match on_duplicate {
+        OnDuplicate::Replace if !columns.values.is_empty() => {
+            let list = |prefix: &str| {
+                columns
+                    .values
+                    .iter()
+                    .map(|c| format!("{prefix}.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let set = columns
+                .values
+                .iter()
+                .map(|c| format!("{c} = excluded.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!(
+                "UPDATE SET {set} WHERE ({}) IS NOT ({})",
+                list(table),
+                list("excluded")
+            )
+        }
+        _ => "NOTHING".to_string(),
+    };
+    // `WHERE true` keeps `ON CONFLICT` from being read as a join constraint.
+    format!(
+        "INSERT INTO main.{table} SELECT * FROM temp.stage_{table} WHERE true
+         ORDER BY {key}, rowid ON CONFLICT ({key}) DO {action}"
+    )
 }

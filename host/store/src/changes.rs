@@ -3,28 +3,37 @@
 //! purchased units changed). Joiners' and leavers' licences are recorded as `joiner_licence` and
 //! `leaver_licence` rows beside them.
 //!
-//! A run replaces the snapshot when it commits, so just before the staged rows replace it the
-//! parts of the old snapshot that changes are computed from are copied aside into TEMP tables
-//! of the store's connection; once the new snapshot is in place, the differences go to
-//! `changes` under the run's ID. The first successful run of a source is the baseline and
-//! records none.
-//!
-//! An incremental run changes only the accounts it sends or removes (the touched accounts), so
-//! only their previous rows are copied aside and only they are compared; products are always
-//! compared in full.
+//! Only the accounts whose rows the run writes can differ (publishing leaves unchanged rows
+//! alone), so while the run publishes, TEMP triggers watch `accounts` and `assignments`: the
+//! first write that touches an account copies its previous row and licences aside. Once the new
+//! snapshot is in place, the touched accounts are compared and the differences go to `changes`
+//! under the run's ID. Products are always compared in full. The first successful run of a
+//! source is the baseline and records none.
 
+use super::watch;
 use rusqlite::{Connection, params};
 
-/// Copies the parts of `source`'s current snapshot that changes are computed from: for an
-/// `incremental` run, of the touched accounts only.
-pub(super) fn capture_previous(
-    conn: &Connection,
-    source: &str,
-    incremental: bool,
-) -> rusqlite::Result<()> {
+/// What the first write touching an account copies aside, for an account ID `{id}` of source
+/// `{source}` (the `new.` or `old.` row of the trigger). `{account}` and `{holdings}` narrow the
+/// previous account row and licences when the triggering write has already happened.
+const TOUCH: &str = "
+    INSERT INTO touched VALUES ({id});
+    INSERT INTO prev_accounts
+        SELECT id, user_principal_name, account_enabled, deleted_date_time IS NULL
+        FROM main.accounts WHERE source = {source} AND id = {id} {account};
+    INSERT INTO prev_holdings
+        SELECT DISTINCT user_id, product_id FROM main.assignments
+        WHERE source = {source} AND user_id = {id} AND state <> 'Error' {holdings};";
+
+/// The watch that notes touched accounts.
+const WATCH: &str = "touch";
+
+/// Starts watching `source`'s snapshot for the accounts the run touches, and copies its
+/// products aside. Returns whether the source has a previous snapshot to compare with; if not,
+/// nothing is watched.
+pub(super) fn capture_previous(conn: &Connection, source: &str) -> rusqlite::Result<bool> {
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS touched (id TEXT PRIMARY KEY) WITHOUT ROWID;
-         DELETE FROM temp.touched;
          CREATE TEMP TABLE IF NOT EXISTS prev_accounts (
              id TEXT PRIMARY KEY, user_principal_name TEXT, account_enabled INTEGER, live INTEGER
          ) WITHOUT ROWID;
@@ -34,53 +43,74 @@ pub(super) fn capture_previous(
          CREATE TEMP TABLE IF NOT EXISTS prev_products (
              product_id TEXT PRIMARY KEY, part_number TEXT, enabled INTEGER
          ) WITHOUT ROWID;
+         DELETE FROM temp.touched;
          DELETE FROM temp.prev_accounts;
          DELETE FROM temp.prev_holdings;
          DELETE FROM temp.prev_products;",
     )?;
-    if incremental {
-        conn.execute_batch(
-            "INSERT OR IGNORE INTO temp.touched SELECT id FROM temp.stage_accounts;
-             INSERT OR IGNORE INTO temp.touched
-                 SELECT id FROM temp.stage_removals WHERE kind = 'account';",
-        )?;
+    let baseline: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM runs WHERE source = ?1 AND status = 'succeeded')",
+        [source],
+        |r| r.get(0),
+    )?;
+    if !baseline {
+        return Ok(false);
     }
-    // Spelt out per case, so that an incremental run reads the touched accounts by key.
-    let (accounts, holdings) = match incremental {
-        true => (
-            "AND id IN (SELECT id FROM temp.touched)",
-            "AND user_id IN (SELECT id FROM temp.touched)",
-        ),
-        false => ("", ""),
-    };
-    conn.execute(
-        &format!(
-            "INSERT INTO temp.prev_accounts
-             SELECT id, user_principal_name, account_enabled, deleted_date_time IS NULL
-             FROM main.accounts WHERE source = ?1 {accounts}"
-        ),
-        [source],
-    )?;
-    conn.execute(
-        &format!(
-            "INSERT OR IGNORE INTO temp.prev_holdings
-             SELECT user_id, product_id FROM main.assignments
-             WHERE source = ?1 AND state <> 'Error' {holdings}"
-        ),
-        [source],
-    )?;
     conn.execute(
         "INSERT INTO temp.prev_products
          SELECT product_id, part_number, enabled FROM main.products WHERE source = ?1",
         [source],
     )?;
-    Ok(())
+    // An account row is copied before it is updated or deleted; an inserted one had none, and
+    // its licences are still the previous ones (accounts are written before assignments).
+    // An assignment written first means the account row is unchanged; after an insert, the
+    // inserted row is not among the previous licences.
+    let inserted =
+        "AND NOT (product_id = new.product_id AND assigned_by_group = new.assigned_by_group)";
+    // (name, when, table, account ID, narrowing of the account row, narrowing of the licences)
+    #[rustfmt::skip]
+    let triggers = [
+        ("account_inserted", "AFTER INSERT", "accounts", "new.id", "AND 0", ""),
+        ("account_updated", "BEFORE UPDATE", "accounts", "old.id", "", ""),
+        ("account_deleted", "BEFORE DELETE", "accounts", "old.id", "", ""),
+        ("assignment_inserted", "AFTER INSERT", "assignments", "new.user_id", "", inserted),
+        ("assignment_updated", "BEFORE UPDATE", "assignments", "old.user_id", "", ""),
+        ("assignment_deleted", "BEFORE DELETE", "assignments", "old.user_id", "", ""),
+    ];
+    let bodies = triggers.map(|(name, when, table, id, account, holdings)| {
+        let row = &id[..3];
+        let body = TOUCH
+            .replace("{id}", id)
+            .replace("{source}", &format!("{row}.source"))
+            .replace("{account}", account)
+            .replace("{holdings}", holdings);
+        let condition = format!("NOT EXISTS (SELECT 1 FROM temp.touched WHERE id = {id})");
+        (name, when, table, condition, body)
+    });
+    let triggers: Vec<_> = bodies
+        .iter()
+        .map(|(name, when, table, condition, body)| watch::Trigger {
+            name,
+            when,
+            table,
+            condition,
+            body,
+        })
+        .collect();
+    watch::install(conn, WATCH, &triggers)?;
+    watch::start(conn, WATCH)?;
+    Ok(true)
+}
+
+/// Stops watching the snapshot (see [`capture_previous`]).
+pub(super) fn stop_watching(conn: &Connection) -> rusqlite::Result<()> {
+    watch::stop(conn, WATCH)
 }
 
 /// The change queries; each selects (kind, account_id, principal_name, product_id, detail) for
 /// source `?2`. `{a}` and `{h}` stand for the restriction of an account or assignment scan to
-/// the touched accounts in an incremental run (its untouched accounts did not change), and for
-/// nothing in a full one: spelt out, so that SQLite scans by key instead of every row.
+/// the touched accounts (the others did not change): spelt out, so that SQLite reads them by
+/// key instead of scanning every row.
 const CHANGES: &[&str] = &[
     // Joiners: live now, not live before.
     "SELECT 'joiner', a.id, a.user_principal_name, NULL, NULL FROM main.accounts a
@@ -141,30 +171,21 @@ const CHANGES: &[&str] = &[
      WHERE n.source = ?2 AND n.enabled <> p.enabled",
 ];
 
-/// Records what run `run_id` changed, unless it is the source's first successful run.
+/// Records what run `run_id` changed in the accounts it touched and in the products, if the
+/// source had a previous snapshot (`baseline`).
 pub(super) fn record(
     conn: &Connection,
     run_id: i64,
     source: &str,
-    incremental: bool,
+    baseline: bool,
 ) -> rusqlite::Result<()> {
-    let baseline: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM runs WHERE source = ?1 AND status = 'succeeded')",
-        [source],
-        |r| r.get(0),
-    )?;
     if !baseline {
         return Ok(());
     }
-    let (a, h) = match incremental {
-        true => (
-            "AND a.id IN (SELECT id FROM temp.touched)",
-            "AND h.user_id IN (SELECT id FROM temp.touched)",
-        ),
-        false => ("", ""),
-    };
     for query in CHANGES {
-        let query = query.replace("{a}", a).replace("{h}", h);
+        let query = query
+            .replace("{a}", "AND a.id IN (SELECT id FROM temp.touched)")
+            .replace("{h}", "AND h.user_id IN (SELECT id FROM temp.touched)");
         conn.execute(
             &format!(
                 "INSERT INTO changes (run_id, source, kind, account_id, principal_name, product_id, detail)

@@ -20,6 +20,7 @@ mod rows;
 mod schedule;
 mod service_lock;
 mod staging;
+mod watch;
 mod writer;
 
 pub use outbox::Delivery;
@@ -92,7 +93,7 @@ const RUN_MODES: &str = "
     ALTER TABLE runs ADD COLUMN full_reason TEXT;";
 /// Schema 6 → 7: memberships indexed by member and device owners by account, so that an
 /// incremental run removes what hangs on a removed entity by key (the indexes come from SCHEMA).
-const SCHEMA_VERSION: i64 = 7;
+const SCHEMA_VERSION: i64 = 8;
 
 /// A recorded run.
 #[derive(Debug, Clone, serde::Serialize)]

@@ -121,6 +121,9 @@ CREATE TABLE IF NOT EXISTS memberships (
 ) WITHOUT ROWID;
 -- An incremental run removes what hangs on a removed account, group or device by its ID.
 CREATE INDEX IF NOT EXISTS memberships_by_member ON memberships (source, member_id);
+-- The nesting of groups, for resolving the members of licence-assigning groups.
+CREATE INDEX IF NOT EXISTS memberships_nesting ON memberships (source, group_id, member_id)
+    WHERE member_kind = 'group';
 
 CREATE TABLE IF NOT EXISTS products (
     source            TEXT NOT NULL,

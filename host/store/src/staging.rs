@@ -31,14 +31,33 @@ pub(super) const STAGED: &[(&str, OnDuplicate)] = &[
     ("sign_ins", OnDuplicate::Replace),
 ];
 
-/// The primary-key columns of `table`, in key order, comma-separated.
-pub(super) fn primary_key(conn: &Connection, table: &str) -> rusqlite::Result<String> {
-    let mut stmt =
-        conn.prepare("SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk")?;
-    let columns = stmt
-        .query_map([table], |r| r.get::<_, String>(0))?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(columns.join(", "))
+/// The columns of a snapshot table, split into its primary key (in key order) and the rest.
+pub(super) struct Columns {
+    pub key: Vec<String>,
+    pub values: Vec<String>,
+}
+
+impl Columns {
+    /// Reads the columns of `table` from the schema.
+    pub fn of(conn: &Connection, table: &str) -> rusqlite::Result<Self> {
+        let mut stmt =
+            conn.prepare("SELECT name, pk FROM pragma_table_info(?1) ORDER BY pk, cid")?;
+        let columns = stmt
+            .query_map([table], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let (key, values): (Vec<_>, Vec<_>) = columns.into_iter().partition(|(_, pk)| *pk > 0);
+        Ok(Self {
+            key: key.into_iter().map(|(name, _)| name).collect(),
+            values: values.into_iter().map(|(name, _)| name).collect(),
+        })
+    }
+
+    /// The key columns, comma-separated.
+    pub fn key_list(&self) -> String {
+        self.key.join(", ")
+    }
 }
 
 /// Creates the empty staging tables (`temp.stage_<table>`, with the snapshot table's columns).
@@ -79,7 +98,7 @@ mod tests {
         let store = crate::Store::open(&dir.path().join("itam.db")).unwrap();
         let conn = store.lock();
         for (table, _) in STAGED {
-            let key = primary_key(&conn, table).unwrap();
+            let key = Columns::of(&conn, table).unwrap().key_list();
             assert!(key.starts_with("source, "), "{table}: {key}");
         }
     }

@@ -126,17 +126,19 @@ impl RunWriter {
             apply::check(&conn, &plan)?;
             staging::index_ids(&conn)?;
             references::check_references(&conn, &self.source, incremental)?;
-            // Changes are compared over every account unless the accounts were read as
-            // changes (then only the touched ones can differ).
-            let accounts_changed_only = apply::mode(&plan, "accounts") == apply::Publish::Apply;
             let step = std::time::Instant::now();
-            changes::capture_previous(&conn, &self.source, accounts_changed_only)?;
+            let baseline = changes::capture_previous(&conn, &self.source)?;
+            if baseline {
+                derived::watch_memberships(&conn, &self.source)?;
+            }
             let captured = step.elapsed();
-            apply::publish(&conn, &self.source, &plan)?;
+            let written = apply::publish(&conn, &self.source, &plan)?;
+            changes::stop_watching(&conn)?;
+            derived::stop_watching(&conn)?;
             let published = step.elapsed();
-            derived::resolve_licence_groups(&conn, &self.source)?;
+            derived::resolve_licence_groups(&conn, &self.source, &written, baseline)?;
             let resolved = step.elapsed();
-            changes::record(&conn, self.run_id, &self.source, accounts_changed_only)?;
+            changes::record(&conn, self.run_id, &self.source, baseline)?;
             tracing::debug!(
                 source = %self.source,
                 capture_ms = captured.as_millis() as u64,
