@@ -177,16 +177,22 @@ fn delete_applied(
     written: &mut Written,
 ) -> rusqlite::Result<()> {
     let (account, group, device) = (removed("account"), removed("group"), removed("device"));
+    // Deletions by member or owner name their index: without statistics, SQLite prefers to
+    // scan the source's rows through the primary key with a Bloom filter, which at 100k users
+    // takes tens of milliseconds per statement instead of one.
     let mut statements = vec![
         format!("DELETE FROM main.accounts WHERE source = ?1 AND id IN {account}"),
         format!("DELETE FROM main.sign_ins WHERE source = ?1 AND account_id IN {account}"),
-        format!("DELETE FROM main.device_owners WHERE source = ?1 AND account_id IN {account}"),
+        format!(
+            "DELETE FROM main.device_owners INDEXED BY device_owners_by_account
+             WHERE source = ?1 AND account_id IN {account}"
+        ),
         format!("DELETE FROM main.device_owners WHERE source = ?1 AND device_id IN {device}"),
         format!("DELETE FROM main.groups WHERE source = ?1 AND id IN {group}"),
         format!("DELETE FROM main.group_licenses WHERE source = ?1 AND group_id IN {group}"),
         format!("DELETE FROM main.devices WHERE source = ?1 AND id IN {device}"),
         format!("DELETE FROM main.memberships WHERE source = ?1 AND group_id IN {group}"),
-        "DELETE FROM main.memberships WHERE source = ?1 AND member_id IN
+        "DELETE FROM main.memberships INDEXED BY memberships_by_member WHERE source = ?1 AND member_id IN
              (SELECT id FROM temp.stage_removals WHERE kind IN ('group', 'account', 'device'))"
             .to_string(),
         "DELETE FROM main.memberships WHERE source = ?1 AND (group_id, member_id) IN
@@ -198,7 +204,8 @@ fn delete_applied(
     // (and change tracking reports the membership gone only when the account is purged).
     if mode(plan, "memberships") == Publish::Apply {
         statements.push(format!(
-            "DELETE FROM main.memberships WHERE source = ?1 AND member_id IN {SOFT_DELETED}"
+            "DELETE FROM main.memberships INDEXED BY memberships_by_member
+             WHERE source = ?1 AND member_id IN {SOFT_DELETED}"
         ));
     }
     // An entity sent again comes with all of its parts: its old parts that it did not send

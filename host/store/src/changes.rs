@@ -154,11 +154,12 @@ const CHANGES: &[&str] = &[
      JOIN temp.prev_accounts p ON p.id = h.user_id AND p.live
      WHERE h.source = ?2 AND h.state <> 'Error' {h}
        AND NOT EXISTS (SELECT 1 FROM temp.prev_holdings x WHERE x.user_id = h.user_id AND x.product_id = h.product_id)",
-    // Licences lost by accounts live in both.
+    // Licences lost by accounts live in both. (CROSS JOIN keeps SQLite from scanning every
+    // account of the source to join the few previous holdings.)
     "SELECT 'licence_removed', x.user_id, a.user_principal_name, x.product_id, NULL
      FROM temp.prev_holdings x
      JOIN temp.prev_accounts p ON p.id = x.user_id AND p.live
-     JOIN main.accounts a ON a.source = ?2 AND a.id = x.user_id AND a.deleted_date_time IS NULL
+     CROSS JOIN main.accounts a ON a.source = ?2 AND a.id = x.user_id AND a.deleted_date_time IS NULL
      WHERE NOT EXISTS (SELECT 1 FROM main.assignments h WHERE h.source = ?2 AND h.user_id = x.user_id
                          AND h.product_id = x.product_id AND h.state <> 'Error')",
     // Products bought, dropped, or with a different number of purchased units.

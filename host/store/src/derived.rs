@@ -133,7 +133,8 @@ fn resolve_moved(conn: &Connection, source: &str) -> rusqlite::Result<()> {
         "INSERT INTO main.licence_group_members (source, group_id, member_id, member_kind, via_group)
          SELECT DISTINCT ?1, r.root, m.member_id, m.member_kind, r.via
          FROM temp.moved_members t
-         JOIN main.memberships m ON m.source = ?1 AND m.member_id = t.member_id
+         CROSS JOIN main.memberships m INDEXED BY memberships_by_member
+             ON m.source = ?1 AND m.member_id = t.member_id
          JOIN temp.reach r ON r.group_id = m.group_id",
         [source],
     )?;
