@@ -120,11 +120,7 @@ fn with_graph<R>(
         cap: Duration::ZERO,
         max_retry_after: Duration::from_secs(300),
     };
-    let grant = Grant {
-        token_url: "https://login.test/t/token".into(),
-        scope: "s".into(),
-        resource_hosts: vec![],
-    };
+    let grant = Grant::client_credentials("https://login.test/t/token", "s", [] as [&str; 0]);
     let mut graph = Graph::connect(&mut transport, &mut host, grant)
         .expect("the host authorizes")
         .with_policy(policy);

@@ -287,7 +287,7 @@ fn version_names_the_plugin_and_the_contract() {
     let text = stdout(&out);
     assert!(text.starts_with("itam 0."), "{text}");
     assert!(text.contains("m365"), "{text}");
-    assert!(text.contains("itam:collector@0.2.0"), "{text}");
+    assert!(text.contains("itam:collector@0.3.0"), "{text}");
 }
 
 #[cfg(unix)]
@@ -662,7 +662,7 @@ fn plugin_inspect_prints_the_contracts_names() {
     let env = Env::new(10, Options::default());
     env.config();
     let doc = env.itam_json(&["plugin", "inspect", "m365"]);
-    assert_eq!(doc["contract"], "itam:collector@0.2.0");
+    assert_eq!(doc["contract"], "itam:collector@0.3.0");
     assert_eq!(doc["credential"], "oauth2-client-credentials");
     let produces: Vec<&str> = doc["produces"]
         .as_array()

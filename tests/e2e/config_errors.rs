@@ -83,7 +83,7 @@ fn plugin_inspect_shows_declarations_and_allow_list() {
     env.config();
     let doc = env.itam_json(&["plugin", "inspect", "m365", "--source", "contoso"]);
     assert_eq!(doc["name"], "m365");
-    assert_eq!(doc["contract"], "itam:collector@0.2.0");
+    assert_eq!(doc["contract"], "itam:collector@0.3.0");
     let perms: Vec<&str> = doc["permissions"]
         .as_array()
         .unwrap()

@@ -711,7 +711,7 @@ fn files_that_are_not_collector_plugins_are_refused_clearly() {
     ];
     let not_component =
         "the plugin is not a valid WebAssembly component: failed to parse WebAssembly module: ";
-    let wrong_world = "the plugin does not implement the itam:collector@0.2.0 world or imports something the host does not provide: ";
+    let wrong_world = "the plugin does not implement the itam:collector@0.3.0 world or imports something the host does not provide: ";
     let messages = [
         format!("{not_component}attempted to parse a wasm module with a component parser"),
         format!("{not_component}magic header not detected: bad magic number"),
@@ -968,6 +968,56 @@ fn oversized_malformed_dangling_and_flooding_output_is_refused() {
 // ---------------------------------------------------------------------------------------------
 // Contract versions: a plugin built against the first released contract keeps working
 // ---------------------------------------------------------------------------------------------
+
+#[test]
+fn a_plugin_built_against_contract_0_2_0_still_loads_and_syncs_incrementally() {
+    let env = Env::new(10, Options::default());
+    let config = config_with(&env, "", &hostile_source(hostile::CONTRACT_V0_2_0, "", &[]));
+    let inspected = json(&itam(
+        &config,
+        &["plugin", "inspect", hostile::CONTRACT_V0_2_0],
+    ));
+    assert_eq!(inspected["contract"], "itam:collector@0.2.0");
+    let export = |entity: &str| {
+        let out = itam(
+            &config,
+            &["export", entity, "--source", "hostile", "--format", "json"],
+        );
+        assert_success(&out);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_success(&itam(&config, &["sync"]));
+    let accounts = export("accounts");
+    assert!(
+        accounts.contains("v2-1") && accounts.contains("v2-2"),
+        "{accounts}"
+    );
+    // Its 0.2.0 product comes in with known units.
+    let balance = json(&itam(
+        &config,
+        &[
+            "report", "balance", "--source", "hostile", "--format", "json",
+        ],
+    ));
+    assert_eq!(balance[0]["enabled"], 10, "{balance}");
+    // The second run gets its state back, reads accounts as changes and removes one.
+    let out = itam(&config, &["sync"]);
+    assert_success(&out);
+    let accounts = export("accounts");
+    assert!(accounts.contains("Version One, renamed"), "{accounts}");
+    assert!(!accounts.contains("v2-2"), "{accounts}");
+    let runs = json(&itam(
+        &config,
+        &["runs", "--source", "hostile", "--format", "json"],
+    ));
+    assert_eq!(runs[0]["mode"], "incremental", "{runs}");
+    assert_eq!(runs[1]["mode"], "full", "{runs}");
+    let changes = export("changes");
+    assert!(
+        changes.contains("leaver") && changes.contains("v2-2"),
+        "{changes}"
+    );
+}
 
 #[test]
 fn a_plugin_built_against_contract_0_1_0_still_loads_syncs_and_reads_in_full() {

@@ -228,7 +228,7 @@ fn the_template_stores_exactly_the_served_inventory_and_describes_itself() {
         ],
     );
     assert_eq!(doc["name"], "inventory");
-    assert_eq!(doc["contract"], "itam:collector@0.2.0");
+    assert_eq!(doc["contract"], "itam:collector@0.3.0");
     assert_eq!(doc["credential"], "none");
     assert_eq!(
         column(&doc["settings"], "name"),

@@ -28,6 +28,7 @@ const COMPONENTS: &[(&str, &str)] = &[
     ("HOARD", "hoard.wasm"),
     ("EVIL_TEXT", "evil_text.wasm"),
     ("CONTRACT_V0_1_0", "contract_v0_1_0.wasm"),
+    ("CONTRACT_V0_2_0", "contract_v0_2_0.wasm"),
 ];
 
 /// Components written as text or generated here, not built from Rust: attacks on

@@ -118,6 +118,15 @@ pub async fn check_source(runtime: &Runtime, source: &Source) -> SourceCheck {
                 format!("certificate {} from {}, expires in {} days", cert.subject, c.origin, cert.days_left()),
                 None,
             ),
+            ClientAuth::ServiceAccount(key) => step(
+                "credential",
+                "pass",
+                format!(
+                    "service account {} (client ID {}, key {}) from {}",
+                    key.client_email, key.client_id, key.private_key_id, c.origin
+                ),
+                None,
+            ),
         }),
         None => steps.push(step("credential", "pass", "none needed", None)),
     }

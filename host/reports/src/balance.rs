@@ -19,18 +19,19 @@ pub struct BalanceRow {
     pub product_name: Option<String>,
     /// Capability status (`Enabled`, `Warning`, `Suspended`, `LockedOut`, ...).
     pub status: String,
-    /// Active purchased units.
-    pub enabled: i64,
-    /// Units in the grace period.
-    pub warning: i64,
-    /// Suspended units.
-    pub suspended: i64,
-    /// Locked-out units.
-    pub locked_out: i64,
+    /// Active purchased units; `null` when the source does not tell how many were bought.
+    pub enabled: Option<i64>,
+    /// Units in the grace period (`null` when unknown).
+    pub warning: Option<i64>,
+    /// Suspended units (`null` when unknown).
+    pub suspended: Option<i64>,
+    /// Locked-out units (`null` when unknown).
+    pub locked_out: Option<i64>,
     /// Assigned units.
     pub consumed: i64,
-    /// `enabled - consumed`; negative when over-allocated.
-    pub available: i64,
+    /// `enabled - consumed`; negative when over-allocated, `null` when the purchased units
+    /// are unknown.
+    pub available: Option<i64>,
     /// Paid, free, viral or trial (shown in tables; not part of the JSON contract).
     #[serde(skip)]
     pub class: ProductClass,
@@ -51,7 +52,7 @@ pub fn balance(
         let mut rows: Vec<BalanceRow> = stmt
             .query_map([source], |r| {
                 let product_id: String = r.get(0)?;
-                let enabled: i64 = r.get(3)?;
+                let enabled: Option<i64> = r.get(3)?;
                 let consumed: i64 = r.get(7)?;
                 let product = products.get(&product_id);
                 Ok(BalanceRow {
@@ -65,7 +66,7 @@ pub fn balance(
                     suspended: r.get(5)?,
                     locked_out: r.get(6)?,
                     consumed,
-                    available: enabled - consumed,
+                    available: enabled.map(|e| e - consumed),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;
@@ -111,12 +112,12 @@ impl FailIf {
         };
         let hits: Vec<String> = rows
             .iter()
-            .filter(|r| r.class == ProductClass::Paid && r.available < below)
+            .filter(|r| r.class == ProductClass::Paid && r.available.is_some_and(|a| a < below))
             .map(|r| {
                 format!(
                     "{} ({} available)",
                     r.product_name.as_deref().unwrap_or(&r.part_number),
-                    r.available
+                    r.available.unwrap_or_default()
                 )
             })
             .collect();

@@ -98,14 +98,15 @@ pub struct ProductCost {
     pub unit_price: f64,
     /// Currency.
     pub currency: String,
-    /// Purchased (enabled) units.
-    pub purchased: i64,
+    /// Purchased (enabled) units; `null` when the source does not tell how many were bought.
+    pub purchased: Option<i64>,
     /// Assigned units.
     pub consumed: i64,
-    /// purchased × unit price: what is paid each month.
+    /// purchased × unit price: what is paid each month. When the purchased units are unknown,
+    /// the assigned units are counted instead (what a per-user plan bills).
     pub monthly_spend: f64,
-    /// Unassigned units × unit price.
-    pub monthly_unassigned: f64,
+    /// Unassigned units × unit price; `null` when the purchased units are unknown.
+    pub monthly_unassigned: Option<f64>,
 }
 
 /// Monthly spend attributed to one department (licences its accounts hold × price).
@@ -155,7 +156,8 @@ pub fn cost(
                 unpriced.push(p.part_number.clone());
                 continue;
             };
-            let monthly_spend = p.enabled as f64 * price.monthly;
+            let billed = p.enabled.unwrap_or(p.consumed);
+            let monthly_spend = billed as f64 * price.monthly;
             *spend.entry(price.currency.clone()).or_default() += monthly_spend;
             rows.push(ProductCost {
                 product_id: p.product_id.clone(),
@@ -166,7 +168,9 @@ pub fn cost(
                 purchased: p.enabled,
                 consumed: p.consumed,
                 monthly_spend,
-                monthly_unassigned: (p.enabled - p.consumed).max(0) as f64 * price.monthly,
+                monthly_unassigned: p
+                    .enabled
+                    .map(|enabled| (enabled - p.consumed).max(0) as f64 * price.monthly),
             });
         }
         rows.sort_by(|a, b| b.monthly_spend.total_cmp(&a.monthly_spend));

@@ -140,10 +140,10 @@ fn query(entity: Entity) -> &'static str {
         Entity::Memberships => "SELECT m.group_id, g.display_name AS group_name, m.member_id, m.member_kind
             FROM memberships m LEFT JOIN groups g ON g.source = m.source AND g.id = m.group_id
             WHERE m.source = ?1 ORDER BY m.group_id, m.member_id",
-        Entity::Products => "SELECT product_id, part_number, NULL AS product_name, capability_status, enabled, warning, suspended,
+        Entity::Products => "SELECT product_id, part_number, display_name AS product_name, capability_status, enabled, warning, suspended,
             locked_out, consumed_units, service_plans, attributes FROM products WHERE source = ?1 ORDER BY part_number",
         Entity::Assignments => "SELECT a.user_id, u.user_principal_name, a.product_id, p.part_number,
-            NULL AS product_name, NULLIF(a.assigned_by_group, '') AS assigned_by_group,
+            p.display_name AS product_name, NULLIF(a.assigned_by_group, '') AS assigned_by_group,
             g.display_name AS group_name, a.state, a.error, a.disabled_plans
             FROM assignments a
             JOIN accounts u ON u.source = a.source AND u.id = a.user_id AND u.deleted_date_time IS NULL
@@ -151,7 +151,7 @@ fn query(entity: Entity) -> &'static str {
             LEFT JOIN groups g ON g.source = a.source AND g.id = a.assigned_by_group
             WHERE a.source = ?1 ORDER BY u.user_principal_name, a.user_id, a.product_id, a.assigned_by_group",
         Entity::GroupLicenses => "SELECT l.group_id, g.display_name AS group_name, l.product_id, p.part_number,
-            NULL AS product_name, l.disabled_plans
+            p.display_name AS product_name, l.disabled_plans
             FROM group_licenses l
             LEFT JOIN groups g ON g.source = l.source AND g.id = l.group_id
             LEFT JOIN products p ON p.source = l.source AND p.product_id = l.product_id
@@ -159,8 +159,10 @@ fn query(entity: Entity) -> &'static str {
         Entity::LicenceGroupMembers => "SELECT m.group_id, g.display_name AS group_name, m.member_id, m.member_kind, m.via_group
             FROM licence_group_members m LEFT JOIN groups g ON g.source = m.source AND g.id = m.group_id
             WHERE m.source = ?1 ORDER BY m.group_id, m.member_id",
-        Entity::Subscriptions => "SELECT id, product_id, part_number, NULL AS product_name, status, total_licenses, is_trial, created_date_time,
-            next_lifecycle_date_time, attributes FROM subscriptions WHERE source = ?1 ORDER BY next_lifecycle_date_time, id",
+        Entity::Subscriptions => "SELECT s.id, s.product_id, s.part_number, p.display_name AS product_name, s.status, s.total_licenses, s.is_trial, s.created_date_time,
+            s.next_lifecycle_date_time, s.attributes FROM subscriptions s
+            LEFT JOIN products p ON p.source = s.source AND p.product_id = s.product_id
+            WHERE s.source = ?1 ORDER BY s.next_lifecycle_date_time, s.id",
         Entity::Devices => "SELECT id, device_id, display_name, operating_system, operating_system_version, account_enabled,
             trust_type, approximate_last_sign_in_date_time, registration_date_time, attributes
             FROM devices WHERE source = ?1 ORDER BY display_name, id",
@@ -203,7 +205,8 @@ pub fn columns(conn: &Connection, entity: Entity) -> Result<Vec<String>> {
 }
 
 /// Streams `entity` of `source`: `row` gets each row as a JSON object keyed by [`columns`]
-/// (JSON columns parsed, 0/1 columns as booleans, product names from the catalogue).
+/// (JSON columns parsed, 0/1 columns as booleans, product names the plugin's or the
+/// catalogue's).
 pub fn export(
     conn: &Connection,
     source: &str,
@@ -219,8 +222,8 @@ pub fn export(
         for (i, name) in names.iter().enumerate() {
             obj.insert(name.clone(), value(name, r.get_ref(i)?));
         }
-        // Product names come from the catalogue, beside the product ID.
-        if obj.contains_key("product_name") {
+        // Product names are the plugin's, else the catalogue's, beside the product ID.
+        if obj.get("product_name").is_some_and(Value::is_null) {
             let id = obj["product_id"].as_str().unwrap_or_default().to_string();
             obj.insert(
                 "product_name".into(),

@@ -22,16 +22,16 @@ pub struct HistoryRow {
     pub product_name: Option<String>,
     /// Capability status then.
     pub status: String,
-    /// Purchased units that were active.
-    pub enabled: i64,
-    /// Units in the grace period.
-    pub warning: i64,
-    /// Suspended units.
-    pub suspended: i64,
+    /// Purchased units that were active; `null` when the source did not tell.
+    pub enabled: Option<i64>,
+    /// Units in the grace period (`null` when unknown).
+    pub warning: Option<i64>,
+    /// Suspended units (`null` when unknown).
+    pub suspended: Option<i64>,
     /// Assigned units.
     pub consumed: i64,
-    /// `enabled - consumed`.
-    pub available: i64,
+    /// `enabled - consumed`; `null` when the purchased units are unknown.
+    pub available: Option<i64>,
 }
 
 /// The stored counts of `source`, oldest run first, optionally of one product (part number or
@@ -58,7 +58,7 @@ pub fn history(
         let rows: Vec<HistoryRow> = stmt
             .query_map(rusqlite::params![source, product, since], |r| {
                 let product_id: String = r.get(2)?;
-                let enabled: i64 = r.get(5)?;
+                let enabled: Option<i64> = r.get(5)?;
                 let consumed: i64 = r.get(8)?;
                 Ok(HistoryRow {
                     run_id: r.get(0)?,
@@ -74,7 +74,7 @@ pub fn history(
                     warning: r.get(6)?,
                     suspended: r.get(7)?,
                     consumed,
-                    available: enabled - consumed,
+                    available: enabled.map(|e| e - consumed),
                 })
             })?
             .collect::<rusqlite::Result<_>>()?;

@@ -50,12 +50,12 @@ pub struct ProductReport {
     pub product_name: Option<String>,
     /// Capability status.
     pub status: String,
-    /// Active purchased units.
-    pub enabled: i64,
+    /// Active purchased units; `null` when the source does not tell how many were bought.
+    pub enabled: Option<i64>,
     /// Assigned units (as the vendor counts them, soft-deleted holders included).
     pub consumed: i64,
-    /// `enabled - consumed`.
-    pub available: i64,
+    /// `enabled - consumed`; `null` when the purchased units are unknown.
+    pub available: Option<i64>,
     /// Live accounts holding it, before filtering.
     pub holders_total: usize,
     /// The holders that pass the filters.
@@ -207,7 +207,7 @@ pub fn product(
             status: p.status.clone(),
             enabled: p.enabled,
             consumed: p.consumed,
-            available: p.enabled - p.consumed,
+            available: p.enabled.map(|enabled| enabled - p.consumed),
             holders_total,
             holders,
         })

@@ -1,4 +1,5 @@
-//! What reports know about each product of a source: its friendly name (from the catalogue),
+//! What reports know about each product of a source: its friendly name (the plugin's, else the
+//! catalogue's),
 //! its class (paid, free, viral or trial), its service plans and its unit counts.
 
 use crate::catalog::{ProductCatalog, ProductClass};
@@ -13,7 +14,7 @@ pub struct ProductInfo {
     pub product_id: String,
     /// Part number.
     pub part_number: String,
-    /// Friendly name from the catalogue, if the product is in it.
+    /// Friendly name: the one the plugin gave, else the catalogue's, if either knows it.
     pub name: Option<String>,
     /// Paid, free, viral or trial.
     pub class: ProductClass,
@@ -21,8 +22,8 @@ pub struct ProductInfo {
     pub plans: BTreeSet<String>,
     /// Capability status.
     pub status: String,
-    /// Active purchased units.
-    pub enabled: i64,
+    /// Active purchased units; `None` when the source does not tell how many were bought.
+    pub enabled: Option<i64>,
     /// Assigned units.
     pub consumed: i64,
 }
@@ -40,7 +41,8 @@ pub struct Products {
 }
 
 impl Products {
-    /// Loads `source`'s products with names from the catalogue (an imported one wins) and
+    /// Loads `source`'s products with their names (the plugin's, else the catalogue's, where an
+    /// imported catalogue wins over the built-in one) and
     /// marks as trial every product whose subscriptions are all trials.
     pub fn load(conn: &Connection, source: &str, catalog: &dyn ProductCatalog) -> Result<Products> {
         let mut trials = conn.prepare(
@@ -51,7 +53,8 @@ impl Products {
             .query_map([source], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         let mut stmt = conn.prepare(
-            "SELECT product_id, part_number, capability_status, enabled, consumed_units, service_plans
+            "SELECT product_id, part_number, capability_status, enabled, consumed_units, service_plans,
+                 display_name
              FROM products WHERE source = ?1",
         )?;
         let rows = stmt.query_map([source], |r| {
@@ -59,15 +62,16 @@ impl Products {
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
-                r.get::<_, i64>(3)?,
+                r.get::<_, Option<i64>>(3)?,
                 r.get::<_, i64>(4)?,
                 r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
             ))
         })?;
         let mut by_id = BTreeMap::new();
         for row in rows {
-            let (product_id, part_number, status, enabled, consumed, plans) = row?;
-            let name = catalog.product_name(&product_id);
+            let (product_id, part_number, status, enabled, consumed, plans, own_name) = row?;
+            let name = own_name.or_else(|| catalog.product_name(&product_id));
             let class = if trial.contains(&product_id) {
                 ProductClass::Trial
             } else {

@@ -306,7 +306,8 @@ pub fn waste(
             .to_rfc3339_opts(SecondsFormat::Secs, true);
         let mut findings = Vec::new();
         for p in products.iter().filter(|p| products.is_paid(&p.product_id)) {
-            let seats = p.enabled - p.consumed;
+            // Unassigned seats are known only where the purchased units are.
+            let seats = p.enabled.map_or(0, |enabled| enabled - p.consumed);
             if seats > 0 {
                 findings.push(finding(
                     FindingKind::UnassignedSeats,

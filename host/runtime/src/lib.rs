@@ -67,7 +67,7 @@ pub mod state;
 pub mod text;
 
 pub use cancel::CancelToken;
-pub(crate) use contract::v0_1_0 as bindings;
+pub(crate) use contract::v0_3_0 as bindings;
 pub use engine::{Plugin, Runtime, RuntimeBuilder, serve_compiler};
 pub use observer::Observer;
 pub use prepare::{

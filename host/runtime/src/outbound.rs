@@ -206,7 +206,7 @@ fn plain_authority(uri: &http::Uri) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::itam::collector::types::Grant;
+    use crate::bindings::itam::collector::types::{ClientCredentialsGrant, Grant};
     use crate::credentials::Credential;
     use crate::credentials::Secret;
     use http_body_util::Empty;
@@ -277,11 +277,11 @@ mod tests {
             auth: crate::credentials::ClientAuth::Secret(Secret::new("s3cret")),
             origin: "test".into(),
         };
-        let grant = Grant {
+        let grant = Grant::ClientCredentials(ClientCredentialsGrant {
             token_url: endpoint.token_url(),
             scope: "https://api.example.com/.default".into(),
             resource_hosts: vec![resource.clone()],
-        };
+        });
         let broker = Arc::new(
             TokenBroker::new(
                 Some(credential),

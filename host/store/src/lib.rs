@@ -93,7 +93,33 @@ const RUN_MODES: &str = "
     ALTER TABLE runs ADD COLUMN full_reason TEXT;";
 /// Schema 6 → 7: memberships indexed by member and device owners by account, so that an
 /// incremental run removes what hangs on a removed entity by key (the indexes come from SCHEMA).
-const SCHEMA_VERSION: i64 = 8;
+/// Schema 8 → 9: a product's purchased units may be unknown (NULL) and it may carry the
+/// plugin's display name; the tables are rebuilt to drop the NOT NULL constraints.
+const UNKNOWN_UNITS: &str = "
+    CREATE TABLE products_new (
+        source TEXT NOT NULL, product_id TEXT NOT NULL, part_number TEXT NOT NULL,
+        display_name TEXT, capability_status TEXT NOT NULL, enabled INTEGER, warning INTEGER,
+        suspended INTEGER, locked_out INTEGER, consumed_units INTEGER NOT NULL,
+        service_plans TEXT NOT NULL, attributes TEXT NOT NULL,
+        PRIMARY KEY (source, product_id)
+    ) WITHOUT ROWID;
+    INSERT INTO products_new (source, product_id, part_number, capability_status, enabled,
+            warning, suspended, locked_out, consumed_units, service_plans, attributes)
+        SELECT source, product_id, part_number, capability_status, enabled, warning, suspended,
+            locked_out, consumed_units, service_plans, attributes FROM products;
+    DROP TABLE products;
+    ALTER TABLE products_new RENAME TO products;
+    CREATE TABLE product_history_new (
+        run_id INTEGER NOT NULL REFERENCES runs (id), source TEXT NOT NULL,
+        product_id TEXT NOT NULL, part_number TEXT NOT NULL, capability_status TEXT NOT NULL,
+        enabled INTEGER, warning INTEGER, suspended INTEGER, locked_out INTEGER,
+        consumed_units INTEGER NOT NULL,
+        PRIMARY KEY (run_id, product_id)
+    ) WITHOUT ROWID;
+    INSERT INTO product_history_new SELECT * FROM product_history;
+    DROP TABLE product_history;
+    ALTER TABLE product_history_new RENAME TO product_history;";
+const SCHEMA_VERSION: i64 = 9;
 
 /// A recorded run.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -189,6 +215,9 @@ impl Store {
                 }
                 if (1..6).contains(&version) {
                     tx.execute_batch(RUN_MODES)?;
+                }
+                if (1..9).contains(&version) {
+                    tx.execute_batch(UNKNOWN_UNITS)?;
                 }
                 tx.execute_batch(SCHEMA)?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;

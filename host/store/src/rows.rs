@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, ensure};
 use itam_runtime::contract::types::{
     Account, AccountKind, Assignment, AssignmentSource, Batch, Device, Group, GroupLicense,
-    MemberKind, Membership, Product, Removal, SignInActivity, Subscription,
+    MemberKind, Membership, Product, Removal, SignInActivity, Subscription, Units,
 };
 use rusqlite::{Connection, params};
 
@@ -143,6 +143,7 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
                     MemberKind::Device => "device",
                     MemberKind::ServicePrincipal => "service_principal",
                     MemberKind::Contact => "contact",
+                    MemberKind::External => "external",
                     MemberKind::Other => "other",
                 };
                 stmt.execute(params![source, group_id, member_id, kind])?;
@@ -150,9 +151,10 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
         }
         Batch::Products(items) => {
             let mut stmt = conn.prepare_cached(
-                "INSERT INTO temp.stage_products (source, product_id, part_number, capability_status, enabled, warning,
-                    suspended, locked_out, consumed_units, service_plans, attributes)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                "INSERT INTO temp.stage_products (source, product_id, part_number, display_name,
+                    capability_status, enabled, warning, suspended, locked_out, consumed_units,
+                    service_plans, attributes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?;
             for p in items {
                 let Product {
@@ -170,15 +172,19 @@ pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Res
                         "provisioning_status": s.provisioning_status, "applies_to": s.applies_to,
                     }))
                     .collect();
+                let unit = |count: fn(&Units) -> u64, name| {
+                    p.units.as_ref().map(|u| to_i64(count(u), name)).transpose()
+                };
                 stmt.execute(params![
                     source,
                     id,
                     part_number,
+                    p.display_name,
                     status,
-                    to_i64(p.enabled, "enabled")?,
-                    to_i64(p.warning, "warning")?,
-                    to_i64(p.suspended, "suspended")?,
-                    to_i64(p.locked_out, "locked_out")?,
+                    unit(|u| u.enabled, "enabled")?,
+                    unit(|u| u.warning, "warning")?,
+                    unit(|u| u.suspended, "suspended")?,
+                    unit(|u| u.locked_out, "locked_out")?,
                     to_i64(p.consumed, "consumed")?,
                     json(&plans),
                     attributes(&p.attributes)

@@ -125,15 +125,18 @@ CREATE INDEX IF NOT EXISTS memberships_by_member ON memberships (source, member_
 CREATE INDEX IF NOT EXISTS memberships_nesting ON memberships (source, group_id, member_id)
     WHERE member_kind = 'group';
 
+-- The purchased units (enabled, warning, suspended, locked_out) are NULL when the source does
+-- not tell how many were bought; display_name is the plugin's name for the product, if any.
 CREATE TABLE IF NOT EXISTS products (
     source            TEXT NOT NULL,
-    product_id            TEXT NOT NULL,
-    part_number   TEXT NOT NULL,
+    product_id        TEXT NOT NULL,
+    part_number       TEXT NOT NULL,
+    display_name      TEXT,
     capability_status TEXT NOT NULL,
-    enabled           INTEGER NOT NULL,
-    warning           INTEGER NOT NULL,
-    suspended         INTEGER NOT NULL,
-    locked_out        INTEGER NOT NULL,
+    enabled           INTEGER,
+    warning           INTEGER,
+    suspended         INTEGER,
+    locked_out        INTEGER,
     consumed_units    INTEGER NOT NULL,
     service_plans     TEXT NOT NULL,
     attributes        TEXT NOT NULL,
@@ -190,13 +193,13 @@ CREATE INDEX IF NOT EXISTS changes_feed ON changes (source, id);
 CREATE TABLE IF NOT EXISTS product_history (
     run_id            INTEGER NOT NULL REFERENCES runs (id),
     source            TEXT NOT NULL,
-    product_id            TEXT NOT NULL,
-    part_number   TEXT NOT NULL,
+    product_id        TEXT NOT NULL,
+    part_number       TEXT NOT NULL,
     capability_status TEXT NOT NULL,
-    enabled           INTEGER NOT NULL,
-    warning           INTEGER NOT NULL,
-    suspended         INTEGER NOT NULL,
-    locked_out        INTEGER NOT NULL,
+    enabled           INTEGER,
+    warning           INTEGER,
+    suspended         INTEGER,
+    locked_out        INTEGER,
     consumed_units    INTEGER NOT NULL,
     PRIMARY KEY (run_id, product_id)
 ) WITHOUT ROWID;

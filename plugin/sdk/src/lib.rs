@@ -1,7 +1,7 @@
 //! Write a collector plugin for the itam host in plain Rust.
 //!
 //! A plugin is a WebAssembly component that targets the `collector` world of the contract
-//! `itam:collector@0.2.0` (`wit/since_v0.2.0`). This crate hides the generated bindings: a
+//! `itam:collector@0.3.0` (`wit/since_v0.3.0`). This crate hides the generated bindings: a
 //! plugin implements the [`Collector`] trait, registers it once with
 //! [`register_collector!`], talks to the host through [`host`] and to its remote service
 //! through [`http`], and builds the contract's values from [`types`].
@@ -69,14 +69,14 @@ use types::{
 };
 
 /// The contract this SDK builds plugins for, as `package@version`.
-pub const CONTRACT: &str = "itam:collector@0.2.0";
+pub const CONTRACT: &str = "itam:collector@0.3.0";
 
-/// The generated bindings of `wit/since_v0.2.0`. Private: only the types are re-exported, from
+/// The generated bindings of `wit/since_v0.3.0`. Private: only the types are re-exported, from
 /// [`types`]; the host's functions are wrapped in [`host`], and the exports call the registered
 /// plugin (`export.rs`, in WebAssembly only).
 mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit/since_v0.2.0",
+        path: "../../wit/since_v0.3.0",
         world: "collector",
     });
 }
@@ -101,7 +101,44 @@ pub trait Collector: 'static {
     /// required setting must be given, the origins of the settings named `url` or `…_url`
     /// are declared, and no grant is asked for. Override it when the plugin reaches hosts
     /// another way, rejects unknown settings, or needs a credential (an OAuth grant cannot be
-    /// guessed, so the default refuses a descriptor whose credential is not `none`).
+    /// guessed, so the default refuses a descriptor whose credential is not `none`):
+    ///
+    /// ```
+    /// # use itam_plugin_sdk::types::*;
+    /// # use itam_plugin_sdk::{Collector, settings};
+    /// struct Acme;
+    ///
+    /// impl Collector for Acme {
+    ///     fn describe(&self) -> Descriptor {
+    ///         let mut d = Descriptor::new("acme", "0.1.0", "seats from the Acme admin API");
+    ///         d.settings = vec![SettingSpec::required("tenant", "the Acme tenant")];
+    ///         d.credential = CredentialKind::Oauth2ClientCredentials;
+    ///         d
+    ///     }
+    ///
+    ///     fn plan(&self, settings: &Settings) -> Result<RunPlan, CollectError> {
+    ///         let tenant = settings::require(settings, "tenant")?;
+    ///         let (login, api) = ("https://login.acme.example", "https://api.acme.example");
+    ///         let grant = Grant::client_credentials(
+    ///             format!("{login}/{tenant}/token"),
+    ///             "seats.read",
+    ///             [api],
+    ///         );
+    ///         Ok(RunPlan::hosts([login.to_string(), api.to_string()]).grant(grant))
+    ///     }
+    ///
+    ///     fn collect(&self, _: &Settings, _: CollectMode) -> Result<Summary, CollectError> {
+    ///         Ok(Summary::new())
+    ///     }
+    /// }
+    ///
+    /// let plan = Acme.plan(&vec![("tenant".into(), "t1".into())]).unwrap();
+    /// assert_eq!(plan.grant.unwrap().token_url(), "https://login.acme.example/t1/token");
+    /// ```
+    ///
+    /// A service account's key (a descriptor with [`CredentialKind::Oauth2JwtBearer`](
+    /// types::CredentialKind::Oauth2JwtBearer)) is asked for with
+    /// [`Grant::jwt_bearer`](types::Grant::jwt_bearer) instead.
     fn plan(&self, settings: &Settings) -> Result<RunPlan, CollectError> {
         settings::plan(&self.describe(), settings)
     }

@@ -126,12 +126,19 @@ pub fn is_url_setting(name: &str) -> bool {
 /// once; no grant is asked for. Settings the descriptor does not declare are left alone (call
 /// [`reject_unknown`] first to refuse them).
 ///
-/// A descriptor whose credential is not `none` gets an `internal` error: the plugin must
-/// override `plan` to name its grant.
+/// A descriptor whose credential is not `none` (client credentials or a JWT bearer) gets an
+/// `internal` error: a grant cannot be guessed, so the plugin must override `plan` to name its
+/// grant ([`Grant::client_credentials`](crate::types::Grant::client_credentials) or
+/// [`Grant::jwt_bearer`](crate::types::Grant::jwt_bearer)).
 pub fn plan(descriptor: &Descriptor, settings: &Settings) -> Result<RunPlan, CollectError> {
-    if descriptor.credential != CredentialKind::None {
+    let grant = match descriptor.credential {
+        CredentialKind::None => None,
+        CredentialKind::Oauth2ClientCredentials => Some("client-credentials"),
+        CredentialKind::Oauth2JwtBearer => Some("JWT-bearer"),
+    };
+    if let Some(grant) = grant {
         return Err(CollectError::internal(format!(
-            "the {} plugin needs a credential but does not override `plan` to declare its grant",
+            "the {} plugin needs a credential but does not override `plan` to declare its {grant} grant",
             descriptor.name
         )));
     }
@@ -246,12 +253,25 @@ mod tests {
             message(plugin.plan(&settings(&[("url", "ftp://x")])).unwrap_err())
                 .starts_with("`url` = \"ftp://x\" is not an http(s) URL")
         );
-        let mut needs_credential = with(Vec::new());
-        needs_credential.0.credential = CredentialKind::Oauth2ClientCredentials;
-        assert!(matches!(
-            needs_credential.plan(&settings(&[])),
-            Err(CollectError::Internal(_))
-        ));
+        for (credential, grant) in [
+            (
+                CredentialKind::Oauth2ClientCredentials,
+                "client-credentials",
+            ),
+            (CredentialKind::Oauth2JwtBearer, "JWT-bearer"),
+        ] {
+            let mut needs_credential = with(Vec::new());
+            needs_credential.0.credential = credential;
+            let error = needs_credential.plan(&settings(&[])).unwrap_err();
+            assert!(matches!(error, CollectError::Internal(_)), "{error:?}");
+            assert!(
+                error
+                    .failure()
+                    .message
+                    .ends_with(&format!("to declare its {grant} grant")),
+                "{error:?}"
+            );
+        }
     }
 
     #[test]

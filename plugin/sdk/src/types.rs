@@ -1,5 +1,5 @@
-//! The contract's types (`itam:collector@0.2.0`: its `types` and `incremental` interfaces), as Rust values, plus constructors for
-//! the common cases.
+//! The contract's types (`itam:collector@0.3.0`: its `types` and `incremental` interfaces), as
+//! Rust values, plus constructors for the common cases.
 //!
 //! Every type here is generated from the WIT; its documentation is the contract's. Records
 //! are plain structs with public fields, variants are enums, and `list<tuple<…>>` aliases
@@ -10,10 +10,10 @@ pub use crate::bindings::itam::collector::incremental::{
 };
 pub use crate::bindings::itam::collector::types::{
     Account, AccountKind, Assignment, AssignmentSource, Attributes, AuthError, Batch, CheckFinding,
-    CheckStatus, CollectError, CollectMode, CredentialKind, Descriptor, Device, EntityKind,
-    Failure, Flow, Grant, Group, GroupLicense, LogLevel, MemberKind, Membership, Permission,
-    Product, RunPlan, ServicePlan, SettingSpec, Settings, SignInActivity, Subscription, Summary,
-    TokenFacts,
+    CheckStatus, ClientCredentialsGrant, CollectError, CollectMode, CredentialKind, Descriptor,
+    Device, EntityKind, Failure, Flow, Grant, Group, GroupLicense, JwtBearerGrant, LogLevel,
+    MemberKind, Membership, Permission, Product, RunPlan, ServicePlan, SettingSpec, Settings,
+    SignInActivity, Subscription, Summary, TokenFacts, Units,
 };
 
 impl CollectRequest {
@@ -104,6 +104,102 @@ impl RunPlan {
         RunPlan {
             hosts: hosts.into_iter().collect(),
             grant: None,
+        }
+    }
+
+    /// This plan asking the host for `grant`. Its token URL's origin must be among the plan's
+    /// hosts, as must its resource hosts.
+    pub fn grant(mut self, grant: Grant) -> RunPlan {
+        self.grant = Some(grant);
+        self
+    }
+}
+
+impl Grant {
+    /// A client-credentials grant: the host obtains a token from `token_url` for `scope` (e.g.
+    /// `https://graph.microsoft.com/.default`) with the source's client secret or certificate,
+    /// and attaches it to requests for `resource_hosts` (origins, `scheme://host[:port]`).
+    ///
+    /// ```
+    /// # use itam_plugin_sdk::types::*;
+    /// let grant = Grant::client_credentials(
+    ///     "https://login.microsoftonline.com/contoso.example/oauth2/v2.0/token",
+    ///     "https://graph.microsoft.com/.default",
+    ///     ["https://graph.microsoft.com"],
+    /// );
+    /// assert!(matches!(&grant, Grant::ClientCredentials(g) if g.scope.ends_with("/.default")));
+    /// ```
+    pub fn client_credentials(
+        token_url: impl Into<String>,
+        scope: impl Into<String>,
+        resource_hosts: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Grant {
+        Grant::ClientCredentials(ClientCredentialsGrant {
+            token_url: token_url.into(),
+            scope: scope.into(),
+            resource_hosts: resource_hosts.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    /// A JWT-bearer grant (RFC 7523): the host signs an assertion for `scopes` with the
+    /// service account's private key, acting as `subject` (a user, for domain-wide
+    /// delegation) or, when none, as the service account itself, posts it to `token_url`, and
+    /// attaches the token to requests for `resource_hosts` (origins, `scheme://host[:port]`).
+    ///
+    /// ```
+    /// # use itam_plugin_sdk::types::*;
+    /// let grant = Grant::jwt_bearer(
+    ///     "https://oauth2.googleapis.com/token",
+    ///     ["https://www.googleapis.com/auth/admin.directory.user.readonly"],
+    ///     Some("admin@example.com"),
+    ///     ["https://admin.googleapis.com"],
+    /// );
+    /// assert_eq!(grant.token_url(), "https://oauth2.googleapis.com/token");
+    /// assert_eq!(grant.resource_hosts(), ["https://admin.googleapis.com"]);
+    /// ```
+    pub fn jwt_bearer(
+        token_url: impl Into<String>,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+        subject: Option<&str>,
+        resource_hosts: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Grant {
+        Grant::JwtBearer(JwtBearerGrant {
+            token_url: token_url.into(),
+            scopes: scopes.into_iter().map(Into::into).collect(),
+            subject: subject.map(str::to_string),
+            resource_hosts: resource_hosts.into_iter().map(Into::into).collect(),
+        })
+    }
+
+    /// The token endpoint URL, whatever the kind of grant.
+    pub fn token_url(&self) -> &str {
+        match self {
+            Grant::ClientCredentials(g) => &g.token_url,
+            Grant::JwtBearer(g) => &g.token_url,
+        }
+    }
+
+    /// The origins whose requests get the token attached, whatever the kind of grant.
+    pub fn resource_hosts(&self) -> &[String] {
+        match self {
+            Grant::ClientCredentials(g) => &g.resource_hosts,
+            Grant::JwtBearer(g) => &g.resource_hosts,
+        }
+    }
+
+    /// The origins whose requests get the token attached, to amend.
+    pub fn resource_hosts_mut(&mut self) -> &mut Vec<String> {
+        match self {
+            Grant::ClientCredentials(g) => &mut g.resource_hosts,
+            Grant::JwtBearer(g) => &mut g.resource_hosts,
+        }
+    }
+
+    /// The credential kind a descriptor declares for this grant.
+    pub fn credential_kind(&self) -> CredentialKind {
+        match self {
+            Grant::ClientCredentials(_) => CredentialKind::Oauth2ClientCredentials,
+            Grant::JwtBearer(_) => CredentialKind::Oauth2JwtBearer,
         }
     }
 }
@@ -244,21 +340,52 @@ impl Account {
     }
 }
 
-impl Product {
-    /// An `Enabled` product with `enabled` usable units, none consumed, and no service plan.
-    pub fn new(id: impl Into<String>, part_number: impl Into<String>, enabled: u64) -> Product {
-        Product {
-            id: id.into(),
-            part_number: part_number.into(),
-            status: "Enabled".into(),
+impl Units {
+    /// `enabled` usable units, and none in their grace period, suspended or locked out.
+    pub fn new(enabled: u64) -> Units {
+        Units {
             enabled,
             warning: 0,
             suspended: 0,
             locked_out: 0,
+        }
+    }
+}
+
+impl Product {
+    /// An `Enabled` product with `enabled` usable units (and none in any other state), none
+    /// consumed, no display name and no service plan.
+    pub fn new(id: impl Into<String>, part_number: impl Into<String>, enabled: u64) -> Product {
+        Product::with_unknown_units(id, part_number).units(Units::new(enabled))
+    }
+
+    /// An `Enabled` product whose purchased units the source does not tell (`units` is none:
+    /// reports show its balance as unknown, never as zero), none consumed, no display name and
+    /// no service plan. Say why in the summary's data-quality notes.
+    pub fn with_unknown_units(id: impl Into<String>, part_number: impl Into<String>) -> Product {
+        Product {
+            id: id.into(),
+            part_number: part_number.into(),
+            display_name: None,
+            status: "Enabled".into(),
+            units: None,
             consumed: 0,
             plans: Vec::new(),
             attributes: Vec::new(),
         }
+    }
+
+    /// This product with the name its vendor sells it under (reports prefer it to any
+    /// catalogue of the host).
+    pub fn display_name(mut self, display_name: impl Into<String>) -> Product {
+        self.display_name = Some(display_name.into());
+        self
+    }
+
+    /// This product with `units` bought, by state.
+    pub fn units(mut self, units: Units) -> Product {
+        self.units = Some(units);
+        self
     }
 }
 
@@ -297,5 +424,75 @@ impl Batch {
     /// Whether the batch holds no entity.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_product_has_only_enabled_units_and_no_display_name() {
+        let p = Product::new("sku-1", "PACK", 25);
+        let units = p.units.expect("units");
+        assert_eq!(
+            (
+                units.enabled,
+                units.warning,
+                units.suspended,
+                units.locked_out
+            ),
+            (25, 0, 0, 0)
+        );
+        assert_eq!((p.status.as_str(), p.consumed), ("Enabled", 0));
+        assert!(p.display_name.is_none() && p.plans.is_empty() && p.attributes.is_empty());
+    }
+
+    #[test]
+    fn a_product_may_leave_its_units_unknown_and_carry_its_name() {
+        let p = Product::with_unknown_units("sku-2", "BUSINESS_STANDARD")
+            .display_name("Business Standard");
+        assert!(p.units.is_none());
+        assert_eq!(p.display_name.as_deref(), Some("Business Standard"));
+        let p = p.units(Units {
+            warning: 2,
+            ..Units::new(3)
+        });
+        assert_eq!(p.units.map(|u| (u.enabled, u.warning)), Some((3, 2)));
+    }
+
+    #[test]
+    fn grants_of_either_kind_share_their_token_url_and_resource_hosts() {
+        let mut cc = Grant::client_credentials(
+            "https://login.example/t",
+            "s/.default",
+            ["https://api.example"],
+        );
+        assert_eq!(cc.token_url(), "https://login.example/t");
+        assert_eq!(
+            cc.credential_kind(),
+            CredentialKind::Oauth2ClientCredentials
+        );
+        cc.resource_hosts_mut().push("https://other.example".into());
+        assert_eq!(
+            cc.resource_hosts(),
+            ["https://api.example", "https://other.example"]
+        );
+
+        let jwt = Grant::jwt_bearer(
+            "https://oauth2.example/token",
+            ["a", "b"],
+            None,
+            Vec::<String>::new(),
+        );
+        assert_eq!(jwt.credential_kind(), CredentialKind::Oauth2JwtBearer);
+        let Grant::JwtBearer(g) = &jwt else {
+            panic!("{jwt:?}")
+        };
+        assert_eq!(g.scopes, ["a", "b"]);
+        assert!(g.subject.is_none() && jwt.resource_hosts().is_empty());
+
+        let plan = RunPlan::hosts(["https://oauth2.example".to_string()]).grant(jwt);
+        assert!(matches!(plan.grant, Some(Grant::JwtBearer(_))));
     }
 }

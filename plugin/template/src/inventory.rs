@@ -3,7 +3,7 @@
 //! Unknown fields are refused, so a typo in the inventory is an error rather than a silent
 //! gap; the references between entities are checked before anything is emitted.
 
-use itam_plugin_sdk::types::{Account, AccountKind, Assignment, Product};
+use itam_plugin_sdk::types::{Account, AccountKind, Assignment, Product, Units};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 
@@ -33,20 +33,25 @@ pub struct ProductEntry {
     pub id: String,
     /// Part number or SKU code, e.g. `OFFICE_STD`.
     pub part_number: String,
+    /// The name the product is sold under, e.g. `Office Standard`.
+    #[serde(default)]
+    pub display_name: Option<String>,
     /// `Enabled` (default), `Warning`, `Suspended` or `LockedOut`.
     #[serde(default = "enabled_status")]
     pub status: String,
-    /// Licences bought and usable.
-    pub enabled: u64,
-    /// Licences in their grace period.
+    /// Licences bought and usable; absent when the inventory does not say how many were
+    /// bought (the product's balance is then unknown).
     #[serde(default)]
-    pub warning: u64,
-    /// Licences suspended.
+    pub enabled: Option<u64>,
+    /// Licences in their grace period (0 when `enabled` is given and this is not).
     #[serde(default)]
-    pub suspended: u64,
-    /// Licences locked out.
+    pub warning: Option<u64>,
+    /// Licences suspended (0 when `enabled` is given and this is not).
     #[serde(default)]
-    pub locked_out: u64,
+    pub suspended: Option<u64>,
+    /// Licences locked out (0 when `enabled` is given and this is not).
+    #[serde(default)]
+    pub locked_out: Option<u64>,
     /// Licences in use as the source counts them; by default, the product's assignments.
     #[serde(default)]
     pub consumed: Option<u64>,
@@ -138,6 +143,9 @@ pub struct Entities {
     pub accounts: Vec<Account>,
     /// Direct assignments.
     pub assignments: Vec<Assignment>,
+    /// Gaps in the data and why, for the run's summary (e.g. products without purchased
+    /// units).
+    pub data_quality: Vec<String>,
 }
 
 impl Inventory {
@@ -178,12 +186,29 @@ impl Inventory {
             .products
             .iter()
             .map(|p| product(p, consumed.get(p.id.as_str()).copied().unwrap_or(0)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let unknown: Vec<&str> = products
+            .iter()
+            .filter(|p| p.units.is_none())
+            .map(|p| p.part_number.as_str())
             .collect();
+        let mut data_quality = Vec::new();
+        if !unknown.is_empty() {
+            // A note stays short (the host keeps 4 KiB of it): ten names at most.
+            let mut named = unknown[..unknown.len().min(10)].join(", ");
+            if unknown.len() > 10 {
+                named.push_str(&format!(" and {} more", unknown.len() - 10));
+            }
+            data_quality.push(format!(
+                "purchased units unknown for {named}: the inventory does not say how many were bought"
+            ));
+        }
         Ok(Entities {
             organization: self.organization,
             products,
             accounts: self.accounts.into_iter().map(account).collect(),
             assignments: self.assignments.into_iter().map(assignment).collect(),
+            data_quality,
         })
     }
 }
@@ -202,14 +227,33 @@ fn unique<'a>(what: &str, ids: impl Iterator<Item = &'a str>) -> Result<HashSet<
     Ok(seen)
 }
 
-fn product(p: &ProductEntry, assigned: u64) -> Product {
-    let mut product = Product::new(p.id.clone(), p.part_number.clone(), p.enabled);
+/// The product, with its purchased units when the entry gives `enabled` (counts of the other
+/// states without it are an error: the balance would be wrong).
+fn product(p: &ProductEntry, assigned: u64) -> Result<Product, String> {
+    let mut product = Product::with_unknown_units(p.id.clone(), p.part_number.clone());
+    match p.enabled {
+        Some(enabled) => {
+            product = product.units(Units {
+                enabled,
+                warning: p.warning.unwrap_or(0),
+                suspended: p.suspended.unwrap_or(0),
+                locked_out: p.locked_out.unwrap_or(0),
+            })
+        }
+        None if p.warning.or(p.suspended).or(p.locked_out).is_some() => {
+            return Err(format!(
+                "product `{}` counts `warning`, `suspended` or `locked_out` licences but not `enabled` ones",
+                p.id
+            ));
+        }
+        None => {}
+    }
+    if let Some(name) = &p.display_name {
+        product = product.display_name(name.clone());
+    }
     product.status = p.status.clone();
-    product.warning = p.warning;
-    product.suspended = p.suspended;
-    product.locked_out = p.locked_out;
     product.consumed = p.consumed.unwrap_or(assigned);
-    product
+    Ok(product)
 }
 
 fn account(a: AccountEntry) -> Account {
@@ -246,7 +290,8 @@ mod tests {
         "products": [
             {"id": "office", "part_number": "OFFICE_STD", "enabled": 10},
             {"id": "visio", "part_number": "VISIO", "status": "Warning", "enabled": 2,
-             "warning": 1, "suspended": 3, "locked_out": 4, "consumed": 7}
+             "warning": 1, "suspended": 3, "locked_out": 4, "consumed": 7},
+            {"id": "cad", "part_number": "CAD_SUITE", "display_name": "CAD Suite"}
         ],
         "accounts": [
             {"id": "u1", "principal_name": "ada@contoso.example", "display_name": "Ada",
@@ -280,18 +325,47 @@ mod tests {
             ),
             ("office", "OFFICE_STD", "Enabled")
         );
-        assert_eq!((office.enabled, office.consumed), (10, 2));
+        let units = |p: &Product| {
+            p.units
+                .as_ref()
+                .map(|u| (u.enabled, u.warning, u.suspended, u.locked_out))
+        };
+        assert_eq!((units(office), office.consumed), (Some((10, 0, 0, 0)), 2));
+        assert!(office.display_name.is_none());
         let visio = &e.products[1];
         assert_eq!(visio.status, "Warning");
+        assert_eq!((units(visio), visio.consumed), (Some((2, 1, 3, 4)), 7));
+        assert!(e.data_quality.len() == 1 && e.data_quality[0].contains("CAD_SUITE"));
+    }
+
+    #[test]
+    fn a_product_without_enabled_units_has_unknown_units_and_may_carry_its_name() {
+        let e = entities(SAMPLE).unwrap();
+        let cad = &e.products[2];
+        assert!(cad.units.is_none());
+        assert_eq!(cad.display_name.as_deref(), Some("CAD Suite"));
+        assert_eq!((cad.status.as_str(), cad.consumed), ("Enabled", 0));
         assert_eq!(
-            (
-                visio.enabled,
-                visio.warning,
-                visio.suspended,
-                visio.locked_out,
-                visio.consumed
-            ),
-            (2, 1, 3, 4, 7)
+            e.data_quality,
+            [
+                "purchased units unknown for CAD_SUITE: the inventory does not say how many were bought"
+            ]
+        );
+        assert!(
+            entities(r#"{"products": [{"id": "p", "part_number": "P", "enabled": 1}]}"#)
+                .unwrap()
+                .data_quality
+                .is_empty()
+        );
+        let many: Vec<String> = (0..12)
+            .map(|i| format!(r#"{{"id": "p{i}", "part_number": "P{i}"}}"#))
+            .collect();
+        let e = entities(&format!(r#"{{"products": [{}]}}"#, many.join(","))).unwrap();
+        assert_eq!(
+            e.data_quality,
+            [
+                "purchased units unknown for P0, P1, P2, P3, P4, P5, P6, P7, P8, P9 and 2 more: the inventory does not say how many were bought"
+            ]
         );
     }
 
@@ -356,6 +430,10 @@ mod tests {
         assert_eq!(
             error(r#"{"products": [{"id": "", "part_number": "P", "enabled": 1}]}"#),
             "product 0 has an empty `id`"
+        );
+        assert_eq!(
+            error(r#"{"products": [{"id": "p", "part_number": "P", "suspended": 1}]}"#),
+            "product `p` counts `warning`, `suspended` or `locked_out` licences but not `enabled` ones"
         );
         assert_eq!(
             error(

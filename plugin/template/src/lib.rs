@@ -184,6 +184,7 @@ pub fn collect_with(
         ),
     );
     let entities_organization = entities.organization;
+    let data_quality = entities.data_quality;
     let size = config.batch_size;
     let products =
         host::emit_in_batches(host, "products", entities.products, size, Batch::Products)?;
@@ -203,6 +204,7 @@ pub fn collect_with(
     if let Some(name) = entities_organization {
         summary = summary.fact("organization", name);
     }
+    summary.data_quality = data_quality;
     Ok(summary)
 }
 
@@ -351,6 +353,24 @@ mod tests {
             panic!()
         };
         assert_eq!(products[0].consumed, 5);
+        assert!(summary.data_quality.is_empty());
+    }
+
+    #[test]
+    fn products_of_unknown_units_are_named_in_the_data_quality_notes() {
+        let body = r#"{"products": [{"id": "p", "part_number": "P", "display_name": "Pro"}]}"#;
+        let mut host = Recorder::default();
+        let summary =
+            collect_with(&config(10), &mut Server::serving(200, body), &mut host).unwrap();
+        let Batch::Products(products) = &host.batches[0] else {
+            panic!()
+        };
+        assert!(products[0].units.is_none());
+        assert_eq!(products[0].display_name.as_deref(), Some("Pro"));
+        assert_eq!(
+            summary.data_quality,
+            ["purchased units unknown for P: the inventory does not say how many were bought"]
+        );
     }
 
     #[test]

@@ -36,6 +36,13 @@ pub const EVIL_TEXT: &str = env!("HOSTILE_EVIL_TEXT");
 /// accounts and succeeds.
 pub const CONTRACT_V0_1_0: &str = env!("HOSTILE_CONTRACT_V0_1_0");
 
+/// Built against the frozen contract `itam:collector@0.2.0` without the SDK: a run without
+/// state emits accounts `v2-1` and `v2-2`, product `v2-p` and their two assignments, and returns
+/// a state; an incremental run given that state reads accounts and assignments as changes,
+/// emits `v2-1` renamed with its assignment, removes `v2-2`, keeps the product, and returns a
+/// new state.
+pub const CONTRACT_V0_2_0: &str = env!("HOSTILE_CONTRACT_V0_2_0");
+
 /// Declares no grant and asks for four, or declares one and asks for it 2,000 times.
 pub const GRANT_ABUSE: &str = env!("HOSTILE_GRANT_ABUSE");
 /// Holds host resources: big or many header sets, or many requests in flight.

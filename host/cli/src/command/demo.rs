@@ -5,6 +5,8 @@ use super::*;
 /// What `itam demo` was asked for.
 #[cfg(feature = "demo")]
 pub(super) struct DemoOptions {
+    /// The integration whose synthetic tenant is synced.
+    pub(super) plugin: crate::demo::DemoPlugin,
     /// Users in the synthetic tenant.
     pub(super) users: usize,
     /// Where to keep the database, if anywhere.
@@ -60,16 +62,18 @@ pub(super) async fn demo(
     }
     let store = Store::open(&path)?;
     let runtime = runtime()?;
-    let (emulator, source, report) = crate::demo::run(&runtime, &store, options.users).await?;
+    let (emulator, source, report) =
+        crate::demo::run(&runtime, &store, options.plugin, options.users).await?;
     if let Some(config) = &options.write_config {
-        write_demo_config(config, &path)?;
+        write_demo_config(config, &path, options.plugin.name())?;
     }
     let catalog = crate::catalogs::for_source(&store, &report.source)?;
     let rows = itam_reports::balance::balance(&store, &report.source, &*catalog)?;
     if format == Format::Table {
         writeln!(
             out,
-            "Demo tenant synced through the m365 plugin: {}.",
+            "Demo tenant synced through the {} plugin: {}.",
+            options.plugin.name(),
             text(&report.counts_text())
         )?;
         writeln!(out, "Licence balance:\n")?;
@@ -129,11 +133,11 @@ pub(super) async fn demo(
 /// Writes a configuration (mode 600) whose store is the demo's database `db` and whose one
 /// source is the demo's, for exploring it with the report and export commands.
 #[cfg(feature = "demo")]
-fn write_demo_config(config: &Path, db: &Path) -> Result<()> {
+fn write_demo_config(config: &Path, db: &Path, plugin: &str) -> Result<()> {
     let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
     let db = toml::Value::String(db.display().to_string());
     let text = format!(
-        "# Written by `itam demo`: the demo's database and its synthetic source.\n[store]\npath = {db}\n\n[[source]]\nname = \"demo\"\nplugin = \"m365\"\n"
+        "# Written by `itam demo`: the demo's database and its synthetic source.\n[store]\npath = {db}\n\n[[source]]\nname = \"demo\"\nplugin = \"{plugin}\"\n"
     );
     write_private_new(config, &text)
         .with_context(|| format!("writing the demo's configuration {}", config.display()))

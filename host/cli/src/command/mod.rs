@@ -22,7 +22,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// The newest contract version the host runs (it runs every released one, see wit/README.md).
-pub const CONTRACT: &str = "itam:collector@0.2.0";
+pub const CONTRACT: &str = "itam:collector@0.3.0";
 
 /// `itam --version`: the host, the built-in plugin and the contract. The plugin is built from
 /// this workspace, so it has the host's version (unless `ITAM_PLUGIN_WASM` embedded another
@@ -31,7 +31,7 @@ const VERSION: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     " (built-in plugin m365 ",
     env!("CARGO_PKG_VERSION"),
-    ", contract itam:collector@0.2.0)"
+    ", contract itam:collector@0.3.0)"
 );
 
 /// ITAM collector: licence inventory from sandboxed collector plugins.
@@ -58,6 +58,9 @@ enum Command {
         /// Users in the synthetic tenant (1 to 200000).
         #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=MAX_DEMO_USERS))]
         users: u32,
+        /// The integration whose synthetic tenant is synced.
+        #[arg(long, value_enum, default_value = "m365")]
+        plugin: crate::demo::DemoPlugin,
         /// Keep the database at this path (default: a temporary file). A database that holds
         /// other sources is refused.
         #[arg(long)]
@@ -412,6 +415,7 @@ async fn run(cli: Cli) -> Result<i32> {
         #[cfg(feature = "demo")]
         Command::Demo {
             users,
+            plugin,
             db,
             create_dirs,
             format,
@@ -420,6 +424,7 @@ async fn run(cli: Cli) -> Result<i32> {
             listen,
         } => {
             let options = demo::DemoOptions {
+                plugin,
                 users: users as usize,
                 db,
                 create_dirs,

@@ -36,8 +36,13 @@ pub(super) async fn inspect(
         let s = config.select(Some(name))?[0];
         let prepared = crate::sync::prepare(&runtime, s, &s.limits).await?;
         doc["allowed_hosts"] = serde_json::json!(prepared.allow_list());
-        doc["token_url"] =
-            serde_json::json!(prepared.plan().grant.as_ref().map(|g| g.token_url.clone()));
+        doc["token_url"] = serde_json::json!(
+            prepared
+                .plan()
+                .grant
+                .as_ref()
+                .map(|g| g.token_url().to_string())
+        );
     }
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)?;
@@ -50,5 +55,6 @@ fn credential_kind_name(kind: itam_runtime::contract::types::CredentialKind) -> 
     match kind {
         K::None => "none",
         K::Oauth2ClientCredentials => "oauth2-client-credentials",
+        K::Oauth2JwtBearer => "oauth2-jwt-bearer",
     }
 }

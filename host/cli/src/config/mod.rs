@@ -7,7 +7,7 @@
 use crate::error::config_error;
 use anyhow::Result;
 pub use itam_runtime::credentials::{ClientAuth, Credential};
-use itam_runtime::credentials::{ClientCertificate, Secret, Signing};
+use itam_runtime::credentials::{ClientCertificate, Secret, ServiceAccountKey, Signing};
 pub use itam_runtime::network::Network;
 pub use itam_runtime::policy::{Limits, mib};
 use serde::Deserialize;
@@ -62,13 +62,15 @@ pub enum AuthRef {
         /// The assertion's signature algorithm.
         signing: Signing,
     },
+    /// `service_account = { file = "key.json" }`: a service account's JSON key file.
+    ServiceAccount(PathBuf),
 }
 
 /// A source's credential as configured: its syntax is validated when the configuration is
-/// loaded, its secret or certificate read only by [`CredentialRef::resolve`].
+/// loaded, its secret, certificate or key read only by [`CredentialRef::resolve`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CredentialRef {
-    /// Application (client) ID.
+    /// Application (client) ID; empty for a service account, whose key file names it.
     pub client_id: String,
     /// Where the secret or certificate comes from.
     pub auth: AuthRef,
@@ -83,6 +85,9 @@ impl CredentialRef {
             AuthRef::SecretEnv(var) => format!("environment variable {var}"),
             AuthRef::SecretFile(path) => format!("file {}", path.display()),
             AuthRef::Certificate { path, .. } => format!("certificate file {}", path.display()),
+            AuthRef::ServiceAccount(path) => {
+                format!("service account key file {}", path.display())
+            }
         }
     }
 
@@ -141,6 +146,20 @@ impl CredentialRef {
                     )
                 })?;
                 ClientAuth::Certificate(certificate)
+            }
+            AuthRef::ServiceAccount(path) => {
+                itam_runtime::files::warn_if_readable_by_others(path, "service account key file");
+                let key = ServiceAccountKey::load(path).map_err(|e| {
+                    fail(
+                        format!("credential.service_account: {e}"),
+                        "point service_account.file at the service account's JSON key file (Google Cloud console → IAM & Admin → Service accounts → Keys → Add key → JSON)",
+                    )
+                })?;
+                return Ok(Credential {
+                    client_id: key.client_id.clone(),
+                    origin: self.origin(),
+                    auth: ClientAuth::ServiceAccount(key),
+                });
             }
         };
         Ok(Credential {
@@ -301,9 +320,16 @@ struct RawSource {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawCredential {
-    client_id: String,
+    client_id: Option<String>,
     client_secret: Option<toml::Value>,
     certificate: Option<RawCertificate>,
+    service_account: Option<RawKeyFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKeyFile {
+    file: PathBuf,
 }
 
 #[derive(Deserialize)]
@@ -618,10 +644,24 @@ impl RawSource {
 impl RawCredential {
     /// Validates the credential's syntax (nothing is read).
     fn reference(self, base: &Path) -> Result<CredentialRef, String> {
-        if !is_guid(&self.client_id) {
+        if let Some(key) = self.service_account {
+            if self.client_id.is_some()
+                || self.client_secret.is_some()
+                || self.certificate.is_some()
+            {
+                return Err("credential.service_account stands alone: its key file names the client; remove client_id, client_secret and certificate".into());
+            }
+            return Ok(CredentialRef {
+                client_id: String::new(),
+                auth: AuthRef::ServiceAccount(base.join(key.file)),
+            });
+        }
+        let Some(client_id) = self.client_id else {
+            return Err("credential needs client_id (the Application (client) ID of the app registration) with a client_secret or certificate, or a service_account = { file = \"key.json\" }".into());
+        };
+        if !is_guid(&client_id) {
             return Err(format!(
-                "credential.client_id `{}` is not a GUID; copy the Application (client) ID from the app registration's Overview page",
-                self.client_id
+                "credential.client_id `{client_id}` is not a GUID; copy the Application (client) ID from the app registration's Overview page"
             ));
         }
         let fix = "write client_secret = { env = \"VAR\" }, client_secret = { file = \"path\" } or certificate = { file = \"app.pem\" }";
@@ -636,7 +676,7 @@ impl RawCredential {
                 })?,
             };
             return Ok(CredentialRef {
-                client_id: self.client_id,
+                client_id,
                 auth: AuthRef::Certificate {
                     path: base.join(&cert.file),
                     signing,
@@ -666,10 +706,7 @@ impl RawCredential {
                 ));
             }
         };
-        Ok(CredentialRef {
-            client_id: self.client_id,
-            auth,
-        })
+        Ok(CredentialRef { client_id, auth })
     }
 }
 

@@ -1,7 +1,7 @@
 //! Rendering of [`itam_reports::balance`].
 
 use crate::display::text;
-use crate::render::format::{Format, Mark, table_marked};
+use crate::render::format::{Format, Mark, count, table_marked};
 use anyhow::Result;
 use itam_reports::balance::*;
 use itam_reports::catalog::ProductClass;
@@ -13,7 +13,10 @@ fn shortfall(r: &BalanceRow) -> String {
     match r.status.as_str() {
         "Suspended" => format!("suspended: {} user(s) will lose access", r.consumed),
         "LockedOut" => format!("locked out: {} user(s) have lost access", r.consumed),
-        _ => format!("{} more assigned than purchased", -r.available),
+        _ => format!(
+            "{} more assigned than purchased",
+            -r.available.unwrap_or_default()
+        ),
     }
 }
 
@@ -52,10 +55,9 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format, raw: boo
                 .iter()
                 .map(|r| {
                     let lapsed = matches!(r.status.as_str(), "Suspended" | "LockedOut");
-                    let available = if r.available < 0 && !lapsed {
-                        format!("{} over", r.available)
-                    } else {
-                        r.available.to_string()
+                    let available = match r.available {
+                        Some(n) if n < 0 && !lapsed => format!("{n} over"),
+                        n => count(n),
                     };
                     vec![
                         r.product_name
@@ -64,10 +66,10 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format, raw: boo
                         mark(r.class).to_string(),
                         r.part_number.clone(),
                         r.status.clone(),
-                        r.enabled.to_string(),
-                        r.warning.to_string(),
-                        r.suspended.to_string(),
-                        r.locked_out.to_string(),
+                        count(r.enabled),
+                        count(r.warning),
+                        count(r.suspended),
+                        count(r.locked_out),
                         r.consumed.to_string(),
                         available,
                     ]
@@ -79,7 +81,7 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format, raw: boo
             let marks: Vec<Mark> = rows
                 .iter()
                 .map(|r| match r.status.as_str() {
-                    _ if r.available < 0 => Mark::Alert,
+                    _ if r.available.is_some_and(|n| n < 0) => Mark::Alert,
                     "Suspended" | "LockedOut" => Mark::Alert,
                     "Warning" => Mark::Caution,
                     _ => Mark::Plain,
@@ -106,6 +108,7 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format, raw: boo
                             (r.locked_out, "locked out"),
                         ]
                         .into_iter()
+                        .filter_map(|(n, what)| Some((n?, what)))
                         .filter(|(n, _)| *n != 0)
                         .map(|(n, what)| format!("{n} {what}"))
                         .collect();
@@ -140,7 +143,10 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format, raw: boo
             } else {
                 table_marked(out, &headers, &cells, &numeric, &marks)?;
             }
-            let over: Vec<_> = rows.iter().filter(|r| r.available < 0).collect();
+            let over: Vec<_> = rows
+                .iter()
+                .filter(|r| r.available.is_some_and(|n| n < 0))
+                .collect();
             for r in over {
                 writeln!(
                     out,
@@ -159,6 +165,18 @@ pub fn render(out: &mut dyn Write, rows: &[BalanceRow], format: Format, raw: boo
                     out,
                     "? not in the product catalogue (shown by part number): {}; `itam catalog import` loads Microsoft's newest list",
                     unmapped.join(", ")
+                )?;
+            }
+            let unknown: Vec<_> = rows
+                .iter()
+                .filter(|r| r.enabled.is_none())
+                .map(|r| text(r.product_name.as_deref().unwrap_or(&r.part_number)))
+                .collect();
+            if !unknown.is_empty() {
+                writeln!(
+                    out,
+                    "? purchased units unknown (the source does not tell how many were bought; `itam runs` says why): {}",
+                    unknown.join(", ")
                 )?;
             }
             for r in rows.iter().filter(|r| r.status != "Enabled") {

@@ -1,6 +1,6 @@
 //! Printing the cost report.
 
-use crate::render::format::{Cell, Csv, Format, table};
+use crate::render::format::{Cell, Csv, Format, count, table};
 use anyhow::Result;
 use itam_reports::cost::CostReport;
 use std::io::Write;
@@ -25,7 +25,8 @@ pub fn render(out: &mut dyn Write, report: &CostReport, format: Format, raw: boo
                     Cell::text("product"),
                     Cell::text(name),
                     Cell::text(p.product_id.as_str()),
-                    Cell::number(p.purchased),
+                    // The units the spend was counted on: purchased, else assigned.
+                    Cell::number(p.purchased.unwrap_or(p.consumed)),
                     Cell::number(format!("{:.2}", p.monthly_spend)),
                     Cell::text(p.currency.as_str()),
                 ])?;
@@ -89,10 +90,11 @@ fn table_view(out: &mut dyn Write, report: &CostReport) -> Result<()> {
                     .clone()
                     .unwrap_or_else(|| p.part_number.clone()),
                 money(p.unit_price, &p.currency),
-                p.purchased.to_string(),
+                count(p.purchased),
                 p.consumed.to_string(),
                 money(p.monthly_spend, &p.currency),
-                money(p.monthly_unassigned, &p.currency),
+                p.monthly_unassigned
+                    .map_or_else(|| "unknown".to_string(), |m| money(m, &p.currency)),
             ]
         })
         .collect();

@@ -282,6 +282,17 @@ impl<'a> Cell<'a> {
     pub fn number(n: impl std::fmt::Display) -> Cell<'static> {
         Cell::Number(n.to_string())
     }
+
+    /// A count that may be unknown: empty when it is (as JSON writes `null`).
+    pub fn optional(n: Option<i64>) -> Cell<'static> {
+        Cell::Number(n.map(|n| n.to_string()).unwrap_or_default())
+    }
+}
+
+/// A count as tables show it: the number, or `unknown` when the source does not tell (never a
+/// made-up zero).
+pub fn count(n: Option<i64>) -> String {
+    n.map_or_else(|| "unknown".to_string(), |n| n.to_string())
 }
 
 /// CSV output of reports and exports: a header row written as it is, then records whose text

@@ -1,6 +1,6 @@
 //! Rendering of [`itam_reports::history`].
 
-use crate::render::format::{Cell, Csv, Format, table};
+use crate::render::format::{Cell, Csv, Format, count, table};
 use anyhow::Result;
 use itam_reports::history::*;
 use std::io::Write;
@@ -32,11 +32,11 @@ pub fn render(out: &mut dyn Write, rows: &[HistoryRow], format: Format, raw: boo
                     Cell::text(r.part_number.as_str()),
                     Cell::text(r.product_name.as_deref().unwrap_or_default()),
                     Cell::text(r.status.as_str()),
-                    Cell::number(r.enabled),
-                    Cell::number(r.warning),
-                    Cell::number(r.suspended),
+                    Cell::optional(r.enabled),
+                    Cell::optional(r.warning),
+                    Cell::optional(r.suspended),
                     Cell::number(r.consumed),
-                    Cell::number(r.available),
+                    Cell::optional(r.available),
                 ])?;
             }
             w.finish()
@@ -56,9 +56,9 @@ pub fn render(out: &mut dyn Write, rows: &[HistoryRow], format: Format, raw: boo
                             .clone()
                             .unwrap_or_else(|| r.part_number.clone()),
                         r.status.clone(),
-                        r.enabled.to_string(),
+                        count(r.enabled),
                         r.consumed.to_string(),
-                        r.available.to_string(),
+                        count(r.available),
                     ]
                 })
                 .collect();

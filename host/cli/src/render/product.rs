@@ -49,9 +49,9 @@ pub fn render(out: &mut dyn Write, r: &ProductReport, format: Format, raw: bool)
                 text(r.product_name.as_deref().unwrap_or(&r.part_number)),
                 text(&r.part_number),
                 text(&r.status),
-                r.enabled,
+                crate::render::format::count(r.enabled),
                 r.consumed,
-                r.available,
+                crate::render::format::count(r.available),
                 r.holders_total
             )?;
             if r.holders.len() < r.holders_total {

@@ -6,20 +6,23 @@
 //! they do not collide), and every call returns the newest version's types: a later version
 //! converts what an earlier one returns here, so policy, sinks and stores know one set of types.
 
+pub(crate) mod convert;
 pub mod v0_1_0;
 pub mod v0_2_0;
+pub mod v0_3_0;
 
 use anyhow::Result;
+use convert::Convert;
 use types::{CheckFinding, CollectError, CollectRequest, Descriptor, Outcome, RunPlan, Settings};
 use wasmtime::component::{Component, HasSelf, Linker};
 use wasmtime::{Engine, Store};
 
 /// The entities, summaries and errors plugins exchange with the host (the newest version's).
 pub mod types {
-    pub use super::v0_1_0::itam::collector::types::*;
-    pub use super::v0_2_0::itam::collector::incremental::{
+    pub use super::v0_3_0::itam::collector::incremental::{
         CollectRequest, Coverage, MemberLink, Outcome, Removal,
     };
+    pub use super::v0_3_0::itam::collector::types::*;
 
     impl Outcome {
         /// The outcome of a run that read every kind in full and keeps no state: what a
@@ -64,6 +67,42 @@ pub mod types {
         }
     }
 
+    impl Grant {
+        /// The token endpoint URL.
+        pub fn token_url(&self) -> &str {
+            match self {
+                Grant::ClientCredentials(g) => &g.token_url,
+                Grant::JwtBearer(g) => &g.token_url,
+            }
+        }
+
+        /// The origins whose requests get the token attached.
+        pub fn resource_hosts(&self) -> &[String] {
+            match self {
+                Grant::ClientCredentials(g) => &g.resource_hosts,
+                Grant::JwtBearer(g) => &g.resource_hosts,
+            }
+        }
+
+        /// Whether `other` asks for the same token for the same hosts.
+        pub fn same_as(&self, other: &Grant) -> bool {
+            match (self, other) {
+                (Grant::ClientCredentials(a), Grant::ClientCredentials(b)) => {
+                    a.token_url == b.token_url
+                        && a.scope == b.scope
+                        && a.resource_hosts == b.resource_hosts
+                }
+                (Grant::JwtBearer(a), Grant::JwtBearer(b)) => {
+                    a.token_url == b.token_url
+                        && a.scopes == b.scopes
+                        && a.subject == b.subject
+                        && a.resource_hosts == b.resource_hosts
+                }
+                _ => false,
+            }
+        }
+    }
+
     impl CollectRequest {
         /// A request to read everything.
         pub fn full() -> CollectRequest {
@@ -86,17 +125,25 @@ pub enum ContractVersion {
     V0_1_0,
     /// `itam:collector@0.2.0` (`wit/since_v0.2.0/`): incremental collection.
     V0_2_0,
+    /// `itam:collector@0.3.0` (`wit/since_v0.3.0/`): the JWT-bearer grant, products with
+    /// unknown units and display names, external members.
+    V0_3_0,
 }
 
 impl ContractVersion {
     /// Every version this host runs, oldest first.
-    pub const ALL: &[ContractVersion] = &[ContractVersion::V0_1_0, ContractVersion::V0_2_0];
+    pub const ALL: &[ContractVersion] = &[
+        ContractVersion::V0_1_0,
+        ContractVersion::V0_2_0,
+        ContractVersion::V0_3_0,
+    ];
 
     /// The version as written in WIT (`0.1.0`).
     pub fn semver(self) -> &'static str {
         match self {
             ContractVersion::V0_1_0 => "0.1.0",
             ContractVersion::V0_2_0 => "0.2.0",
+            ContractVersion::V0_3_0 => "0.3.0",
         }
     }
 
@@ -141,6 +188,7 @@ impl std::fmt::Display for ContractVersion {
 pub(crate) fn add_to_linker(linker: &mut Linker<crate::state::RunState>) -> Result<()> {
     v0_1_0::Collector::add_to_linker::<_, HasSelf<crate::state::RunState>>(linker, |s| s)?;
     v0_2_0::Collector::add_to_linker::<_, HasSelf<crate::state::RunState>>(linker, |s| s)?;
+    v0_3_0::Collector::add_to_linker::<_, HasSelf<crate::state::RunState>>(linker, |s| s)?;
     Ok(())
 }
 
@@ -148,6 +196,7 @@ pub(crate) fn add_to_linker(linker: &mut Linker<crate::state::RunState>) -> Resu
 pub(crate) enum Instance {
     V0_1_0(v0_1_0::Collector),
     V0_2_0(v0_2_0::Collector),
+    V0_3_0(v0_3_0::Collector),
 }
 
 type RunStore = Store<crate::state::RunState>;
@@ -167,13 +216,25 @@ impl Instance {
             ContractVersion::V0_2_0 => Instance::V0_2_0(
                 v0_2_0::Collector::instantiate_async(store, component, linker).await?,
             ),
+            ContractVersion::V0_3_0 => Instance::V0_3_0(
+                v0_3_0::Collector::instantiate_async(store, component, linker).await?,
+            ),
         })
     }
 
     pub(crate) async fn describe(&self, store: &mut RunStore) -> Result<Descriptor> {
         match self {
-            Instance::V0_1_0(b) => Ok(b.itam_collector_plugin().call_describe(store).await?),
-            Instance::V0_2_0(b) => Ok(b.itam_collector_plugin().call_describe(store).await?),
+            Instance::V0_1_0(b) => Ok(b
+                .itam_collector_plugin()
+                .call_describe(store)
+                .await?
+                .convert()),
+            Instance::V0_2_0(b) => Ok(b
+                .itam_collector_plugin()
+                .call_describe(store)
+                .await?
+                .convert()),
+            Instance::V0_3_0(b) => Ok(b.itam_collector_plugin().call_describe(store).await?),
         }
     }
 
@@ -183,8 +244,13 @@ impl Instance {
         settings: &Settings,
     ) -> Result<Result<RunPlan, CollectError>> {
         match self {
-            Instance::V0_1_0(b) => Ok(b.itam_collector_plugin().call_plan(store, settings).await?),
-            Instance::V0_2_0(b) => Ok(b.itam_collector_plugin().call_plan(store, settings).await?),
+            Instance::V0_1_0(b) => Ok(raise(
+                b.itam_collector_plugin().call_plan(store, settings).await?,
+            )),
+            Instance::V0_2_0(b) => Ok(raise(
+                b.itam_collector_plugin().call_plan(store, settings).await?,
+            )),
+            Instance::V0_3_0(b) => Ok(b.itam_collector_plugin().call_plan(store, settings).await?),
         }
     }
 
@@ -197,8 +263,14 @@ impl Instance {
             Instance::V0_1_0(b) => Ok(b
                 .itam_collector_plugin()
                 .call_check(store, settings)
-                .await?),
+                .await?
+                .convert()),
             Instance::V0_2_0(b) => Ok(b
+                .itam_collector_plugin()
+                .call_check(store, settings)
+                .await?
+                .convert()),
+            Instance::V0_3_0(b) => Ok(b
                 .itam_collector_plugin()
                 .call_check(store, settings)
                 .await?),
@@ -213,17 +285,30 @@ impl Instance {
     ) -> Result<Result<Outcome, CollectError>> {
         match self {
             // 0.1.0 knows no state: it is asked for its mode only and reads everything.
-            Instance::V0_1_0(b) => Ok(b
-                .itam_collector_plugin()
-                .call_collect(store, settings, request.mode)
-                .await?
-                .map(Outcome::full)),
-            Instance::V0_2_0(b) => Ok(b
+            Instance::V0_1_0(b) => Ok(raise(
+                b.itam_collector_plugin()
+                    .call_collect(store, settings, request.mode.convert())
+                    .await?,
+            )
+            .map(Outcome::full)),
+            Instance::V0_2_0(b) => Ok(raise(
+                b.itam_collector_plugin()
+                    .call_collect(store, settings, &request.clone().convert())
+                    .await?,
+            )),
+            Instance::V0_3_0(b) => Ok(b
                 .itam_collector_plugin()
                 .call_collect(store, settings, request)
                 .await?),
         }
     }
+}
+
+/// An earlier version's result, in the newest version's types.
+fn raise<T: Convert<U>, E: Convert<CollectError>, U>(
+    result: Result<T, E>,
+) -> Result<U, CollectError> {
+    result.map(Convert::convert).map_err(Convert::convert)
 }
 
 #[cfg(test)]
@@ -253,10 +338,13 @@ mod tests {
     fn a_component_is_bound_by_the_version_it_exports() {
         assert_eq!(version_of(&exporting("0.1.0")), Ok(ContractVersion::V0_1_0));
         assert_eq!(version_of(&exporting("0.2.0")), Ok(ContractVersion::V0_2_0));
+        assert_eq!(version_of(&exporting("0.3.0")), Ok(ContractVersion::V0_3_0));
         let old = std::fs::read(hostile_build::CONTRACT_V0_1_0).unwrap();
         assert_eq!(version_of(&old), Ok(ContractVersion::V0_1_0));
+        let old = std::fs::read(hostile_build::CONTRACT_V0_2_0).unwrap();
+        assert_eq!(version_of(&old), Ok(ContractVersion::V0_2_0));
         let sdk = std::fs::read(hostile_build::WELL_BEHAVED).unwrap();
-        assert_eq!(version_of(&sdk), Ok(ContractVersion::V0_2_0));
+        assert_eq!(version_of(&sdk), Ok(ContractVersion::V0_3_0));
     }
 
     #[test]
@@ -264,7 +352,7 @@ mod tests {
         let e = version_of(&exporting("0.9.0")).unwrap_err();
         assert_eq!(
             e,
-            "the plugin was built against itam:collector@0.9.0, which this host does not run (it runs 0.1.0, 0.2.0); rebuild the plugin against one of those, or upgrade itam"
+            "the plugin was built against itam:collector@0.9.0, which this host does not run (it runs 0.1.0, 0.2.0, 0.3.0); rebuild the plugin against one of those, or upgrade itam"
         );
         let e = version_of(&std::fs::read(hostile_build::NOT_COLLECTOR).unwrap()).unwrap_err();
         assert!(

@@ -122,7 +122,7 @@ impl TokenBroker {
         {
             let issued = self.issued.lock().await;
             if let Some(issued) = issued.as_ref()
-                && same_grant(&issued.grant, &grant)
+                && issued.grant.same_as(&grant)
                 && issued.expires_at > now()
                 && issued.requested.elapsed() < MIN_REFRESH_INTERVAL
                 && !self.rejected.load(std::sync::atomic::Ordering::Relaxed)
@@ -158,27 +158,28 @@ impl TokenBroker {
                 "not-allowed",
                 format!(
                     "the plugin asked for a grant ({}) but declared none in its plan",
-                    grant.token_url
+                    grant.token_url()
                 ),
             ));
         };
-        if !same_grant(expected, grant) {
+        if !expected.same_as(grant) {
             return Err(refuse(
                 "not-allowed",
                 format!(
                     "the plugin asked for a grant ({}) other than the one it declared in its plan ({})",
-                    grant.token_url, expected.token_url
+                    grant.token_url(),
+                    expected.token_url()
                 ),
             ));
         }
-        let token_origin = url::Url::parse(&grant.token_url)
+        let token_origin = url::Url::parse(grant.token_url())
             .ok()
             .as_ref()
             .and_then(Origin::from_url)
             .ok_or_else(|| {
                 refuse(
                     "not-allowed",
-                    format!("token URL `{}` is not a URL", grant.token_url),
+                    format!("token URL `{}` is not a URL", grant.token_url()),
                 )
             })?;
         if !self.allow.allows(&token_origin) {
@@ -196,7 +197,7 @@ impl TokenBroker {
             ));
         }
         let mut resource_hosts = Vec::new();
-        for host in &grant.resource_hosts {
+        for host in grant.resource_hosts() {
             let origin = Origin::parse(host).map_err(|e| refuse("not-allowed", e))?;
             if !self.allow.allows(&origin) || !origin.may_carry_credentials() {
                 return Err(refuse(
@@ -218,18 +219,26 @@ impl TokenBroker {
         let credential = self.credential.as_ref().ok_or_else(|| {
             refuse(
                 "no-credential",
-                "the source has no [source.credential]; add client_id and a client_secret or certificate".into(),
+                "the source has no [source.credential]; add client_id and a client_secret or certificate, or a service_account key file".into(),
             )
         })?;
-        // A certificate signs a fresh assertion for this token URL; the key stays here.
+        // An assertion is signed afresh for this grant; the key stays here.
         let assertion;
-        let proof: [(&str, &str); 2] = match &credential.auth {
-            ClientAuth::Secret(secret) => [("client_secret", secret.expose()), ("", "")],
-            ClientAuth::Certificate(cert) => {
+        let form: Vec<(&str, &str)> = match (&grant, &credential.auth) {
+            (Grant::ClientCredentials(g), ClientAuth::Secret(secret)) => vec![
+                ("client_id", credential.client_id.as_str()),
+                ("scope", g.scope.as_str()),
+                ("grant_type", "client_credentials"),
+                ("client_secret", secret.expose()),
+            ],
+            (Grant::ClientCredentials(g), ClientAuth::Certificate(cert)) => {
                 assertion = cert
-                    .assertion(&credential.client_id, &grant.token_url)
+                    .assertion(&credential.client_id, &g.token_url)
                     .map_err(|e| refuse("no-credential", e))?;
-                [
+                vec![
+                    ("client_id", credential.client_id.as_str()),
+                    ("scope", g.scope.as_str()),
+                    ("grant_type", "client_credentials"),
                     (
                         "client_assertion_type",
                         "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
@@ -237,17 +246,36 @@ impl TokenBroker {
                     ("client_assertion", assertion.expose()),
                 ]
             }
+            (Grant::JwtBearer(g), ClientAuth::ServiceAccount(key)) => {
+                assertion = key.assertion(g).map_err(|e| refuse("no-credential", e))?;
+                vec![
+                    ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                    ("assertion", assertion.expose()),
+                ]
+            }
+            (Grant::JwtBearer(_), _) => {
+                return Err(refuse(
+                    "no-credential",
+                    format!(
+                        "the plugin asks for a service account's JWT-bearer grant, but the source's credential is {}; set service_account = {{ file = \"key.json\" }} in [source.credential]",
+                        credential.origin
+                    ),
+                ));
+            }
+            (Grant::ClientCredentials(_), ClientAuth::ServiceAccount(_)) => {
+                return Err(refuse(
+                    "no-credential",
+                    format!(
+                        "the plugin asks for a client-credentials grant, but the source's credential is a service account key ({}); give client_id and a client_secret or certificate instead",
+                        credential.origin
+                    ),
+                ));
+            }
         };
-        let mut form = vec![
-            ("client_id", credential.client_id.as_str()),
-            ("scope", grant.scope.as_str()),
-            ("grant_type", "client_credentials"),
-        ];
-        form.extend(proof.into_iter().filter(|(k, _)| !k.is_empty()));
         let requested = std::time::Instant::now();
         let (status, body) = self
             .http
-            .post_form(&grant.token_url, &form)
+            .post_form(grant.token_url(), &form)
             .await
             .map_err(|e| {
                 use crate::http::PostError;
@@ -269,7 +297,7 @@ impl TokenBroker {
             })?;
         if status != 200 {
             let parsed: Option<TokenErrorBody> = serde_json::from_slice(&body).ok();
-            return Err(match parsed {
+            let mut error = match parsed {
                 Some(b) => AuthError {
                     status,
                     error: b.error.unwrap_or_else(|| format!("http-{status}")),
@@ -285,7 +313,16 @@ impl TokenBroker {
                         "the token endpoint answered HTTP {status} without an OAuth error body"
                     ),
                 },
-            });
+            };
+            // Domain-wide delegation is granted to the service account's client ID, which the
+            // plugin cannot read from the key: the fix it writes needs it (it is no secret).
+            if matches!(grant, Grant::JwtBearer(_)) {
+                error.description = format!(
+                    "{} (service account client ID {})",
+                    error.description, credential.client_id
+                );
+            }
+            return Err(error);
         }
         let token: TokenResponse = serde_json::from_slice(&body).map_err(|e| AuthError {
             status,
@@ -345,11 +382,6 @@ impl TokenBroker {
     }
 }
 
-/// Whether two grants ask for the same token for the same hosts.
-fn same_grant(a: &Grant, b: &Grant) -> bool {
-    a.token_url == b.token_url && a.scope == b.scope && a.resource_hosts == b.resource_hosts
-}
-
 /// Reads the claims of a JWT access token without verifying it (only non-secret facts are used).
 fn decode_claims(token: &str) -> Claims {
     token
@@ -367,6 +399,37 @@ fn decode_claims(token: &str) -> Claims {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::contract::types::JwtBearerGrant;
+
+    #[tokio::test]
+    async fn a_grant_the_credential_cannot_perform_is_refused_with_the_fix() {
+        let jwt = Grant::JwtBearer(JwtBearerGrant {
+            token_url: "http://127.0.0.1:9/token".into(),
+            scopes: vec!["https://www.googleapis.com/auth/admin.directory.user.readonly".into()],
+            subject: Some("admin@example.com".into()),
+            resource_hosts: vec!["http://127.0.0.1:9".into()],
+        });
+        let allow = AllowList::build(&["http://127.0.0.1:9".to_string()], None).unwrap();
+        let broker = TokenBroker::new(
+            Some(Credential {
+                client_id: "client-1".into(),
+                auth: ClientAuth::Secret(Secret::new("s3cret")),
+                origin: "environment variable X".into(),
+            }),
+            allow,
+            Duration::from_secs(5),
+            &Network::default(),
+        )
+        .expecting(Some(jwt.clone()));
+        let e = broker.authorize(jwt).await.unwrap_err();
+        assert_eq!(e.error, "no-credential");
+        assert!(
+            e.description.contains("service_account = { file"),
+            "{}",
+            e.description
+        );
+        assert!(!e.description.contains("s3cret"));
+    }
 
     #[test]
     fn claims_are_read_from_the_payload() {
@@ -382,6 +445,7 @@ mod tests {
 #[cfg(test)]
 mod grant_checks {
     use super::*;
+    use crate::contract::types::ClientCredentialsGrant;
 
     /// A broker for `allowed` whose plan declared `declared`.
     fn broker(allowed: &[&str], declared: &Grant) -> TokenBroker {
@@ -405,11 +469,11 @@ mod grant_checks {
     }
 
     fn grant(token_url: &str, resource: &str) -> Grant {
-        Grant {
+        Grant::ClientCredentials(ClientCredentialsGrant {
             token_url: token_url.into(),
             scope: "https://api.example.com/.default".into(),
             resource_hosts: vec![resource.into()],
-        }
+        })
     }
 
     #[tokio::test]
@@ -465,11 +529,11 @@ mod grant_checks {
     #[tokio::test]
     async fn repeated_authorize_calls_are_served_from_the_cache() {
         let endpoint = itam_test_support::TokenEndpoint::start("client-1", "s3cret").await;
-        let g = Grant {
+        let g = Grant::ClientCredentials(ClientCredentialsGrant {
             token_url: endpoint.token_url(),
             scope: "https://api.example.com/.default".into(),
             resource_hosts: vec![endpoint.origin()],
-        };
+        });
         let credential = Credential {
             client_id: "client-1".into(),
             auth: crate::credentials::ClientAuth::Secret(Secret::new("s3cret")),

@@ -2,9 +2,9 @@
 //! checks in the store): log lines, summaries, errors and check findings. Without them a
 //! plugin could fill the operator's terminal, logs or the `runs` table with hundreds of MiB.
 
-use crate::bindings::exports::itam::collector::plugin::{CheckFinding, CollectError, Summary};
 use crate::bindings::itam::collector::types::Failure;
 use crate::contract::types::Outcome;
+use crate::contract::types::{CheckFinding, CollectError, Summary};
 
 /// Longest log line kept, in bytes.
 pub const MAX_LOG_LINE: usize = 4096;

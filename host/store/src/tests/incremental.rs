@@ -7,7 +7,7 @@ use super::{Store, account};
 use itam_runtime::BatchSink;
 use itam_runtime::contract::types::{
     Assignment, AssignmentSource, Batch, Coverage, Device, EntityKind, Group, GroupLicense,
-    MemberKind, MemberLink, Membership, Outcome, Product, Removal, SignInActivity, Summary,
+    MemberKind, MemberLink, Membership, Outcome, Product, Removal, SignInActivity, Summary, Units,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -306,11 +306,14 @@ impl Model {
                 .map(|(id, units)| Product {
                     id: id.clone(),
                     part_number: id.to_uppercase(),
+                    display_name: None,
                     status: "Enabled".into(),
-                    enabled: *units,
-                    warning: 0,
-                    suspended: 0,
-                    locked_out: 0,
+                    units: Some(Units {
+                        enabled: *units,
+                        warning: 0,
+                        suspended: 0,
+                        locked_out: 0,
+                    }),
                     consumed: 0,
                     plans: Vec::new(),
                     attributes: Vec::new(),

@@ -85,7 +85,7 @@ pub fn check(
     let mut out = vec![finding(
         "token",
         CheckStatus::Pass,
-        format!("token acquired from {}", grant.token_url),
+        format!("token acquired from {}", grant.token_url()),
         None,
     )];
 

@@ -24,7 +24,7 @@ pub mod retry;
 pub mod settings;
 pub mod transport;
 
-/// The contract's types (`itam:collector@0.1.0`), from the SDK.
+/// The contract's types (`itam:collector@0.3.0`), from the SDK.
 pub use itam_plugin_sdk::types;
 
 /// The plugin's name, as `describe` reports it.

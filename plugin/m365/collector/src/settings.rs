@@ -1,7 +1,7 @@
 //! The plugin's settings: parsing, validation and the endpoints they imply.
 
 use crate::errors::invalid_config;
-use crate::types::{CollectError, Grant, RunPlan, SettingSpec};
+use crate::types::{ClientCredentialsGrant, CollectError, Grant, RunPlan, SettingSpec};
 use url::Url;
 
 /// A Microsoft cloud: where its sign-in and Graph services live.
@@ -162,11 +162,11 @@ impl M365Settings {
 
     /// The grant the host performs: client credentials for the cloud's Graph resource.
     pub fn grant(&self) -> Grant {
-        Grant {
+        Grant::ClientCredentials(ClientCredentialsGrant {
             token_url: self.token_url(),
             scope: format!("{}/.default", self.cloud.graph_root()),
             resource_hosts: vec![origin(&self.graph_root)],
-        }
+        })
     }
 
     /// The hosts and grant a run uses.
@@ -238,6 +238,14 @@ mod tests {
         M365Settings::parse(&owned)
     }
 
+    /// The settings' grant, which is always a client-credentials one.
+    fn client_credentials(s: &M365Settings) -> ClientCredentialsGrant {
+        match s.grant() {
+            Grant::ClientCredentials(grant) => grant,
+            other => panic!("not a client-credentials grant: {other:?}"),
+        }
+    }
+
     #[test]
     fn global_cloud_defaults() {
         let s = parse(&[("tenant_id", "contoso.onmicrosoft.com")]).unwrap();
@@ -245,7 +253,10 @@ mod tests {
             s.token_url(),
             "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"
         );
-        assert_eq!(s.grant().scope, "https://graph.microsoft.com/.default");
+        let grant = client_credentials(&s);
+        assert_eq!(grant.scope, "https://graph.microsoft.com/.default");
+        assert_eq!(grant.token_url, s.token_url());
+        assert_eq!(grant.resource_hosts, vec!["https://graph.microsoft.com"]);
         assert_eq!(
             s.run_plan().hosts,
             vec![
@@ -265,15 +276,20 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(s.graph_base(), "http://127.0.0.1:8401/v1.0");
+        let grant = client_credentials(&s);
         assert_eq!(
-            s.grant().scope,
+            grant.scope,
             "https://microsoftgraph.chinacloudapi.cn/.default"
+        );
+        assert_eq!(
+            grant.token_url,
+            "http://127.0.0.1:8400/11111111-2222-3333-4444-555555555555/oauth2/v2.0/token"
         );
         assert_eq!(
             s.run_plan().hosts,
             vec!["http://127.0.0.1:8400", "http://127.0.0.1:8401"]
         );
-        assert_eq!(s.grant().resource_hosts, vec!["http://127.0.0.1:8401"]);
+        assert_eq!(grant.resource_hosts, vec!["http://127.0.0.1:8401"]);
     }
 
     #[test]

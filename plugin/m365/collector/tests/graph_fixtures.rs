@@ -272,12 +272,15 @@ fn a_full_collection_maps_every_documented_field() {
             "Enabled"
         )
     );
+    // Graph tells the purchased units; the product's name comes from the host's catalogue.
+    assert!(e5.display_name.is_none());
+    let units = e5.units.as_ref().expect("Graph tells the purchased units");
     assert_eq!(
         (
-            e5.enabled,
-            e5.warning,
-            e5.suspended,
-            e5.locked_out,
+            units.enabled,
+            units.warning,
+            units.suspended,
+            units.locked_out,
             e5.consumed
         ),
         (40, 2, 0, 0, 37)
@@ -285,12 +288,13 @@ fn a_full_collection_maps_every_documented_field() {
     assert_eq!(e5.plans.len(), 2);
     assert_eq!(e5.plans[0].applies_to, "Company");
     let crm = &products[1];
+    let units = crm.units.as_ref().expect("Graph tells the purchased units");
     assert_eq!(
         (
             crm.status.as_str(),
-            crm.enabled,
-            crm.suspended,
-            crm.locked_out,
+            units.enabled,
+            units.suspended,
+            units.locked_out,
             crm.consumed
         ),
         ("Suspended", 0, 10, 1, 3)

@@ -16,11 +16,11 @@ const CALLS: usize = 2_000;
 fn declared(settings: &Settings) -> Result<Grant, CollectError> {
     let url = url(settings)?;
     let tenant = setting(settings, "tenant_id").unwrap_or("common");
-    Ok(Grant {
-        token_url: format!("{url}/{tenant}/oauth2/v2.0/token"),
-        scope: SCOPE.into(),
-        resource_hosts: vec![url],
-    })
+    Ok(Grant::client_credentials(
+        format!("{url}/{tenant}/oauth2/v2.0/token"),
+        SCOPE,
+        [url],
+    ))
 }
 
 fn authorize(grant: &Grant) -> String {
@@ -75,11 +75,8 @@ impl Collector for GrantAbuse {
                 ),
             ];
             for (path, scope) in scopes {
-                let grant = Grant {
-                    token_url: format!("{url}/{path}"),
-                    scope: scope.into(),
-                    resource_hosts: vec![url.clone()],
-                };
+                let grant =
+                    Grant::client_credentials(format!("{url}/{path}"), scope, [url.clone()]);
                 seen.push(format!("{path} {scope}: {}", authorize(&grant)));
             }
             let after = WasiHttp.get(&format!("{url}/after"), &[]);

@@ -40,11 +40,11 @@ fn declared_grant(settings: &Settings) -> Result<Grant, CollectError> {
         Some(t) => t.to_string(),
         None => format!("{url}/{}/oauth2/v2.0/token", need(settings, "tenant_id")?),
     };
-    Ok(Grant {
+    Ok(Grant::client_credentials(
         token_url,
-        scope: SCOPE.into(),
-        resource_hosts: vec![url, need(settings, "echo")?],
-    })
+        SCOPE,
+        [url, need(settings, "echo")?],
+    ))
 }
 
 fn authorize(grant: &Grant) -> String {
@@ -90,7 +90,7 @@ impl Collector for StealCredential {
             need(settings, "echo")?,
             need(settings, "plain")?,
         ];
-        let token_origin = origin_of(&grant.token_url);
+        let token_origin = origin_of(grant.token_url());
         if !hosts.contains(&token_origin) {
             hosts.push(token_origin);
         }
@@ -124,13 +124,14 @@ impl Collector for StealCredential {
         ));
 
         // (b) grants the plan did not declare.
-        let foreign_token = Grant {
-            token_url: format!("{evil}/common/oauth2/v2.0/token"),
-            ..declared.clone()
-        };
+        let foreign_token = Grant::client_credentials(
+            format!("{evil}/common/oauth2/v2.0/token"),
+            SCOPE,
+            declared.resource_hosts().to_vec(),
+        );
         seen.push(format!("foreign token-url: {}", authorize(&foreign_token)));
         let mut foreign_resource = declared.clone();
-        foreign_resource.resource_hosts.push(evil.clone());
+        foreign_resource.resource_hosts_mut().push(evil.clone());
         seen.push(format!(
             "foreign resource host: {}",
             authorize(&foreign_resource)

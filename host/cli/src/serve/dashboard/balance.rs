@@ -23,8 +23,12 @@ pub fn class_tag(class: ProductClass) -> Markup {
     html! { span.tag title=(why) data-class=(class.as_str()) { (class.as_str()) } }
 }
 
-/// consumed / enabled as a bar and a percentage; over 100 % is marked.
-fn utilisation(consumed: i64, enabled: i64) -> Markup {
+/// consumed / enabled as a bar and a percentage; over 100 % is marked. Unknown purchased
+/// units (`None`) say so.
+fn utilisation(consumed: i64, enabled: Option<i64>) -> Markup {
+    let Some(enabled) = enabled else {
+        return html! { span.muted title="the source does not tell how many were bought" { "unknown" } };
+    };
     if enabled <= 0 {
         return if consumed > 0 {
             html! { span.flag { "none purchased" } }
@@ -42,12 +46,24 @@ fn utilisation(consumed: i64, enabled: i64) -> Markup {
     }
 }
 
+/// A count cell; an unknown count reads `unknown` and has no `data-value`.
+fn count_cell(metric: &str, sku: &str, n: Option<i64>, short: bool) -> Markup {
+    html! {
+        td.num.short[short] data-metric=(metric) data-sku=(sku) data-value=[n] {
+            @match n {
+                Some(n) => (n),
+                None => span.muted title="the source does not tell how many were bought" { "unknown" },
+            }
+        }
+    }
+}
+
 /// The balance table of `rows` in `source`; `link` makes each product a link to its page.
 pub fn balance_table(source: &str, rows: &[BalanceRow], link: bool) -> Markup {
     let lapsed = |r: &BalanceRow| matches!(r.status.as_str(), "Suspended" | "LockedOut");
     let over: Vec<&BalanceRow> = rows
         .iter()
-        .filter(|r| r.available < 0 && !lapsed(r))
+        .filter(|r| r.available.is_some_and(|n| n < 0) && !lapsed(r))
         .collect();
     html! {
         @if rows.is_empty() {
@@ -58,7 +74,7 @@ pub fn balance_table(source: &str, rows: &[BalanceRow], link: bool) -> Markup {
                     (over.len()) " product(s) over-allocated (more assigned than purchased): "
                     @for (i, r) in over.iter().enumerate() {
                         @if i > 0 { ", " }
-                        (t(label(r))) " (" (-r.available) " over)"
+                        (t(label(r))) " (" (-r.available.unwrap_or_default()) " over)"
                     }
                 }
             }
@@ -86,7 +102,7 @@ pub fn balance_table(source: &str, rows: &[BalanceRow], link: bool) -> Markup {
                         @let sku = t(&r.product_id);
                         @let row_class = if lapsed(r) {
                             Some("lapsed")
-                        } else if r.available < 0 {
+                        } else if r.available.is_some_and(|n| n < 0) {
                             Some("over")
                         } else if r.status == "Warning" {
                             Some("caution")
@@ -110,18 +126,16 @@ pub fn balance_table(source: &str, rows: &[BalanceRow], link: bool) -> Markup {
                                 } @else if r.status == "Warning" {
                                     span.flag.caution { "grace period" }
                                 }
-                                @if r.available < 0 && !lapsed(r) {
+                                @if r.available.is_some_and(|n| n < 0) && !lapsed(r) {
                                     span.flag { "over-allocated" }
                                 }
                             }
-                            td.num data-metric="enabled" data-sku=(sku) data-value=(r.enabled) { (r.enabled) }
-                            td.num data-metric="warning" data-sku=(sku) data-value=(r.warning) { (r.warning) }
-                            td.num data-metric="suspended" data-sku=(sku) data-value=(r.suspended) { (r.suspended) }
-                            td.num data-metric="locked_out" data-sku=(sku) data-value=(r.locked_out) { (r.locked_out) }
+                            (count_cell("enabled", &sku, r.enabled, false))
+                            (count_cell("warning", &sku, r.warning, false))
+                            (count_cell("suspended", &sku, r.suspended, false))
+                            (count_cell("locked_out", &sku, r.locked_out, false))
                             td.num data-metric="consumed" data-sku=(sku) data-value=(r.consumed) { (r.consumed) }
-                            td.num.short[r.available < 0] data-metric="available" data-sku=(sku) data-value=(r.available) {
-                                (r.available)
-                            }
+                            (count_cell("available", &sku, r.available, r.available.is_some_and(|n| n < 0)))
                             td.util { (utilisation(r.consumed, r.enabled)) }
                         }
                     }

@@ -17,8 +17,9 @@ pub struct Point {
     pub at: i64,
     /// Assigned units.
     pub consumed: i64,
-    /// Purchased units that are active (enabled).
-    pub purchased: i64,
+    /// Purchased units that are active (enabled); `None` when the source did not tell (the
+    /// purchased line leaves such runs out).
+    pub purchased: Option<i64>,
 }
 
 /// Most points drawn per line; a longer history is thinned evenly, keeping its first and
@@ -112,7 +113,7 @@ pub fn plot(points: &[Point]) -> Option<Plot> {
     let to = points.iter().map(|p| p.at).max()?;
     let top = points
         .iter()
-        .map(|p| p.consumed.max(p.purchased))
+        .map(|p| p.consumed.max(p.purchased.unwrap_or(0)))
         .max()
         .unwrap_or(0);
     let y_max = axis_top(top);
@@ -126,7 +127,10 @@ pub fn plot(points: &[Point]) -> Option<Plot> {
     let y = |v: i64| TOP + PLOT_H - v.max(0) as f64 / y_max as f64 * PLOT_H;
     Some(Plot {
         consumed: points.iter().map(|p| (x(p.at), y(p.consumed))).collect(),
-        purchased: points.iter().map(|p| (x(p.at), y(p.purchased))).collect(),
+        purchased: points
+            .iter()
+            .filter_map(|p| Some((x(p.at), y(p.purchased?))))
+            .collect(),
         y_max,
         from,
         to,
@@ -167,14 +171,14 @@ pub fn trend(label: &str, points: &[Point]) -> Markup {
     let last = points.last().copied().unwrap_or(Point {
         at: 0,
         consumed: 0,
-        purchased: 0,
+        purchased: None,
     });
     let title = format!(
         "{}: consumed against purchased licences over {} run(s); now {} consumed of {} purchased",
         t(label),
         points.len(),
         last.consumed,
-        last.purchased
+        crate::render::format::count(last.purchased)
     );
     let bottom = TOP + PLOT_H;
     let mut ticks = vec![(0, bottom), (plot.y_max, TOP)];
@@ -183,10 +187,7 @@ pub fn trend(label: &str, points: &[Point]) -> Markup {
         ticks.push((mid, bottom - mid as f64 / plot.y_max as f64 * PLOT_H));
     }
     let short_span = plot.to - plot.from < 2 * 86_400;
-    let (end_consumed, end_purchased) = (
-        plot.consumed.last().copied().unwrap_or_default(),
-        plot.purchased.last().copied().unwrap_or_default(),
-    );
+    let end_consumed = plot.consumed.last().copied().unwrap_or_default();
     html! {
         svg.chart viewBox="0 0 320 150" role="img" data-points=(plot.consumed.len()) {
             title { (title) }
@@ -205,8 +206,9 @@ pub fn trend(label: &str, points: &[Point]) -> Markup {
                 stroke-width="1.5" stroke-dasharray="5 3" {}
             polyline.consumed points=(svg_points(&plot.consumed)) fill="none" stroke="#1f5fbf"
                 stroke-width="2" {}
-            circle cx=(format!("{:.1}", end_purchased.0)) cy=(format!("{:.1}", end_purchased.1))
-                r="2.5" fill="#1b1f24" {}
+            @if let Some((x, y)) = plot.purchased.last() {
+                circle cx=(format!("{x:.1}")) cy=(format!("{y:.1}")) r="2.5" fill="#1b1f24" {}
+            }
             circle cx=(format!("{:.1}", end_consumed.0)) cy=(format!("{:.1}", end_consumed.1))
                 r="3" fill="#1f5fbf" {}
         }
@@ -252,7 +254,7 @@ mod tests {
         Point {
             at,
             consumed,
-            purchased,
+            purchased: Some(purchased),
         }
     }
 
@@ -386,11 +388,11 @@ mod tests {
             part_number: "P".into(),
             product_name: None,
             status: "Enabled".into(),
-            enabled: 10,
-            warning: 0,
-            suspended: 0,
+            enabled: Some(10),
+            warning: Some(0),
+            suspended: Some(0),
             consumed,
-            available: 10 - consumed,
+            available: Some(10 - consumed),
         };
         let rows = [
             row(Some("1970-01-01T00:01:00Z"), 4),

@@ -269,12 +269,12 @@ mod tests {
             part_number: hostile(),
             product_name: Some(hostile()),
             status: "Enabled".into(),
-            enabled,
-            warning: 0,
-            suspended: 0,
-            locked_out: 0,
+            enabled: Some(enabled),
+            warning: Some(0),
+            suspended: Some(0),
+            locked_out: Some(0),
             consumed,
-            available: enabled - consumed,
+            available: Some(enabled - consumed),
             class,
         }
     }
@@ -287,11 +287,11 @@ mod tests {
             part_number: hostile(),
             product_name: Some(hostile()),
             status: "Enabled".into(),
-            enabled,
-            warning: 0,
-            suspended: 0,
+            enabled: Some(enabled),
+            warning: Some(0),
+            suspended: Some(0),
             consumed,
-            available: enabled - consumed,
+            available: Some(enabled - consumed),
         }
     }
 

@@ -155,7 +155,9 @@ impl Scrape {
                 ("suspended", row.suspended),
                 ("locked_out", row.locked_out),
             ];
+            // Unknown purchased units are left out, never reported as zero.
             for (state, units) in states {
+                let Some(units) = units else { continue };
                 let labels = StateLabels {
                     product: product.clone(),
                     state,
@@ -163,7 +165,9 @@ impl Scrape {
                 self.prepaid.get_or_create(&labels).set(units);
             }
             self.consumed.get_or_create(&product).set(row.consumed);
-            self.available.get_or_create(&product).set(row.available);
+            if let Some(available) = row.available {
+                self.available.get_or_create(&product).set(available);
+            }
         }
 
         for finding in &reports.waste.findings {

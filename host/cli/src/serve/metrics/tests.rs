@@ -4,6 +4,7 @@ use super::{Metrics, Outcome};
 use itam_reports::settings::ReportSettings;
 use itam_runtime::contract::types::{
     Account, AccountKind, Assignment, AssignmentSource, Batch, Product, Subscription, Summary,
+    Units,
 };
 use itam_runtime::{BatchSink, Traffic};
 use itam_store::Store;
@@ -14,11 +15,14 @@ pub(crate) fn product(id: &str, part_number: &str, enabled: u64, consumed: u64) 
     Product {
         id: id.into(),
         part_number: part_number.into(),
+        display_name: None,
         status: "Enabled".into(),
-        enabled,
-        warning: 0,
-        suspended: 0,
-        locked_out: 0,
+        units: Some(Units {
+            enabled,
+            warning: 0,
+            suspended: 0,
+            locked_out: 0,
+        }),
         consumed,
         plans: Vec::new(),
         attributes: Vec::new(),
@@ -52,8 +56,12 @@ pub(crate) fn sync(store: &Store, batches: Vec<Batch>) {
 fn tenant(dir: &tempfile::TempDir) -> Store {
     let store = Store::open(&dir.path().join("itam.db")).unwrap();
     let e3 = Product {
-        warning: 2,
-        locked_out: 1,
+        units: Some(Units {
+            enabled: 10,
+            warning: 2,
+            suspended: 0,
+            locked_out: 1,
+        }),
         ..product("sku-e3", "SPE_E3", 10, 7)
     };
     let account = Account {

@@ -36,10 +36,11 @@ pub(super) fn read<T: Transport, H: HostApi>(
         let len = skus.len();
         let products: Vec<_> = skus.into_iter().map(SubscribedSku::into_product).collect();
         for p in &products {
-            units.insert(
-                p.id.clone(),
-                [p.enabled, p.warning, p.suspended, p.locked_out],
-            );
+            let bought = p
+                .units
+                .as_ref()
+                .map(|u| [u.enabled, u.warning, u.suspended, u.locked_out]);
+            units.insert(p.id.clone(), bought.unwrap_or_default());
         }
         let batch = Batch::Products(products);
         let done = emit(host, tally, "products", batch, len)?;

@@ -1,7 +1,7 @@
 //! Subscribed SKUs (products) and the licence records on users and groups.
 
 use super::null_as_empty;
-use crate::types::{Product, ServicePlan};
+use crate::types::{Product, ServicePlan, Units};
 use serde::Deserialize;
 
 /// A `subscribedSku`.
@@ -82,7 +82,8 @@ pub struct LicenseAssignmentState {
 }
 
 impl SubscribedSku {
-    /// The neutral product.
+    /// The neutral product. Graph always tells the purchased units (`prepaidUnits`); a count
+    /// it leaves out is zero.
     pub fn into_product(self) -> Product {
         let units = self.prepaid_units.unwrap_or_default();
         let mut attributes = Vec::new();
@@ -93,10 +94,14 @@ impl SubscribedSku {
             part_number: self.sku_part_number.unwrap_or_else(|| self.sku_id.clone()),
             id: self.sku_id,
             status: self.capability_status.unwrap_or_else(|| "Unknown".into()),
-            enabled: units.enabled.unwrap_or(0),
-            warning: units.warning.unwrap_or(0),
-            suspended: units.suspended.unwrap_or(0),
-            locked_out: units.locked_out.unwrap_or(0),
+            // The host has Microsoft's catalogue of product names: none is sent from here.
+            display_name: None,
+            units: Some(Units {
+                enabled: units.enabled.unwrap_or(0),
+                warning: units.warning.unwrap_or(0),
+                suspended: units.suspended.unwrap_or(0),
+                locked_out: units.locked_out.unwrap_or(0),
+            }),
             consumed: self.consumed_units.unwrap_or(0),
             plans: self
                 .service_plans
