@@ -21,52 +21,40 @@ impl v0_1_0::types::Host for RunState {}
 
 impl v0_2_0::incremental::Host for RunState {}
 
+/// The functions an earlier version's `host` interface shares with the newest one: each
+/// converts its arguments and answer and does what the newest does.
+macro_rules! earlier_host_functions {
+    () => {
+        async fn log(&mut self, level: v0_1_0::types::LogLevel, message: String) {
+            Host::log(self, level.convert(), message).await
+        }
+
+        async fn progress(&mut self, phase: String, done: u64, total: Option<u64>) {
+            Host::progress(self, phase, done, total).await
+        }
+
+        async fn emit(&mut self, entities: v0_1_0::types::Batch) -> v0_1_0::types::Flow {
+            Host::emit(self, entities.convert()).await.convert()
+        }
+
+        async fn authorize(
+            &mut self,
+            request: v0_1_0::types::Grant,
+        ) -> Result<v0_1_0::types::TokenFacts, v0_1_0::types::AuthError> {
+            Host::authorize(self, request.convert())
+                .await
+                .map(Convert::convert)
+                .map_err(Convert::convert)
+        }
+    };
+}
+
 impl v0_1_0::host::Host for RunState {
-    async fn log(&mut self, level: v0_1_0::types::LogLevel, message: String) {
-        Host::log(self, level.convert(), message).await
-    }
-
-    async fn progress(&mut self, phase: String, done: u64, total: Option<u64>) {
-        Host::progress(self, phase, done, total).await
-    }
-
-    async fn emit(&mut self, entities: v0_1_0::types::Batch) -> v0_1_0::types::Flow {
-        Host::emit(self, entities.convert()).await.convert()
-    }
-
-    async fn authorize(
-        &mut self,
-        request: v0_1_0::types::Grant,
-    ) -> Result<v0_1_0::types::TokenFacts, v0_1_0::types::AuthError> {
-        Host::authorize(self, request.convert())
-            .await
-            .map(Convert::convert)
-            .map_err(Convert::convert)
-    }
+    earlier_host_functions!();
 }
 
 impl v0_2_0::host::Host for RunState {
-    async fn log(&mut self, level: v0_1_0::types::LogLevel, message: String) {
-        Host::log(self, level.convert(), message).await
-    }
-
-    async fn progress(&mut self, phase: String, done: u64, total: Option<u64>) {
-        Host::progress(self, phase, done, total).await
-    }
-
-    async fn emit(&mut self, entities: v0_1_0::types::Batch) -> v0_1_0::types::Flow {
-        Host::emit(self, entities.convert()).await.convert()
-    }
-
-    async fn authorize(
-        &mut self,
-        request: v0_1_0::types::Grant,
-    ) -> Result<v0_1_0::types::TokenFacts, v0_1_0::types::AuthError> {
-        Host::authorize(self, request.convert())
-            .await
-            .map(Convert::convert)
-            .map_err(Convert::convert)
-    }
+    earlier_host_functions!();
 
     async fn remove(&mut self, entities: Vec<v0_2_0::incremental::Removal>) -> v0_1_0::types::Flow {
         Host::remove(self, entities.convert()).await.convert()
