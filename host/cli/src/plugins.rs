@@ -7,10 +7,14 @@ use itam_runtime::{Plugin, Runtime};
 /// The Microsoft 365 plugin, built from `plugin/m365/collector`.
 pub const M365_WASM: &[u8] = itam_m365_component::WASM;
 
+/// The Google Workspace plugin, built from `plugin/gws/collector`.
+pub const GWS_WASM: &[u8] = itam_gws_component::WASM;
+
 /// The bytes of a plugin.
 pub fn wasm_bytes(plugin: &PluginRef) -> Result<std::borrow::Cow<'static, [u8]>> {
     match plugin {
         PluginRef::Builtin(name) if name == "m365" => Ok(M365_WASM.into()),
+        PluginRef::Builtin(name) if name == "gws" => Ok(GWS_WASM.into()),
         PluginRef::Builtin(name) => Err(crate::error::config_error(format!(
             "no built-in plugin named `{name}`"
         ))),
@@ -56,9 +60,20 @@ pub struct ClientIdHint {
 }
 
 /// The client-ID question for `plugin`: the built-in m365 plugin's app registrations have GUID
-/// client IDs; any other plugin's is asked for as it is.
+/// client IDs; the built-in gws plugin's credential is a service account, whose client ID is
+/// numeric; any other plugin's is asked for as it is.
 pub fn client_id_hint(plugin: &PluginRef) -> ClientIdHint {
     match plugin {
+        PluginRef::Builtin(name) if name == "gws" => ClientIdHint {
+            question: "Service account client ID (`client_id` in its JSON key file)",
+            check: |text| {
+                if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+                    Ok(())
+                } else {
+                    Err("enter the service account's numeric client ID, the `client_id` in its JSON key file (the \"Unique ID\" in the Cloud console)".into())
+                }
+            },
+        },
         PluginRef::Builtin(name) if name == "m365" => ClientIdHint {
             question: "Application (client) ID",
             check: |text| {
@@ -112,5 +127,16 @@ mod tests {
             max_nesting: Complexity::default().max_nesting / 4,
         };
         check(super::M365_WASM, &tight).unwrap();
+    }
+
+    #[test]
+    fn the_gws_plugin_is_well_within_the_caps() {
+        let tight = Complexity {
+            max_functions: Complexity::default().max_functions / 4,
+            max_code_bytes: Complexity::default().max_code_bytes / 4,
+            max_function_bytes: Complexity::default().max_function_bytes / 4,
+            max_nesting: Complexity::default().max_nesting / 4,
+        };
+        check(super::GWS_WASM, &tight).unwrap();
     }
 }

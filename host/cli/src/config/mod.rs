@@ -384,7 +384,7 @@ impl Source {
 }
 
 /// Built-in plugin names.
-pub const BUILTIN_PLUGINS: &[&str] = &["m365"];
+pub const BUILTIN_PLUGINS: &[&str] = &["m365", "gws"];
 
 impl Config {
     /// Reads and validates the configuration file at `path`.

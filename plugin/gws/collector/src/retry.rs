@@ -1,0 +1,114 @@
+//! When and how long to wait before trying a request to Google again.
+//!
+//! Only GETs are sent, so every request is safe to repeat. Google asks clients to retry
+//! throttling (429, and 403 `rateLimitExceeded` / `userRateLimitExceeded`) and unavailability
+//! (500, 502, 503, 504) with truncated exponential backoff: wait `2^n` seconds plus up to a
+//! second of random jitter, at most a minute or so, and give up after a few tries
+//! (<https://developers.google.com/workspace/admin/directory/v1/limits>). A `Retry-After`, when
+//! Google sends one, is honoured instead. Broken connections and unreadable bodies are retried
+//! the same way. Each request has an attempt limit and the whole run a retry budget, so a
+//! persistent failure ends the run with a clear error instead of retrying forever.
+
+use crate::transport::Reply;
+use std::time::{Duration, SystemTime};
+
+/// Retry limits.
+#[derive(Clone, Copy, Debug)]
+pub struct RetryPolicy {
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
+    /// Retries allowed over the whole run.
+    pub run_budget: u32,
+    /// The first backoff step (doubled for each retry).
+    pub base: Duration,
+    /// The most random jitter added to a step.
+    pub jitter: Duration,
+    /// The largest backoff.
+    pub cap: Duration,
+    /// The longest `Retry-After` honoured; longer waits end the request.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 6,
+            run_budget: 200,
+            base: Duration::from_secs(1),
+            jitter: Duration::from_secs(1),
+            cap: Duration::from_secs(64),
+            max_retry_after: Duration::from_secs(300),
+        }
+    }
+}
+
+/// Whether an HTTP status is worth retrying whatever Google's reason (a 403 is retried only for
+/// a rate-limit reason, see [`crate::api_error::GoogleError::is_rate_limit`]).
+pub fn retryable_status(status: u16) -> bool {
+    matches!(status, 429 | 500 | 502 | 503 | 504)
+}
+
+/// The wait Google asked for in `Retry-After` (seconds, or an HTTP date), if any.
+pub fn retry_after(reply: &Reply, now: SystemTime) -> Option<Duration> {
+    let value = reply.header("retry-after")?.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        // Absurd values (1e20) must not overflow: they are simply too long to wait for.
+        return Duration::try_from_secs_f64(seconds).ok();
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+impl RetryPolicy {
+    /// The backoff before retry number `retry` (1-based): `base * 2^(retry-1)` plus a random
+    /// jitter of up to `jitter`, at most `cap`.
+    pub fn backoff(&self, retry: u32, rng: &mut fastrand::Rng) -> Duration {
+        let step = self
+            .base
+            .saturating_mul(1u32 << retry.saturating_sub(1).min(16));
+        (step + self.jitter.mul_f64(rng.f64())).min(self.cap)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(value: &str) -> Reply {
+        Reply {
+            status: 429,
+            headers: vec![("retry-after".into(), value.into())],
+            body: vec![],
+        }
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(retry_after(&reply("3"), now), Some(Duration::from_secs(3)));
+        let date = httpdate::fmt_http_date(now + Duration::from_secs(7));
+        assert_eq!(
+            retry_after(&reply(&date), now),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(retry_after(&reply("soon"), now), None);
+        assert_eq!(retry_after(&reply("-1"), now), None);
+        assert_eq!(retry_after(&reply("1e30"), now), None);
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_and_is_capped() {
+        let policy = RetryPolicy::default();
+        let mut rng = fastrand::Rng::with_seed(7);
+        for retry in 1..=6 {
+            let d = policy.backoff(retry, &mut rng);
+            let floor = Duration::from_secs(1 << (retry - 1)).min(policy.cap);
+            assert!(d >= floor && d <= floor + policy.jitter, "{retry}: {d:?}");
+        }
+        assert_eq!(policy.backoff(30, &mut rng), policy.cap);
+        let spread: std::collections::BTreeSet<_> =
+            (0..20).map(|_| policy.backoff(2, &mut rng)).collect();
+        assert!(spread.len() > 10, "the jitter spreads the waits");
+        assert!(retryable_status(429) && retryable_status(503) && !retryable_status(403));
+    }
+}
