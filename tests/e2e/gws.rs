@@ -76,6 +76,17 @@ fn row<'a>(rows: &'a [Value], name: &str) -> &'a Value {
 #[test]
 fn a_reseller_managed_customer_syncs_with_exact_counts_and_seats() {
     let env = GwsEnv::new(120, Billing::Reseller, Options::default());
+    // init does not write a service-account source; it says how to.
+    let init = itam(
+        &env.dir.path().join("new.toml"),
+        &["init", "--plugin", "gws", "--name", "acme"],
+    );
+    assert_eq!(init.status.code(), Some(2), "{}", stderr(&init));
+    assert!(
+        stderr(&init).contains("service_account = { file"),
+        "{}",
+        stderr(&init)
+    );
     let inspected = env.json(&["plugin", "inspect", "gws"]);
     assert_eq!(inspected["contract"], "itam:collector@0.3.0");
     assert_eq!(inspected["credential"], "oauth2-jwt-bearer");

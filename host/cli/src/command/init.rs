@@ -70,6 +70,12 @@ pub(super) async fn init(
     let plugin = crate::plugins::load(&runtime, &reference, &limits)
         .map_err(|e| config_error(format!("--plugin {}: {e:#}", partial.plugin)))?;
     let descriptor = plugin.describe(&limits).await?;
+    if descriptor.credential == itam_runtime::contract::types::CredentialKind::Oauth2JwtBearer {
+        return Err(config_error(format!(
+            "itam init sets up sources with an app registration's client ID and secret or certificate; the {} plugin needs a service account key, so write its [[source]] by hand: plugin = \"{}\", [source.credential] service_account = {{ file = \"key.json\" }} and its settings (README.md, \"Google Workspace service account\")",
+            descriptor.name, partial.plugin
+        )));
+    }
     let guide = Guide {
         plugin: &plugin,
         descriptor: &descriptor,
