@@ -472,6 +472,35 @@ mod tests {
     }
 
     #[test]
+    fn unknown_purchased_units_read_unknown_and_carry_no_value() {
+        let row = BalanceRow {
+            enabled: None,
+            warning: None,
+            suspended: None,
+            locked_out: None,
+            available: None,
+            ..balance_row("p-unknown", 0, 4, ProductClass::Paid)
+        };
+        let html = super::super::balance::balance_table("src", &[row], false).into_string();
+        assert!(
+            html.contains(
+                r#"<td class="num" data-metric="enabled" data-sku="p-unknown"><span class="muted""#
+            ),
+            "{html}"
+        );
+        assert!(
+            !html.contains(r#"data-metric="enabled" data-sku="p-unknown" data-value"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"data-metric="consumed" data-sku="p-unknown" data-value="4">4</td>"#),
+            "{html}"
+        );
+        assert!(html.contains(">unknown</span>"), "{html}");
+        assert!(!html.contains("over-allocated"), "{html}");
+    }
+
+    #[test]
     fn the_overview_shows_state_waste_renewals_changes_and_trends() {
         let html = render(&[view()], now()).into_string();
         // State and schedule.

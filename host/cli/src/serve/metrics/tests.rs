@@ -360,3 +360,31 @@ fn label_values_from_tenant_data_are_escaped() {
         );
     }
 }
+
+#[test]
+fn unknown_purchased_units_have_no_sample_and_the_assigned_count_stays() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("itam.db")).unwrap();
+    let unknown = Product {
+        units: None,
+        display_name: Some("Google Workspace Business Standard".into()),
+        ..product("1010020028", "1010020028", 0, 4)
+    };
+    sync(&store, vec![Batch::Products(vec![unknown])]);
+    let metrics = Metrics::new(store, Default::default());
+    let text = encode(&metrics, &["src"]);
+    let labels = r#"source="src",sku_id="1010020028",sku_part_number="1010020028""#;
+    assert!(
+        samples(&text, "itam_license_prepaid_units").is_empty(),
+        "{text}"
+    );
+    assert!(
+        samples(&text, "itam_license_available_units").is_empty(),
+        "{text}"
+    );
+    assert_eq!(
+        samples(&text, "itam_license_consumed_units"),
+        [format!("itam_license_consumed_units{{{labels}}} 4")],
+        "{text}"
+    );
+}
