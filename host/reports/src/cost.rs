@@ -103,8 +103,12 @@ pub struct ProductCost {
     /// Assigned units.
     pub consumed: i64,
     /// purchased × unit price: what is paid each month. When the purchased units are unknown,
-    /// the assigned units are counted instead (what a per-user plan bills).
+    /// the assigned units are counted instead (what a per-user plan bills; a commitment may
+    /// bill more): see `spend_counts`.
     pub monthly_spend: f64,
+    /// Which units `monthly_spend` counts: `purchased`, or `assigned` when the purchased units
+    /// are unknown (then the spend is a lower bound).
+    pub spend_counts: &'static str,
     /// Unassigned units × unit price; `null` when the purchased units are unknown.
     pub monthly_unassigned: Option<f64>,
 }
@@ -156,7 +160,10 @@ pub fn cost(
                 unpriced.push(p.part_number.clone());
                 continue;
             };
-            let billed = p.enabled.unwrap_or(p.consumed);
+            let (billed, spend_counts) = match p.enabled {
+                Some(enabled) => (enabled, "purchased"),
+                None => (p.consumed, "assigned"),
+            };
             let monthly_spend = billed as f64 * price.monthly;
             *spend.entry(price.currency.clone()).or_default() += monthly_spend;
             rows.push(ProductCost {
@@ -168,6 +175,7 @@ pub fn cost(
                 purchased: p.enabled,
                 consumed: p.consumed,
                 monthly_spend,
+                spend_counts,
                 monthly_unassigned: p
                     .enabled
                     .map(|enabled| (enabled - p.consumed).max(0) as f64 * price.monthly),

@@ -179,6 +179,10 @@ async fn malformed_and_oversized_entities_never_reach_the_sink() {
             "huge-string",
             "display name of 67108864 bytes; the host accepts at most 64 KiB per field",
         ),
+        (
+            "huge-product-name",
+            "display name of 1048576 bytes; the host accepts at most 64 KiB per field",
+        ),
     ] {
         let sink = Counting::default();
         let e = collect(

@@ -167,9 +167,11 @@ const CHANGES: &[&str] = &[
      WHERE n.source = ?2 AND NOT EXISTS (SELECT 1 FROM temp.prev_products p WHERE p.product_id = n.product_id)",
     "SELECT 'product_removed', NULL, NULL, p.product_id, p.part_number FROM temp.prev_products p
      WHERE NOT EXISTS (SELECT 1 FROM main.products n WHERE n.source = ?2 AND n.product_id = p.product_id)",
-    "SELECT 'units_changed', NULL, NULL, n.product_id, 'enabled ' || p.enabled || ' -> ' || n.enabled
+    // (Units unknown on either side read `unknown`: a customer leaving its reseller shows.)
+    "SELECT 'units_changed', NULL, NULL, n.product_id,
+            'enabled ' || COALESCE(p.enabled, 'unknown') || ' -> ' || COALESCE(n.enabled, 'unknown')
      FROM main.products n JOIN temp.prev_products p ON p.product_id = n.product_id
-     WHERE n.source = ?2 AND n.enabled <> p.enabled",
+     WHERE n.source = ?2 AND n.enabled IS NOT p.enabled",
 ];
 
 /// Records what run `run_id` changed in the accounts it touched and in the products, if the

@@ -91,8 +91,8 @@ const NUMBER_CHANGES: &str = "
 const RUN_MODES: &str = "
     ALTER TABLE runs ADD COLUMN mode TEXT;
     ALTER TABLE runs ADD COLUMN full_reason TEXT;";
-/// Schema 6 → 7: memberships indexed by member and device owners by account, so that an
-/// incremental run removes what hangs on a removed entity by key (the indexes come from SCHEMA).
+// Schema 6 → 7 added the indexes of memberships by member and of device owners by account,
+// and schema 7 → 8 the nesting of groups (all from SCHEMA).
 /// Schema 8 → 9: a product's purchased units may be unknown (NULL) and it may carry the
 /// plugin's display name; the tables are rebuilt to drop the NOT NULL constraints.
 const UNKNOWN_UNITS: &str = "

@@ -4,7 +4,8 @@
 //! `itam:collector@0.3.0` (`wit/since_v0.3.0`). This crate hides the generated bindings: a
 //! plugin implements the [`Collector`] trait, registers it once with
 //! [`register_collector!`], talks to the host through [`host`] and to its remote service
-//! through [`http`], and builds the contract's values from [`types`].
+//! through [`http`], and builds the contract's values from [`types`]; [`retry`] computes how
+//! long to wait before repeating a request that failed.
 //!
 //! Only [`Collector::describe`] and [`Collector::collect`] are required; the other methods have
 //! defaults, and a method added in a later version will have one too, so no plugin breaks. A
@@ -57,6 +58,7 @@
 
 pub mod host;
 pub mod http;
+pub mod retry;
 pub mod settings;
 pub mod types;
 

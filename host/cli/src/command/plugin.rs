@@ -1,6 +1,7 @@
 //! `itam plugin inspect`: what a plugin declares, and the contract version it targets.
 
 use super::*;
+use itam_runtime::contract::types::Grant;
 
 pub(super) async fn inspect(
     config_path: &Path,
@@ -43,6 +44,18 @@ pub(super) async fn inspect(
                 .as_ref()
                 .map(|g| g.token_url().to_string())
         );
+        // What the host will ask for with the source's credential, as the plugin declared it.
+        doc["grant"] = match &prepared.plan().grant {
+            None => serde_json::Value::Null,
+            Some(Grant::ClientCredentials(g)) => serde_json::json!({
+                "kind": "client-credentials", "token_url": g.token_url, "scope": g.scope,
+                "resource_hosts": g.resource_hosts,
+            }),
+            Some(Grant::JwtBearer(g)) => serde_json::json!({
+                "kind": "jwt-bearer", "token_url": g.token_url, "scopes": g.scopes,
+                "subject": g.subject, "resource_hosts": g.resource_hosts,
+            }),
+        };
     }
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)?;

@@ -92,7 +92,10 @@ fn table_view(out: &mut dyn Write, report: &CostReport) -> Result<()> {
                 money(p.unit_price, &p.currency),
                 count(p.purchased),
                 p.consumed.to_string(),
-                money(p.monthly_spend, &p.currency),
+                match p.spend_counts {
+                    "purchased" => money(p.monthly_spend, &p.currency),
+                    _ => format!("{} (assigned)", money(p.monthly_spend, &p.currency)),
+                },
                 p.monthly_unassigned
                     .map_or_else(|| "unknown".to_string(), |m| money(m, &p.currency)),
             ]

@@ -31,7 +31,7 @@ pub fn admit(
     }
     if plan.grant.is_some() && !has_credential {
         return Err(format!(
-            "the {} plugin needs a credential; add [source.credential] with client_id and client_secret",
+            "the {} plugin needs a credential; add [source.credential] with client_id and a client_secret or certificate, or a service_account key file (README.md, Configuration reference)",
             text(&descriptor.name)
         ));
     }

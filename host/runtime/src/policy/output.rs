@@ -134,6 +134,7 @@ fn product(m: &mut Measure, p: &Product) -> Result<()> {
     m.kind = "a product";
     m.id("an id", &p.id)?;
     m.text("part number", &p.part_number)?;
+    m.opt("display name", &p.display_name)?;
     m.text("status", &p.status)?;
     for plan in &p.plans {
         m.id("a service plan id", &plan.id)?;

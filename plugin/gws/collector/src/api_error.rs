@@ -62,8 +62,12 @@ pub struct GoogleError {
 }
 
 /// The reasons Google throttles with under 403 (the Directory API's per-user and per-project
-/// rates), which are retried like 429.
-pub const RATE_LIMIT_REASONS: [&str; 2] = ["rateLimitExceeded", "userRateLimitExceeded"];
+/// rates, and its quota), which are retried like 429.
+pub const RATE_LIMIT_REASONS: [&str; 3] = [
+    "rateLimitExceeded",
+    "userRateLimitExceeded",
+    "quotaExceeded",
+];
 
 impl GoogleError {
     /// Reads an error answer; a body that is not Google's envelope gives only the status.

@@ -101,7 +101,7 @@ pub fn check(
         "customer",
         CheckStatus::Pass,
         format!(
-            "customer {} ({}); {} may read it as an administrator",
+            "customer {} ({}); the Directory answered {} (its users and groups are tried below)",
             customer.id,
             customer
                 .customer_domain
@@ -172,7 +172,15 @@ pub fn check(
                 None,
             ),
             Err(e) => {
-                let (why, _) = unavailable(&e);
+                let why = unavailable(&e).map_or_else(
+                    || {
+                        format!(
+                            "the Reseller API could not be read: {}",
+                            e.failure().message
+                        )
+                    },
+                    |(why, _)| why,
+                );
                 finding(
                     step,
                     CheckStatus::Warn,

@@ -7,9 +7,11 @@
 //! (<https://developers.google.com/workspace/admin/directory/v1/limits>). A `Retry-After`, when
 //! Google sends one, is honoured instead. Broken connections and unreadable bodies are retried
 //! the same way. Each request has an attempt limit and the whole run a retry budget, so a
-//! persistent failure ends the run with a clear error instead of retrying forever.
+//! persistent failure ends the run with a clear error instead of retrying forever. The
+//! arithmetic is the SDK's ([`itam_plugin_sdk::retry`]); the statuses and limits are Google's.
 
 use crate::transport::Reply;
+use itam_plugin_sdk::retry::{self as sdk, Jitter};
 use std::time::{Duration, SystemTime};
 
 /// Retry limits.
@@ -42,6 +44,20 @@ impl Default for RetryPolicy {
     }
 }
 
+impl From<RetryPolicy> for sdk::RetryPolicy {
+    /// The same limits, the jitter added to the step.
+    fn from(p: RetryPolicy) -> Self {
+        sdk::RetryPolicy {
+            max_attempts: p.max_attempts,
+            run_budget: p.run_budget,
+            base: p.base,
+            jitter: Jitter::UpTo(p.jitter),
+            cap: p.cap,
+            max_retry_after: p.max_retry_after,
+        }
+    }
+}
+
 /// Whether an HTTP status is worth retrying whatever Google's reason (a 403 is retried only for
 /// a rate-limit reason, see [`crate::api_error::GoogleError::is_rate_limit`]).
 pub fn retryable_status(status: u16) -> bool {
@@ -50,23 +66,14 @@ pub fn retryable_status(status: u16) -> bool {
 
 /// The wait Google asked for in `Retry-After` (seconds, or an HTTP date), if any.
 pub fn retry_after(reply: &Reply, now: SystemTime) -> Option<Duration> {
-    let value = reply.header("retry-after")?.trim();
-    if let Ok(seconds) = value.parse::<f64>() {
-        // Absurd values (1e20) must not overflow: they are simply too long to wait for.
-        return Duration::try_from_secs_f64(seconds).ok();
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    sdk::retry_after(reply.header("retry-after")?, now)
 }
 
 impl RetryPolicy {
     /// The backoff before retry number `retry` (1-based): `base * 2^(retry-1)` plus a random
     /// jitter of up to `jitter`, at most `cap`.
     pub fn backoff(&self, retry: u32, rng: &mut fastrand::Rng) -> Duration {
-        let step = self
-            .base
-            .saturating_mul(1u32 << retry.saturating_sub(1).min(16));
-        (step + self.jitter.mul_f64(rng.f64())).min(self.cap)
+        sdk::RetryPolicy::from(*self).backoff(retry, rng)
     }
 }
 
@@ -74,41 +81,40 @@ impl RetryPolicy {
 mod tests {
     use super::*;
 
-    fn reply(value: &str) -> Reply {
+    fn reply(headers: &[(&str, &str)]) -> Reply {
         Reply {
             status: 429,
-            headers: vec![("retry-after".into(), value.into())],
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
             body: vec![],
         }
     }
 
     #[test]
-    fn retry_after_in_seconds_or_as_a_date() {
+    fn retry_after_is_read_from_the_header() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        assert_eq!(retry_after(&reply("3"), now), Some(Duration::from_secs(3)));
-        let date = httpdate::fmt_http_date(now + Duration::from_secs(7));
-        assert_eq!(
-            retry_after(&reply(&date), now),
-            Some(Duration::from_secs(7))
-        );
-        assert_eq!(retry_after(&reply("soon"), now), None);
-        assert_eq!(retry_after(&reply("-1"), now), None);
-        assert_eq!(retry_after(&reply("1e30"), now), None);
+        let seconds = reply(&[("retry-after", "3")]);
+        assert_eq!(retry_after(&seconds, now), Some(Duration::from_secs(3)));
+        assert_eq!(retry_after(&reply(&[]), now), None);
+        assert_eq!(retry_after(&reply(&[("retry-after", "-1")]), now), None);
     }
 
     #[test]
-    fn backoff_doubles_with_jitter_and_is_capped() {
+    fn backoff_doubles_from_a_second_with_a_second_of_jitter_and_is_capped() {
         let policy = RetryPolicy::default();
         let mut rng = fastrand::Rng::with_seed(7);
         for retry in 1..=6 {
             let d = policy.backoff(retry, &mut rng);
-            let floor = Duration::from_secs(1 << (retry - 1)).min(policy.cap);
+            let floor = Duration::from_secs(1 << (retry - 1));
             assert!(d >= floor && d <= floor + policy.jitter, "{retry}: {d:?}");
         }
-        assert_eq!(policy.backoff(30, &mut rng), policy.cap);
-        let spread: std::collections::BTreeSet<_> =
-            (0..20).map(|_| policy.backoff(2, &mut rng)).collect();
-        assert!(spread.len() > 10, "the jitter spreads the waits");
+        assert_eq!(policy.backoff(30, &mut rng), Duration::from_secs(64));
+    }
+
+    #[test]
+    fn throttling_and_unavailability_are_retryable_but_not_a_bare_403() {
         assert!(retryable_status(429) && retryable_status(503) && !retryable_status(403));
     }
 }

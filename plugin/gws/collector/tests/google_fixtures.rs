@@ -476,6 +476,24 @@ fn a_directly_billed_customer_gets_unknown_units_and_a_note_never_zero() {
 }
 
 #[test]
+fn a_reseller_api_that_fails_for_another_reason_fails_the_run_rather_than_lose_the_seats() {
+    // A server error past the retries is no refusal: the last snapshot's seats stay.
+    let mut transport = northwind().on(&subscriptions_url(), vec![status(503, ERROR_503, &[]); 3]);
+    let mut host = Recorder::default();
+    let s = settings(&[]);
+    let mut google = Google::connect(&mut transport, &mut host, s.grant())
+        .unwrap()
+        .with_policy(RetryPolicy {
+            max_attempts: 2,
+            ..RetryPolicy::default()
+        });
+    google.sleep = |_| {};
+    let err = collect_with(&mut google, &s).unwrap_err();
+    assert!(!matches!(err, CollectError::Cancelled(_)), "{err:?}");
+    assert_eq!(err.failure().status, Some(503), "{err:?}");
+}
+
+#[test]
 fn without_subscriptions_the_reseller_api_and_its_scope_are_left_out() {
     let mut transport = northwind();
     let mut host = Recorder::default();

@@ -5,9 +5,11 @@
 //! bodies are retried: after `Retry-After` when Graph sends it (seconds, integer or decimal, or
 //! an HTTP date), otherwise after an exponential backoff with full jitter. Each request has an
 //! attempt limit and the whole run a retry budget, so a persistent failure ends the run with a
-//! clear error instead of retrying forever.
+//! clear error instead of retrying forever. The arithmetic is the SDK's
+//! ([`itam_plugin_sdk::retry`]); the statuses and limits are Graph's.
 
 use crate::transport::Reply;
+use itam_plugin_sdk::retry::{self as sdk, Jitter};
 use std::time::{Duration, SystemTime};
 
 /// Retry limits.
@@ -37,6 +39,20 @@ impl Default for RetryPolicy {
     }
 }
 
+impl From<RetryPolicy> for sdk::RetryPolicy {
+    /// The same limits, with full jitter.
+    fn from(p: RetryPolicy) -> Self {
+        sdk::RetryPolicy {
+            max_attempts: p.max_attempts,
+            run_budget: p.run_budget,
+            base: p.base,
+            jitter: Jitter::Full,
+            cap: p.cap,
+            max_retry_after: p.max_retry_after,
+        }
+    }
+}
+
 /// Whether an HTTP status is worth retrying.
 pub fn retryable_status(status: u16) -> bool {
     matches!(status, 429 | 500 | 502 | 503 | 504)
@@ -44,24 +60,14 @@ pub fn retryable_status(status: u16) -> bool {
 
 /// The wait Graph asked for in `Retry-After`, if any.
 pub fn retry_after(reply: &Reply, now: SystemTime) -> Option<Duration> {
-    let value = reply.header("retry-after")?.trim();
-    if let Ok(seconds) = value.parse::<f64>() {
-        // Absurd values (1e20) must not overflow: they are simply too long to wait for.
-        return Duration::try_from_secs_f64(seconds).ok();
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    sdk::retry_after(reply.header("retry-after")?, now)
 }
 
 impl RetryPolicy {
     /// Full-jitter backoff before retry number `retry` (1-based): uniform in
     /// `[0, min(cap, base * 2^(retry-1))]`.
     pub fn backoff(&self, retry: u32, rng: &mut fastrand::Rng) -> Duration {
-        let ceiling = self
-            .base
-            .saturating_mul(1u32 << (retry.saturating_sub(1)).min(16))
-            .min(self.cap);
-        ceiling.mul_f64(rng.f64())
+        sdk::RetryPolicy::from(*self).backoff(retry, rng)
     }
 }
 
@@ -69,54 +75,55 @@ impl RetryPolicy {
 mod tests {
     use super::*;
 
-    fn reply(value: &str) -> Reply {
+    fn reply(headers: &[(&str, &str)]) -> Reply {
         Reply {
             status: 429,
-            headers: vec![("retry-after".into(), value.into())],
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
             body: vec![],
         }
     }
 
     #[test]
-    fn retry_after_in_all_three_forms() {
+    fn retry_after_is_read_from_the_header() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-        assert_eq!(retry_after(&reply("3"), now), Some(Duration::from_secs(3)));
+        let decimal = reply(&[("retry-after", "2.128")]);
         assert_eq!(
-            retry_after(&reply("2.128"), now),
+            retry_after(&decimal, now),
             Some(Duration::from_millis(2128))
         );
-        let date = httpdate::fmt_http_date(now + Duration::from_secs(7));
-        assert_eq!(
-            retry_after(&reply(&date), now),
-            Some(Duration::from_secs(7))
-        );
-        assert_eq!(retry_after(&reply("soon"), now), None);
-        assert_eq!(retry_after(&reply("-1"), now), None);
-        assert_eq!(retry_after(&reply("NaN"), now), None);
-        assert!(retry_after(&reply("1e19"), now).unwrap() > Duration::from_secs(300));
-        assert_eq!(retry_after(&reply("1e30"), now), None);
+        let spaced = reply(&[("Retry-After", " 3 ")]);
+        assert_eq!(retry_after(&spaced, now), Some(Duration::from_secs(3)));
+        assert_eq!(retry_after(&reply(&[]), now), None);
+        assert_eq!(retry_after(&reply(&[("retry-after", "soon")]), now), None);
     }
 
     #[test]
-    fn backoff_is_jittered_and_capped() {
+    fn backoff_is_full_jitter_from_half_a_second_to_a_minute() {
         let policy = RetryPolicy::default();
         let mut rng = fastrand::Rng::with_seed(3);
         for retry in 1..=20 {
-            let ceiling = policy
-                .base
-                .saturating_mul(1 << (retry - 1).min(16))
-                .min(policy.cap);
+            let ceiling = Duration::from_millis(500 << (retry - 1).min(7)).min(policy.cap);
             let d = policy.backoff(retry, &mut rng);
-            assert!(d <= ceiling && d <= policy.cap, "{retry}: {d:?}");
+            assert!(d <= ceiling, "{retry}: {d:?}");
         }
+        assert_eq!(policy.cap, Duration::from_secs(60));
         let spread: std::collections::BTreeSet<_> =
             (0..20).map(|_| policy.backoff(4, &mut rng)).collect();
         assert!(spread.len() > 10, "full jitter spreads the waits");
+    }
+
+    #[test]
+    fn throttling_and_transient_server_errors_are_retryable() {
         assert!(
             retryable_status(429)
+                && retryable_status(500)
+                && retryable_status(502)
+                && retryable_status(503)
                 && retryable_status(504)
-                && !retryable_status(404)
-                && !retryable_status(403)
         );
+        assert!(!retryable_status(404) && !retryable_status(403) && !retryable_status(501));
     }
 }

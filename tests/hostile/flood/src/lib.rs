@@ -1,5 +1,6 @@
 //! Sends output the host must bound or reject, chosen by the `mode` setting:
-//! `huge-string` (one account whose display name is 64 MiB), `many-entities` (5 million accounts
+//! `huge-string` (one account whose display name is 64 MiB), `huge-product-name` (a product
+//! whose display name is 1 MiB), `many-entities` (5 million accounts
 //! in batches of 10,000), `missing-fields` (an account with an empty id and an assignment with an
 //! empty product id), `unknown-refs` (assignments to accounts and a product never emitted),
 //! `huge-log` (one 10 MiB warn line, then 19 more), `many-logs` (a million short warn lines),
@@ -18,7 +19,7 @@ impl Collector for Flood {
     fn describe(&self) -> Descriptor {
         let mut d = descriptor("flood", "emits oversized or inconsistent output");
         d.settings.push(mode(
-            "huge-string, many-entities, missing-fields, unknown-refs, huge-log, many-logs, huge-warnings or huge-error",
+            "huge-string, huge-product-name, many-entities, missing-fields, unknown-refs, huge-log, many-logs, huge-warnings or huge-error",
         ));
         d.produces.push(EntityKind::Assignment);
         d
@@ -27,11 +28,11 @@ impl Collector for Flood {
     fn plan(&self, settings: &Settings) -> Result<RunPlan, CollectError> {
         match setting(settings, "mode") {
             Some(
-                "huge-string" | "many-entities" | "missing-fields" | "unknown-refs" | "huge-log"
-                | "many-logs" | "huge-warnings" | "huge-error",
+                "huge-string" | "huge-product-name" | "many-entities" | "missing-fields"
+                | "unknown-refs" | "huge-log" | "many-logs" | "huge-warnings" | "huge-error",
             ) => settings::plan(&self.describe(), settings),
             other => Err(CollectError::InvalidConfig(Failure::new(format!(
-                "unknown mode {other:?}; use huge-string, many-entities, missing-fields, unknown-refs, huge-log, many-logs, huge-warnings or huge-error"
+                "unknown mode {other:?}; use huge-string, huge-product-name, many-entities, missing-fields, unknown-refs, huge-log, many-logs, huge-warnings or huge-error"
             )))),
         }
     }
@@ -42,6 +43,11 @@ impl Collector for Flood {
                 let name = "x".repeat(64 << 20);
                 host::emit(&Batch::Accounts(vec![account("huge-1", &name)]));
                 vec![("accounts", 1)]
+            }
+            "huge-product-name" => {
+                let product = Product::new("huge-p", "HUGE", 1).display_name("x".repeat(1 << 20));
+                host::emit(&Batch::Products(vec![product]));
+                vec![("products", 1)]
             }
             "many-entities" => {
                 let mut sent = 0;

@@ -78,39 +78,45 @@ pub fn read<T: Transport, H: HostApi>(
     let mut refused: Vec<(&str, CollectError)> = Vec::new();
     let products = catalog::product_ids();
     for (done, product) in products.iter().enumerate() {
+        // A product's pages are kept aside until its last one is read: a product refused on a
+        // later page is left out whole, not counted in part.
+        let mut staged = Vec::new();
         let read = google.for_each_page(
             &url(settings, product, customer_id, PAGE_SIZE),
             |_, page: LicencesPage| {
-                for item in page.items {
-                    let Some(account) = directory.user_id(&item.user_id) else {
-                        unknown.push(item.user_id);
-                        continue;
-                    };
-                    if item.sku_id.is_empty()
-                        || !seen.insert((account.to_string(), item.sku_id.clone()))
-                    {
-                        continue;
-                    }
-                    match held.skus.iter_mut().find(|s| s.sku_id == item.sku_id) {
-                        Some(sku) => sku.assigned += 1,
-                        None => held.skus.push(HeldSku {
-                            sku_id: item.sku_id.clone(),
-                            product_id: if item.product_id.is_empty() {
-                                product.to_string()
-                            } else {
-                                item.product_id.clone()
-                            },
-                            product_name: item.product_name,
-                            sku_name: item.sku_name,
-                            assigned: 1,
-                        }),
-                    }
-                    held.assignments
-                        .push(Assignment::direct(account, item.sku_id));
-                }
+                staged.extend(page.items);
                 Ok(())
             },
         );
+        if read.is_ok() {
+            for item in staged {
+                let Some(account) = directory.user_id(&item.user_id) else {
+                    unknown.push(item.user_id);
+                    continue;
+                };
+                if item.sku_id.is_empty()
+                    || !seen.insert((account.to_string(), item.sku_id.clone()))
+                {
+                    continue;
+                }
+                match held.skus.iter_mut().find(|s| s.sku_id == item.sku_id) {
+                    Some(sku) => sku.assigned += 1,
+                    None => held.skus.push(HeldSku {
+                        sku_id: item.sku_id.clone(),
+                        product_id: if item.product_id.is_empty() {
+                            product.to_string()
+                        } else {
+                            item.product_id.clone()
+                        },
+                        product_name: item.product_name,
+                        sku_name: item.sku_name,
+                        assigned: 1,
+                    }),
+                }
+                held.assignments
+                    .push(Assignment::direct(account, item.sku_id));
+            }
+        }
         match read {
             Ok(()) => {}
             Err(e) if product_refused(&e) => refused.push((product, e)),

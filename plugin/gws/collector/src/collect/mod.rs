@@ -65,8 +65,22 @@ pub fn collect_with<T: Transport, H: HostApi>(
         held.assignments,
         Batch::Assignments,
     )?;
-    let subscriptions = match seats {
-        Seats::Read(all) => all.iter().map(|s| s.to_subscription()).collect(),
+    let subscriptions: Vec<_> = match &seats {
+        Seats::Read(all) => {
+            let without: Vec<&str> = all
+                .iter()
+                .filter(|s| s.purchased().is_none())
+                .map(|s| s.subscription_id.as_str())
+                .collect();
+            if !without.is_empty() {
+                tally.data_quality.push(format!(
+                    "{} subscription(s) left out because Google gave no seat count for their plan: {}",
+                    without.len(),
+                    without.join(", ")
+                ));
+            }
+            all.iter().filter_map(|s| s.to_subscription()).collect()
+        }
         _ => Vec::new(),
     };
     emit(

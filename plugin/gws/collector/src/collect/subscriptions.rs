@@ -50,10 +50,12 @@ pub fn url(settings: &GwsSettings, customer_id: &str, size: u32) -> String {
 }
 
 /// Why the Reseller API's `error` leaves seats unknown, in words for the operator, and the
-/// billing it implies.
-pub fn unavailable(error: &CollectError) -> (String, &'static str) {
+/// billing it implies; `None` when the error is no refusal (throttling that outlasted the
+/// retries, the network, a server error): then the run fails rather than lose the seats and
+/// subscriptions the last snapshot has.
+pub fn unavailable(error: &CollectError) -> Option<(String, &'static str)> {
     let f = error.failure();
-    match (f.status, f.code.as_deref()) {
+    Some(match (f.status, f.code.as_deref()) {
         (Some(403), Some("forbidden") | None) => (
             format!(
                 "the Reseller API refused ({}): it answers only the customer's reseller, so the customer is billed directly by Google (or by a reseller admin_email does not act for)",
@@ -76,15 +78,12 @@ pub fn unavailable(error: &CollectError) -> (String, &'static str) {
             ),
             "unknown",
         ),
-        _ => (
-            format!("the Reseller API could not be read: {}", f.message),
-            "unknown",
-        ),
-    }
+        _ => return None,
+    })
 }
 
-/// Reads every subscription of `customer_id`, or says why it could not. Only the host's
-/// `cancel` ends the run from here: seats are optional.
+/// Reads every subscription of `customer_id`, or says why Google refused them (seats are
+/// optional: a refusal leaves them unknown). Any other failure ends the run.
 pub fn read<T: Transport, H: HostApi>(
     google: &mut Google<'_, T, H>,
     settings: &GwsSettings,
@@ -108,11 +107,12 @@ pub fn read<T: Transport, H: HostApi>(
     );
     match read {
         Ok(()) => Ok(Seats::Read(all)),
-        Err(e @ CollectError::Cancelled(_)) => Err(e),
-        Err(e) => {
-            let (why, billing) = unavailable(&e);
-            google.host().log(LogLevel::Info, &why);
-            Ok(Seats::Unavailable { why, billing })
-        }
+        Err(e) => match unavailable(&e) {
+            Some((why, billing)) => {
+                google.host().log(LogLevel::Info, &why);
+                Ok(Seats::Unavailable { why, billing })
+            }
+            None => Err(e),
+        },
     }
 }

@@ -215,11 +215,12 @@ impl Subscription {
         }
     }
 
-    /// The neutral subscription: its product is the SKU, its units as [`Self::purchased`]
-    /// (0 when unknown, with `units_from` = `unknown`); the plan, renewal, billing, seats and
-    /// Google's own status go into the attributes.
-    pub fn to_subscription(&self) -> NeutralSubscription {
-        let purchased = self.purchased();
+    /// The neutral subscription: its product is the SKU, its units as [`Self::purchased`];
+    /// the plan, renewal, billing, seats and Google's own status go into the attributes. `None`
+    /// when the seats do not say how many units the plan provides (a subscription's units
+    /// cannot be unknown, and a made-up zero would read as none bought).
+    pub fn to_subscription(&self) -> Option<NeutralSubscription> {
+        let purchased = self.purchased()?;
         let mut attributes: Vec<(String, String)> = Vec::new();
         let mut put = |key: &str, value: Option<String>| {
             if let Some(v) = value.filter(|v| !v.is_empty()) {
@@ -263,10 +264,7 @@ impl Subscription {
             "licensed_number_of_seats",
             seats.licensed_number_of_seats.map(|n| n.to_string()),
         );
-        put(
-            "units_from",
-            Some(purchased.map_or("unknown", |p| p.field).to_string()),
-        );
+        put("units_from", Some(purchased.field.to_string()));
         put("google_status", self.status.clone());
         put(
             "suspension_reasons",
@@ -274,17 +272,17 @@ impl Subscription {
         );
         put("product_id", self.product_id.clone());
         put("purchase_order_id", self.purchase_order_id.clone());
-        NeutralSubscription {
+        Some(NeutralSubscription {
             id: self.subscription_id.clone(),
             product_id: self.sku_id.clone(),
             part_number: self.sku_id.clone(),
             status: self.neutral_status(),
-            total_units: purchased.map_or(0, |p| p.units),
+            total_units: purchased.units,
             trial: self.in_trial(),
             created: self.creation_time.clone(),
             next_lifecycle: self.next_lifecycle(),
             attributes,
-        }
+        })
     }
 }
 
@@ -312,7 +310,7 @@ mod tests {
                 field: "numberOfSeats"
             })
         );
-        let s = annual.to_subscription();
+        let s = annual.to_subscription().unwrap();
         assert_eq!(
             (s.total_units, s.trial, s.status.as_str()),
             (40, false, "Enabled")
@@ -327,7 +325,7 @@ mod tests {
             "status": "SUSPENDED", "suspensionReasons": ["RESELLER_INITIATED"]
         }));
         assert_eq!(flexible.purchased().map(|p| p.units), Some(31));
-        let s = flexible.to_subscription();
+        let s = flexible.to_subscription().unwrap();
         assert_eq!(
             (s.status.as_str(), s.next_lifecycle.as_deref()),
             ("Suspended", None)
@@ -348,7 +346,7 @@ mod tests {
             "trialSettings": {"isInTrial": true, "trialEndTime": "1772323200000"}
         }));
         assert_eq!(trial.purchased().map(|p| p.units), Some(10));
-        let s = trial.to_subscription();
+        let s = trial.to_subscription().unwrap();
         assert!(s.trial);
         assert_eq!(s.next_lifecycle.as_deref(), Some("2026-03-01T00:00:00Z"));
 
@@ -356,11 +354,7 @@ mod tests {
             serde_json::json!({"subscriptionId": "4", "skuId": "x", "plan": {"planName": "ANNUAL_YEARLY_PAY"}}),
         );
         assert_eq!(without.purchased(), None);
-        assert!(
-            without
-                .to_subscription()
-                .attributes
-                .contains(&("units_from".into(), "unknown".into()))
-        );
+        // No seat count, no subscription: its units would read as none bought.
+        assert!(without.to_subscription().is_none());
     }
 }
