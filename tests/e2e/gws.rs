@@ -170,6 +170,25 @@ fn a_directly_billed_customer_syncs_and_its_seat_counts_are_unknown_not_zero() {
     assert!(notes.contains("data_quality"), "{notes}");
     assert!(notes.contains("purchased units are unknown"), "{notes}");
     assert_eq!(runs[0]["summary"]["facts"]["billing"], "direct");
+    // Unassigned seats cannot be counted, and the waste report says so instead of finding none.
+    let waste = env.json(&["report", "waste", "--source", "acme", "--format", "json"]);
+    let findings = waste
+        .get("findings")
+        .and_then(Value::as_array)
+        .or(waste.as_array())
+        .unwrap_or_else(|| panic!("{waste}"));
+    let unassigned = findings
+        .iter()
+        .find(|f| f["kind"] == "unassigned_seats")
+        .unwrap_or_else(|| panic!("{waste}"));
+    assert_eq!(unassigned["evaluated"], false, "{unassigned}");
+    assert!(
+        unassigned["reason"]
+            .as_str()
+            .unwrap()
+            .contains("how many licences were bought"),
+        "{unassigned}"
+    );
 }
 
 #[test]

@@ -305,9 +305,14 @@ pub fn waste(
         let cutoff = (options.now - Duration::days(options.inactive_days.into()))
             .to_rfc3339_opts(SecondsFormat::Secs, true);
         let mut findings = Vec::new();
+        let mut unknown_units = Vec::new();
         for p in products.iter().filter(|p| products.is_paid(&p.product_id)) {
             // Unassigned seats are known only where the purchased units are.
-            let seats = p.enabled.map_or(0, |enabled| enabled - p.consumed);
+            let Some(enabled) = p.enabled else {
+                unknown_units.push(p.label().to_string());
+                continue;
+            };
+            let seats = enabled - p.consumed;
             if seats > 0 {
                 findings.push(finding(
                     FindingKind::UnassignedSeats,
@@ -317,6 +322,15 @@ pub fn waste(
                     Vec::new(),
                 ));
             }
+        }
+        if !unknown_units.is_empty() {
+            let mut f = finding(FindingKind::UnassignedSeats, None, &products, 0, Vec::new());
+            f.evaluated = false;
+            f.reason = Some(format!(
+                "the source does not tell how many licences were bought of {}",
+                unknown_units.join(", ")
+            ));
+            findings.push(f);
         }
         let kinds = [
             FindingKind::DisabledAccounts,
