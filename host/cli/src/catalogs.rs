@@ -5,8 +5,8 @@ use itam_reports::catalog::{NoCatalog, ProductCatalog};
 use itam_store::Store;
 
 /// The catalogue for `source`'s reports. The Microsoft 365 plugin's sources get Microsoft's
-/// product list (an imported one over the built-in one); other plugins' sources get none (their
-/// entities carry what they know).
+/// product list (an imported one over the built-in one); other plugins' sources get none: their
+/// products carry their names, and are classed by what their names say.
 pub fn for_source(store: &Store, source: &str) -> anyhow::Result<Box<dyn ProductCatalog>> {
     store.with_conn(|conn| {
         let plugin: Option<String> = conn

@@ -48,7 +48,8 @@ pub trait ProductCatalog {
     fn classify(&self, part_number: &str, name: Option<&str>) -> ProductClass;
 }
 
-/// The catalogue of an integration that has none: no names, every product paid.
+/// The catalogue of an integration that has none: no names of its own (a plugin may carry
+/// them), and products classed by what their part number and name say.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NoCatalog;
 
@@ -57,7 +58,61 @@ impl ProductCatalog for NoCatalog {
         None
     }
 
-    fn classify(&self, _part_number: &str, _name: Option<&str>) -> ProductClass {
-        ProductClass::Paid
+    fn classify(&self, part_number: &str, name: Option<&str>) -> ProductClass {
+        ProductClass::from_words(part_number, name)
+    }
+}
+
+impl ProductClass {
+    /// What a product's part number and name say of its class, as a vendor names such
+    /// products: **trial** when either has the word "trial", **free** when either has the
+    /// word "free" (e.g. "Cloud Identity Free"), otherwise **paid**, so that nothing unknown is
+    /// hidden from cost reports. Words are separated by anything but letters and digits; any
+    /// case.
+    pub fn from_words(part_number: &str, name: Option<&str>) -> ProductClass {
+        let words = |s: &str| -> Vec<String> {
+            s.split(|c: char| !c.is_alphanumeric())
+                .filter(|w| !w.is_empty())
+                .map(str::to_lowercase)
+                .collect()
+        };
+        let mut all = words(part_number);
+        all.extend(name.map(words).unwrap_or_default());
+        if all.iter().any(|w| w == "trial") {
+            ProductClass::Trial
+        } else if all.iter().any(|w| w == "free") {
+            ProductClass::Free
+        } else {
+            ProductClass::Paid
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_product_without_a_catalogue_is_classed_by_its_words() {
+        let class = |part: &str, name| NoCatalog.classify(part, name);
+        assert_eq!(
+            class("1010010001", Some("Cloud Identity Free")),
+            ProductClass::Free
+        );
+        assert_eq!(class("TEAMS_FREE", None), ProductClass::Free);
+        assert_eq!(
+            class("1010020027", Some("Google Workspace Business Starter")),
+            ProductClass::Paid
+        );
+        assert_eq!(
+            class("X", Some("Workspace Enterprise Plus Trial")),
+            ProductClass::Trial
+        );
+        assert_eq!(
+            class("FREEDOM_PACK", None),
+            ProductClass::Paid,
+            "whole words only"
+        );
+        assert_eq!(class("UNKNOWN", None), ProductClass::Paid);
     }
 }
