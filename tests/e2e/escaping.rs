@@ -196,11 +196,13 @@ fn hostile_text_is_escaped_on_the_terminal_neutralised_in_csv_and_exact_in_json(
         String::from_utf8(itam(&config, &["report", "balance", "--format", "table"]).stdout)
             .unwrap();
     assert!(balance.contains(&shown("part")), "{balance}");
+    // The plugin's own name for a product is untrusted text too.
+    assert!(balance.contains(&shown("product name")), "{balance}");
     assert!(balance.contains(&shown("Warning")), "{balance}");
     assert!(
         balance.contains(&format!(
             "! {}: subscription is {}",
-            shown("part"),
+            shown("product name"),
             shown("Warning")
         )),
         "{balance}"
@@ -347,6 +349,7 @@ fn hostile_text_is_escaped_on_the_terminal_neutralised_in_csv_and_exact_in_json(
         .find(|r| r["sku_id"] == SKU_CONTROLS)
         .unwrap();
     assert_eq!(controls["sku_part_number"], evil("part"));
+    assert_eq!(controls["product_name"], evil("product name"));
     assert_eq!(controls["status"], evil("Warning"));
     let runs = json(&config, &["runs"]);
     assert_eq!(

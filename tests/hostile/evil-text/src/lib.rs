@@ -96,7 +96,8 @@ impl Collector for EvilText {
         }
         let mut formula = Product::new(sku(1), "=HYPERLINK(\"http://evil.example\",\"click\")", 1);
         formula.consumed = 4;
-        let mut controls = Product::new(sku(2), text("part"), 10);
+        let mut controls =
+            Product::new(sku(2), text("part"), 10).display_name(text("product name"));
         controls.status = text("Warning");
         controls.consumed = 3;
         let products = vec![
