@@ -9,21 +9,17 @@
 
 #![deny(missing_docs)]
 
-mod apply;
-mod changes;
-mod derived;
 mod outbox;
 mod pipe;
 mod plugin_state;
-mod references;
-mod rows;
+pub mod query;
 mod schedule;
 mod service_lock;
-mod staging;
-mod watch;
+mod sqlite;
 mod writer;
 
 pub use outbox::Delivery;
+pub use query::{Dialect, FromValue, Query, Row, Value};
 pub use plugin_state::PluginState;
 pub use schedule::ScheduleState;
 pub use service_lock::ServiceLock;
@@ -34,7 +30,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-const SCHEMA: &str = include_str!("schema.sql");
+use sqlite::SCHEMA;
 /// Schema 2 → 3: the product columns' old names.
 const RENAME_PRODUCT_COLUMNS: &str = "
     ALTER TABLE subscriptions RENAME COLUMN sku_id TO product_id;
@@ -416,6 +412,23 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?)
+    }
+
+    /// Runs `f` with a connection to the store, for reports: each query reads the last
+    /// committed snapshot.
+    pub fn read<T>(&self, f: impl FnOnce(&mut dyn Query) -> Result<T>) -> Result<T> {
+        let conn = self.lock();
+        f(&mut sqlite::SqliteQuery(&conn))
+    }
+
+    /// Runs `f` in one transaction, for changes outside runs (e.g. a catalogue import): it
+    /// commits if `f` succeeds and rolls back otherwise.
+    pub fn transaction<T>(&self, f: impl FnOnce(&mut dyn Query) -> Result<T>) -> Result<T> {
+        let mut conn = self.lock();
+        let tx = conn.transaction()?;
+        let out = f(&mut sqlite::SqliteQuery(&tx))?;
+        tx.commit()?;
+        Ok(out)
     }
 
     /// Runs `f` with the connection mutably, for changes outside runs (e.g. a catalogue import).

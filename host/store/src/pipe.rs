@@ -5,7 +5,7 @@
 //! written, one queued, one being handed over). A write error stops the thread; the next
 //! batch handed to it, or [`Pipe::finish`], returns that error.
 
-use super::rows;
+use super::sqlite::rows;
 use anyhow::{Result, anyhow};
 use itam_runtime::contract::types::{Batch, Removal};
 use rusqlite::Connection;

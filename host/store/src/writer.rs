@@ -5,7 +5,7 @@
 use super::pipe::{Item, Pipe};
 use super::plugin_state::{self, Saved};
 use super::{Store, now};
-use super::{apply, changes, derived, references, staging};
+use super::sqlite::{apply, changes, derived, references, staging};
 use anyhow::{Context, Result};
 use itam_runtime::BatchSink;
 use itam_runtime::contract::types::{Batch, Coverage, EntityKind, Outcome, Removal};

@@ -10,7 +10,7 @@ use rusqlite::Connection;
 
 /// One trigger of a watch: its name, when it fires, the snapshot table it watches, and its
 /// `WHEN` condition and body (which may read the `new.` or `old.` row).
-pub(super) struct Trigger<'a> {
+pub(crate) struct Trigger<'a> {
     pub name: &'a str,
     pub when: &'a str,
     pub table: &'a str,
@@ -21,7 +21,7 @@ pub(super) struct Trigger<'a> {
 /// Creates the triggers of `watch` on this connection, if they are not there yet, switched
 /// off. In a body, writes name their table unqualified (SQLite's rule for triggers): TEMP
 /// tables are found first.
-pub(super) fn install(
+pub(crate) fn install(
     conn: &Connection,
     watch: &str,
     triggers: &[Trigger],
@@ -45,13 +45,13 @@ pub(super) fn install(
 }
 
 /// Switches `watch` on for the rest of the transaction, or until [`stop`].
-pub(super) fn start(conn: &Connection, watch: &str) -> rusqlite::Result<()> {
+pub(crate) fn start(conn: &Connection, watch: &str) -> rusqlite::Result<()> {
     conn.execute("INSERT OR IGNORE INTO temp.watching VALUES (?1)", [watch])?;
     Ok(())
 }
 
 /// Switches `watch` off.
-pub(super) fn stop(conn: &Connection, watch: &str) -> rusqlite::Result<()> {
+pub(crate) fn stop(conn: &Connection, watch: &str) -> rusqlite::Result<()> {
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS watching (watch TEXT PRIMARY KEY) WITHOUT ROWID;",
     )?;

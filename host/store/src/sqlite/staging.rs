@@ -10,7 +10,7 @@
 use rusqlite::Connection;
 
 /// What to do with a second row of the same key within one run.
-pub(super) enum OnDuplicate {
+pub(crate) enum OnDuplicate {
     /// The later row wins (an entity sent again).
     Replace,
     /// The first row stays (a repeated link).
@@ -18,7 +18,7 @@ pub(super) enum OnDuplicate {
 }
 
 /// The staged tables and how duplicates of a key are resolved.
-pub(super) const STAGED: &[(&str, OnDuplicate)] = &[
+pub(crate) const STAGED: &[(&str, OnDuplicate)] = &[
     ("accounts", OnDuplicate::Replace),
     ("groups", OnDuplicate::Replace),
     ("memberships", OnDuplicate::Replace),
@@ -32,7 +32,7 @@ pub(super) const STAGED: &[(&str, OnDuplicate)] = &[
 ];
 
 /// The columns of a snapshot table, split into its primary key (in key order) and the rest.
-pub(super) struct Columns {
+pub(crate) struct Columns {
     pub key: Vec<String>,
     pub values: Vec<String>,
 }
@@ -61,7 +61,7 @@ impl Columns {
 }
 
 /// Creates the empty staging tables (`temp.stage_<table>`, with the snapshot table's columns).
-pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
     // What an incremental run says is gone. `after` is, for a membership, how many
     // memberships were staged before it: a membership sent again after its removal stays.
     conn.execute_batch(
@@ -81,7 +81,7 @@ pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
 
 /// Indexes the staged accounts and groups by ID, for the reference checks of
 /// [`crate::references::check_references`]; [`crate::apply::publish`] drops the indexes again.
-pub(super) fn index_ids(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn index_ids(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(
         "CREATE INDEX IF NOT EXISTS temp.stage_accounts_by_id ON stage_accounts (id);
          CREATE INDEX IF NOT EXISTS temp.stage_groups_by_id ON stage_groups (id);",

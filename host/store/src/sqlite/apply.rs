@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 
 /// How one snapshot table is published.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Publish {
+pub(crate) enum Publish {
     /// The staged rows replace the source's rows.
     Replace,
     /// The staged rows and removals are applied to the source's rows.
@@ -41,7 +41,7 @@ fn kind_of(table: &str) -> EntityKind {
 }
 
 /// How each staged table is published, from the run's outcome.
-pub(super) fn plan(outcome: &Outcome) -> Vec<(&'static str, Publish)> {
+pub(crate) fn plan(outcome: &Outcome) -> Vec<(&'static str, Publish)> {
     STAGED
         .iter()
         .map(|(table, _)| {
@@ -56,14 +56,14 @@ pub(super) fn plan(outcome: &Outcome) -> Vec<(&'static str, Publish)> {
 }
 
 /// How `table` is published under `plan`.
-pub(super) fn mode(plan: &[(&str, Publish)], table: &str) -> Publish {
+pub(crate) fn mode(plan: &[(&str, Publish)], table: &str) -> Publish {
     plan.iter()
         .find(|(t, _)| *t == table)
         .map_or(Publish::Replace, |(_, p)| *p)
 }
 
 /// Refuses a run whose removals or staged rows contradict how it says it read each kind.
-pub(super) fn check(conn: &Connection, plan: &[(&str, Publish)]) -> Result<()> {
+pub(crate) fn check(conn: &Connection, plan: &[(&str, Publish)]) -> Result<()> {
     for (kind, table) in [
         ("account", "accounts"),
         ("group", "groups"),
@@ -269,7 +269,7 @@ fn table_of(sql: &str) -> &'static str {
 }
 
 /// The snapshot tables a publish wrote to (inserted, updated or deleted rows of).
-pub(super) type Written = BTreeSet<&'static str>;
+pub(crate) type Written = BTreeSet<&'static str>;
 
 /// Publishes the staged run into `source`'s snapshot as `plan` says, empties the staging
 /// tables, and says which tables it wrote to.
@@ -277,7 +277,7 @@ pub(super) type Written = BTreeSet<&'static str>;
 /// Only what differs is written: a row the run sent again unchanged stays untouched, and a
 /// table read in full loses only the rows the run did not send. A re-read of an unchanged
 /// tenant thus writes almost nothing.
-pub(super) fn publish(
+pub(crate) fn publish(
     conn: &Connection,
     source: &str,
     plan: &[(&str, Publish)],

@@ -27,7 +27,7 @@ fn to_i64(n: u64, what: &str) -> Result<i64> {
 
 /// Stages what an incremental run says is gone (applied when the run commits, see
 /// [`super::apply`]).
-pub(super) fn write_removals(conn: &Connection, removals: &[Removal]) -> Result<()> {
+pub(crate) fn write_removals(conn: &Connection, removals: &[Removal]) -> Result<()> {
     let staged: i64 = conn.query_row(
         "SELECT COALESCE(MAX(rowid), 0) FROM temp.stage_memberships",
         [],
@@ -54,7 +54,7 @@ pub(super) fn write_removals(conn: &Connection, removals: &[Removal]) -> Result<
 }
 
 /// Writes one batch of `source`'s entities into the open run.
-pub(super) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Result<()> {
+pub(crate) fn write_batch(conn: &Connection, source: &str, batch: &Batch) -> Result<()> {
     match batch {
         Batch::Accounts(items) => {
             let mut stmt = conn.prepare_cached(

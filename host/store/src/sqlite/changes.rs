@@ -31,7 +31,7 @@ const WATCH: &str = "touch";
 /// Starts watching `source`'s snapshot for the accounts the run touches, and copies its
 /// products aside. Returns whether the source has a previous snapshot to compare with; if not,
 /// nothing is watched.
-pub(super) fn capture_previous(conn: &Connection, source: &str) -> rusqlite::Result<bool> {
+pub(crate) fn capture_previous(conn: &Connection, source: &str) -> rusqlite::Result<bool> {
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS touched (id TEXT PRIMARY KEY) WITHOUT ROWID;
          CREATE TEMP TABLE IF NOT EXISTS prev_accounts (
@@ -103,7 +103,7 @@ pub(super) fn capture_previous(conn: &Connection, source: &str) -> rusqlite::Res
 }
 
 /// Stops watching the snapshot (see [`capture_previous`]).
-pub(super) fn stop_watching(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn stop_watching(conn: &Connection) -> rusqlite::Result<()> {
     watch::stop(conn, WATCH)
 }
 
@@ -176,7 +176,7 @@ const CHANGES: &[&str] = &[
 
 /// Records what run `run_id` changed in the accounts it touched and in the products, if the
 /// source had a previous snapshot (`baseline`).
-pub(super) fn record(
+pub(crate) fn record(
     conn: &Connection,
     run_id: i64,
     source: &str,

@@ -19,7 +19,7 @@ const WATCH: &str = "moved";
 
 /// Starts noting the members whose memberships the run writes (see the module), and notes
 /// which groups the licence-assigning groups of `source` reach before it.
-pub(super) fn watch_memberships(conn: &Connection, source: &str) -> rusqlite::Result<()> {
+pub(crate) fn watch_memberships(conn: &Connection, source: &str) -> rusqlite::Result<()> {
     reach(conn, source, "reach_before")?;
     conn.execute_batch(
         "CREATE TEMP TABLE IF NOT EXISTS moved_members (
@@ -58,13 +58,13 @@ pub(super) fn watch_memberships(conn: &Connection, source: &str) -> rusqlite::Re
 }
 
 /// Stops noting moved members.
-pub(super) fn stop_watching(conn: &Connection) -> rusqlite::Result<()> {
+pub(crate) fn stop_watching(conn: &Connection) -> rusqlite::Result<()> {
     watch::stop(conn, WATCH)
 }
 
 /// Brings `licence_group_members` of `source` up to date with what the run `written`;
 /// `watched` says whether [`watch_memberships`] noted the moved members.
-pub(super) fn resolve_licence_groups(
+pub(crate) fn resolve_licence_groups(
     conn: &Connection,
     source: &str,
     written: &Written,
