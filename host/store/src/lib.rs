@@ -9,9 +9,11 @@
 
 #![deny(missing_docs)]
 
+mod engine;
 mod outbox;
 mod pipe;
 mod plugin_state;
+mod postgres;
 pub mod query;
 mod schedule;
 mod service_lock;
@@ -19,14 +21,16 @@ mod sqlite;
 mod writer;
 
 pub use outbox::Delivery;
-pub use query::{Dialect, FromValue, Query, Row, Value};
 pub use plugin_state::PluginState;
+pub use postgres::PostgresOptions;
+pub use query::{Dialect, FromValue, Query, Row, Value};
 pub use schedule::ScheduleState;
 pub use service_lock::ServiceLock;
 pub use writer::RunWriter;
 
-use anyhow::Result;
-use rusqlite::{Connection, OptionalExtension, params};
+use anyhow::{Result, anyhow};
+use engine::{Connection as Db, Engine};
+use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -141,13 +145,12 @@ pub struct RunRecord {
     pub full_reason: Option<String>,
 }
 
-/// A handle to the database. Cloning shares the connection (reads and the run log); each run
-/// opens a connection of its own.
+/// A handle to the database, SQLite or PostgreSQL. Cloning shares the connection (reads and
+/// the run log); each run opens a connection of its own.
 #[derive(Clone)]
 pub struct Store {
-    conn: Arc<Mutex<Connection>>,
-    /// The database file.
-    path: Arc<PathBuf>,
+    conn: Arc<Mutex<Box<dyn Db>>>,
+    engine: Arc<Engine>,
 }
 
 /// The current time as RFC 3339 UTC.
@@ -224,45 +227,73 @@ impl Store {
         // Foreign keys are switched on only now: the upgrade above rebuilds a referenced table.
         configure_connection(&conn).map_err(|e| sqlite_error(path, e))?;
         let store = Store {
-            conn: Arc::new(Mutex::new(conn)),
-            path: Arc::new(path.to_path_buf()),
+            conn: Arc::new(Mutex::new(Box::new(conn))),
+            engine: Arc::new(Engine::Sqlite(path.to_path_buf())),
         };
         store.mark_interrupted()?;
         Ok(store)
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Connection> {
+    /// Opens the PostgreSQL database `options` name, applying the schema's migrations that it
+    /// lacks (the database must exist; its owner creates it). An error names the server and
+    /// what to check (exit code 2).
+    pub fn open_postgres(options: &PostgresOptions) -> Result<Store> {
+        let conn = postgres::open(options)?;
+        let store = Store {
+            conn: Arc::new(Mutex::new(Box::new(conn))),
+            engine: Arc::new(Engine::Postgres(options.clone())),
+        };
+        store.mark_interrupted()?;
+        Ok(store)
+    }
+
+    /// The store's database, for messages: `the database /var/lib/itam/itam.db`.
+    pub fn describe(&self) -> String {
+        self.engine.describe()
+    }
+
+    /// The engine, for the SQL that differs between them.
+    pub fn dialect(&self) -> Dialect {
+        match *self.engine {
+            Engine::Sqlite(_) => Dialect::Sqlite,
+            Engine::Postgres(_) => Dialect::Postgres,
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Box<dyn Db>> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The SQLite database file, for what only SQLite has (progress files, the service lock).
+    fn file(&self) -> Option<&Path> {
+        match &*self.engine {
+            Engine::Sqlite(path) => Some(path),
+            Engine::Postgres(_) => None,
+        }
     }
 
     /// Runs left `running` by a process that no longer exists are marked `interrupted`, ended
     /// at their last recorded progress (the last batch they stored, else their start).
     fn mark_interrupted(&self) -> Result<()> {
-        let conn = self.lock();
-        let mut stmt =
-            conn.prepare("SELECT id, pid, started_at FROM runs WHERE status = 'running'")?;
-        let stale: Vec<(i64, String)> = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                ))
-            })?
-            .filter_map(|r| r.ok())
+        let mut conn = self.lock();
+        let q: &mut dyn Query = &mut **conn;
+        let stale: Vec<(i64, String)> = q
+            .rows(
+                "SELECT id, pid, started_at FROM runs WHERE status = 'running'",
+                &[],
+                |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?)),
+            )?
+            .into_iter()
             .filter(|(_, pid, _)| !process_alive(*pid))
             .map(|(id, _, started)| (id, started))
             .collect();
-        if stale.is_empty() {
-            return Ok(());
-        }
         for (id, started) in stale {
             let ended = self.last_progress(id).unwrap_or(started);
-            conn.execute(
+            q.execute(
                 "UPDATE runs SET status = 'interrupted', ended_at = ?2,
                  error = 'the process stopped before the run finished; the previous snapshot was kept'
                  WHERE id = ?1",
-                params![id, ended],
+                &values![id, ended],
             )?;
             self.clear_progress(id);
         }
@@ -273,15 +304,15 @@ impl Store {
     /// is not written into the database while it runs (that would take the write lock the
     /// runs of other sources publish with); a run whose process died is marked interrupted
     /// with this time.
-    fn progress_path(&self, run_id: i64) -> PathBuf {
-        let mut progress = self.path.as_os_str().to_owned();
+    fn progress_path(&self, run_id: i64) -> Option<PathBuf> {
+        let mut progress = self.file()?.as_os_str().to_owned();
         progress.push(format!("-progress-{run_id}"));
-        progress.into()
+        Some(progress.into())
     }
 
     /// The time in run `run_id`'s progress file, if there is one.
     fn last_progress(&self, run_id: i64) -> Option<String> {
-        let text = std::fs::read_to_string(self.progress_path(run_id)).ok()?;
+        let text = std::fs::read_to_string(self.progress_path(run_id)?).ok()?;
         let at = text.trim();
         chrono::DateTime::parse_from_rfc3339(at).ok()?;
         Some(at.to_string())
@@ -289,34 +320,33 @@ impl Store {
 
     /// Removes run `run_id`'s progress file: the run has ended.
     pub(crate) fn clear_progress(&self, run_id: i64) {
-        let _ = std::fs::remove_file(self.progress_path(run_id));
+        if let Some(path) = self.progress_path(run_id) {
+            let _ = std::fs::remove_file(path);
+        }
     }
 
-    /// A new connection to the database, configured like the store's own (for a run).
+    /// A new connection to the SQLite database, configured like the store's own (for a run).
     pub(crate) fn connect(&self) -> Result<Connection> {
-        let conn =
-            Connection::open(self.path.as_path()).map_err(|e| sqlite_error(&self.path, e))?;
-        configure_connection(&conn).map_err(|e| sqlite_error(&self.path, e))?;
+        let path = self
+            .file()
+            .ok_or_else(|| anyhow!("runs are not yet stored on PostgreSQL"))?;
+        let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
+        configure_connection(&conn).map_err(|e| sqlite_error(path, e))?;
         Ok(conn)
-    }
-
-    /// The database file.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Records that run `run_id` stored a batch now (see [`Store::progress_path`]). Best
     /// effort: a failure to write it only makes a later "interrupted" time less precise.
     pub(crate) fn record_progress(&self, run_id: i64) {
+        let Some(path) = self.progress_path(run_id) else {
+            return;
+        };
         let write = || -> std::io::Result<()> {
             let mut options = std::fs::OpenOptions::new();
             options.write(true).create(true).truncate(true);
             #[cfg(unix)]
             std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            std::io::Write::write_all(
-                &mut options.open(self.progress_path(run_id))?,
-                format!("{}\n", now()).as_bytes(),
-            )
+            std::io::Write::write_all(&mut options.open(&path)?, format!("{}\n", now()).as_bytes())
         };
         if let Err(e) = write() {
             tracing::debug!(error = %e, "cannot record the run's progress");
@@ -327,15 +357,17 @@ impl Store {
     /// their writers were dropped, which rolled their transactions back), so the previous
     /// snapshot stays current.
     pub fn cancel_running(&self, reason: &str) -> Result<usize> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare("SELECT id FROM runs WHERE status = 'running' AND pid = ?1")?;
-        let ids = stmt
-            .query_map([std::process::id()], |r| r.get::<_, i64>(0))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let mut conn = self.lock();
+        let q: &mut dyn Query = &mut **conn;
+        let ids = q.rows(
+            "SELECT id FROM runs WHERE status = 'running' AND pid = ?1",
+            &values![std::process::id()],
+            |r| r.get::<i64>(0),
+        )?;
         for id in &ids {
-            conn.execute(
+            q.execute(
                 "UPDATE runs SET status = 'interrupted', ended_at = ?2, error = ?3 WHERE id = ?1",
-                params![id, now(), reason],
+                &values![*id, now(), reason],
             )?;
             self.clear_progress(*id);
         }
@@ -378,67 +410,81 @@ impl Store {
     }
 
     fn runs_where(&self, source: &str, filter: &str, limit: u32) -> Result<Vec<RunRecord>> {
-        let conn = self.lock();
         let sql = format!(
             "SELECT id, source, started_at, ended_at, status, error, counts, mode, full_reason FROM runs
              WHERE source = ?1 {filter} ORDER BY id DESC LIMIT ?2"
         );
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(params![source, limit], |r| {
-            Ok(RunRecord {
-                id: r.get(0)?,
-                source: r.get(1)?,
-                started_at: r.get(2)?,
-                ended_at: r.get(3)?,
-                status: r.get(4)?,
-                error: r.get(5)?,
-                summary: r
-                    .get::<_, Option<String>>(6)?
-                    .and_then(|text| serde_json::from_str(&text).ok()),
-                mode: r.get(7)?,
-                full_reason: r.get(8)?,
+        self.read(|q| {
+            q.rows(&sql, &values![source, i64::from(limit)], |r| {
+                Ok(RunRecord {
+                    id: r.get(0)?,
+                    source: r.get(1)?,
+                    started_at: r.get(2)?,
+                    ended_at: r.get(3)?,
+                    status: r.get(4)?,
+                    error: r.get(5)?,
+                    summary: r
+                        .get::<Option<String>>(6)?
+                        .and_then(|text| serde_json::from_str(&text).ok()),
+                    mode: r.get(7)?,
+                    full_reason: r.get(8)?,
+                })
             })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
     }
 
     /// Licence counts of `source` as of run `run_id` (from the history).
     pub fn history_consumed(&self, run_id: i64, product_id: &str) -> Result<Option<i64>> {
-        let conn = self.lock();
-        Ok(conn
-            .query_row(
+        self.read(|q| {
+            q.row_opt(
                 "SELECT consumed_units FROM product_history WHERE run_id = ?1 AND product_id = ?2",
-                params![run_id, product_id],
+                &values![run_id, product_id],
                 |r| r.get(0),
             )
-            .optional()?)
+        })
     }
 
     /// Runs `f` with a connection to the store, for reports: each query reads the last
     /// committed snapshot.
     pub fn read<T>(&self, f: impl FnOnce(&mut dyn Query) -> Result<T>) -> Result<T> {
-        let conn = self.lock();
-        f(&mut sqlite::SqliteQuery(&conn))
+        let mut conn = self.lock();
+        f(&mut **conn)
     }
 
     /// Runs `f` in one transaction, for changes outside runs (e.g. a catalogue import): it
     /// commits if `f` succeeds and rolls back otherwise.
     pub fn transaction<T>(&self, f: impl FnOnce(&mut dyn Query) -> Result<T>) -> Result<T> {
         let mut conn = self.lock();
-        let tx = conn.transaction()?;
-        let out = f(&mut sqlite::SqliteQuery(&tx))?;
-        tx.commit()?;
-        Ok(out)
+        conn.batch("BEGIN")?;
+        match f(&mut **conn) {
+            Ok(out) => {
+                conn.batch("COMMIT")?;
+                Ok(out)
+            }
+            Err(e) => {
+                let _ = conn.batch("ROLLBACK");
+                Err(e)
+            }
+        }
     }
 
-    /// Runs `f` with the connection mutably, for changes outside runs (e.g. a catalogue import).
+    /// Runs `f` with the SQLite connection mutably, for changes outside runs (e.g. a catalogue
+    /// import).
     pub fn with_conn_mut<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        f(&mut self.lock())
+        let mut conn = self.lock();
+        let conn = conn
+            .sqlite_mut()
+            .ok_or_else(|| anyhow!("this operation needs a SQLite store"))?;
+        f(conn)
     }
 
-    /// Runs `f` with the connection, for reports.
+    /// Runs `f` with the SQLite connection, for reports.
     pub fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        f(&self.lock())
+        let conn = self.lock();
+        let conn = conn
+            .sqlite()
+            .ok_or_else(|| anyhow!("this operation needs a SQLite store"))?;
+        f(conn)
     }
 }
 

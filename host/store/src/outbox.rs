@@ -3,9 +3,10 @@
 //! service. A delivery names a cursor range of the change feed, not the changes themselves.
 
 use super::{Store, now};
+use crate::query::Query;
+use crate::values;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
 
 /// One delivery waiting in the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,29 +32,29 @@ pub struct Delivery {
 /// Adds a delivery of run `run_id`'s changes for each of `webhooks`, inside the run's
 /// transaction; a run that recorded no change adds none.
 pub(crate) fn enqueue(
-    conn: &Connection,
+    q: &mut dyn Query,
     source: &str,
     run_id: i64,
     webhooks: &[String],
-) -> rusqlite::Result<()> {
+) -> Result<()> {
     if webhooks.is_empty() {
         return Ok(());
     }
-    let range: (Option<i64>, Option<i64>) = conn.query_row(
+    let range: Option<(Option<i64>, Option<i64>)> = q.row_opt(
         "SELECT MIN(id), MAX(id) FROM changes WHERE source = ?1 AND run_id = ?2",
-        params![source, run_id],
+        &values![source, run_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let (Some(first), Some(last)) = range else {
+    let Some((Some(first), Some(last))) = range else {
         return Ok(());
     };
     let at = now();
     for webhook in webhooks {
-        conn.execute(
+        q.execute(
             "INSERT INTO outbox (webhook, source, run_id, first_cursor, last_cursor, created_at,
                  next_attempt_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-            params![webhook, source, run_id, first, last, at],
+            &values![webhook, source, run_id, first, last, &at],
         )?;
     }
     Ok(())
@@ -65,38 +66,47 @@ fn parse(at: &str) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
+/// `at` as the outbox stores times (RFC 3339, whole seconds, `Z`), so that text comparison
+/// orders them.
+fn stamp(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 impl Store {
     /// The pending deliveries due at `now`, oldest first, at most `limit`.
     pub fn due_deliveries(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Delivery>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(
-            "SELECT id, webhook, source, run_id, first_cursor, last_cursor, created_at, attempts
-             FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1
-             ORDER BY id LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(params![now.to_rfc3339(), limit], |r| {
-            Ok(Delivery {
-                id: r.get(0)?,
-                webhook: r.get(1)?,
-                source: r.get(2)?,
-                run_id: r.get(3)?,
-                first_cursor: r.get(4)?,
-                last_cursor: r.get(5)?,
-                created_at: parse(&r.get::<_, String>(6)?),
-                attempts: r.get(7)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.read(|q| {
+            q.rows(
+                "SELECT id, webhook, source, run_id, first_cursor, last_cursor, created_at, attempts
+                 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1
+                 ORDER BY id LIMIT ?2",
+                &values![stamp(now), limit],
+                |r| {
+                    Ok(Delivery {
+                        id: r.get(0)?,
+                        webhook: r.get(1)?,
+                        source: r.get(2)?,
+                        run_id: r.get(3)?,
+                        first_cursor: r.get(4)?,
+                        last_cursor: r.get(5)?,
+                        created_at: parse(&r.get::<String>(6)?),
+                        attempts: r.get(7)?,
+                    })
+                },
+            )
+        })
     }
 
     /// Marks delivery `id` delivered.
     pub fn delivered(&self, id: i64) -> Result<()> {
-        self.lock().execute(
-            "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, ended_at = ?2,
-                 last_error = NULL
-             WHERE id = ?1",
-            params![id, now()],
-        )?;
+        self.read(|q| {
+            q.execute(
+                "UPDATE outbox SET status = 'delivered', attempts = attempts + 1, ended_at = ?2,
+                     last_error = NULL
+                 WHERE id = ?1",
+                &values![id, now()],
+            )
+        })?;
         Ok(())
     }
 
@@ -108,30 +118,30 @@ impl Store {
         error: &str,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<()> {
-        let conn = self.lock();
-        match retry_at {
-            Some(at) => conn.execute(
+        self.read(|q| match retry_at {
+            Some(at) => q.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3
                  WHERE id = ?1",
-                params![id, error, at.to_rfc3339()],
-            )?,
-            None => conn.execute(
+                &values![id, error, stamp(at)],
+            ),
+            None => q.execute(
                 "UPDATE outbox SET status = 'abandoned', attempts = attempts + 1, last_error = ?2,
                      ended_at = ?3
                  WHERE id = ?1",
-                params![id, error, now()],
-            )?,
-        };
+                &values![id, error, now()],
+            ),
+        })?;
         Ok(())
     }
 
     /// Deliveries per webhook and status: (webhook, status, count).
     pub fn outbox_counts(&self) -> Result<Vec<(String, String, u64)>> {
-        let conn = self.lock();
-        let mut stmt = conn.prepare(
-            "SELECT webhook, status, COUNT(*) FROM outbox GROUP BY webhook, status ORDER BY 1, 2",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+        self.read(|q| {
+            q.rows(
+                "SELECT webhook, status, COUNT(*) FROM outbox GROUP BY webhook, status ORDER BY 1, 2",
+                &[],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+        })
     }
 }

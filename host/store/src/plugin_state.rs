@@ -3,9 +3,10 @@
 //! transaction as the snapshot it describes, so a failed or killed run never advances it.
 
 use super::Store;
+use crate::query::{Query, Value};
+use crate::values;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeMap;
 
 /// What the store keeps for the next run of one source.
@@ -35,24 +36,23 @@ fn parse(at: &str) -> Option<DateTime<Utc>> {
 impl Store {
     /// What the last successful run of `source` left for the next one, if anything.
     pub fn plugin_state(&self, source: &str) -> Result<Option<PluginState>> {
-        let conn = self.lock();
-        let row = conn
-            .query_row(
+        let row = self.read(|q| {
+            q.row_opt(
                 "SELECT plugin, run_id, saved_at, state, full_at, refreshed
                  FROM plugin_state WHERE source = ?1",
-                [source],
+                &values![source],
                 |r| {
                     Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<Vec<u8>>>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, String>(5)?,
+                        r.get::<String>(0)?,
+                        r.get::<i64>(1)?,
+                        r.get::<String>(2)?,
+                        r.get::<Option<Vec<u8>>>(3)?,
+                        r.get::<Option<String>>(4)?,
+                        r.get::<String>(5)?,
                     ))
                 },
             )
-            .optional()?;
+        })?;
         Ok(
             row.and_then(|(plugin, run_id, saved_at, state, full_at, refreshed)| {
                 let refreshed: BTreeMap<String, String> =
@@ -74,8 +74,12 @@ impl Store {
 
     /// Forgets `source`'s plugin state: its next run reads in full.
     pub fn forget_plugin_state(&self, source: &str) -> Result<()> {
-        self.lock()
-            .execute("DELETE FROM plugin_state WHERE source = ?1", [source])?;
+        self.read(|q| {
+            q.execute(
+                "DELETE FROM plugin_state WHERE source = ?1",
+                &values![source],
+            )
+        })?;
         Ok(())
     }
 }
@@ -91,15 +95,13 @@ pub(crate) struct Saved<'a> {
 }
 
 /// Saves what run `run_id` of `source` leaves, inside the run's publishing transaction.
-pub(crate) fn save(conn: &Connection, source: &str, run_id: i64, saved: &Saved) -> Result<()> {
+pub(crate) fn save(q: &mut dyn Query, source: &str, run_id: i64, saved: &Saved) -> Result<()> {
     let now = super::now();
-    let previous: Option<(String, Option<String>, String)> = conn
-        .query_row(
-            "SELECT plugin, full_at, refreshed FROM plugin_state WHERE source = ?1",
-            [source],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
+    let previous: Option<(String, Option<String>, String)> = q.row_opt(
+        "SELECT plugin, full_at, refreshed FROM plugin_state WHERE source = ?1",
+        &values![source],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+    )?;
     // What an earlier run of another plugin recorded says nothing about this one's reads.
     let previous = previous.filter(|(plugin, _, _)| plugin == saved.plugin);
     let (full_at, mut refreshed) = match previous {
@@ -118,15 +120,18 @@ pub(crate) fn save(conn: &Connection, source: &str, run_id: i64, saved: &Saved) 
     for kind in &saved.refreshed {
         refreshed.insert(kind.clone(), now.clone());
     }
-    conn.execute(
-        "INSERT OR REPLACE INTO plugin_state (source, plugin, run_id, saved_at, state, full_at, refreshed)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
+    q.execute(
+        "INSERT INTO plugin_state (source, plugin, run_id, saved_at, state, full_at, refreshed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (source) DO UPDATE SET plugin = excluded.plugin, run_id = excluded.run_id,
+             saved_at = excluded.saved_at, state = excluded.state, full_at = excluded.full_at,
+             refreshed = excluded.refreshed",
+        &values![
             source,
             saved.plugin,
             run_id,
             now,
-            saved.state,
+            saved.state.map(|b| Value::Blob(b.to_vec())),
             full_at,
             serde_json::to_string(&refreshed)?
         ],

@@ -378,7 +378,10 @@ mod tests {
         assert_eq!(row.get::<Option<i64>>(1).unwrap(), None);
         assert_eq!(row.get::<String>(2).unwrap(), "a");
         let error = format!("{:#}", row.get::<i64>(2).unwrap_err());
-        assert!(error.contains("column 2") && error.contains("whole number"), "{error}");
+        assert!(
+            error.contains("column 2") && error.contains("whole number"),
+            "{error}"
+        );
         assert!(row.get::<i64>(3).is_err());
         assert!(row.get::<u32>(0).is_ok());
     }

@@ -2,9 +2,9 @@
 //! its runs in a row have failed.
 
 use super::Store;
+use crate::values;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use rusqlite::{OptionalExtension, params};
 
 /// What the store keeps of one source's schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,14 +19,13 @@ impl Store {
     /// The stored schedule of `source`, if the service has scheduled it before. A value that
     /// does not parse counts as none (the source is then scheduled afresh).
     pub fn schedule(&self, source: &str) -> Result<Option<ScheduleState>> {
-        let conn = self.lock();
-        let row: Option<(String, u32)> = conn
-            .query_row(
+        let row: Option<(String, u32)> = self.read(|q| {
+            q.row_opt(
                 "SELECT next_run_at, consecutive_failures FROM schedule WHERE source = ?1",
-                [source],
+                &values![source],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
-            .optional()?;
+        })?;
         Ok(row.and_then(|(at, failures)| {
             let at = DateTime::parse_from_rfc3339(&at).ok()?;
             Some(ScheduleState {
@@ -38,18 +37,19 @@ impl Store {
 
     /// Stores the schedule of `source`.
     pub fn set_schedule(&self, source: &str, state: ScheduleState) -> Result<()> {
-        let conn = self.lock();
-        conn.execute(
-            "INSERT INTO schedule (source, next_run_at, consecutive_failures) VALUES (?1, ?2, ?3)
-             ON CONFLICT (source) DO UPDATE SET next_run_at = ?2, consecutive_failures = ?3",
-            params![
-                source,
-                state
-                    .next_run_at
-                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                state.consecutive_failures
-            ],
-        )?;
+        self.read(|q| {
+            q.execute(
+                "INSERT INTO schedule (source, next_run_at, consecutive_failures) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (source) DO UPDATE SET next_run_at = ?2, consecutive_failures = ?3",
+                &values![
+                    source,
+                    state
+                        .next_run_at
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    state.consecutive_failures
+                ],
+            )
+        })?;
         Ok(())
     }
 }

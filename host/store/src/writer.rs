@@ -4,8 +4,9 @@
 
 use super::pipe::{Item, Pipe};
 use super::plugin_state::{self, Saved};
-use super::{Store, now};
 use super::sqlite::{apply, changes, derived, references, staging};
+use super::{Store, now};
+use crate::values;
 use anyhow::{Context, Result};
 use itam_runtime::BatchSink;
 use itam_runtime::contract::types::{Batch, Coverage, EntityKind, Outcome, Removal};
@@ -40,15 +41,13 @@ impl RunWriter {
         version: &str,
         sha256: &str,
     ) -> Result<RunWriter> {
-        let run_id = {
-            let conn = store.lock();
-            conn.execute(
+        let run_id: i64 = store.read(|q| {
+            q.value(
                 "INSERT INTO runs (source, plugin, plugin_version, plugin_sha256, pid, started_at, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running')",
-                params![source, plugin, version, sha256, std::process::id(), now()],
-            )?;
-            conn.last_insert_rowid()
-        };
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running') RETURNING id",
+                &values![source, plugin, version, sha256, std::process::id(), now()],
+            )
+        })?;
         let opened = store.connect().and_then(|conn| {
             // The staged rows go to TEMP tables only, so this transaction takes no lock on
             // the database: runs of other sources stage and publish meanwhile.
@@ -59,14 +58,16 @@ impl RunWriter {
         let conn = match opened {
             Ok(conn) => conn,
             Err(e) => {
-                let _ = store.lock().execute(
-                    "UPDATE runs SET status = 'failed', ended_at = ?2, error = ?3 WHERE id = ?1",
-                    params![
-                        run_id,
-                        now(),
-                        format!("the run could not start its transaction: {e:#}")
-                    ],
-                );
+                let _ = store.read(|q| {
+                    q.execute(
+                        "UPDATE runs SET status = 'failed', ended_at = ?2, error = ?3 WHERE id = ?1",
+                        &values![
+                            run_id,
+                            now(),
+                            format!("the run could not start its transaction: {e:#}")
+                        ],
+                    )
+                });
                 return Err(e.context("starting the run's transaction"));
             }
         };
@@ -118,7 +119,7 @@ impl RunWriter {
         };
         self.drain()?;
         let started = std::time::Instant::now();
-        let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let result = (|| -> Result<()> {
             // The staging transaction ends; publishing takes the write lock, waiting while
             // another source's run publishes.
@@ -152,7 +153,7 @@ impl RunWriter {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone();
-            super::outbox::enqueue(&conn, &self.source, self.run_id, &webhooks)?;
+            super::outbox::enqueue(&mut *conn, &self.source, self.run_id, &webhooks)?;
             let refreshed = outcome
                 .coverage
                 .iter()
@@ -161,7 +162,7 @@ impl RunWriter {
                 .map(|kind| kind.wit_name().to_string())
                 .collect();
             plugin_state::save(
-                &conn,
+                &mut *conn,
                 &self.source,
                 self.run_id,
                 &Saved {
@@ -241,10 +242,12 @@ impl RunWriter {
                 conn.execute_batch("ROLLBACK")?;
             }
         }
-        self.store.lock().execute(
-            "UPDATE runs SET status = ?4, ended_at = ?2, error = ?3 WHERE id = ?1",
-            params![self.run_id, now(), error.as_str(), status],
-        )?;
+        self.store.read(|q| {
+            q.execute(
+                "UPDATE runs SET status = ?4, ended_at = ?2, error = ?3 WHERE id = ?1",
+                &values![self.run_id, now(), error.as_str(), status],
+            )
+        })?;
         self.store.clear_progress(self.run_id);
         Ok(())
     }

@@ -9,7 +9,5 @@ pub(crate) mod rows;
 pub(crate) mod staging;
 mod watch;
 
-pub(crate) use query::SqliteQuery;
-
 /// The schema, created or completed on open.
 pub(crate) const SCHEMA: &str = include_str!("schema.sql");

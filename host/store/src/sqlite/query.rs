@@ -5,9 +5,6 @@ use anyhow::Result;
 use rusqlite::Connection;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 
-/// A SQLite connection, read and written through [`Query`].
-pub(crate) struct SqliteQuery<'c>(pub &'c Connection);
-
 impl rusqlite::ToSql for Value {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(match self {
@@ -30,7 +27,7 @@ fn value(v: ValueRef<'_>) -> Value {
     }
 }
 
-impl Query for SqliteQuery<'_> {
+impl Query for Connection {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
@@ -41,7 +38,7 @@ impl Query for SqliteQuery<'_> {
         params: &[Value],
         each: &mut dyn FnMut(&Row) -> Result<()>,
     ) -> Result<()> {
-        let mut stmt = self.0.prepare_cached(sql)?;
+        let mut stmt = self.prepare_cached(sql)?;
         let columns = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
         while let Some(r) = rows.next()? {
@@ -54,7 +51,7 @@ impl Query for SqliteQuery<'_> {
     }
 
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64> {
-        let mut stmt = self.0.prepare_cached(sql)?;
+        let mut stmt = self.prepare_cached(sql)?;
         Ok(stmt.execute(rusqlite::params_from_iter(params))? as u64)
     }
 }

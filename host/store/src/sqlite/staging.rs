@@ -98,7 +98,9 @@ mod tests {
         let store = crate::Store::open(&dir.path().join("itam.db")).unwrap();
         let conn = store.lock();
         for (table, _) in STAGED {
-            let key = Columns::of(&conn, table).unwrap().key_list();
+            let key = Columns::of(conn.sqlite().unwrap(), table)
+                .unwrap()
+                .key_list();
             assert!(key.starts_with("source, "), "{table}: {key}");
         }
     }

@@ -1,5 +1,6 @@
 //! A run's batches through the writer thread and the staging tables into the snapshot.
 
+mod engines;
 mod incremental;
 
 use super::Store;
