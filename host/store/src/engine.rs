@@ -1,18 +1,38 @@
 //! The store's two engines behind one interface: SQLite (one file, the embedded default) and
-//! PostgreSQL (a server that several hosts share). Everything above this interface (the run
-//! log, the plugin state, the schedule, the outbox, the reports) is written once.
+//! PostgreSQL (a server that several hosts share). Everything above this interface (runs and
+//! their publishing, the change log, the plugin state, the schedule, the outbox, the reports)
+//! is written once, in SQL both engines run (see [`crate::query::Dialect`] for what differs).
 
 use crate::postgres::{PgConnection, PostgresOptions};
 use crate::query::Query;
+use crate::rows::Staged;
 use anyhow::Result;
 use std::path::PathBuf;
 
-/// An open connection to the store's database: engine-neutral queries, plus what differs.
+/// An open connection to the store's database: engine-neutral queries, plus what each engine
+/// does its own way.
 pub(crate) trait Connection: Query + Send {
-    /// Runs `sql`, one or more statements without parameters.
-    fn batch(&mut self, sql: &str) -> Result<()>;
+    /// The connection as a [`Query`].
+    fn as_query(&mut self) -> &mut dyn Query;
 
-    /// The SQLite connection, for what is still written for SQLite alone.
+    /// Starts a run's staging: SQLite opens a transaction that, writing only TEMP tables,
+    /// takes no lock; PostgreSQL stages outside one (the TEMP tables are the session's).
+    fn begin_staging(&mut self) -> Result<()>;
+
+    /// Ends a run's staging and opens the transaction that publishes it, holding the lock
+    /// that lets one run at a time publish `source` (SQLite: one run at a time, whatever its
+    /// source).
+    fn begin_publishing(&mut self, source: &str) -> Result<()>;
+
+    /// Within the publishing transaction, waits for the turn to record changes: runs that
+    /// record changes then commit one at a time, so that change IDs grow in commit order.
+    fn serialize_changes(&mut self) -> Result<()>;
+
+    /// Appends `rows` to the TEMP table `stage_<table>` (SQLite: one prepared insert per row;
+    /// PostgreSQL: `COPY`).
+    fn stage(&mut self, rows: &Staged) -> Result<()>;
+
+    /// The SQLite connection, for what only SQLite has.
     fn sqlite(&self) -> Option<&rusqlite::Connection> {
         None
     }
@@ -24,8 +44,35 @@ pub(crate) trait Connection: Query + Send {
 }
 
 impl Connection for rusqlite::Connection {
-    fn batch(&mut self, sql: &str) -> Result<()> {
-        Ok(self.execute_batch(sql)?)
+    fn as_query(&mut self) -> &mut dyn Query {
+        self
+    }
+
+    fn begin_staging(&mut self) -> Result<()> {
+        Ok(self.execute_batch("BEGIN")?)
+    }
+
+    fn begin_publishing(&mut self, _source: &str) -> Result<()> {
+        Ok(self.execute_batch("COMMIT; BEGIN IMMEDIATE")?)
+    }
+
+    fn serialize_changes(&mut self) -> Result<()> {
+        // BEGIN IMMEDIATE already holds the database's only write lock.
+        Ok(())
+    }
+
+    fn stage(&mut self, rows: &Staged) -> Result<()> {
+        let placeholders: Vec<String> = (1..=rows.columns.len()).map(|i| format!("?{i}")).collect();
+        let mut insert = self.prepare_cached(&format!(
+            "INSERT INTO temp.stage_{} ({}) VALUES ({})",
+            rows.table,
+            rows.columns.join(", "),
+            placeholders.join(", ")
+        ))?;
+        for row in &rows.rows {
+            insert.execute(rusqlite::params_from_iter(row))?;
+        }
+        Ok(())
     }
 
     fn sqlite(&self) -> Option<&rusqlite::Connection> {
@@ -38,8 +85,31 @@ impl Connection for rusqlite::Connection {
 }
 
 impl Connection for PgConnection {
-    fn batch(&mut self, sql: &str) -> Result<()> {
-        PgConnection::batch(self, sql)
+    fn as_query(&mut self) -> &mut dyn Query {
+        self
+    }
+
+    fn begin_staging(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn begin_publishing(&mut self, source: &str) -> Result<()> {
+        self.batch("BEGIN")?;
+        let q: &mut dyn Query = self;
+        q.row_opt(
+            "SELECT pg_advisory_xact_lock(hashtext('itam publish'), hashtext(CAST(?1 AS TEXT)))",
+            &crate::values![source],
+            |_| Ok(()),
+        )?;
+        Ok(())
+    }
+
+    fn serialize_changes(&mut self) -> Result<()> {
+        self.batch("SELECT pg_advisory_xact_lock(hashtext('itam changes'))")
+    }
+
+    fn stage(&mut self, rows: &Staged) -> Result<()> {
+        self.copy_in(rows)
     }
 }
 

@@ -9,15 +9,22 @@
 
 #![deny(missing_docs)]
 
+mod apply;
+mod changes;
+mod derived;
 mod engine;
 mod outbox;
 mod pipe;
 mod plugin_state;
 mod postgres;
 pub mod query;
+mod references;
+mod rows;
 mod schedule;
 mod service_lock;
 mod sqlite;
+mod staging;
+mod watch;
 mod writer;
 
 pub use outbox::Delivery;
@@ -119,7 +126,9 @@ const UNKNOWN_UNITS: &str = "
     INSERT INTO product_history_new SELECT * FROM product_history;
     DROP TABLE product_history;
     ALTER TABLE product_history_new RENAME TO product_history;";
-const SCHEMA_VERSION: i64 = 9;
+/// Schema 9 → 10: runs record the host they ran on (a fleet shares one database).
+const RUN_HOSTS: &str = "ALTER TABLE runs ADD COLUMN host TEXT;";
+const SCHEMA_VERSION: i64 = 10;
 
 /// A recorded run.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -218,6 +227,9 @@ impl Store {
                 if (1..9).contains(&version) {
                     tx.execute_batch(UNKNOWN_UNITS)?;
                 }
+                if (1..10).contains(&version) {
+                    tx.execute_batch(RUN_HOSTS)?;
+                }
                 tx.execute_batch(SCHEMA)?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
                 tx.commit()
@@ -238,7 +250,12 @@ impl Store {
     /// lacks (the database must exist; its owner creates it). An error names the server and
     /// what to check (exit code 2).
     pub fn open_postgres(options: &PostgresOptions) -> Result<Store> {
-        let conn = postgres::open(options)?;
+        let mut conn = postgres::open(options)?;
+        let triggers = |q: &mut dyn Query| {
+            watch::install_permanent(q, changes::WATCH, &changes::triggers())?;
+            watch::install_permanent(q, derived::WATCH, &derived::triggers())
+        };
+        postgres::under_schema_lock(&mut conn, triggers)?;
         let store = Store {
             conn: Arc::new(Mutex::new(Box::new(conn))),
             engine: Arc::new(Engine::Postgres(options.clone())),
@@ -279,8 +296,9 @@ impl Store {
         let q: &mut dyn Query = &mut **conn;
         let stale: Vec<(i64, String)> = q
             .rows(
-                "SELECT id, pid, started_at FROM runs WHERE status = 'running'",
-                &[],
+                "SELECT id, pid, started_at FROM runs
+                 WHERE status = 'running' AND (host IS NULL OR host = ?1)",
+                &values![hostname()],
                 |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?, r.get::<String>(2)?)),
             )?
             .into_iter()
@@ -325,14 +343,16 @@ impl Store {
         }
     }
 
-    /// A new connection to the SQLite database, configured like the store's own (for a run).
-    pub(crate) fn connect(&self) -> Result<Connection> {
-        let path = self
-            .file()
-            .ok_or_else(|| anyhow!("runs are not yet stored on PostgreSQL"))?;
-        let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
-        configure_connection(&conn).map_err(|e| sqlite_error(path, e))?;
-        Ok(conn)
+    /// A new connection to the database, configured like the store's own (for a run).
+    pub(crate) fn connect(&self) -> Result<Box<dyn Db>> {
+        match &*self.engine {
+            Engine::Sqlite(path) => {
+                let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
+                configure_connection(&conn).map_err(|e| sqlite_error(path, e))?;
+                Ok(Box::new(conn))
+            }
+            Engine::Postgres(options) => Ok(Box::new(postgres::PgConnection::open(options)?)),
+        }
     }
 
     /// Records that run `run_id` stored a batch now (see [`Store::progress_path`]). Best
@@ -360,8 +380,9 @@ impl Store {
         let mut conn = self.lock();
         let q: &mut dyn Query = &mut **conn;
         let ids = q.rows(
-            "SELECT id FROM runs WHERE status = 'running' AND pid = ?1",
-            &values![std::process::id()],
+            "SELECT id FROM runs WHERE status = 'running' AND pid = ?1
+             AND (host IS NULL OR host = ?2)",
+            &values![std::process::id(), hostname()],
             |r| r.get::<i64>(0),
         )?;
         for id in &ids {
@@ -583,6 +604,17 @@ fn configure_connection(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Lets SQLite's sorter use a helper thread: committing a run sorts every staged row.
     conn.pragma_update(None, "threads", 2)
+}
+
+/// This machine's name, recorded with each run: a run is this host's to recover.
+pub(crate) fn hostname() -> String {
+    let mut name = [0u8; 256];
+    let ok = unsafe { libc::gethostname(name.as_mut_ptr().cast(), name.len()) } == 0;
+    let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    match ok {
+        true => String::from_utf8_lossy(&name[..end]).into_owned(),
+        false => "unknown".to_string(),
+    }
 }
 
 fn process_alive(pid: i64) -> bool {

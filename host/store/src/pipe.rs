@@ -1,14 +1,14 @@
-//! A run's writer thread: batches are written to SQLite while the plugin fetches and parses
+//! A run's writer thread: batches are written to the database while the plugin fetches and parses
 //! the next page, so the two halves of a sync use two cores instead of taking turns.
 //!
 //! The queue holds one batch, so at most three batches are in memory at once (one being
 //! written, one queued, one being handed over). A write error stops the thread; the next
 //! batch handed to it, or [`Pipe::finish`], returns that error.
 
-use super::sqlite::rows;
+use super::engine::Connection;
+use super::{rows, staging};
 use anyhow::{Result, anyhow};
 use itam_runtime::contract::types::{Batch, Removal};
-use rusqlite::Connection;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -30,18 +30,25 @@ pub(super) struct Pipe {
 impl Pipe {
     /// Starts the writer thread for `source`'s run, writing into the run's open transaction
     /// on `conn`.
-    pub(super) fn start(conn: Arc<Mutex<Connection>>, source: String) -> Result<Pipe> {
+    pub(super) fn start(conn: Arc<Mutex<Box<dyn Connection>>>, source: String) -> Result<Pipe> {
         let (queue, items) = sync_channel::<Item>(1);
         let thread = std::thread::Builder::new()
             .name("itam-store".into())
             .spawn(move || {
                 for item in items {
-                    let conn = conn
+                    let mut conn = conn
                         .lock()
                         .map_err(|_| anyhow!("the run's connection is poisoned"))?;
                     match item {
-                        Item::Batch(batch) => rows::write_batch(&conn, &source, &batch)?,
-                        Item::Removals(removals) => rows::write_removals(&conn, &removals)?,
+                        Item::Batch(batch) => {
+                            for rows in rows::batch(&source, &batch)? {
+                                conn.stage(&rows)?;
+                            }
+                        }
+                        Item::Removals(removals) => {
+                            let staged = staging::staged_memberships(&mut **conn)?;
+                            conn.stage(&rows::removals(&removals, staged)?)?;
+                        }
                     }
                 }
                 Ok(())

@@ -67,6 +67,78 @@ impl Dialect {
     }
 }
 
+/// What the store's own SQL (staging and publishing a run) spells differently.
+impl Dialect {
+    /// The column that orders a staging table's rows as they were appended.
+    pub(crate) fn order_column(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "rowid",
+            Dialect::Postgres => "seq",
+        }
+    }
+
+    /// A hint to read `index` (SQLite plans without statistics; PostgreSQL needs none).
+    pub(crate) fn indexed_by(self, index: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!(" INDEXED BY {index}"),
+            Dialect::Postgres => String::new(),
+        }
+    }
+
+    /// An inner join whose order SQLite's planner must keep (`CROSS JOIN` in SQLite).
+    pub(crate) fn join_in_order(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "CROSS JOIN",
+            Dialect::Postgres => "JOIN",
+        }
+    }
+
+    /// The column type of a flag.
+    pub(crate) fn flag(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "INTEGER",
+            Dialect::Postgres => "BOOLEAN",
+        }
+    }
+
+    /// What ends a keyed TEMP table's definition.
+    pub(crate) fn keyed_table(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => " WITHOUT ROWID",
+            Dialect::Postgres => "",
+        }
+    }
+
+    /// The name of TEMP index `name` in `CREATE INDEX`.
+    pub(crate) fn temp_index(self, name: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("temp.{name}"),
+            Dialect::Postgres => name.to_string(),
+        }
+    }
+
+    /// The name of TEMP index `name` in `DROP INDEX`.
+    pub(crate) fn drop_temp_index(self, name: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("temp.{name}"),
+            Dialect::Postgres => format!("pg_temp.{name}"),
+        }
+    }
+
+    /// Creates `stage_<table>`, a TEMP table with `table`'s columns and no key, whose rows keep
+    /// the order they were appended in ([`Dialect::order_column`]).
+    pub(crate) fn create_stage(self, table: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!(
+                "CREATE TEMP TABLE IF NOT EXISTS stage_{table} AS SELECT * FROM main.{table} WHERE 0"
+            ),
+            Dialect::Postgres => format!(
+                "CREATE TEMP TABLE IF NOT EXISTS stage_{table} (LIKE {table}, seq BIGSERIAL)"
+            ),
+        }
+    }
+}
+
 /// A row a query read.
 #[derive(Debug, Clone, Default)]
 pub struct Row {
@@ -279,6 +351,9 @@ pub trait Query {
 
     /// Runs a statement that returns no rows; how many rows it changed.
     fn execute(&mut self, sql: &str, params: &[Value]) -> Result<u64>;
+
+    /// Runs `sql`: one or more statements without parameters.
+    fn batch(&mut self, sql: &str) -> Result<()>;
 }
 
 impl dyn Query + '_ {

@@ -1,16 +1,16 @@
 //! Writing one run, on a connection of its own: batches are staged in TEMP tables (no lock on
-//! the database), and commit publishes them in one write transaction; fail or cancel drops
-//! them.
+//! the snapshot), and commit publishes them in one transaction; fail or cancel drops them.
 
+use super::engine::Connection;
 use super::pipe::{Item, Pipe};
 use super::plugin_state::{self, Saved};
-use super::sqlite::{apply, changes, derived, references, staging};
 use super::{Store, now};
+use super::{apply, changes, derived, references, staging};
 use crate::values;
 use anyhow::{Context, Result};
 use itam_runtime::BatchSink;
 use itam_runtime::contract::types::{Batch, Coverage, EntityKind, Outcome, Removal};
-use rusqlite::{Connection, params};
+
 use std::sync::{Arc, Mutex};
 
 /// The open run of one source. Clones share the run.
@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 pub struct RunWriter {
     store: Store,
     /// The run's own connection: its TEMP staging tables live and die with it.
-    conn: Arc<Mutex<Connection>>,
+    conn: Arc<Mutex<Box<dyn Connection>>>,
     run_id: i64,
     source: String,
     plugin: String,
@@ -43,16 +43,25 @@ impl RunWriter {
     ) -> Result<RunWriter> {
         let run_id: i64 = store.read(|q| {
             q.value(
-                "INSERT INTO runs (source, plugin, plugin_version, plugin_sha256, pid, started_at, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'running') RETURNING id",
-                &values![source, plugin, version, sha256, std::process::id(), now()],
+                "INSERT INTO runs (source, plugin, plugin_version, plugin_sha256, pid, host,
+                     started_at, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'running') RETURNING id",
+                &values![
+                    source,
+                    plugin,
+                    version,
+                    sha256,
+                    std::process::id(),
+                    super::hostname(),
+                    now()
+                ],
             )
         })?;
-        let opened = store.connect().and_then(|conn| {
-            // The staged rows go to TEMP tables only, so this transaction takes no lock on
-            // the database: runs of other sources stage and publish meanwhile.
-            staging::prepare(&conn)?;
-            conn.execute_batch("BEGIN")?;
+        let opened = store.connect().and_then(|mut conn| {
+            // The staged rows go to TEMP tables only, so staging takes no lock on the
+            // snapshot: runs of other sources stage and publish meanwhile.
+            staging::prepare(conn.as_query())?;
+            conn.begin_staging()?;
             Ok(conn)
         });
         let conn = match opened {
@@ -121,25 +130,30 @@ impl RunWriter {
         let started = std::time::Instant::now();
         let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
         let result = (|| -> Result<()> {
-            // The staging transaction ends; publishing takes the write lock, waiting while
-            // another source's run publishes.
-            conn.execute_batch("COMMIT; BEGIN IMMEDIATE")?;
-            apply::check(&conn, &plan)?;
-            staging::index_ids(&conn)?;
-            references::check_references(&conn, &self.source, incremental)?;
+            // Publishing takes the source's write lock (SQLite: the database's), waiting
+            // while another run publishes.
+            conn.begin_publishing(&self.source)?;
+            let q = conn.as_query();
+            apply::check(q, &plan)?;
+            staging::index_ids(q)?;
+            references::check_references(q, &self.source, incremental)?;
             let step = std::time::Instant::now();
-            let baseline = changes::capture_previous(&conn, &self.source)?;
+            let baseline = changes::capture_previous(q, &self.source)?;
             if baseline {
-                derived::watch_memberships(&conn, &self.source)?;
+                derived::watch_memberships(q, &self.source)?;
             }
             let captured = step.elapsed();
-            let written = apply::publish(&conn, &self.source, &plan)?;
-            changes::stop_watching(&conn)?;
-            derived::stop_watching(&conn)?;
+            let written = apply::publish(q, &self.source, &plan)?;
+            changes::stop_watching(q)?;
+            derived::stop_watching(q)?;
             let published = step.elapsed();
-            derived::resolve_licence_groups(&conn, &self.source, &written, baseline)?;
+            derived::resolve_licence_groups(q, &self.source, &written, baseline)?;
             let resolved = step.elapsed();
-            changes::record(&conn, self.run_id, &self.source, baseline)?;
+            // From here to the commit, runs take turns: the change feed's cursor must grow
+            // in commit order.
+            conn.serialize_changes()?;
+            let q = conn.as_query();
+            changes::record(q, self.run_id, &self.source, baseline)?;
             tracing::debug!(
                 source = %self.source,
                 capture_ms = captured.as_millis() as u64,
@@ -153,7 +167,7 @@ impl RunWriter {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .clone();
-            super::outbox::enqueue(&mut *conn, &self.source, self.run_id, &webhooks)?;
+            super::outbox::enqueue(q, &self.source, self.run_id, &webhooks)?;
             let refreshed = outcome
                 .coverage
                 .iter()
@@ -162,7 +176,7 @@ impl RunWriter {
                 .map(|kind| kind.wit_name().to_string())
                 .collect();
             plugin_state::save(
-                &mut *conn,
+                q,
                 &self.source,
                 self.run_id,
                 &Saved {
@@ -172,13 +186,13 @@ impl RunWriter {
                     refreshed,
                 },
             )?;
-            conn.execute(
+            q.execute(
                 "INSERT INTO product_history (run_id, source, product_id, part_number, capability_status,
                      enabled, warning, suspended, locked_out, consumed_units)
-                 SELECT ?1, source, product_id, part_number, capability_status,
+                 SELECT CAST(?1 AS BIGINT), source, product_id, part_number, capability_status,
                      enabled, warning, suspended, locked_out, consumed_units
                  FROM products WHERE source = ?2",
-                params![self.run_id, self.source],
+                &values![self.run_id, &self.source],
             )?;
             let map = |pairs: &[(String, String)]| {
                 pairs
@@ -193,11 +207,11 @@ impl RunWriter {
                 "facts": map(&summary.facts),
                 "output_bytes": output_bytes,
             });
-            conn.execute(
-                "UPDATE main.runs SET status = 'succeeded', ended_at = ?2, counts = ?3, mode = ?4,
+            q.execute(
+                "UPDATE runs SET status = 'succeeded', ended_at = ?2, counts = ?3, mode = ?4,
                      full_reason = ?5
                  WHERE id = ?1",
-                params![
+                &values![
                     self.run_id,
                     now(),
                     summary.to_string(),
@@ -205,7 +219,7 @@ impl RunWriter {
                     full_reason
                 ],
             )?;
-            conn.execute_batch("COMMIT")?;
+            q.batch("COMMIT")?;
             tracing::debug!(
                 source = %self.source,
                 millis = started.elapsed().as_millis() as u64,
@@ -213,8 +227,9 @@ impl RunWriter {
             );
             Ok(())
         })();
-        if result.is_err() && !conn.is_autocommit() {
-            let _ = conn.execute_batch("ROLLBACK");
+        if result.is_err() {
+            // (Without an open transaction, SQLite refuses and PostgreSQL warns: no harm.)
+            let _ = conn.as_query().batch("ROLLBACK");
         }
         self.store.clear_progress(self.run_id);
         result.context("committing the run")
@@ -237,10 +252,8 @@ impl RunWriter {
         // The run is ending already; a write error of its own adds nothing.
         let _ = self.drain();
         {
-            let conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-            if !conn.is_autocommit() {
-                conn.execute_batch("ROLLBACK")?;
-            }
+            let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+            let _ = conn.as_query().batch("ROLLBACK");
         }
         self.store.read(|q| {
             q.execute(

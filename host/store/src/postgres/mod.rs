@@ -109,6 +109,21 @@ impl PostgresOptions {
 const MIGRATIONS: &[(i64, &str, &str)] =
     &[(1, "snapshot", include_str!("migrations/0001_snapshot.sql"))];
 
+/// Runs `f` in a transaction that holds the schema's lock (see [`open`]).
+pub(crate) fn under_schema_lock(
+    conn: &mut PgConnection,
+    f: impl FnOnce(&mut dyn Query) -> Result<()>,
+) -> Result<()> {
+    conn.batch("BEGIN; SELECT pg_advisory_xact_lock(hashtext('itam schema'));")?;
+    match f(conn) {
+        Ok(()) => conn.batch("COMMIT"),
+        Err(e) => {
+            let _ = conn.batch("ROLLBACK");
+            Err(e)
+        }
+    }
+}
+
 /// Opens a session and brings the schema up to date: the missing migrations are applied in
 /// one transaction, under a lock, so hosts starting together apply each exactly once.
 pub(crate) fn open(options: &PostgresOptions) -> Result<PgConnection> {

@@ -76,6 +76,8 @@ pub(crate) fn column(row: &tokio_postgres::Row, i: usize) -> Result<Value> {
             row.try_get::<_, Option<String>>(i)?.map(Value::Text)
         }
         Type::BYTEA => row.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Blob),
+        // What a function returning nothing (e.g. taking a lock) yields.
+        Type::VOID => None,
         other => bail!(
             "column {i} ({}) is of PostgreSQL type {other}; the query must cast it to bigint, double precision or text",
             row.columns()[i].name()

@@ -19,7 +19,9 @@ CREATE TABLE IF NOT EXISTS runs (
     error          TEXT,
     counts         TEXT,
     mode           TEXT,
-    full_reason    TEXT
+    full_reason    TEXT,
+    -- the machine the run ran on (its pid is that machine's)
+    host           TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_source ON runs (source, id);
 

@@ -1,7 +1,7 @@
 //! The store on both engines: each test runs against a SQLite file and a database on a real
 //! PostgreSQL server (skipped, with a note, where PostgreSQL is not installed; required in CI).
 
-use crate::{PostgresOptions, ScheduleState, Store, values};
+use crate::{Dialect, PostgresOptions, ScheduleState, Store, values};
 use itam_test_support::postgres::{PASSWORD, Postgres};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -23,13 +23,24 @@ fn new_database(server: &Postgres) -> PostgresOptions {
     }
 }
 
-/// Runs `test` on a new SQLite store and on a new PostgreSQL store.
-fn on_each_engine(test: impl Fn(&Store)) {
+/// Runs `test` on each engine, handing it the engine and a maker of new, empty stores on it.
+pub(super) fn on_each_engine(test: impl Fn(Dialect, &mut dyn FnMut() -> Store)) {
     let dir = tempfile::tempdir().unwrap();
-    test(&Store::open(&dir.path().join("itam.db")).unwrap());
+    let mut made = 0;
+    test(Dialect::Sqlite, &mut || {
+        made += 1;
+        Store::open(&dir.path().join(format!("itam-{made}.db"))).unwrap()
+    });
     if let Some(server) = server() {
-        test(&Store::open_postgres(&new_database(server)).unwrap());
+        test(Dialect::Postgres, &mut || {
+            Store::open_postgres(&new_database(server)).unwrap()
+        });
     }
+}
+
+/// Runs `test` on a new store of each engine.
+pub(super) fn on_each(test: impl Fn(&Store)) {
+    on_each_engine(|_, new_store| test(&new_store()));
 }
 
 /// Records a run of `source` as another process (`pid`) that is still running.
@@ -47,7 +58,7 @@ fn running_run(store: &Store, source: &str, pid: i64) -> i64 {
 
 #[test]
 fn the_schedule_round_trips_on_both_engines() {
-    on_each_engine(|store| {
+    on_each(|store| {
         assert_eq!(store.schedule("a").unwrap(), None);
         let state = ScheduleState {
             next_run_at: "2026-03-01T10:00:00Z".parse().unwrap(),
@@ -73,7 +84,7 @@ fn the_schedule_round_trips_on_both_engines() {
 
 #[test]
 fn runs_are_listed_newest_first_and_cancelled_runs_of_this_process_end_interrupted() {
-    on_each_engine(|store| {
+    on_each(|store| {
         let mine = running_run(store, "a", std::process::id().into());
         let other = running_run(store, "a", std::process::id() as i64 + 1_000_000);
         let runs = store.runs("a", 10).unwrap();
@@ -90,7 +101,7 @@ fn runs_are_listed_newest_first_and_cancelled_runs_of_this_process_end_interrupt
 
 #[test]
 fn the_outbox_delivers_retries_and_abandons_on_both_engines() {
-    on_each_engine(|store| {
+    on_each(|store| {
         let run = running_run(store, "a", std::process::id().into());
         store
             .read(|q| {
@@ -132,7 +143,7 @@ fn the_outbox_delivers_retries_and_abandons_on_both_engines() {
 
 #[test]
 fn values_cross_both_engines_with_their_types() {
-    on_each_engine(|store| {
+    on_each(|store| {
         let row = store
             .read(|q| {
                 q.row_opt(
@@ -148,7 +159,7 @@ fn values_cross_both_engines_with_their_types() {
 
 #[test]
 fn a_failed_transaction_leaves_nothing_behind() {
-    on_each_engine(|store| {
+    on_each(|store| {
         let failed = store.transaction(|q| -> anyhow::Result<()> {
             q.execute(
                 "INSERT INTO schedule (source, next_run_at) VALUES ('a', '2026-01-01T00:00:00Z')",

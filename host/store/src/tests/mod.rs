@@ -65,12 +65,12 @@ fn run(store: &Store, batches: Vec<Batch>) -> anyhow::Result<()> {
 
 fn names(store: &Store) -> Vec<(String, String)> {
     store
-        .with_conn(|conn| {
-            let mut stmt = conn.prepare(
+        .read(|q| {
+            q.rows(
                 "SELECT id, display_name FROM accounts WHERE source = 'src' ORDER BY id",
-            )?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                &[],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
         })
         .unwrap()
 }
@@ -84,8 +84,11 @@ fn pairs(items: &[(&str, &str)]) -> Vec<(String, String)> {
 
 #[test]
 fn batches_become_the_snapshot_and_a_later_duplicate_replaces_an_earlier_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("itam.db")).unwrap();
+    engines::on_each(batches_become_the_snapshot_and_a_later_duplicate_replaces_an_earlier_one_on);
+}
+
+fn batches_become_the_snapshot_and_a_later_duplicate_replaces_an_earlier_one_on(store: &Store) {
+    let store = store.clone();
     run(
         &store,
         vec![
@@ -106,8 +109,11 @@ fn batches_become_the_snapshot_and_a_later_duplicate_replaces_an_earlier_one() {
 
 #[test]
 fn a_run_that_fails_to_store_keeps_the_previous_snapshot() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("itam.db")).unwrap();
+    engines::on_each(a_run_that_fails_to_store_keeps_the_previous_snapshot_on);
+}
+
+fn a_run_that_fails_to_store_keeps_the_previous_snapshot_on(store: &Store) {
+    let store = store.clone();
     run(&store, vec![Batch::Accounts(vec![account("a", "Al")])]).unwrap();
 
     // A write error in the writer thread surfaces, whichever call reports it.
@@ -139,11 +145,7 @@ fn a_run_that_fails_to_store_keeps_the_previous_snapshot() {
     assert_eq!(names(&store), pairs(&[("a", "Al")]));
 
     let statuses: Vec<String> = store
-        .with_conn(|conn| {
-            let mut stmt = conn.prepare("SELECT status FROM runs ORDER BY id")?;
-            let rows = stmt.query_map([], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
+        .read(|q| q.rows("SELECT status FROM runs ORDER BY id", &[], |r| r.get(0)))
         .unwrap();
     assert_eq!(statuses, ["succeeded", "failed", "failed"]);
 }
@@ -153,13 +155,14 @@ fn a_schema_2_database_is_upgraded_in_place_and_keeps_its_products() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("itam.db");
     // A schema-2 database: today's tables with the product columns under their old names,
-    // without what schema 6 added.
+    // without what schemas 6 and 10 added.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(super::SCHEMA).unwrap();
         conn.execute_batch(
             "ALTER TABLE runs DROP COLUMN mode;
              ALTER TABLE runs DROP COLUMN full_reason;
+             ALTER TABLE runs DROP COLUMN host;
              DROP TABLE plugin_state;",
         )
         .unwrap();
@@ -215,8 +218,11 @@ fn a_schema_2_database_is_upgraded_in_place_and_keeps_its_products() {
 
 #[test]
 fn runs_of_two_sources_stage_side_by_side_and_both_publish() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("itam.db")).unwrap();
+    engines::on_each(runs_of_two_sources_stage_side_by_side_and_both_publish_on);
+}
+
+fn runs_of_two_sources_stage_side_by_side_and_both_publish_on(store: &Store) {
+    let store = store.clone();
     let mut a = store.begin_run("a", "test", "0", "sha").unwrap();
     let mut b = store.begin_run("b", "test", "0", "sha").unwrap();
     a.accept(Batch::Accounts(vec![account("a1", "Ann")]))
@@ -228,7 +234,7 @@ fn runs_of_two_sources_stage_side_by_side_and_both_publish() {
     // A report reads while both runs are open, and sees neither.
     let visible = |store: &Store| -> i64 {
         store
-            .with_conn(|c| Ok(c.query_row("SELECT count(*) FROM accounts", [], |r| r.get(0))?))
+            .read(|q| q.value("SELECT count(*) FROM accounts", &[]))
             .unwrap()
     };
     assert_eq!(visible(&store), 0);
@@ -242,8 +248,11 @@ fn runs_of_two_sources_stage_side_by_side_and_both_publish() {
 
 #[test]
 fn a_cancelled_run_is_recorded_as_cancelled_and_keeps_the_snapshot() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("itam.db")).unwrap();
+    engines::on_each(a_cancelled_run_is_recorded_as_cancelled_and_keeps_the_snapshot_on);
+}
+
+fn a_cancelled_run_is_recorded_as_cancelled_and_keeps_the_snapshot_on(store: &Store) {
+    let store = store.clone();
     run(&store, vec![Batch::Accounts(vec![account("a", "Al")])]).unwrap();
     let mut writer = store.begin_run("src", "test", "0", "sha").unwrap();
     writer
@@ -291,4 +300,45 @@ fn a_second_service_on_the_same_database_is_refused_until_the_first_ends() {
     );
     drop(first);
     crate::ServiceLock::acquire(&path).unwrap();
+}
+
+#[test]
+fn changes_between_runs_are_recorded_on_both_engines() {
+    engines::on_each(|store| {
+        run(
+            store,
+            vec![Batch::Accounts(vec![
+                account("a", "Al"),
+                account("c", "Cy"),
+            ])],
+        )
+        .unwrap();
+        let mut renamed = account("a", "Al");
+        renamed.principal_name = "al@contoso.example".into();
+        run(
+            store,
+            vec![
+                Batch::Accounts(vec![renamed, account("b", "Bea")]),
+                Batch::Assignments(vec![assignment("b")]),
+            ],
+        )
+        .unwrap();
+        let changes: Vec<(String, String, Option<String>)> = store
+            .read(|q| {
+                q.rows(
+                    "SELECT kind, account_id, product_id FROM changes ORDER BY kind, account_id",
+                    &[],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+            })
+            .unwrap();
+        let expected = [
+            ("joiner", "b", None),
+            ("joiner_licence", "b", Some("product-1")),
+            ("leaver", "c", None),
+            ("renamed", "a", None),
+        ]
+        .map(|(k, a, p)| (k.to_string(), a.to_string(), p.map(String::from)));
+        assert_eq!(changes, expected);
+    });
 }

@@ -16,7 +16,8 @@ CREATE TABLE runs (
     error          TEXT,
     counts         TEXT,
     mode           TEXT,
-    full_reason    TEXT
+    full_reason    TEXT,
+    host           TEXT
 );
 CREATE INDEX runs_by_source ON runs (source, id);
 

@@ -1,7 +1,8 @@
 //! Before a run is published, its references must hang together.
 
+use crate::query::Query;
+use crate::values;
 use anyhow::{Result, bail};
-use rusqlite::Connection;
 
 /// Before a run is published (see [`crate::staging`]): every staged assignment, membership and
 /// group licence must point at an account or group the run sent (a run that does not hang
@@ -10,32 +11,29 @@ use rusqlite::Connection;
 ///
 /// In an incremental run (`incremental`), an account or group the source already has counts
 /// as sent.
-pub fn check_references(conn: &Connection, source: &str, incremental: bool) -> Result<()> {
+pub(crate) fn check_references(q: &mut dyn Query, source: &str, incremental: bool) -> Result<()> {
     if incremental {
-        return check_incremental(conn, source);
+        return check_incremental(q, source);
     }
     let dangling = [
         (
             "assignments for accounts",
-            "SELECT x.user_id FROM temp.stage_assignments x
-             WHERE NOT EXISTS (SELECT 1 FROM temp.stage_accounts a WHERE a.id = x.user_id)",
+            "SELECT x.user_id FROM stage_assignments x
+             WHERE NOT EXISTS (SELECT 1 FROM stage_accounts a WHERE a.id = x.user_id)",
         ),
         (
             "memberships of groups",
-            "SELECT x.group_id FROM temp.stage_memberships x
-             WHERE NOT EXISTS (SELECT 1 FROM temp.stage_groups g WHERE g.id = x.group_id)",
+            "SELECT x.group_id FROM stage_memberships x
+             WHERE NOT EXISTS (SELECT 1 FROM stage_groups g WHERE g.id = x.group_id)",
         ),
         (
             "group licences of groups",
-            "SELECT x.group_id FROM temp.stage_group_licenses x
-             WHERE NOT EXISTS (SELECT 1 FROM temp.stage_groups g WHERE g.id = x.group_id)",
+            "SELECT x.group_id FROM stage_group_licenses x
+             WHERE NOT EXISTS (SELECT 1 FROM stage_groups g WHERE g.id = x.group_id)",
         ),
     ];
     for (what, query) in dangling {
-        let ids: Vec<String> = conn
-            .prepare(&format!("{query} LIMIT 3"))?
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let ids: Vec<String> = q.rows(&format!("{query} LIMIT 3"), &[], |r| r.get(0))?;
         if !ids.is_empty() {
             bail!(
                 "the plugin sent {what} it never sent (e.g. {}); the run is refused as inconsistent",
@@ -44,12 +42,12 @@ pub fn check_references(conn: &Connection, source: &str, incremental: bool) -> R
         }
     }
     for table in ["stage_sign_ins", "stage_device_owners"] {
-        conn.execute(
+        q.execute(
             &format!(
-                "DELETE FROM temp.{table} WHERE NOT EXISTS
-                 (SELECT 1 FROM temp.stage_accounts a WHERE a.id = {table}.account_id)"
+                "DELETE FROM {table} WHERE NOT EXISTS
+                 (SELECT 1 FROM stage_accounts a WHERE a.id = {table}.account_id)"
             ),
-            [],
+            &[],
         )?;
     }
     Ok(())
@@ -57,47 +55,45 @@ pub fn check_references(conn: &Connection, source: &str, incremental: bool) -> R
 
 /// [`check_references`] for an incremental run: references may point at what the source
 /// already has, too.
-fn check_incremental(conn: &Connection, source: &str) -> Result<()> {
+fn check_incremental(q: &mut dyn Query, source: &str) -> Result<()> {
     let known_account = |column: &str| {
         format!(
-            "EXISTS (SELECT 1 FROM temp.stage_accounts a WHERE a.id = {column})
-             OR EXISTS (SELECT 1 FROM main.accounts a WHERE a.source = ?1 AND a.id = {column})"
+            "EXISTS (SELECT 1 FROM stage_accounts a WHERE a.id = {column})
+             OR EXISTS (SELECT 1 FROM accounts a WHERE a.source = ?1 AND a.id = {column})"
         )
     };
     let known_group = |column: &str| {
         format!(
-            "EXISTS (SELECT 1 FROM temp.stage_groups g WHERE g.id = {column})
-             OR EXISTS (SELECT 1 FROM main.groups g WHERE g.source = ?1 AND g.id = {column})"
+            "EXISTS (SELECT 1 FROM stage_groups g WHERE g.id = {column})
+             OR EXISTS (SELECT 1 FROM groups g WHERE g.source = ?1 AND g.id = {column})"
         )
     };
     let dangling = [
         (
             "assignments for accounts",
             format!(
-                "SELECT x.user_id FROM temp.stage_assignments x WHERE NOT ({})",
+                "SELECT x.user_id FROM stage_assignments x WHERE NOT ({})",
                 known_account("x.user_id")
             ),
         ),
         (
             "memberships of groups",
             format!(
-                "SELECT x.group_id FROM temp.stage_memberships x WHERE NOT ({})",
+                "SELECT x.group_id FROM stage_memberships x WHERE NOT ({})",
                 known_group("x.group_id")
             ),
         ),
         (
             "group licences of groups",
             format!(
-                "SELECT x.group_id FROM temp.stage_group_licenses x WHERE NOT ({})",
+                "SELECT x.group_id FROM stage_group_licenses x WHERE NOT ({})",
                 known_group("x.group_id")
             ),
         ),
     ];
     for (what, query) in dangling {
-        let ids: Vec<String> = conn
-            .prepare(&format!("{query} LIMIT 3"))?
-            .query_map([source], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let ids: Vec<String> =
+            q.rows(&format!("{query} LIMIT 3"), &values![source], |r| r.get(0))?;
         if !ids.is_empty() {
             bail!(
                 "the plugin sent {what} that neither this run nor the snapshot has (e.g. {}); the run is refused as inconsistent",
@@ -106,12 +102,12 @@ fn check_incremental(conn: &Connection, source: &str) -> Result<()> {
         }
     }
     for table in ["stage_sign_ins", "stage_device_owners"] {
-        conn.execute(
+        q.execute(
             &format!(
-                "DELETE FROM temp.{table} WHERE NOT ({})",
+                "DELETE FROM {table} WHERE NOT ({})",
                 known_account(&format!("{table}.account_id"))
             ),
-            [source],
+            &values![source],
         )?;
     }
     Ok(())
