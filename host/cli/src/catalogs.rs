@@ -8,17 +8,15 @@ use itam_store::Store;
 /// product list (an imported one over the built-in one); other plugins' sources get none: their
 /// products carry their names, and are classed by what their names say.
 pub fn for_source(store: &Store, source: &str) -> anyhow::Result<Box<dyn ProductCatalog>> {
-    store.with_conn(|conn| {
-        let plugin: Option<String> = conn
-            .query_row(
-                "SELECT plugin FROM runs WHERE source = ?1 AND status = 'succeeded'
-                 ORDER BY id DESC LIMIT 1",
-                [source],
-                |r| r.get(0),
-            )
-            .ok();
+    store.read(|q| {
+        let plugin: Option<String> = q.row_opt(
+            "SELECT plugin FROM runs WHERE source = ?1 AND status = 'succeeded'
+             ORDER BY id DESC LIMIT 1",
+            &itam_store::values![source],
+            |r| r.get(0),
+        )?;
         let catalog: Box<dyn ProductCatalog> = match plugin.as_deref() {
-            Some("m365") => Box::new(itam_m365_catalog::Catalog::load(conn)?),
+            Some("m365") => Box::new(itam_m365_catalog::Catalog::load(q)?),
             _ => Box::new(NoCatalog),
         };
         Ok(catalog)

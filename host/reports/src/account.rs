@@ -5,8 +5,7 @@ use super::products::Products;
 
 use crate::catalog::ProductCatalog;
 use anyhow::Result;
-use itam_store::Store;
-use rusqlite::OptionalExtension;
+use itam_store::{Store, values};
 use serde::Serialize;
 
 /// The account and its licences.
@@ -67,57 +66,54 @@ pub fn account(
     who: &str,
     catalog: &dyn ProductCatalog,
 ) -> Result<AccountReport> {
-    store.with_conn(|conn| {
-        let products = Products::load(conn, source, catalog)?;
-        let found = conn
-            .query_row(
-                "SELECT a.id, a.user_principal_name, a.display_name, a.account_enabled, a.user_type,
-                        a.department, a.job_title, a.created_date_time, a.deleted_date_time,
-                        s.last_sign_in_date_time, s.last_non_interactive_sign_in_date_time
-                 FROM accounts a LEFT JOIN sign_ins s ON s.source = a.source AND s.account_id = a.id
-                 WHERE a.source = ?1 AND (a.id = ?2 OR lower(a.user_principal_name) = lower(?2))
-                 ORDER BY a.deleted_date_time IS NOT NULL LIMIT 1",
-                [source, who],
-                |r| {
-                    let enabled: bool = r.get(3)?;
-                    let deleted: Option<String> = r.get(8)?;
-                    Ok(AccountReport {
-                        id: r.get(0)?,
-                        user_principal_name: r.get(1)?,
-                        display_name: r.get(2)?,
-                        state: match (&deleted, enabled) {
-                            (Some(_), _) => "soft-deleted",
-                            (None, true) => "enabled",
-                            (None, false) => "disabled",
-                        },
-                        account_enabled: enabled,
-                        user_type: r.get(4)?,
-                        department: r.get(5)?,
-                        job_title: r.get(6)?,
-                        created_date_time: r.get(7)?,
-                        deleted_date_time: deleted,
-                        last_sign_in_date_time: r.get(9)?,
-                        last_non_interactive_sign_in_date_time: r.get(10)?,
-                        licences: Vec::new(),
-                    })
-                },
-            )
-            .optional()?;
+    store.read(|q| {
+        let products = Products::load(q, source, catalog)?;
+        let found = q.row_opt(
+            "SELECT a.id, a.user_principal_name, a.display_name, a.account_enabled, a.user_type,
+                    a.department, a.job_title, a.created_date_time, a.deleted_date_time,
+                    s.last_sign_in_date_time, s.last_non_interactive_sign_in_date_time
+             FROM accounts a LEFT JOIN sign_ins s ON s.source = a.source AND s.account_id = a.id
+             WHERE a.source = ?1 AND (a.id = ?2 OR lower(a.user_principal_name) = lower(?2))
+             ORDER BY a.deleted_date_time IS NOT NULL LIMIT 1",
+            &values![source, who],
+            |r| {
+                let enabled: bool = r.get(3)?;
+                let deleted: Option<String> = r.get(8)?;
+                Ok(AccountReport {
+                    id: r.get(0)?,
+                    user_principal_name: r.get(1)?,
+                    display_name: r.get(2)?,
+                    state: match (&deleted, enabled) {
+                        (Some(_), _) => "soft-deleted",
+                        (None, true) => "enabled",
+                        (None, false) => "disabled",
+                    },
+                    account_enabled: enabled,
+                    user_type: r.get(4)?,
+                    department: r.get(5)?,
+                    job_title: r.get(6)?,
+                    created_date_time: r.get(7)?,
+                    deleted_date_time: deleted,
+                    last_sign_in_date_time: r.get(9)?,
+                    last_non_interactive_sign_in_date_time: r.get(10)?,
+                    licences: Vec::new(),
+                })
+            },
+        )?;
         let Some(mut report) = found else {
             return Err(itam_runtime::error::config_error(format!(
                 "no account `{}` in source `{source}` (give a user principal name or an object ID)",
                 itam_runtime::text::text(who)
             )));
         };
-        let mut stmt = conn.prepare(
+        report.licences = q.rows(
             "SELECT h.product_id, NULLIF(h.assigned_by_group, ''), g.display_name, h.state, h.error
              FROM assignments h
              LEFT JOIN groups g ON g.source = h.source AND g.id = h.assigned_by_group
              WHERE h.source = ?1 AND h.user_id = ?2
              ORDER BY h.product_id, h.assigned_by_group",
-        )?;
-        report.licences = stmt
-            .query_map([source, report.id.as_str()], |r| {
+            &values![source, &report.id],
+            |r| {
                 let product_id: String = r.get(0)?;
                 let product = products.get(&product_id);
                 Ok(AccountLicence {
@@ -129,8 +125,8 @@ pub fn account(
                     state: r.get(3)?,
                     error: r.get(4)?,
                 })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+            },
+        )?;
         report.licences.sort_by(|a, b| {
             let label = |l: &AccountLicence| {
                 l.product_name

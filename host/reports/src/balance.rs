@@ -5,7 +5,7 @@ use crate::catalog::ProductClass;
 
 use crate::catalog::ProductCatalog;
 use anyhow::Result;
-use itam_store::Store;
+use itam_store::{Store, values};
 use serde::Serialize;
 
 /// One product's balance. The JSON keys are a public contract.
@@ -43,14 +43,13 @@ pub fn balance(
     source: &str,
     catalog: &dyn ProductCatalog,
 ) -> Result<Vec<BalanceRow>> {
-    store.with_conn(|conn| {
-        let products = Products::load(conn, source, catalog)?;
-        let mut stmt = conn.prepare(
+    store.read(|q| {
+        let products = Products::load(q, source, catalog)?;
+        let mut rows: Vec<BalanceRow> = q.rows(
             "SELECT product_id, part_number, capability_status, enabled, warning, suspended, locked_out, consumed_units
              FROM products WHERE source = ?1",
-        )?;
-        let mut rows: Vec<BalanceRow> = stmt
-            .query_map([source], |r| {
+            &values![source],
+            |r| {
                 let product_id: String = r.get(0)?;
                 let enabled: Option<i64> = r.get(3)?;
                 let consumed: i64 = r.get(7)?;
@@ -68,8 +67,8 @@ pub fn balance(
                     consumed,
                     available: enabled.map(|e| e - consumed),
                 })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+            },
+        )?;
         rows.sort_by(|a, b| {
             let name = |r: &BalanceRow| r.product_name.clone().unwrap_or_else(|| r.part_number.clone());
             name(a).cmp(&name(b)).then(a.product_id.cmp(&b.product_id))

@@ -4,7 +4,7 @@
 use super::products::Products;
 use crate::catalog::ProductCatalog;
 use anyhow::Result;
-use itam_store::Store;
+use itam_store::{Store, values};
 use serde::Serialize;
 
 /// One change.
@@ -66,14 +66,14 @@ pub fn changes(
             .ok_or_else(|| anyhow::anyhow!("source `{source}` has no successful run yet"))?,
     };
     let baseline = succeeded.last().is_some_and(|first| first.id == chosen.id);
-    store.with_conn(|conn| {
-        let products = Products::load(conn, source, catalog)?;
-        let mut stmt = conn.prepare(
+    store.read(|q| {
+        let products = Products::load(q, source, catalog)?;
+        let changes = q.rows(
             "SELECT run_id, kind, account_id, principal_name, product_id, detail FROM changes
-             WHERE source = ?1 AND run_id = ?2 ORDER BY kind, principal_name, product_id",
-        )?;
-        let changes = stmt
-            .query_map(rusqlite::params![source, chosen.id], |r| {
+             WHERE source = ?1 AND run_id = ?2
+             ORDER BY kind, principal_name NULLS FIRST, product_id NULLS FIRST",
+            &values![source, chosen.id],
+            |r| {
                 let product_id: Option<String> = r.get(4)?;
                 Ok(Change {
                     run_id: r.get(0)?,
@@ -88,13 +88,13 @@ pub fn changes(
                     product_id,
                     // Older runs recorded a purged leaver as `removed`.
                     detail: r
-                        .get::<_, Option<String>>(5)?
+                        .get::<Option<String>>(5)?
                         .map(|d| if d == "removed" { "purged".into() } else { d }),
                     licences: Vec::new(),
                     licence_product_ids: Vec::new(),
                 })
-            })?
-            .collect::<rusqlite::Result<Vec<Change>>>()?;
+            },
+        )?;
         // Fold the joiners' and leavers' licences into their rows.
         let (held, mut changes): (Vec<Change>, Vec<Change>) = changes
             .into_iter()

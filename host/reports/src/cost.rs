@@ -5,7 +5,7 @@ use super::settings::Price;
 use super::waste::{Finding, FindingKind, reclaimable_pairs};
 use crate::catalog::ProductCatalog;
 use anyhow::Result;
-use itam_store::Store;
+use itam_store::{Store, values};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -150,8 +150,8 @@ pub fn cost(
     catalog: &dyn ProductCatalog,
 ) -> Result<CostReport> {
     let book = PriceBook::new(prices);
-    store.with_conn(|conn| {
-        let products = Products::load(conn, source, catalog)?;
+    store.read(|q| {
+        let products = Products::load(q, source, catalog)?;
         let mut rows = Vec::new();
         let mut unpriced = Vec::new();
         let mut spend: BTreeMap<String, f64> = BTreeMap::new();
@@ -183,25 +183,28 @@ pub fn cost(
         }
         rows.sort_by(|a, b| b.monthly_spend.total_cmp(&a.monthly_spend));
 
-        let mut stmt = conn.prepare(
+        let mut by_department: BTreeMap<(Option<String>, String), (i64, f64)> = BTreeMap::new();
+        q.for_each(
             "SELECT a.department, h.product_id, COUNT(*) FROM
                  (SELECT DISTINCT user_id, product_id FROM assignments WHERE source = ?1 AND state <> 'Error') h
              JOIN accounts a ON a.source = ?1 AND a.id = h.user_id AND a.deleted_date_time IS NULL
              GROUP BY a.department, h.product_id",
+            &values![source],
+            &mut |r| {
+                let (department, product_id, n): (Option<String>, String, i64) =
+                    (r.get(0)?, r.get(1)?, r.get(2)?);
+                let Some(p) = products.get(&product_id).filter(|_| products.is_paid(&product_id))
+                else {
+                    return Ok(());
+                };
+                if let Some(price) = book.price(&product_id, &p.part_number) {
+                    let e = by_department.entry((department, price.currency.clone())).or_default();
+                    e.0 += n;
+                    e.1 += n as f64 * price.monthly;
+                }
+                Ok(())
+            },
         )?;
-        let mut by_department: BTreeMap<(Option<String>, String), (i64, f64)> = BTreeMap::new();
-        let mut q = stmt.query([source])?;
-        while let Some(r) = q.next()? {
-            let (department, product_id, n): (Option<String>, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            let Some(p) = products.get(&product_id).filter(|_| products.is_paid(&product_id)) else {
-                continue;
-            };
-            if let Some(price) = book.price(&product_id, &p.part_number) {
-                let e = by_department.entry((department, price.currency.clone())).or_default();
-                e.0 += n;
-                e.1 += n as f64 * price.monthly;
-            }
-        }
         let mut departments: Vec<DepartmentCost> = by_department
             .into_iter()
             .map(|((department, currency), (licences, monthly_cost))| DepartmentCost {

@@ -3,7 +3,7 @@
 //! for the changes after the last cursor it saw misses nothing and repeats nothing.
 
 use anyhow::Result;
-use rusqlite::params;
+use itam_store::values;
 use serde::Serialize;
 
 /// One change of the feed.
@@ -57,32 +57,33 @@ pub fn feed(
     limit: u64,
     entry: &mut dyn FnMut(FeedEntry) -> Result<()>,
 ) -> Result<u64> {
-    store.with_conn(|conn| {
-        let mut stmt = conn.prepare(
+    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+    store.read(|q| {
+        let mut sent = 0;
+        q.for_each(
             "SELECT c.id, c.source, c.run_id, r.ended_at, c.kind, c.account_id, c.principal_name,
                     c.product_id, c.detail
              FROM changes c JOIN runs r ON r.id = c.run_id
-             WHERE c.id > ?1 AND (?2 IS NULL OR c.source = ?2)
+             WHERE c.id > ?1 AND (CAST(?2 AS TEXT) IS NULL OR c.source = ?2)
              ORDER BY c.id LIMIT ?3",
+            &values![since, source, limit],
+            &mut |r| {
+                let stored: String = r.get(4)?;
+                entry(FeedEntry {
+                    cursor: r.get(0)?,
+                    source: r.get(1)?,
+                    run_id: r.get(2)?,
+                    at: r.get(3)?,
+                    kind: kind(&stored),
+                    account_id: r.get(5)?,
+                    user_principal_name: r.get(6)?,
+                    product_id: r.get(7)?,
+                    detail: r.get(8)?,
+                })?;
+                sent += 1;
+                Ok(())
+            },
         )?;
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let mut rows = stmt.query(params![since, source, limit])?;
-        let mut sent = 0;
-        while let Some(r) = rows.next()? {
-            let stored: String = r.get(4)?;
-            entry(FeedEntry {
-                cursor: r.get(0)?,
-                source: r.get(1)?,
-                run_id: r.get(2)?,
-                at: r.get(3)?,
-                kind: kind(&stored),
-                account_id: r.get(5)?,
-                user_principal_name: r.get(6)?,
-                product_id: r.get(7)?,
-                detail: r.get(8)?,
-            })?;
-            sent += 1;
-        }
         Ok(sent)
     })
 }
@@ -90,11 +91,10 @@ pub fn feed(
 /// The newest cursor of `source` (or of every source): where a consumer that wants only what
 /// comes next starts.
 pub fn latest(store: &itam_store::Store, source: Option<&str>) -> Result<i64> {
-    store.with_conn(|conn| {
-        Ok(conn.query_row(
-            "SELECT COALESCE(MAX(id), 0) FROM changes WHERE ?1 IS NULL OR source = ?1",
-            params![source],
-            |r| r.get(0),
-        )?)
+    store.read(|q| {
+        q.value(
+            "SELECT COALESCE(MAX(id), 0) FROM changes WHERE CAST(?1 AS TEXT) IS NULL OR source = ?1",
+            &values![source],
+        )
     })
 }

@@ -4,7 +4,7 @@
 use super::products::Products;
 use crate::catalog::ProductCatalog;
 use anyhow::Result;
-use itam_store::Store;
+use itam_store::{Store, values};
 use serde::Serialize;
 
 /// One product's counts as one run saw them.
@@ -44,19 +44,19 @@ pub fn history(
     catalog: &dyn ProductCatalog,
 ) -> Result<Vec<HistoryRow>> {
     let since = since.map(parse_since).transpose()?;
-    store.with_conn(|conn| {
-        let products = Products::load(conn, source, catalog)?;
-        let mut stmt = conn.prepare(
+    store.read(|q| {
+        let products = Products::load(q, source, catalog)?;
+        let rows: Vec<HistoryRow> = q.rows(
             "SELECT h.run_id, r.ended_at, h.product_id, h.part_number, h.capability_status,
                     h.enabled, h.warning, h.suspended, h.consumed_units
              FROM product_history h JOIN runs r ON r.id = h.run_id
              WHERE h.source = ?1 AND r.status = 'succeeded'
-               AND (?2 IS NULL OR lower(h.product_id) = lower(?2) OR lower(h.part_number) = lower(?2))
-               AND (?3 IS NULL OR r.ended_at >= ?3)
+               AND (CAST(?2 AS TEXT) IS NULL
+                    OR lower(h.product_id) = lower(?2) OR lower(h.part_number) = lower(?2))
+               AND (CAST(?3 AS TEXT) IS NULL OR r.ended_at >= ?3)
              ORDER BY h.run_id, h.part_number, h.product_id",
-        )?;
-        let rows: Vec<HistoryRow> = stmt
-            .query_map(rusqlite::params![source, product, since], |r| {
+            &values![source, product, since.as_deref()],
+            |r| {
                 let product_id: String = r.get(2)?;
                 let enabled: Option<i64> = r.get(5)?;
                 let consumed: i64 = r.get(8)?;
@@ -76,13 +76,13 @@ pub fn history(
                     consumed,
                     available: enabled.map(|e| e - consumed),
                 })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+            },
+        )?;
         if let Some(p) = product
             && rows.is_empty()
-            && products
-                .iter()
-                .all(|i| !i.product_id.eq_ignore_ascii_case(p) && !i.part_number.eq_ignore_ascii_case(p))
+            && products.iter().all(|i| {
+                !i.product_id.eq_ignore_ascii_case(p) && !i.part_number.eq_ignore_ascii_case(p)
+            })
         {
             return Err(itam_runtime::error::config_error(format!(
                 "no product `{}` in source `{source}`; `itam report balance` lists them",

@@ -4,9 +4,10 @@
 use super::products::Products;
 
 use crate::catalog::ProductCatalog;
+use crate::waste::LAST_SIGN_IN;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use itam_store::Store;
+use itam_store::{Store, values};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -95,8 +96,8 @@ pub fn product(
     filter: &Filter,
     catalog: &dyn ProductCatalog,
 ) -> Result<ProductReport> {
-    store.with_conn(|conn| {
-        let products = Products::load(conn, source, catalog)?;
+    store.read(|q| {
+        let products = Products::load(q, source, catalog)?;
         let Some(p) = products.iter().find(|p| {
             p.product_id.eq_ignore_ascii_case(which) || p.part_number.eq_ignore_ascii_case(which)
         }) else {
@@ -105,54 +106,55 @@ pub fn product(
                 itam_runtime::text::text(which)
             )));
         };
-        let mut stmt = conn.prepare(
-            "SELECT a.id, a.user_principal_name, a.display_name, a.department, a.account_enabled,
-                    a.user_type, a.created_date_time,
-                    MAX(COALESCE(s.last_sign_in_date_time, ''), COALESCE(s.last_non_interactive_sign_in_date_time, '')),
-                    NULLIF(h.assigned_by_group, ''), g.display_name
-             FROM assignments h
-             JOIN accounts a ON a.source = h.source AND a.id = h.user_id AND a.deleted_date_time IS NULL
-             LEFT JOIN sign_ins s ON s.source = a.source AND s.account_id = a.id
-             LEFT JOIN groups g ON g.source = h.source AND g.id = h.assigned_by_group
-             WHERE h.source = ?1 AND h.product_id = ?2 AND h.state <> 'Error'
-             ORDER BY a.id, h.assigned_by_group",
-        )?;
         let mut by_id: BTreeMap<String, Holder> = BTreeMap::new();
-        let mut rows = stmt.query([source, p.product_id.as_str()])?;
-        while let Some(r) = rows.next()? {
-            let id: String = r.get(0)?;
-            let group: Option<String> = r.get(8)?;
-            let group_name: Option<String> = r.get(9)?;
-            let via = match group {
-                None => "direct".to_string(),
-                Some(g) => group_name.unwrap_or(g),
-            };
-            if let Some(h) = by_id.get_mut(&id) {
-                h.assigned_via.push(via);
-                continue;
-            }
-            let activity: String = r.get(7)?;
-            by_id.insert(
-                id.clone(),
-                Holder {
-                    id,
-                    user_principal_name: r.get(1)?,
-                    display_name: r.get(2)?,
-                    department: r.get(3)?,
-                    account_enabled: r.get(4)?,
-                    user_type: r.get(5)?,
-                    created_date_time: r.get(6)?,
-                    last_activity: Some(activity).filter(|a| !a.is_empty()),
-                    assigned_via: vec![via],
-                },
-            );
-        }
+        q.for_each(
+            &format!(
+                "SELECT a.id, a.user_principal_name, a.display_name, a.department, a.account_enabled,
+                        a.user_type, a.created_date_time, {LAST_SIGN_IN},
+                        NULLIF(h.assigned_by_group, ''), g.display_name
+                 FROM assignments h
+                 JOIN accounts a ON a.source = h.source AND a.id = h.user_id AND a.deleted_date_time IS NULL
+                 LEFT JOIN sign_ins s ON s.source = a.source AND s.account_id = a.id
+                 LEFT JOIN groups g ON g.source = h.source AND g.id = h.assigned_by_group
+                 WHERE h.source = ?1 AND h.product_id = ?2 AND h.state <> 'Error'
+                 ORDER BY a.id, h.assigned_by_group"
+            ),
+            &values![source, &p.product_id],
+            &mut |r| {
+                let id: String = r.get(0)?;
+                let group: Option<String> = r.get(8)?;
+                let group_name: Option<String> = r.get(9)?;
+                let via = match group {
+                    None => "direct".to_string(),
+                    Some(g) => group_name.unwrap_or(g),
+                };
+                if let Some(h) = by_id.get_mut(&id) {
+                    h.assigned_via.push(via);
+                    return Ok(());
+                }
+                let activity: String = r.get(7)?;
+                by_id.insert(
+                    id.clone(),
+                    Holder {
+                        id,
+                        user_principal_name: r.get(1)?,
+                        display_name: r.get(2)?,
+                        department: r.get(3)?,
+                        account_enabled: r.get(4)?,
+                        user_type: r.get(5)?,
+                        created_date_time: r.get(6)?,
+                        last_activity: Some(activity).filter(|a| !a.is_empty()),
+                        assigned_via: vec![via],
+                    },
+                );
+                Ok(())
+            },
+        )?;
         let holders_total = by_id.len();
         if filter.inactive.is_some() {
-            let any: bool = conn.query_row(
+            let any: bool = q.value(
                 "SELECT EXISTS (SELECT 1 FROM sign_ins WHERE source = ?1)",
-                [source],
-                |r| r.get(0),
+                &values![source],
             )?;
             if !any {
                 anyhow::bail!(

@@ -4,7 +4,7 @@
 
 use crate::catalog::{ProductCatalog, ProductClass};
 use anyhow::Result;
-use rusqlite::Connection;
+use itam_store::{Query, values};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One product of a source's snapshot.
@@ -44,58 +44,54 @@ impl Products {
     /// Loads `source`'s products with their names (the plugin's, else the catalogue's, where an
     /// imported catalogue wins over the built-in one) and
     /// marks as trial every product whose subscriptions are all trials.
-    pub fn load(conn: &Connection, source: &str, catalog: &dyn ProductCatalog) -> Result<Products> {
-        let mut trials = conn.prepare(
-            "SELECT product_id FROM subscriptions WHERE source = ?1
-             GROUP BY product_id HAVING MIN(is_trial) = 1",
-        )?;
-        let trial: BTreeSet<String> = trials
-            .query_map([source], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        let mut stmt = conn.prepare(
+    pub fn load(q: &mut dyn Query, source: &str, catalog: &dyn ProductCatalog) -> Result<Products> {
+        let trial: BTreeSet<String> = q
+            .rows(
+                "SELECT product_id FROM subscriptions WHERE source = ?1
+                 GROUP BY product_id HAVING COUNT(*) = COUNT(CASE WHEN is_trial THEN 1 END)",
+                &values![source],
+                |r| r.get(0),
+            )?
+            .into_iter()
+            .collect();
+        let mut by_id = BTreeMap::new();
+        q.for_each(
             "SELECT product_id, part_number, capability_status, enabled, consumed_units, service_plans,
                  display_name
              FROM products WHERE source = ?1",
+            &values![source],
+            &mut |r| {
+                let product_id: String = r.get(0)?;
+                let part_number: String = r.get(1)?;
+                let own_name: Option<String> = r.get(6)?;
+                let name = own_name.or_else(|| catalog.product_name(&product_id));
+                let class = if trial.contains(&product_id) {
+                    ProductClass::Trial
+                } else {
+                    catalog.classify(&part_number, name.as_deref())
+                };
+                let plans: Vec<serde_json::Value> =
+                    serde_json::from_str(&r.get::<String>(5)?).unwrap_or_default();
+                let plans = plans
+                    .iter()
+                    .filter_map(|p| p["service_plan_id"].as_str().map(str::to_string))
+                    .collect();
+                by_id.insert(
+                    product_id.clone(),
+                    ProductInfo {
+                        product_id,
+                        part_number,
+                        name,
+                        class,
+                        plans,
+                        status: r.get(2)?,
+                        enabled: r.get(3)?,
+                        consumed: r.get(4)?,
+                    },
+                );
+                Ok(())
+            },
         )?;
-        let rows = stmt.query_map([source], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<i64>>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?,
-            ))
-        })?;
-        let mut by_id = BTreeMap::new();
-        for row in rows {
-            let (product_id, part_number, status, enabled, consumed, plans, own_name) = row?;
-            let name = own_name.or_else(|| catalog.product_name(&product_id));
-            let class = if trial.contains(&product_id) {
-                ProductClass::Trial
-            } else {
-                catalog.classify(&part_number, name.as_deref())
-            };
-            let plans: Vec<serde_json::Value> = serde_json::from_str(&plans).unwrap_or_default();
-            let plans = plans
-                .iter()
-                .filter_map(|p| p["service_plan_id"].as_str().map(str::to_string))
-                .collect();
-            by_id.insert(
-                product_id.clone(),
-                ProductInfo {
-                    product_id,
-                    part_number,
-                    name,
-                    class,
-                    plans,
-                    status,
-                    enabled,
-                    consumed,
-                },
-            );
-        }
         Ok(Products { by_id })
     }
 

@@ -5,7 +5,7 @@ use super::products::Products;
 use crate::catalog::ProductCatalog;
 use anyhow::Result;
 use chrono::{DateTime, Utc};
-use itam_store::Store;
+use itam_store::{Store, values};
 use serde::Serialize;
 
 /// One subscription with what needs attention.
@@ -49,9 +49,9 @@ pub fn subscriptions(
     now: DateTime<Utc>,
     catalog: &dyn ProductCatalog,
 ) -> Result<Vec<SubscriptionRow>> {
-    store.with_conn(|conn| {
-        let products = Products::load(conn, source, catalog)?;
-        let mut stmt = conn.prepare(
+    store.read(|q| {
+        let products = Products::load(q, source, catalog)?;
+        let mut rows: Vec<SubscriptionRow> = q.rows(
             // The holders of every product in one pass over the assignments (a subquery per
             // subscription would read them once per subscription).
             "WITH held AS (
@@ -64,9 +64,8 @@ pub fn subscriptions(
                     s.created_date_time, s.next_lifecycle_date_time, COALESCE(held.holders, 0)
              FROM subscriptions s LEFT JOIN held ON held.product_id = s.product_id
              WHERE s.source = ?1",
-        )?;
-        let mut rows: Vec<SubscriptionRow> = stmt
-            .query_map([source], |r| {
+            &values![source],
+            |r| {
                 let next: Option<String> = r.get(7)?;
                 let days = next
                     .as_deref()
@@ -112,8 +111,8 @@ pub fn subscriptions(
                     holders: r.get(8)?,
                     attention,
                 })
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+            },
+        )?;
         for row in &mut rows {
             row.product_name = products.get(&row.product_id).and_then(|p| p.name.clone());
         }

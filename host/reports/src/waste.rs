@@ -9,8 +9,7 @@ use super::products::Products;
 use crate::catalog::ProductCatalog;
 use anyhow::Result;
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use itam_store::Store;
-use rusqlite::{Connection, params};
+use itam_store::{Dialect, Query, Store, Value, values};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -129,28 +128,41 @@ pub struct WasteOptions {
 const HELD: &str = "WITH held AS (SELECT DISTINCT user_id, product_id FROM assignments
                                   WHERE source = ?1 AND state <> 'Error')";
 
-/// Every account-level query selects (product_id, account id, upn, display name, detail).
-fn account_query(kind: FindingKind) -> Option<String> {
+/// The later of an account's last interactive and non-interactive sign-in (`s` is its
+/// `sign_ins` row), `''` when it has neither (SQLite's two-argument MAX, PostgreSQL's
+/// GREATEST, written so that both run it).
+pub(crate) const LAST_SIGN_IN: &str = "CASE
+    WHEN COALESCE(s.last_sign_in_date_time, '') > COALESCE(s.last_non_interactive_sign_in_date_time, '')
+    THEN s.last_sign_in_date_time ELSE COALESCE(s.last_non_interactive_sign_in_date_time, '') END";
+
+/// Every account-level query selects (product_id, account id, upn, display name, detail); the
+/// sign-in queries take the cutoff as `?2`.
+fn account_query(kind: FindingKind, d: Dialect) -> Option<String> {
     let join = "FROM held h JOIN accounts a ON a.source = ?1 AND a.id = h.user_id";
-    let last = "MAX(COALESCE(s.last_sign_in_date_time, ''), COALESCE(s.last_non_interactive_sign_in_date_time, ''))";
+    let last = LAST_SIGN_IN;
     let select = "SELECT h.product_id, a.id, a.user_principal_name, a.display_name";
+    // Cast, or PostgreSQL would take the parameter of `earlier` for a timestamp (it is text).
+    let cutoff = "CAST(?2 AS TEXT)";
     Some(match kind {
         FindingKind::DisabledAccounts => format!(
             "{HELD} {select}, NULL {join}
-             WHERE a.deleted_date_time IS NULL AND a.account_enabled = 0"
+             WHERE a.deleted_date_time IS NULL AND NOT a.account_enabled"
         ),
         FindingKind::InactiveAccounts => format!(
             "{HELD} {select}, 'last sign-in ' || substr({last}, 1, 10) {join}
              JOIN sign_ins s ON s.source = ?1 AND s.account_id = a.id
-             WHERE a.deleted_date_time IS NULL AND a.account_enabled = 1
-               AND {last} <> '' AND julianday({last}) < julianday(?2)"
+             WHERE a.deleted_date_time IS NULL AND a.account_enabled
+               AND {last} <> '' AND {}",
+            // NULLIF: PostgreSQL may compare before it checks that there is a time.
+            d.earlier(&format!("NULLIF({last}, '')"), cutoff)
         ),
         FindingKind::NeverSignedIn => format!(
             "{HELD} {select}, 'created ' || substr(a.created_date_time, 1, 10) || ', never signed in' {join}
              JOIN sign_ins s ON s.source = ?1 AND s.account_id = a.id
-             WHERE a.deleted_date_time IS NULL AND a.account_enabled = 1
+             WHERE a.deleted_date_time IS NULL AND a.account_enabled
                AND s.last_sign_in_date_time IS NULL AND s.last_non_interactive_sign_in_date_time IS NULL
-               AND a.created_date_time IS NOT NULL AND julianday(a.created_date_time) < julianday(?2)"
+               AND a.created_date_time IS NOT NULL AND {}",
+            d.earlier("a.created_date_time", cutoff)
         ),
         FindingKind::SoftDeletedAccounts => format!(
             "{HELD} {select}, 'deleted ' || substr(a.deleted_date_time, 1, 10) {join}
@@ -160,58 +172,56 @@ fn account_query(kind: FindingKind) -> Option<String> {
             "{HELD} {select}, CASE WHEN a.account_enabled THEN NULL ELSE 'sign-in blocked' END {join}
              WHERE a.deleted_date_time IS NULL AND a.user_type = 'Guest'"
         ),
-        FindingKind::DuplicateAssignments => "SELECT d.product_id, a.id, a.user_principal_name, a.display_name,
-                 'direct and via ' || group_concat(COALESCE(g.display_name, x.assigned_by_group), ', ')
+        // The account's columns are grouped too (they depend on `a.id`: PostgreSQL wants them
+        // named).
+        FindingKind::DuplicateAssignments => format!(
+            "SELECT d.product_id, a.id, a.user_principal_name, a.display_name,
+                 'direct and via ' || {}
              FROM assignments d
              JOIN assignments x ON x.source = d.source AND x.user_id = d.user_id AND x.product_id = d.product_id
                                AND x.assigned_by_group <> ''
              JOIN accounts a ON a.source = d.source AND a.id = d.user_id
              LEFT JOIN groups g ON g.source = d.source AND g.id = x.assigned_by_group
-             WHERE d.source = ?1 AND d.assigned_by_group = '' 
-             GROUP BY d.product_id, a.id"
-            .to_string(),
-        FindingKind::AssignmentErrors => "SELECT e.product_id, a.id, a.user_principal_name, a.display_name,
-                 group_concat(DISTINCT e.error)
+             WHERE d.source = ?1 AND d.assigned_by_group = ''
+             GROUP BY d.product_id, a.id, a.user_principal_name, a.display_name",
+            d.group_concat("COALESCE(g.display_name, x.assigned_by_group)", "', '")
+        ),
+        // The distinct errors joined by ',', as the report always has: the replace undoes the
+        // ', ' that group_concat_distinct joins them with.
+        FindingKind::AssignmentErrors => format!(
+            "SELECT e.product_id, a.id, a.user_principal_name, a.display_name,
+                 replace({}, ', ', ',')
              FROM assignments e JOIN accounts a ON a.source = e.source AND a.id = e.user_id
              WHERE e.source = ?1 AND e.error IS NOT NULL AND a.deleted_date_time IS NULL
-             GROUP BY e.product_id, a.id"
-            .to_string(),
+             GROUP BY e.product_id, a.id, a.user_principal_name, a.display_name",
+            d.group_concat_distinct("e.error")
+        ),
         FindingKind::UnassignedSeats | FindingKind::RedundantProducts => return None,
     })
 }
 
 type Rows = BTreeMap<String, Vec<AccountRef>>;
 
-fn query_accounts(conn: &Connection, sql: &str, source: &str, cutoff: &str) -> Result<Rows> {
-    let mut stmt = conn.prepare(sql)?;
+/// The rows of an account-level query by product; `params` are the source and, for the
+/// sign-in queries, the cutoff.
+fn query_accounts(q: &mut dyn Query, sql: &str, params: &[Value]) -> Result<Rows> {
     let mut by_product: Rows = BTreeMap::new();
-    // Only the sign-in queries take the cutoff.
-    let mut rows = if stmt.parameter_count() == 2 {
-        stmt.query(params![source, cutoff])?
-    } else {
-        stmt.query([source])?
-    };
-    while let Some(r) = rows.next()? {
+    q.for_each(sql, params, &mut |r| {
         by_product.entry(r.get(0)?).or_default().push(AccountRef {
             id: r.get(1)?,
             user_principal_name: r.get(2)?,
             display_name: r.get(3)?,
             detail: r.get(4)?,
         });
-    }
+        Ok(())
+    })?;
     Ok(by_product)
 }
 
 /// For each paid product A an account holds alongside a paid product B that includes every
 /// service plan of A (strictly more, or the same plans and a larger product ID as tie-break),
 /// A is redundant. Accounts are streamed one at a time.
-fn redundant(conn: &Connection, source: &str, products: &Products) -> Result<Rows> {
-    let mut stmt = conn.prepare(&format!(
-        "{HELD} SELECT h.user_id, h.product_id, a.user_principal_name, a.display_name
-         FROM held h JOIN accounts a ON a.source = ?1 AND a.id = h.user_id
-         WHERE a.deleted_date_time IS NULL ORDER BY h.user_id, h.product_id"
-    ))?;
-    let mut rows = stmt.query([source])?;
+fn redundant(q: &mut dyn Query, source: &str, products: &Products) -> Result<Rows> {
     let mut by_product: Rows = BTreeMap::new();
     let mut current: Option<(String, String, Option<String>)> = None;
     let mut held: Vec<String> = Vec::new();
@@ -233,14 +243,23 @@ fn redundant(conn: &Connection, source: &str, products: &Products) -> Result<Row
         }
         held.clear();
     };
-    while let Some(r) = rows.next()? {
-        let user: String = r.get(0)?;
-        if current.as_ref().is_none_or(|(id, _, _)| *id != user) {
-            flush(&current, &mut held);
-            current = Some((user, r.get(2)?, r.get(3)?));
-        }
-        held.push(r.get(1)?);
-    }
+    q.for_each(
+        &format!(
+            "{HELD} SELECT h.user_id, h.product_id, a.user_principal_name, a.display_name
+             FROM held h JOIN accounts a ON a.source = ?1 AND a.id = h.user_id
+             WHERE a.deleted_date_time IS NULL ORDER BY h.user_id, h.product_id"
+        ),
+        &values![source],
+        &mut |r| {
+            let user: String = r.get(0)?;
+            if current.as_ref().is_none_or(|(id, _, _)| *id != user) {
+                flush(&current, &mut held);
+                current = Some((user, r.get(2)?, r.get(3)?));
+            }
+            held.push(r.get(1)?);
+            Ok(())
+        },
+    )?;
     flush(&current, &mut held);
     Ok(by_product)
 }
@@ -261,12 +280,11 @@ fn covering<'a>(a: &str, held: &'a [String], products: &Products) -> Option<&'a 
 
 /// Why sign-in based findings cannot be evaluated, or `None` when they can.
 fn sign_ins_missing(store: &Store, source: &str) -> Result<Option<String>> {
-    let collected: bool = store.with_conn(|conn| {
-        Ok(conn.query_row(
+    let collected: bool = store.read(|q| {
+        q.value(
             "SELECT EXISTS (SELECT 1 FROM sign_ins WHERE source = ?1)",
-            [source],
-            |r| r.get(0),
-        )?)
+            &values![source],
+        )
     })?;
     if collected {
         return Ok(None);
@@ -300,8 +318,8 @@ pub fn waste(
     catalog: &dyn ProductCatalog,
 ) -> Result<Vec<Finding>> {
     let missing = sign_ins_missing(store, source)?;
-    store.with_conn(|conn| {
-        let products = Products::load(conn, source, catalog)?;
+    store.read(|q| {
+        let products = Products::load(q, source, catalog)?;
         let cutoff = (options.now - Duration::days(options.inactive_days.into()))
             .to_rfc3339_opts(SecondsFormat::Secs, true);
         let mut findings = Vec::new();
@@ -354,9 +372,16 @@ pub fn waste(
                 findings.push(f);
                 continue;
             }
-            let by_product = match account_query(kind) {
-                Some(sql) => query_accounts(conn, &sql, source, &cutoff)?,
-                None => redundant(conn, source, &products)?,
+            let params = values![source, &cutoff];
+            // Only the sign-in queries take the cutoff.
+            let params = if needs_sign_ins {
+                &params[..]
+            } else {
+                &params[..1]
+            };
+            let by_product = match account_query(kind, q.dialect()) {
+                Some(sql) => query_accounts(q, &sql, params)?,
+                None => redundant(q, source, &products)?,
             };
             for (product_id, mut accounts) in by_product {
                 if kind != FindingKind::AssignmentErrors && !products.is_paid(&product_id) {

@@ -14,8 +14,8 @@ pub(super) fn export(
 ) -> Result<i32> {
     let (store, source) = open_for_report(config_path, source)?;
     let catalog = crate::catalogs::for_source(&store, &source)?;
-    store.with_conn(|conn| {
-        crate::render::export::export(conn, &source, entity.0, &*catalog, format, raw, out)
+    store.read(|q| {
+        crate::render::export::export(q, &source, entity.0, &*catalog, format, raw, out)
     })?;
     Ok(0)
 }

@@ -338,10 +338,9 @@ pub fn catalog(config_path: &Path, command: CatalogCommand, out: &mut dyn Write)
     match command {
         CatalogCommand::Import { file } => {
             let config = Config::load(config_path)?;
-            let store = Store::open(&config.store_path)?;
+            let store = config.store.open()?;
             // A file that is not Microsoft's CSV is a usage error (exit 2); nothing is changed.
-            let report = store
-                .with_conn_mut(|conn| itam_m365_catalog::import(conn, &file))
+            let report = itam_m365_catalog::import(&store, &file)
                 .map_err(|e| crate::error::config_error(format!("{e:#}")))?;
             writeln!(out, "{report}")?;
         }

@@ -47,13 +47,6 @@ pub(crate) struct RawWebhook {
     sources: Vec<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSecretRef {
-    env: Option<String>,
-    file: Option<std::path::PathBuf>,
-}
-
 impl RawWebhook {
     /// Validates one webhook; relative paths are taken from `base`.
     pub(crate) fn resolve(self, base: &Path, index: usize) -> Result<Webhook, String> {
@@ -82,19 +75,13 @@ impl RawWebhook {
                     "{at}: a secret is required to sign the deliveries: {hint}"
                 ));
             }
-            Some(value) => {
-                let raw = RawSecretRef::deserialize(value)
-                    .map_err(|_| format!("{at}: secret must be a reference: {hint}"))?;
-                match (raw.env, raw.file) {
-                    (Some(var), None) if !var.trim().is_empty() => TokenRef::Env(var),
-                    (None, Some(file)) => TokenRef::File(base.join(file)),
-                    _ => {
-                        return Err(format!(
-                            "{at}: secret needs exactly one of env or file: {hint}"
-                        ));
-                    }
-                }
-            }
+            Some(value) => TokenRef::parse(
+                value,
+                base,
+                &format!("{at}: secret"),
+                "ITAM_WEBHOOK_SECRET",
+                "webhook-secret",
+            )?,
         };
         for event in &self.events {
             if !EVENTS.contains(&event.as_str()) {

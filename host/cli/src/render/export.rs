@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::builder::PossibleValue;
 use itam_reports::catalog::ProductCatalog;
 use itam_reports::export::Entity;
-use rusqlite::Connection;
+use itam_store::Query;
 use serde_json::Value;
 use std::io::Write;
 
@@ -50,7 +50,7 @@ impl clap::ValueEnum for EntityArg {
 /// as a formula get a leading `'` unless `raw` (see [`crate::render::format`]); JSON is always
 /// exact.
 pub fn export(
-    conn: &Connection,
+    q: &mut dyn Query,
     source: &str,
     entity: Entity,
     catalog: &dyn ProductCatalog,
@@ -60,15 +60,15 @@ pub fn export(
 ) -> Result<()> {
     if format == ExportFormat::Csv {
         let mut w = Csv::new(out, raw);
-        w.header(&itam_reports::export::columns(conn, entity)?)?;
-        itam_reports::export::export(conn, source, entity, catalog, &mut |row| {
+        w.header(itam_reports::export::columns(entity))?;
+        itam_reports::export::export(q, source, entity, catalog, &mut |row| {
             w.values(row.values())
         })?;
         return w.finish();
     }
     write!(out, "[")?;
     let mut first = true;
-    itam_reports::export::export(conn, source, entity, catalog, &mut |row| {
+    itam_reports::export::export(q, source, entity, catalog, &mut |row| {
         write!(out, "{}\n  ", if first { "" } else { "," })?;
         serde_json::to_writer(&mut *out, &crate::render::keys::rename(Value::Object(row)))?;
         first = false;

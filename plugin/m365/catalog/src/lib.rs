@@ -29,7 +29,7 @@ mod db;
 pub use classify::{ProductClass, WELL_KNOWN, classify};
 pub use compact::{parse_compact, write_compact};
 pub use csv_import::{ParsedCatalog, Product, SOURCE_URL, ServicePlan, parse_csv};
-pub use db::{ImportReport, import, imported_meta};
+pub use db::{ImportReport, import, imported_meta, prepare_move};
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
