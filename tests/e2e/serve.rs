@@ -124,6 +124,11 @@ impl Service {
         )
     }
 
+    /// The process's ID.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Sends `signal` to the process.
     pub fn signal(&self, signal: i32) {
         assert_eq!(unsafe { libc::kill(self.child.id() as i32, signal) }, 0);

@@ -128,8 +128,10 @@ pub async fn run(
 pub fn serve_config(store_path: &std::path::Path, mut source: Source) -> crate::config::Config {
     source.schedule = Some(std::time::Duration::from_secs(3600));
     crate::config::Config {
-        store_path: store_path.to_path_buf(),
-        store_create_dirs: false,
+        store: crate::config::StoreSettings::Sqlite {
+            path: store_path.to_path_buf(),
+            create_dirs: false,
+        },
         network: Default::default(),
         limits: Limits::default(),
         sources: vec![source],

@@ -58,6 +58,8 @@ pub struct RunControl {
     pub full: bool,
     /// The webhooks told of the run's changes (see `serve::webhooks`).
     pub notify: Vec<String>,
+    /// Paces the run's requests (the service's request rate per app, see `serve::pace`).
+    pub pacer: Option<Arc<dyn itam_runtime::Pacer>>,
 }
 
 impl RunControl {
@@ -68,6 +70,7 @@ impl RunControl {
             cancel: CancelToken::new(),
             full: false,
             notify: Vec::new(),
+            pacer: None,
         }
     }
 }
@@ -221,6 +224,7 @@ impl Prepared {
             refresh: run_mode.refresh,
             observer: control.observer,
             cancel: control.cancel,
+            pacer: control.pacer,
         };
         let outcome = self.inner.collect(Box::new(writer.clone()), options).await;
         if let Ok(call) = &outcome {

@@ -61,6 +61,7 @@ pub mod net_cause;
 pub mod network;
 pub mod observer;
 mod outbound;
+pub mod pace;
 pub mod policy;
 mod prepare;
 pub mod state;
@@ -70,6 +71,7 @@ pub use cancel::CancelToken;
 pub(crate) use contract::v0_3_0 as bindings;
 pub use engine::{Plugin, Runtime, RuntimeBuilder, serve_compiler};
 pub use observer::Observer;
+pub use pace::Pacer;
 pub use prepare::{
     CollectOptions, Collected, OperatorPolicy, Prepared, Source, Traffic, describe_failure,
     split_error,

@@ -35,6 +35,7 @@ pub struct OutboundPolicy {
     /// One permit per request from sending until its response body is read or dropped.
     in_flight: Arc<tokio::sync::Semaphore>,
     max_in_flight: usize,
+    pacer: Option<Arc<dyn crate::Pacer>>,
 }
 
 /// Largest request body a plugin may send, in bytes.
@@ -63,7 +64,13 @@ impl OutboundPolicy {
             throttled: Arc::default(),
             max_in_flight,
             in_flight: Arc::new(tokio::sync::Semaphore::new(max_in_flight)),
+            pacer: None,
         }
+    }
+
+    /// Holds each request until `pacer` is ready, and tells it of throttled answers.
+    pub fn pace_with(&mut self, pacer: Arc<dyn crate::Pacer>) {
+        self.pacer = Some(pacer);
     }
 
     /// Counts the requests sent into `counter` (for progress).
@@ -146,7 +153,11 @@ impl WasiHttpHooks for OutboundPolicy {
         let broker = self.broker.clone();
         let sender = self.sender.clone();
         let throttled = self.throttled.clone();
+        let pacer = self.pacer.clone();
         Box::new(async move {
+            if let Some(pacer) = &pacer {
+                pacer.ready().await;
+            }
             let token = if origin.may_carry_credentials() {
                 broker.bearer_for(&origin).await
             } else {
@@ -182,6 +193,9 @@ impl WasiHttpHooks for OutboundPolicy {
                 http::StatusCode::TOO_MANY_REQUESTS | http::StatusCode::SERVICE_UNAVAILABLE
             ) {
                 throttled.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if let Some(pacer) = &pacer {
+                    pacer.throttled(crate::pace::retry_after(response.headers()));
+                }
             }
             Ok((
                 response,

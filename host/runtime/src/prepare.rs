@@ -85,6 +85,8 @@ pub struct CollectOptions {
     pub observer: Arc<dyn Observer>,
     /// Cancels the run.
     pub cancel: CancelToken,
+    /// Paces the run's requests, if the embedder shares a request rate between runs.
+    pub pacer: Option<Arc<dyn crate::Pacer>>,
 }
 
 impl Default for CollectOptions {
@@ -95,6 +97,7 @@ impl Default for CollectOptions {
             refresh: Vec::new(),
             observer: Arc::new(Quiet),
             cancel: CancelToken::new(),
+            pacer: None,
         }
     }
 }
@@ -238,6 +241,7 @@ impl Prepared {
             observer,
             cancel,
             caps: limits.caps.clone(),
+            pacer: None,
         }
     }
 
@@ -263,7 +267,8 @@ impl Prepared {
         options: CollectOptions,
     ) -> Result<Collected> {
         let broker = self.broker();
-        let ctx = self.context(broker.clone(), sink, options.observer, options.cancel);
+        let mut ctx = self.context(broker.clone(), sink, options.observer, options.cancel);
+        ctx.pacer = options.pacer;
         let limits = &self.source.policy.limits;
         let request = CollectRequest {
             mode: options.mode,
@@ -312,6 +317,7 @@ pub(crate) fn offline_context(source: &str, limits: &Limits) -> RunContext {
         observer: Arc::new(Quiet),
         cancel: CancelToken::new(),
         caps: limits.caps.clone(),
+        pacer: None,
     }
 }
 

@@ -67,6 +67,8 @@ pub struct RunContext {
     pub cancel: crate::cancel::CancelToken,
     /// The caps on host resources, requests in flight, setup time, logs and batches.
     pub caps: crate::policy::Caps,
+    /// Paces the plugin's requests, if the embedder shares a request rate between runs.
+    pub pacer: Option<Arc<dyn crate::Pacer>>,
 }
 
 /// The `T` of the wasmtime `Store`.
@@ -114,6 +116,9 @@ impl RunState {
             &ctx.network,
         );
         outbound.count_requests(progress.requests.clone());
+        if let Some(pacer) = ctx.pacer.clone() {
+            outbound.pace_with(pacer);
+        }
         let mut http = WasiHttpCtx::new();
         http.set_field_size_limit(ctx.caps.max_header_bytes);
         let mut table = ResourceTable::new();

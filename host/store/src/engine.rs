@@ -28,19 +28,9 @@ pub(crate) trait Connection: Query + Send {
     /// record changes then commit one at a time, so that change IDs grow in commit order.
     fn serialize_changes(&mut self) -> Result<()>;
 
-    /// Appends `rows` to the TEMP table `stage_<table>` (SQLite: one prepared insert per row;
-    /// PostgreSQL: `COPY`).
+    /// Appends `rows` to their table (SQLite: one prepared insert per row; PostgreSQL:
+    /// `COPY`).
     fn stage(&mut self, rows: &Staged) -> Result<()>;
-
-    /// The SQLite connection, for what only SQLite has.
-    fn sqlite(&self) -> Option<&rusqlite::Connection> {
-        None
-    }
-
-    /// The SQLite connection, mutably.
-    fn sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
-        None
-    }
 }
 
 impl Connection for rusqlite::Connection {
@@ -64,8 +54,8 @@ impl Connection for rusqlite::Connection {
     fn stage(&mut self, rows: &Staged) -> Result<()> {
         let placeholders: Vec<String> = (1..=rows.columns.len()).map(|i| format!("?{i}")).collect();
         let mut insert = self.prepare_cached(&format!(
-            "INSERT INTO temp.stage_{} ({}) VALUES ({})",
-            rows.table,
+            "INSERT INTO {} ({}) VALUES ({})",
+            rows.into,
             rows.columns.join(", "),
             placeholders.join(", ")
         ))?;
@@ -73,14 +63,6 @@ impl Connection for rusqlite::Connection {
             insert.execute(rusqlite::params_from_iter(row))?;
         }
         Ok(())
-    }
-
-    fn sqlite(&self) -> Option<&rusqlite::Connection> {
-        Some(self)
-    }
-
-    fn sqlite_mut(&mut self) -> Option<&mut rusqlite::Connection> {
-        Some(self)
     }
 }
 

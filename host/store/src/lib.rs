@@ -13,6 +13,8 @@ mod apply;
 mod changes;
 mod derived;
 mod engine;
+mod fleet;
+mod migrate;
 mod outbox;
 mod pipe;
 mod plugin_state;
@@ -22,20 +24,24 @@ mod references;
 mod rows;
 mod schedule;
 mod service_lock;
+mod sources;
 mod sqlite;
 mod staging;
 mod watch;
 mod writer;
 
+pub use fleet::{FleetStatus, HostRecord, Lease, LeaseRecord, NEVER, Overdue, new_host_id};
+pub use migrate::Copied;
 pub use outbox::Delivery;
 pub use plugin_state::PluginState;
 pub use postgres::PostgresOptions;
 pub use query::{Dialect, FromValue, Query, Row, Value};
 pub use schedule::ScheduleState;
 pub use service_lock::ServiceLock;
+pub use sources::{SourcesVersion, StoredSource};
 pub use writer::RunWriter;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use engine::{Connection as Db, Engine};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -128,7 +134,12 @@ const UNKNOWN_UNITS: &str = "
     ALTER TABLE product_history_new RENAME TO product_history;";
 /// Schema 9 → 10: runs record the host they ran on (a fleet shares one database).
 const RUN_HOSTS: &str = "ALTER TABLE runs ADD COLUMN host TEXT;";
-const SCHEMA_VERSION: i64 = 10;
+/// Schema 10 → 11: runs record the service that ran them; the fleet's tables (from SCHEMA).
+const RUN_SERVICES: &str = "ALTER TABLE runs ADD COLUMN host_id TEXT;";
+/// Schema 10 → 11, where the schedule exists already: leases.
+const SCHEDULE_LEASES: &str = "ALTER TABLE schedule ADD COLUMN lease_holder TEXT;
+    ALTER TABLE schedule ADD COLUMN lease_expires_at TEXT;";
+const SCHEMA_VERSION: i64 = 11;
 
 /// A recorded run.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -160,6 +171,8 @@ pub struct RunRecord {
 pub struct Store {
     conn: Arc<Mutex<Box<dyn Db>>>,
     engine: Arc<Engine>,
+    /// The fleet host this store's runs belong to (see [`Store::as_member`]).
+    member: Option<Arc<str>>,
 }
 
 /// The current time as RFC 3339 UTC.
@@ -230,6 +243,17 @@ impl Store {
                 if (1..10).contains(&version) {
                     tx.execute_batch(RUN_HOSTS)?;
                 }
+                if (1..11).contains(&version) {
+                    tx.execute_batch(RUN_SERVICES)?;
+                    let scheduled: bool = tx.query_row(
+                        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schedule')",
+                        [],
+                        |r| r.get(0),
+                    )?;
+                    if scheduled {
+                        tx.execute_batch(SCHEDULE_LEASES)?;
+                    }
+                }
                 tx.execute_batch(SCHEMA)?;
                 tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
                 tx.commit()
@@ -241,6 +265,7 @@ impl Store {
         let store = Store {
             conn: Arc::new(Mutex::new(Box::new(conn))),
             engine: Arc::new(Engine::Sqlite(path.to_path_buf())),
+            member: None,
         };
         store.mark_interrupted()?;
         Ok(store)
@@ -259,9 +284,24 @@ impl Store {
         let store = Store {
             conn: Arc::new(Mutex::new(Box::new(conn))),
             engine: Arc::new(Engine::Postgres(options.clone())),
+            member: None,
         };
         store.mark_interrupted()?;
         Ok(store)
+    }
+
+    /// This store as used by fleet host `id`: its runs record the host, and publish only while
+    /// the host holds their source's lease.
+    pub fn as_member(&self, id: &str) -> Store {
+        Store {
+            member: Some(id.into()),
+            ..self.clone()
+        }
+    }
+
+    /// The fleet host this store's runs belong to, if any.
+    pub fn member(&self) -> Option<&str> {
+        self.member.as_deref()
     }
 
     /// The store's database, for messages: `the database /var/lib/itam/itam.db`.
@@ -282,7 +322,7 @@ impl Store {
     }
 
     /// The SQLite database file, for what only SQLite has (progress files, the service lock).
-    fn file(&self) -> Option<&Path> {
+    pub(crate) fn file(&self) -> Option<&Path> {
         match &*self.engine {
             Engine::Sqlite(path) => Some(path),
             Engine::Postgres(_) => None,
@@ -476,7 +516,12 @@ impl Store {
     /// commits if `f` succeeds and rolls back otherwise.
     pub fn transaction<T>(&self, f: impl FnOnce(&mut dyn Query) -> Result<T>) -> Result<T> {
         let mut conn = self.lock();
-        conn.batch("BEGIN")?;
+        // SQLite: take the write lock at once, not when the first write comes (a reader that
+        // turns writer fails at once if another wrote meanwhile).
+        conn.batch(match self.dialect() {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres => "BEGIN",
+        })?;
         match f(&mut **conn) {
             Ok(out) => {
                 conn.batch("COMMIT")?;
@@ -487,25 +532,6 @@ impl Store {
                 Err(e)
             }
         }
-    }
-
-    /// Runs `f` with the SQLite connection mutably, for changes outside runs (e.g. a catalogue
-    /// import).
-    pub fn with_conn_mut<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let mut conn = self.lock();
-        let conn = conn
-            .sqlite_mut()
-            .ok_or_else(|| anyhow!("this operation needs a SQLite store"))?;
-        f(conn)
-    }
-
-    /// Runs `f` with the SQLite connection, for reports.
-    pub fn with_conn<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = self.lock();
-        let conn = conn
-            .sqlite()
-            .ok_or_else(|| anyhow!("this operation needs a SQLite store"))?;
-        f(conn)
     }
 }
 

@@ -73,13 +73,25 @@ fn stamp(at: DateTime<Utc>) -> String {
 }
 
 impl Store {
-    /// The pending deliveries due at `now`, oldest first, at most `limit`.
-    pub fn due_deliveries(&self, now: DateTime<Utc>, limit: u32) -> Result<Vec<Delivery>> {
-        self.read(|q| {
-            q.rows(
-                "SELECT id, webhook, source, run_id, first_cursor, last_cursor, created_at, attempts
-                 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1
-                 ORDER BY id LIMIT ?2",
+    /// Takes the pending deliveries due at `now`, oldest first, at most `limit`, and holds
+    /// them for `hold`: another service of the fleet does not take them meanwhile (and takes
+    /// them after, if this one died before recording how the delivery went).
+    pub fn take_due_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+        hold: std::time::Duration,
+    ) -> Result<Vec<Delivery>> {
+        let lock = self.dialect().skip_locked();
+        let until = stamp(now + chrono::Duration::from_std(hold)?);
+        self.transaction(|q| {
+            let due = q.rows(
+                &format!(
+                    "SELECT id, webhook, source, run_id, first_cursor, last_cursor, created_at,
+                         attempts
+                     FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1
+                     ORDER BY id LIMIT ?2{lock}"
+                ),
                 &values![stamp(now), limit],
                 |r| {
                     Ok(Delivery {
@@ -93,7 +105,14 @@ impl Store {
                         attempts: r.get(7)?,
                     })
                 },
-            )
+            )?;
+            for delivery in &due {
+                q.execute(
+                    "UPDATE outbox SET next_attempt_at = ?2 WHERE id = ?1",
+                    &values![delivery.id, until.as_str()],
+                )?;
+            }
+            Ok(due)
         })
     }
 

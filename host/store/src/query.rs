@@ -67,6 +67,43 @@ impl Dialect {
     }
 }
 
+/// What the fleet's SQL (leases, heartbeats) spells differently: the database's clock, so
+/// that the hosts sharing it agree on when a lease expires whatever their own clocks say.
+impl Dialect {
+    /// The database's current time, `seconds` from now, as RFC 3339 UTC text in whole
+    /// seconds (the store's time format).
+    pub(crate) fn clock(self, seconds: i64) -> String {
+        match self {
+            Dialect::Sqlite => {
+                format!("strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '{seconds} seconds')")
+            }
+            Dialect::Postgres => format!(
+                "to_char((clock_timestamp() + interval '{seconds} seconds') AT TIME ZONE 'UTC', \
+                 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+            ),
+        }
+    }
+
+    /// The rows of the JSON array of strings in `param` (e.g. `?2`), as a one-column query.
+    pub(crate) fn json_strings(self, param: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("SELECT value FROM json_each({param})"),
+            Dialect::Postgres => {
+                format!("SELECT json_array_elements_text(CAST(CAST({param} AS text) AS json))")
+            }
+        }
+    }
+
+    /// What makes a SELECT lock the rows it picks, passing over those another transaction
+    /// holds (PostgreSQL's work-queue idiom; SQLite has one writer at a time anyway).
+    pub(crate) fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+}
+
 /// What the store's own SQL (staging and publishing a run) spells differently.
 impl Dialect {
     /// The column that orders a staging table's rows as they were appended.

@@ -10,24 +10,24 @@ use itam_runtime::contract::types::{
     MemberKind, Membership, Product, Removal, SignInActivity, Subscription, Units,
 };
 
-/// Rows for one staging table: `stage_<table>`, its columns, and the rows in the order sent.
+/// Rows for one table (a run's `stage_<table>`), its columns, and the rows in the order sent.
 pub(crate) struct Staged {
-    pub table: &'static str,
-    pub columns: &'static [&'static str],
+    pub into: String,
+    pub columns: Vec<String>,
     pub rows: Vec<Vec<Value>>,
 }
 
 impl Staged {
-    fn new(table: &'static str, columns: &'static [&'static str]) -> Staged {
+    fn new(table: &str, columns: &[&str]) -> Staged {
         Staged {
-            table,
-            columns,
+            into: format!("stage_{table}"),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
             rows: Vec::new(),
         }
     }
 
     fn push<const N: usize>(&mut self, row: [Value; N]) {
-        debug_assert_eq!(N, self.columns.len(), "{}", self.table);
+        debug_assert_eq!(N, self.columns.len(), "{}", self.into);
         self.rows.push(row.into());
     }
 }

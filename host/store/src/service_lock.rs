@@ -1,16 +1,34 @@
-//! One service per database: `itam serve` holds an exclusive lock on `<database>-serve.lock`
-//! while it runs. The operating system releases it when the process ends, however it ends, so
-//! a crash leaves no stale lock behind. One-shot commands (`sync`, reports) do not take it.
+//! One service per SQLite file: `itam serve` holds an exclusive lock on
+//! `<database>-serve.lock` while it runs. The operating system releases it however the process
+//! ends, so a crash leaves no stale lock behind. One-shot commands (`sync`, reports) do not
+//! take it. On PostgreSQL, services share the database as a fleet (see `fleet.rs`): there is
+//! no lock to take.
 
 use anyhow::Result;
 use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 
 /// The held lock; dropping it releases it.
-#[derive(Debug)]
 pub struct ServiceLock {
-    _file: File,
+    _held: Held,
     path: PathBuf,
+}
+
+/// What holds the lock.
+enum Held {
+    File {
+        _file: File,
+    },
+    /// Nothing: the database is shared by a fleet.
+    Shared,
+}
+
+impl std::fmt::Debug for ServiceLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceLock")
+            .field("path", &self.path)
+            .finish()
+    }
 }
 
 impl ServiceLock {
@@ -28,7 +46,10 @@ impl ServiceLock {
             .open(&path)
             .map_err(|e| anyhow::anyhow!("cannot open the service lock {}: {e}", path.display()))?;
         match file.try_lock() {
-            Ok(()) => Ok(ServiceLock { _file: file, path }),
+            Ok(()) => Ok(ServiceLock {
+                _held: Held::File { _file: file },
+                path,
+            }),
             Err(TryLockError::WouldBlock) => Err(itam_runtime::error::config_error(format!(
                 "another `itam serve` is already running on the database {} (it holds {}); stop it first, or give this one another [store] path",
                 database.display(),
@@ -40,7 +61,19 @@ impl ServiceLock {
         }
     }
 
-    /// The lock file.
+    /// Takes the service lock of `store`: for SQLite, [`ServiceLock::acquire`] on its file;
+    /// for PostgreSQL none (services share it as a fleet).
+    pub fn acquire_for(store: &crate::Store) -> Result<ServiceLock> {
+        match store.file() {
+            Some(file) => ServiceLock::acquire(file),
+            None => Ok(ServiceLock {
+                _held: Held::Shared,
+                path: PathBuf::new(),
+            }),
+        }
+    }
+
+    /// The lock file (empty for a PostgreSQL store).
     pub fn path(&self) -> &Path {
         &self.path
     }

@@ -65,8 +65,12 @@ pub(crate) fn install_permanent(
         let source = format!(
             "
 BEGIN
-    IF current_setting('itam.watch_{watch}', true) = 'on' AND ({condition}) THEN
-        {body}
+    -- (Nested: PL/pgSQL may evaluate both sides of an AND, and the condition reads the
+    -- watching session's TEMP tables, which other sessions do not have.)
+    IF current_setting('itam.watch_{watch}', true) = 'on' THEN
+        IF {condition} THEN
+            {body}
+        END IF;
     END IF;
     RETURN {result};
 END;

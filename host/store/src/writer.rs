@@ -44,8 +44,8 @@ impl RunWriter {
         let run_id: i64 = store.read(|q| {
             q.value(
                 "INSERT INTO runs (source, plugin, plugin_version, plugin_sha256, pid, host,
-                     started_at, status)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'running') RETURNING id",
+                     host_id, started_at, status)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'running') RETURNING id",
                 &values![
                     source,
                     plugin,
@@ -53,6 +53,7 @@ impl RunWriter {
                     sha256,
                     std::process::id(),
                     super::hostname(),
+                    store.member(),
                     now()
                 ],
             )
@@ -134,6 +135,7 @@ impl RunWriter {
             // while another run publishes.
             conn.begin_publishing(&self.source)?;
             let q = conn.as_query();
+            self.store.check_lease(q, &self.source)?;
             apply::check(q, &plan)?;
             staging::index_ids(q)?;
             references::check_references(q, &self.source, incremental)?;

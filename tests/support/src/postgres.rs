@@ -37,10 +37,16 @@ impl Postgres {
             eprintln!("skipped: PostgreSQL is not installed (Debian: apt install postgresql)");
             return None;
         };
-        Some(Postgres::start_with(&bin))
+        Some(Postgres::start_with(&bin, false))
     }
 
-    fn start_with(bin: &Path) -> Postgres {
+    /// Starts a new server that writes durably (fsync and synchronous commits, as in
+    /// production), for benchmarks; `None` when PostgreSQL is not installed.
+    pub fn start_durable() -> Option<Postgres> {
+        binaries().map(|bin| Postgres::start_with(&bin, true))
+    }
+
+    fn start_with(bin: &Path, durable: bool) -> Postgres {
         let dir = tempfile::tempdir().expect("temporary directory");
         // PostgreSQL refuses to run as root; it then runs as the package's `postgres` user.
         let run_as = (unsafe { libc::geteuid() } == 0).then(|| {
@@ -77,8 +83,19 @@ impl Postgres {
             .arg(port.to_string())
             .arg("-k")
             .arg(dir.path())
-            .args(["-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"])
-            .args(["-c", "synchronous_commit=off", "-c", "full_page_writes=off"])
+            .args(["-c", "listen_addresses=127.0.0.1"])
+            // Tests throw the cluster away: they need not wait for the disk.
+            .args(match durable {
+                true => [].as_slice(),
+                false => &[
+                    "-c",
+                    "fsync=off",
+                    "-c",
+                    "synchronous_commit=off",
+                    "-c",
+                    "full_page_writes=off",
+                ],
+            })
             .args(["-c", "max_connections=300", "-c", "log_min_messages=fatal"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())

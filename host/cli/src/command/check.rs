@@ -9,7 +9,7 @@ pub(super) async fn check(
     format: Option<crate::check::CheckFormat>,
     out: &mut dyn Write,
 ) -> Result<i32> {
-    let config = Config::load(config_path)?;
+    let config = load_config(config_path)?;
     let runtime = runtime()?.with_network(config.network.clone());
     let mut checks = Vec::new();
     for s in config.select(source)? {

@@ -4,10 +4,13 @@ mod changes;
 mod check;
 mod demo;
 mod export;
+mod fleet;
 mod init;
 mod plugin;
 pub mod report;
 mod runs;
+mod source;
+mod store;
 mod sync;
 
 use crate::config::Config;
@@ -163,6 +166,23 @@ enum Command {
     Catalog {
         #[command(subcommand)]
         command: crate::command::report::CatalogCommand,
+    },
+    /// The store itself: move a SQLite database into PostgreSQL.
+    Store {
+        #[command(subcommand)]
+        command: store::StoreCommand,
+    },
+    /// Sources kept in the database (beside the configuration file's), for every service
+    /// sharing it: add, set, list, remove.
+    Source {
+        #[command(subcommand)]
+        command: source::SourceCommand,
+    },
+    /// The services sharing the database (a fleet): who is alive, what they hold, what is
+    /// overdue.
+    Fleet {
+        #[command(subcommand)]
+        command: fleet::FleetCommand,
     },
     /// Export an entity of the stored snapshot.
     Export {
@@ -504,6 +524,9 @@ async fn run(cli: Cli) -> Result<i32> {
         Command::Catalog { command } => {
             crate::command::report::catalog(cli_config, command, &mut out)
         }
+        Command::Store { command } => store::store(cli_config, command, &mut out),
+        Command::Source { command } => source::source(cli_config, command, &mut out),
+        Command::Fleet { command } => fleet::fleet(cli_config, command, &mut out),
         Command::Export {
             entity,
             source,
@@ -550,32 +573,44 @@ async fn run(cli: Cli) -> Result<i32> {
 
 /// Opens the configured store for writing (`sync`), creating the database (mode 600) and,
 /// with `[store] create_dirs = true`, its missing directories.
-fn open_store(config: &Config) -> Result<Store> {
-    if config.store_create_dirs {
-        itam_store::create_parent_dirs(&config.store_path)?;
+/// The configuration file's, with the sources kept in the database (`itam source add`) when
+/// the database exists.
+pub(crate) fn load_config(config_path: &Path) -> Result<Config> {
+    let config = Config::load(config_path)?;
+    match config.store.open_existing()? {
+        Some(store) => config.with_stored_sources(&store),
+        None => Ok(config),
     }
-    Store::open(&config.store_path)
+}
+
+fn open_store(config: &Config) -> Result<Store> {
+    config.store.open()
 }
 
 /// For the commands that read the log of every source or of one (`runs`, `changes`): the
 /// source `name` checked against the configuration, and the store if a database exists yet
 /// (reading creates none).
 fn log_reader(config_path: &Path, name: Option<&str>) -> Result<(Option<String>, Option<Store>)> {
-    let config = Config::load(config_path)?;
+    let config = load_config(config_path)?;
     let source = match name {
         Some(name) => Some(config.select(Some(name))?[0].name.clone()),
         None => None,
     };
-    let store = match config.store_path.exists() {
-        true => Some(open_existing_store(&config)?),
-        false => None,
-    };
-    Ok((source, store))
+    Ok((source, config.store.open_existing()?))
 }
 
-/// Opens the configured store, which exists, for reading.
+/// Opens the configured store for reading; an error if it does not exist yet.
 fn open_existing_store(config: &Config) -> Result<Store> {
-    Store::open(&config.store_path)
+    config.store.open_existing()?.ok_or_else(|| {
+        config_error(format!(
+            "no database at {}; run `itam sync` first",
+            config
+                .store
+                .sqlite_path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        ))
+    })
 }
 
 fn one_source(config: &Config, name: Option<&str>) -> Result<String> {
@@ -593,15 +628,9 @@ fn one_source(config: &Config, name: Option<&str>) -> Result<String> {
 }
 
 pub(crate) fn open_for_report(config_path: &Path, source: Option<&str>) -> Result<(Store, String)> {
-    let config = Config::load(config_path)?;
+    let config = load_config(config_path)?;
     let source = one_source(&config, source)?;
-    if !config.store_path.exists() {
-        return Err(config_error(format!(
-            "no database at {}; run `itam sync` first",
-            config.store_path.display()
-        )));
-    }
-    let store = Store::open(&config.store_path)?;
+    let store = open_existing_store(&config)?;
     if store.last_success(&source)?.is_none() {
         anyhow::bail!(
             "source `{source}` has no successful sync yet; run `itam sync --source {source}`"

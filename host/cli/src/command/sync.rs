@@ -8,7 +8,7 @@ pub(super) async fn sync(
     full: bool,
     out: &mut dyn Write,
 ) -> Result<i32> {
-    let config = Config::load(config_path)?;
+    let config = load_config(config_path)?;
     let sources = config.select(source)?;
     let runtime = runtime()?.with_network(config.network.clone());
     // Validate every selected source before any of them touches the network. A source that

@@ -13,18 +13,20 @@ pub use itam_runtime::policy::{Limits, mib};
 use serde::Deserialize;
 
 mod reports;
+pub mod secret_ref;
 pub mod serve;
+pub mod store;
+pub mod stored;
 pub mod webhooks;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
+pub use store::StoreSettings;
 
 /// The whole configuration, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// Where the SQLite database lives.
-    pub store_path: PathBuf,
-    /// Whether `sync` may create the database's missing directories (`[store] create_dirs`).
-    pub store_create_dirs: bool,
+    /// Where the inventory is kept (`[store]`).
+    pub store: StoreSettings,
     /// Proxy and trusted CAs.
     pub network: Network,
     /// Sandbox limits applied to every plugin run.
@@ -202,7 +204,7 @@ pub struct Source {
 #[serde(deny_unknown_fields)]
 struct RawConfig {
     #[serde(default)]
-    store: RawStore,
+    store: store::RawStore,
     #[serde(default)]
     runtime: RawRuntime,
     #[serde(default)]
@@ -217,13 +219,6 @@ struct RawConfig {
     serve: serve::RawServe,
     #[serde(default, rename = "webhook")]
     webhooks: Vec<webhooks::RawWebhook>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawStore {
-    path: Option<PathBuf>,
-    create_dirs: Option<bool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -412,8 +407,7 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| e.to_string())?;
         let limits = raw.runtime.resolve()?;
         let network = raw.network.resolve(base)?;
-        let store_path = base.join(raw.store.path.unwrap_or_else(|| "itam.db".into()));
-        let store_create_dirs = raw.store.create_dirs.unwrap_or(false);
+        let store = raw.store.resolve(base)?;
         let reports = reports::resolve(raw.reports, raw.prices)?;
         let serve = raw.serve.resolve(base)?;
         let mut webhooks = Vec::new();
@@ -442,8 +436,7 @@ impl Config {
             sources.push(source);
         }
         Ok(Config {
-            store_path,
-            store_create_dirs,
+            store,
             network,
             limits,
             sources,
@@ -802,7 +795,7 @@ cloud = "global"
     #[test]
     fn parses_the_documented_example() {
         let c = parse_resolved(GOOD).unwrap();
-        assert_eq!(c.store_path, Path::new("/etc/itam/inv.db"));
+        assert_eq!(c.store.sqlite_path(), Some(Path::new("/etc/itam/inv.db")));
         let s = &c.sources[0];
         assert_eq!(s.plugin, PluginRef::Builtin("m365".into()));
         assert_eq!(s.schedule, Some(Duration::from_secs(6 * 3600)));

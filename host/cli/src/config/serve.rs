@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 /// The default listen address: loopback only.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 
+/// Default requests per second per app across the fleet: below Graph's 13,000 (130,000 per
+/// 10 seconds per app across all tenants), leaving room for the app's other clients.
+pub const DEFAULT_APP_REQUESTS_PER_SECOND: u32 = 10_000;
+
 /// Default share of a source's interval that its runs are spread over.
 pub const DEFAULT_SPLAY_PERCENT: u32 = 10;
 
@@ -25,6 +29,15 @@ pub struct ServeSettings {
     pub metrics_public: bool,
     /// TLS certificate chain and key (PEM), when the service speaks HTTPS.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// How often the service renews its heartbeat and its leases, and looks for due
+    /// sources that other services of the fleet left.
+    pub heartbeat: std::time::Duration,
+    /// How long a source's lease lasts unless renewed: how soon another service takes over
+    /// the sources of one that died.
+    pub lease: std::time::Duration,
+    /// Requests per second per app (client ID) across the fleet: Graph allows an app
+    /// 130,000 requests per 10 seconds across all tenants.
+    pub app_requests_per_second: u32,
 }
 
 /// The random delay added to each interval.
@@ -46,14 +59,7 @@ impl Splay {
     }
 }
 
-/// Where the service's access token is read from (never written in the file itself).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TokenRef {
-    /// `token = { env = "VAR" }`.
-    Env(String),
-    /// `token = { file = "path" }`, relative to the configuration's directory.
-    File(PathBuf),
-}
+pub use super::secret_ref::SecretRef as TokenRef;
 
 impl Default for ServeSettings {
     fn default() -> Self {
@@ -64,6 +70,9 @@ impl Default for ServeSettings {
             token: None,
             metrics_public: false,
             tls: None,
+            heartbeat: std::time::Duration::from_secs(10),
+            lease: std::time::Duration::from_secs(60),
+            app_requests_per_second: DEFAULT_APP_REQUESTS_PER_SECOND,
         }
     }
 }
@@ -79,13 +88,9 @@ pub(crate) struct RawServe {
     metrics_public: Option<bool>,
     tls_certificate: Option<PathBuf>,
     tls_key: Option<PathBuf>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTokenRef {
-    env: Option<String>,
-    file: Option<PathBuf>,
+    heartbeat: Option<String>,
+    lease: Option<String>,
+    app_requests_per_second: Option<i64>,
 }
 
 impl RawServe {
@@ -123,7 +128,32 @@ impl RawServe {
                 );
             }
         };
+        let duration = |key: &str, text: Option<String>, default| match text {
+            None => Ok(default),
+            Some(text) => super::parse_duration(&text).map_err(|e| format!("[serve] {key}: {e}")),
+        };
+        let heartbeat = duration("heartbeat", self.heartbeat, defaults.heartbeat)?;
+        let lease = duration("lease", self.lease, defaults.lease)?;
+        if heartbeat < std::time::Duration::from_secs(1) || lease < heartbeat * 3 {
+            return Err(format!(
+                "[serve] heartbeat = {} and lease = {} do not fit: the heartbeat must be at least 1s and the lease at least three heartbeats, so that a busy service keeps its leases (defaults: 10s and 60s)",
+                humantime::format_duration(heartbeat),
+                humantime::format_duration(lease)
+            ));
+        }
+        let app_requests_per_second = match self.app_requests_per_second {
+            None => defaults.app_requests_per_second,
+            Some(n @ 1..=13_000) => n as u32,
+            Some(n) => {
+                return Err(format!(
+                    "[serve] app_requests_per_second = {n} is out of range; use 1 to 13000 (Graph allows an app 130,000 requests per 10 seconds across all tenants; default {DEFAULT_APP_REQUESTS_PER_SECOND})"
+                ));
+            }
+        };
         Ok(ServeSettings {
+            app_requests_per_second,
+            heartbeat,
+            lease,
             listen,
             splay,
             max_concurrent_runs,
@@ -163,16 +193,13 @@ fn parse_splay(text: &str) -> Result<Splay, String> {
 }
 
 fn parse_token(value: toml::Value, base: &Path) -> Result<TokenRef, String> {
-    let hint = "write token = { env = \"ITAM_SERVE_TOKEN\" } or token = { file = \"serve-token\" }; the token itself never goes in the file";
-    let raw = RawTokenRef::deserialize(value)
-        .map_err(|_| format!("[serve] token must be a reference: {hint}"))?;
-    match (raw.env, raw.file) {
-        (Some(var), None) if !var.trim().is_empty() => Ok(TokenRef::Env(var)),
-        (None, Some(file)) => Ok(TokenRef::File(base.join(file))),
-        _ => Err(format!(
-            "[serve] token needs exactly one of env or file: {hint}"
-        )),
-    }
+    TokenRef::parse(
+        value,
+        base,
+        "[serve] token",
+        "ITAM_SERVE_TOKEN",
+        "serve-token",
+    )
 }
 
 #[cfg(test)]

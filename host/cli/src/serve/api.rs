@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
         .route("/sources", get(sources))
+        .route("/fleet", get(fleet))
         .route("/sources/{source}/balance", get(balance))
         .route("/sources/{source}/waste", get(waste))
         .route("/sources/{source}/subscriptions", get(subscriptions))
@@ -37,6 +38,13 @@ async fn openapi() -> Response {
         include_str!("openapi.json"),
     )
         .into_response()
+}
+
+/// `GET /api/v1/fleet`: the services sharing the store (see `itam fleet status`).
+async fn fleet(State(state): State<AppState>) -> Response {
+    let store = state.store.clone();
+    let serve = state.scheduler.config().serve.clone();
+    report(move || crate::serve::fleet_status(&store, &serve)).await
 }
 
 /// An API error: status and message as `{"error": "..."}`.

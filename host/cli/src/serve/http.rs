@@ -151,8 +151,12 @@ async fn metrics(State(state): State<AppState>) -> Response {
     let config = state.scheduler.config();
     let sources: Vec<String> = config.sources.iter().map(|s| s.name.clone()).collect();
     let metrics = state.metrics.clone();
-    let encoded =
-        tokio::task::spawn_blocking(move || metrics.encode(&sources, &config.reports)).await;
+    let store = state.store.clone();
+    let encoded = tokio::task::spawn_blocking(move || {
+        let fleet = crate::serve::fleet_status(&store, &config.serve)?;
+        metrics.encode(&sources, &config.reports, Some(&fleet))
+    })
+    .await;
     match encoded {
         Ok(Ok(text)) => (
             [(

@@ -15,6 +15,7 @@ pub mod holders;
 pub mod http;
 pub mod login;
 pub mod metrics;
+pub mod pace;
 pub mod schedule;
 pub mod scheduler;
 mod signals;
@@ -30,7 +31,7 @@ use crate::error::config_error;
 use anyhow::Result;
 use itam_runtime::Runtime;
 use itam_runtime::credentials::Secret;
-use itam_store::{ServiceLock, Store};
+use itam_store::ServiceLock;
 use signals::Signal;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -68,11 +69,8 @@ pub async fn run(
             "itam serve would listen on {listen}, which is not loopback, without an access token; set [serve] token = {{ env = \"ITAM_SERVE_TOKEN\" }} (or {{ file = … }}), or listen on 127.0.0.1"
         )));
     }
-    if config.store_create_dirs {
-        itam_store::create_parent_dirs(&config.store_path)?;
-    }
-    let lock = ServiceLock::acquire(&config.store_path)?;
-    let store = Store::open(&config.store_path)?;
+    let store = config.store.open()?;
+    let lock = ServiceLock::acquire_for(&store)?;
     let mut signals = signals::Signals::install()?;
     let tcp = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
         config_error(format!(
@@ -138,8 +136,8 @@ pub async fn run(
         None => String::new(),
     };
     eprintln!(
-        "itam serve: dashboard, API and metrics on {scheme}://{local}/ (store {}, {} source(s), {} scheduled); {reloads}SIGUSR1 runs every source now, SIGTERM or Ctrl-C stops",
-        config.store_path.display(),
+        "itam serve: dashboard, API and metrics on {scheme}://{local}/ ({}, {} source(s), {} scheduled); {reloads}SIGUSR1 runs every source now, SIGTERM or Ctrl-C stops",
+        config.store.describe(),
         config.sources.len(),
         config
             .sources
@@ -174,6 +172,7 @@ pub async fn run(
             SHUTDOWN_GRACE.as_secs()
         );
     }
+    scheduler.leave();
     runner.abort();
     delivering.abort();
     if let Some(w) = watchdog {
@@ -186,14 +185,24 @@ pub async fn run(
     Ok(0)
 }
 
+/// The fleet's status as `[serve]` judges it: a service is alive if its heartbeat is younger
+/// than three heartbeats; a source is overdue once due for two heartbeats with no service
+/// running it.
+pub fn fleet_status(
+    store: &itam_store::Store,
+    serve: &crate::config::serve::ServeSettings,
+) -> Result<itam_store::FleetStatus> {
+    store.fleet_status(serve.heartbeat * 3, serve.heartbeat * 2)
+}
+
 /// SIGHUP: loads and validates the configuration again; a broken one keeps the old one.
 fn reload(config_path: &Path, scheduler: &scheduler::Scheduler) {
     systemd::reloading();
     let outcome = Config::load(config_path).and_then(|new| {
         let old = scheduler.config();
-        if new.store_path != old.store_path {
+        if new.store != old.store {
             anyhow::bail!(
-                "[store] path changed; restart itam serve to use another database (the configuration was not reloaded)"
+                "[store] changed; restart itam serve to use another database (the configuration was not reloaded)"
             );
         }
         if new.serve != old.serve {

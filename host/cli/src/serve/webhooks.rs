@@ -19,6 +19,10 @@ use std::time::Duration;
 
 /// How often the outbox is looked at when no run has woken the deliverer.
 const POLL: Duration = Duration::from_secs(5);
+/// How long deliveries taken for sending are held from the other services of a fleet (a
+/// service that dies meanwhile leaves them to the others after this; the idempotency key
+/// lets the receiver drop a repeat).
+const HOLD: Duration = Duration::from_secs(600);
 /// The first retry's delay; each failure doubles it, up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(30);
 /// The longest delay between two attempts.
@@ -104,7 +108,9 @@ impl Deliverer {
     /// Sends every delivery that is due, oldest first.
     async fn deliver_due(&self) -> anyhow::Result<()> {
         loop {
-            let due = self.store.due_deliveries(chrono::Utc::now(), 50)?;
+            let due = self
+                .store
+                .take_due_deliveries(chrono::Utc::now(), 50, HOLD)?;
             if due.is_empty() {
                 return Ok(());
             }

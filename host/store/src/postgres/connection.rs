@@ -126,16 +126,16 @@ impl Query for PgConnection {
 }
 
 impl PgConnection {
-    /// Appends `rows` to `stage_<table>` with `COPY … FROM STDIN` (text format): one round
-    /// trip per batch instead of one per row.
+    /// Appends `rows` to their table with `COPY … FROM STDIN` (text format): one round trip
+    /// per batch instead of one per row.
     pub(crate) fn copy_in(&mut self, rows: &Staged) -> Result<()> {
         use futures_util::SinkExt;
         if rows.rows.is_empty() {
             return Ok(());
         }
         let sql = format!(
-            "COPY stage_{} ({}) FROM STDIN",
-            rows.table,
+            "COPY {} ({}) FROM STDIN",
+            rows.into,
             rows.columns.join(", ")
         );
         let mut text = BytesMut::new();

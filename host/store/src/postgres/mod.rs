@@ -106,8 +106,10 @@ impl PostgresOptions {
 
 /// The migrations, in order: (version, name, SQL). A migration, once released, never changes;
 /// a change to the schema is a new one.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "snapshot", include_str!("migrations/0001_snapshot.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "snapshot", include_str!("migrations/0001_snapshot.sql")),
+    (2, "fleet", include_str!("migrations/0002_fleet.sql")),
+];
 
 /// Runs `f` in a transaction that holds the schema's lock (see [`open`]).
 pub(crate) fn under_schema_lock(

@@ -21,7 +21,9 @@ CREATE TABLE IF NOT EXISTS runs (
     mode           TEXT,
     full_reason    TEXT,
     -- the machine the run ran on (its pid is that machine's)
-    host           TEXT
+    host           TEXT,
+    -- the service that ran it (a `hosts` row), when a service did
+    host_id        TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_by_source ON runs (source, id);
 
@@ -229,8 +231,41 @@ CREATE INDEX IF NOT EXISTS outbox_due ON outbox (status, next_attempt_at);
 
 -- When `itam serve` runs each source next, and how many runs in a row have failed (for the
 -- backoff): kept here so a restart neither pushes a run back nor replays the ones it missed.
+-- While a source runs, it is leased to one service (`lease_holder`, a `hosts` row) until
+-- `lease_expires_at`, which the service renews while the run lasts.
 CREATE TABLE IF NOT EXISTS schedule (
     source               TEXT PRIMARY KEY,
     next_run_at          TEXT NOT NULL,
-    consecutive_failures INTEGER NOT NULL DEFAULT 0
+    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+    lease_holder         TEXT,
+    lease_expires_at     TEXT
 ) WITHOUT ROWID;
+
+-- Each `itam serve` process sharing the database, and when it last showed it was alive.
+CREATE TABLE IF NOT EXISTS hosts (
+    id           TEXT PRIMARY KEY,
+    hostname     TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    version      TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL,
+    stopped_at   TEXT
+);
+
+-- Sources kept in the database (`itam source add`) beside the configuration file's, each as
+-- one [[source]] table in the configuration file's TOML.
+CREATE TABLE IF NOT EXISTS sources (
+    name       TEXT PRIMARY KEY,
+    definition TEXT NOT NULL,
+    -- counts the definition's changes (services reload when the table changes)
+    revision   INTEGER NOT NULL DEFAULT 1,
+    updated_at TEXT NOT NULL
+);
+
+-- A pause the whole fleet keeps for one app (a client ID) after sustained throttling.
+CREATE TABLE IF NOT EXISTS throttle (
+    app          TEXT PRIMARY KEY,
+    paused_until TEXT NOT NULL,
+    reason       TEXT NOT NULL,
+    set_by       TEXT NOT NULL
+);

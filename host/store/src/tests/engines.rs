@@ -38,6 +38,18 @@ pub(super) fn on_each_engine(test: impl Fn(Dialect, &mut dyn FnMut() -> Store)) 
     }
 }
 
+/// Runs `test` on each engine with an opener of handles to one new database: each call opens
+/// the database again, as another process sharing it would.
+pub(super) fn on_each_shared(test: impl Fn(&dyn Fn() -> Store)) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("itam.db");
+    test(&|| Store::open(&path).unwrap());
+    if let Some(server) = server() {
+        let options = new_database(server);
+        test(&|| Store::open_postgres(&options).unwrap());
+    }
+}
+
 /// Runs `test` on a new store of each engine.
 pub(super) fn on_each(test: impl Fn(&Store)) {
     on_each_engine(|_, new_store| test(&new_store()));
@@ -114,8 +126,18 @@ fn the_outbox_delivers_retries_and_abandons_on_both_engines() {
                 crate::outbox::enqueue(q, "a", run, &["hook".to_string(), "other".to_string()])
             })
             .unwrap();
-        let due = store.due_deliveries(chrono::Utc::now(), 10).unwrap();
+        let hold = std::time::Duration::from_secs(300);
+        let due = store
+            .take_due_deliveries(chrono::Utc::now(), 10, hold)
+            .unwrap();
         assert_eq!(due.len(), 2);
+        // Taken, they are held: another service does not take them too.
+        assert!(
+            store
+                .take_due_deliveries(chrono::Utc::now(), 10, hold)
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(due[0].last_cursor - due[0].first_cursor, 1);
         store.delivered(due[0].id).unwrap();
         let later = chrono::Utc::now() + chrono::Duration::hours(1);
@@ -124,11 +146,11 @@ fn the_outbox_delivers_retries_and_abandons_on_both_engines() {
             .unwrap();
         assert!(
             store
-                .due_deliveries(chrono::Utc::now(), 10)
+                .take_due_deliveries(chrono::Utc::now(), 10, hold)
                 .unwrap()
                 .is_empty()
         );
-        let retried = store.due_deliveries(later, 10).unwrap();
+        let retried = store.take_due_deliveries(later, 10, hold).unwrap();
         assert_eq!(retried[0].attempts, 1);
         store.delivery_failed(due[1].id, "410", None).unwrap();
         assert_eq!(
@@ -191,7 +213,7 @@ fn postgres_migrations_apply_once_when_hosts_start_together() {
             db,
             "SELECT count(*), count(DISTINCT version) FROM itam_migrations"
         ),
-        "1|1"
+        "2|2"
     );
 }
 
@@ -230,4 +252,49 @@ fn postgres_refuses_a_newer_schema_a_password_in_the_url_and_names_a_failed_logi
     );
     assert!(text.contains("password"), "{text}");
     assert!(!text.contains("not-the-password"), "{text}");
+}
+
+#[test]
+fn a_sqlite_store_moves_to_postgres_row_for_row_and_goes_on_there() {
+    let Some(server) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Store::open(&dir.path().join("itam.db")).unwrap();
+    let mut rng = fastrand::Rng::with_seed(3);
+    let mut model = super::incremental::Model::seeded(&mut rng);
+    super::incremental::sync_in_full(&sqlite, &model);
+    model.change(&mut rng, 0);
+    super::incremental::sync_in_full(&sqlite, &model);
+    let postgres = Store::open_postgres(&new_database(server)).unwrap();
+
+    let copied = sqlite.migrate_to(&postgres, &[]).unwrap();
+    assert!(
+        copied.iter().any(|(t, n)| t == "accounts" && *n > 0),
+        "{copied:?}"
+    );
+    for (table, _) in &copied {
+        let dump = |store: &Store| {
+            store
+                .read(|q| {
+                    q.rows(&format!("SELECT * FROM {table}"), &[], |r| {
+                        Ok(format!("{:?}", r.values()))
+                    })
+                })
+                .map(|mut rows| {
+                    rows.sort();
+                    rows
+                })
+                .unwrap()
+        };
+        assert_eq!(dump(&sqlite), dump(&postgres), "{table}");
+    }
+    // The IDs go on after the copied ones, and a second move is refused.
+    let last = sqlite.runs_of(None, 1).unwrap()[0].id;
+    model.change(&mut rng, 1);
+    super::incremental::sync_in_full(&postgres, &model);
+    assert_eq!(postgres.runs_of(None, 1).unwrap()[0].id, last + 1);
+    let error = sqlite.migrate_to(&postgres, &[]).unwrap_err();
+    assert!(
+        format!("{error:#}").contains("already holds runs"),
+        "{error:#}"
+    );
 }

@@ -25,7 +25,7 @@ struct Person {
 
 /// A directory small enough to reason about, big enough to hit every path.
 #[derive(Clone, Default, Debug)]
-struct Model {
+pub(super) struct Model {
     people: BTreeMap<String, Person>,
     groups: BTreeMap<String, BTreeSet<String>>,
     /// (group, member, member is a group)
@@ -43,7 +43,7 @@ fn pick<'a>(rng: &mut fastrand::Rng, keys: impl Iterator<Item = &'a String>) -> 
 }
 
 impl Model {
-    fn seeded(rng: &mut fastrand::Rng) -> Model {
+    pub(super) fn seeded(rng: &mut fastrand::Rng) -> Model {
         let mut m = Model::default();
         for p in PRODUCTS {
             m.products.insert(p.into(), 10);
@@ -114,7 +114,7 @@ impl Model {
     }
 
     /// One random change.
-    fn change(&mut self, rng: &mut fastrand::Rng, step: usize) {
+    pub(super) fn change(&mut self, rng: &mut fastrand::Rng, step: usize) {
         match rng.u8(..14) {
             0 => self.join(rng, &format!("n{step}")),
             1 => {
@@ -441,6 +441,11 @@ fn coverage(how: Coverage) -> Vec<(EntityKind, Coverage)> {
 
 fn changes_coverage() -> Vec<(EntityKind, Coverage)> {
     coverage(Coverage::Changes)
+}
+
+/// Syncs everything `model` holds, read in full.
+pub(super) fn sync_in_full(store: &Store, model: &Model) {
+    sync(store, model.full(), Vec::new(), outcome(Vec::new()));
 }
 
 fn sync(store: &Store, batches: Vec<Batch>, removals: Vec<Removal>, outcome: Outcome) {

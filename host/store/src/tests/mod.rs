@@ -1,6 +1,7 @@
 //! A run's batches through the writer thread and the staging tables into the snapshot.
 
 mod engines;
+mod fleet;
 mod incremental;
 
 use super::Store;
@@ -155,7 +156,7 @@ fn a_schema_2_database_is_upgraded_in_place_and_keeps_its_products() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("itam.db");
     // A schema-2 database: today's tables with the product columns under their old names,
-    // without what schemas 6 and 10 added.
+    // without what schemas 6, 10 and 11 added.
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(super::SCHEMA).unwrap();
@@ -163,6 +164,12 @@ fn a_schema_2_database_is_upgraded_in_place_and_keeps_its_products() {
             "ALTER TABLE runs DROP COLUMN mode;
              ALTER TABLE runs DROP COLUMN full_reason;
              ALTER TABLE runs DROP COLUMN host;
+             ALTER TABLE runs DROP COLUMN host_id;
+             ALTER TABLE schedule DROP COLUMN lease_holder;
+             ALTER TABLE schedule DROP COLUMN lease_expires_at;
+             DROP TABLE hosts;
+             DROP TABLE sources;
+             DROP TABLE throttle;
              DROP TABLE plugin_state;",
         )
         .unwrap();
@@ -199,16 +206,27 @@ fn a_schema_2_database_is_upgraded_in_place_and_keeps_its_products() {
 
     let store = Store::open(&path).unwrap();
     let (product, version): ((String, String, i64), i64) = store
-        .with_conn(|conn| {
-            let product = conn.query_row(
-                "SELECT product_id, part_number, consumed_units FROM products WHERE source = 'src'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )?;
-            let version = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        .read(|q| {
+            let product = q
+                .row_opt(
+                    "SELECT product_id, part_number, consumed_units FROM products
+                     WHERE source = 'src'",
+                    &[],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )?
+                .unwrap();
+            let version = q.value("PRAGMA user_version", &[])?;
             Ok((product, version))
         })
         .unwrap();
+    // The fleet's tables and columns came with schema 11.
+    store.join_fleet("host", "test").unwrap();
+    assert!(
+        store
+            .claim("host", "src", std::time::Duration::from_secs(9))
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(product, ("p1".to_string(), "PART".to_string(), 3));
     assert_eq!(version, super::SCHEMA_VERSION);
     // And a run writes through the new names.

@@ -6,7 +6,8 @@
 //! - `/sources/{source}/products/{product}`: one product and its holders, paged and
 //!   searchable ([`product`]);
 //! - `/sources/{source}/accounts/{account}`: one account and its licences ([`account`]);
-//! - `/runs`: every source's runs, and a **Run now** button per source ([`runs`]).
+//! - `/runs`: every source's runs, and a **Run now** button per source ([`runs`]);
+//! - `/fleet`: the services sharing the store, what they run, what is overdue ([`fleet`]).
 //!
 //! Every text from the tenant or a plugin is untrusted: it passes through [`t`] (control and
 //! bidi characters become visible escapes) and maud escapes it for HTML; nothing from the
@@ -18,6 +19,7 @@ pub mod account;
 pub mod balance;
 pub mod changes;
 pub mod chart;
+pub mod fleet;
 pub mod overview;
 pub mod product;
 pub mod renewals;
@@ -39,6 +41,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(overview::page))
         .route("/runs", get(runs::page))
+        .route("/fleet", get(fleet::page))
         .route("/sources/{source}/run", post(runs::run_now))
         .route("/sources/{source}/products/{product}", get(product::page))
         .route("/sources/{source}/accounts/{account}", get(account::page))
@@ -51,6 +54,8 @@ pub enum Nav {
     Overview,
     /// The runs page.
     Runs,
+    /// The fleet page.
+    Fleet,
     /// A page outside the navigation (errors).
     Other,
 }
@@ -151,6 +156,7 @@ pub fn layout(title: &str, nav: Nav, body: Markup) -> Markup {
                         ul {
                             (link("/", "Overview", nav == Nav::Overview))
                             (link("/runs", "Runs", nav == Nav::Runs))
+                            (link("/fleet", "Fleet", nav == Nav::Fleet))
                             (link("/api/v1/openapi.json", "API", false))
                             (link("/metrics", "Metrics", false))
                         }

@@ -303,6 +303,7 @@ mod tests {
             next_run_at: Some("2026-03-01T11:00:00Z".parse().unwrap()),
             consecutive_failures: 2,
             state: "idle",
+            running_on: None,
             since: None,
             last_error: Some(format!("the run failed:\n{}\n  fix: try again", hostile())),
             ran_since_start: true,

@@ -266,6 +266,7 @@ mod tests {
                 next_run_at: None,
                 consecutive_failures: 1,
                 state: "running",
+                running_on: None,
                 since: None,
                 last_error: Some(format!("refused:\n{}", hostile())),
                 ran_since_start: true,

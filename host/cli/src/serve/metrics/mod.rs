@@ -5,11 +5,14 @@
 //!   runs, HTTP requests and throttled answers);
 //! - the licences, read from the store at each scrape ([`licences`]): when each source last
 //!   succeeded, its prepaid, consumed and available units, its waste and its subscriptions'
-//!   next lifecycle dates, as the reports compute them.
+//!   next lifecycle dates, as the reports compute them;
+//! - the fleet's, read from the store at each scrape ([`fleet`]): services alive, sources
+//!   running and sources overdue.
 //!
 //! Labels carry source names, product IDs, part numbers and subscription IDs, never an
 //! account.
 
+mod fleet;
 mod licences;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -189,9 +192,14 @@ impl Metrics {
     }
 
     /// Encodes every metric (OpenMetrics text, which Prometheus scrapes) for the configured
-    /// sources `sources`, with the report settings `settings` (inactive days for waste). Reads
-    /// the store; call it on a blocking thread.
-    pub fn encode(&self, sources: &[String], settings: &ReportSettings) -> Result<String> {
+    /// sources `sources`, with the report settings `settings` (inactive days for waste), and
+    /// the fleet's gauges from `fleet`. Reads the store; call it on a blocking thread.
+    pub fn encode(
+        &self,
+        sources: &[String],
+        settings: &ReportSettings,
+        fleet: Option<&itam_store::FleetStatus>,
+    ) -> Result<String> {
         let scrape = licences::Scrape::new();
         for source in sources {
             self.show_at_zero(source);
@@ -202,6 +210,9 @@ impl Metrics {
         let mut out = String::new();
         text::encode_registry(&mut out, &self.registry)?;
         text::encode_registry(&mut out, scrape.registry())?;
+        if let Some(status) = fleet {
+            text::encode_registry(&mut out, &fleet::registry(status)?)?;
+        }
         text::encode_eof(&mut out)?;
         Ok(out)
     }

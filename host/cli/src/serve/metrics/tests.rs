@@ -113,7 +113,7 @@ fn tenant(dir: &tempfile::TempDir) -> Store {
 fn encode(metrics: &Metrics, sources: &[&str]) -> String {
     let sources: Vec<String> = sources.iter().map(|s| s.to_string()).collect();
     metrics
-        .encode(&sources, &ReportSettings::default())
+        .encode(&sources, &ReportSettings::default(), None)
         .unwrap()
 }
 
@@ -387,4 +387,48 @@ fn unknown_purchased_units_have_no_sample_and_the_assigned_count_stays() {
         [format!("itam_license_consumed_units{{{labels}}} 4")],
         "{text}"
     );
+}
+
+#[test]
+fn the_fleet_gauges_count_services_alive_sources_running_and_overdue() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = tenant(&dir);
+    let metrics = Metrics::new(store.clone(), Default::default());
+    store.join_fleet("host-a", "test").unwrap();
+    store.join_fleet("host-b", "test").unwrap();
+    store.leave_fleet("host-b").unwrap();
+    let due = |source: &str| {
+        store
+            .schedule_source(source, |_| itam_store::ScheduleState {
+                next_run_at: chrono::Utc::now() - chrono::Duration::minutes(5),
+                consecutive_failures: 0,
+            })
+            .unwrap();
+    };
+    due("src");
+    due("late");
+    assert!(
+        store
+            .claim("host-a", "src", Duration::from_secs(60))
+            .unwrap()
+            .is_some()
+    );
+    let status = store
+        .fleet_status(Duration::from_secs(30), Duration::from_secs(20))
+        .unwrap();
+    let text = metrics
+        .encode(&["src".into()], &ReportSettings::default(), Some(&status))
+        .unwrap();
+    for (family, value) in [
+        ("itam_fleet_services_alive", "1"),
+        ("itam_fleet_running_sources", "1"),
+        ("itam_fleet_overdue_sources", "1"),
+    ] {
+        assert_eq!(
+            samples(&text, family),
+            [format!("{family} {value}")],
+            "{text}"
+        );
+    }
+    assert!(text.ends_with("\n# EOF\n"));
 }
