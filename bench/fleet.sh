@@ -17,6 +17,6 @@ cd "$(dirname "$0")/.."
 command -v rustup >/dev/null && rustup target add wasm32-wasip2 >/dev/null 2>&1
 cargo build -q --release -p itam -p itam-bench-fleet
 # A thousand emulators listen on a thousand sockets, and the services connect to them.
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"
 target/release/itam-bench-fleet fleet target/release/itam "${TENANTS:-1000}" "${HOSTS:-2}" "${USERS:-20}" "${SLOTS:-4}"
 target/release/itam-bench-fleet large target/release/itam "${LARGE:-100000}" "${RUNS:-3}"

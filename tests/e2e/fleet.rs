@@ -199,6 +199,26 @@ fn three_services_share_fifty_tenants_and_take_over_from_one_killed_mid_run() {
         .filter(|h| h["alive"] == true)
         .count();
     assert_eq!(alive, 3, "{status}");
+    // The dashboard, the API and the metrics of any service show the same fleet.
+    let (code, page) = services[0].get("/fleet");
+    assert_eq!(code, 200);
+    assert!(page.contains("data-metric=\"services-alive\">3<"), "{page}");
+    let api = services[1].json("/api/v1/fleet");
+    assert_eq!(api["hosts"].as_array().unwrap().len(), 3, "{api}");
+    let (_, metrics) = services[2].get("/metrics");
+    assert!(metrics.contains("itam_fleet_services_alive 3"), "{metrics}");
+    // A tenant's balance from any service is the CLI's, read from the shared database.
+    let balance = services[0].json("/api/v1/sources/t00/balance");
+    let out = crate::common::itam(
+        &config,
+        &["report", "balance", "--source", "t00", "--format", "json"],
+    );
+    assert_success(&out);
+    assert_eq!(
+        balance,
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    );
+    assert_eq!(services[1].get("/").0, 200);
     let killed_pid = services[victim].pid();
     let killed_at = Instant::now();
     services[victim].signal(libc::SIGKILL);
@@ -276,11 +296,12 @@ fn three_services_share_fifty_tenants_and_take_over_from_one_killed_mid_run() {
                 .unwrap_or_else(|| panic!("{source}: run {} never ended: {runs:?}", a.id));
             assert!(b.started >= ended, "{source}: runs overlap: {a:?} {b:?}");
             // Once per period: a succeeded run is followed an interval later (times are in
-            // whole seconds), not sooner, and not much later.
+            // whole seconds), never sooner, and within the next period (a busy machine runs
+            // tests beside this one).
             if a.status == "succeeded" {
                 let gap = b.started - ended;
                 assert!(
-                    (INTERVAL - 1..=INTERVAL + 4).contains(&gap),
+                    (INTERVAL - 1..=2 * INTERVAL).contains(&gap),
                     "{source}: {gap}s between runs {} and {}, the interval is {INTERVAL}s",
                     a.id,
                     b.id
@@ -291,7 +312,7 @@ fn three_services_share_fifty_tenants_and_take_over_from_one_killed_mid_run() {
         // (A slow tenant's stalled run holds it for longer than the test watches.)
         let slow = SLOW.iter().any(|&i| name(i) == *source);
         assert!(
-            slow || succeeded >= elapsed / (INTERVAL + 4) - 1,
+            slow || succeeded >= elapsed / (2 * INTERVAL) - 1,
             "{source}: {succeeded} succeeded runs in {elapsed}s"
         );
         assert!(runs.iter().all(|r| r.status != "running"), "{runs:?}");

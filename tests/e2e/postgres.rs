@@ -105,6 +105,59 @@ fn a_postgres_store_that_cannot_be_reached_or_logged_into_says_what_to_fix() {
     );
 }
 
+#[test]
+fn itam_store_migrate_moves_a_sqlite_database_and_the_reports_say_the_same_there() {
+    let Some(server) = Postgres::start() else {
+        return;
+    };
+    let env = Env::new(300, Options::default());
+    env.config();
+    assert_success(&env.itam(&["sync"]));
+    assert_success(&env.itam(&["sync"]));
+    let on_sqlite = read_back(&env);
+    let runs_before = env.itam_json(&["runs", "--format", "json"]);
+    let url = server.create_database("moved");
+    write_private(&env.dir.path().join("pw"), PASSWORD);
+    let pw = env.dir.path().join("pw");
+    let out = env.itam(&[
+        "store",
+        "migrate",
+        "--to",
+        &url,
+        "--password-file",
+        pw.to_str().unwrap(),
+    ]);
+    assert_success(&out);
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(printed.contains(&format!("url = \"{url}\"")), "{printed}");
+    assert!(!printed.contains(PASSWORD), "{printed}");
+    // Moved again into the same database: refused, nothing changed.
+    let again = env.itam(&[
+        "store",
+        "migrate",
+        "--to",
+        &url,
+        "--password-file",
+        pw.to_str().unwrap(),
+    ]);
+    assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already holds runs"),
+        "{}",
+        stderr(&again)
+    );
+
+    use_postgres(&env, &url);
+    assert_eq!(read_back(&env), on_sqlite);
+    assert_eq!(env.itam_json(&["runs", "--format", "json"]), runs_before);
+    // It goes on there: the next run reads incrementally from the moved plugin state, and
+    // its ID follows the moved ones.
+    assert_success(&env.itam(&["sync"]));
+    let runs = env.itam_json(&["runs", "--format", "json"]);
+    assert_eq!(runs[0]["mode"], "incremental", "{runs}");
+    assert_eq!(runs[0]["id"], runs_before[0]["id"].as_i64().unwrap() + 1);
+}
+
 /// Rows of `table` in the SQLite database at `path`.
 fn rusqlite_count(path: &std::path::Path, table: &str) -> i64 {
     let conn = rusqlite::Connection::open(path).unwrap();

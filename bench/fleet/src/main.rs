@@ -56,6 +56,18 @@ fn private(path: &Path, text: &str) -> Result<()> {
     Ok(())
 }
 
+/// The emulator's options: the app holds the permissions that read sign-in activity too, as
+/// in bench/compare.sh.
+fn emulated(memoize: bool) -> Options {
+    Options {
+        roles: ["Directory.Read.All", "User.Read.All", "AuditLog.Read.All"]
+            .map(String::from)
+            .to_vec(),
+        memoize,
+        ..Options::default()
+    }
+}
+
 fn options(server: &Postgres, db: &str) -> PostgresOptions {
     PostgresOptions {
         url: server.create_database(db),
@@ -105,7 +117,7 @@ fn fleet(
                 seed: i as u64,
                 ..Default::default()
             });
-            runtime.block_on(Emulator::start(tenant, Options::default(), 0))
+            runtime.block_on(Emulator::start(tenant, emulated(false), 0))
         })
         .collect::<Result<_>>()?;
     let store = Store::open_postgres(&options)?;
@@ -255,14 +267,7 @@ fn large(
         seed: 42,
         ..Default::default()
     });
-    let emulator = runtime.block_on(Emulator::start(
-        tenant,
-        Options {
-            memoize: true,
-            ..Options::default()
-        },
-        0,
-    ))?;
+    let emulator = runtime.block_on(Emulator::start(tenant, emulated(true), 0))?;
     let body = source(dir.path(), "large", "1d", &emulator)?;
     let source_table = format!(
         "[[source]]\n{}",

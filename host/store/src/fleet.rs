@@ -305,10 +305,17 @@ impl Store {
     }
 
     /// The fleet's hosts, leases, overdue sources and recent runs. A host is alive if its
-    /// heartbeat is younger than `alive_within`; a source is overdue once it has been due for
-    /// longer than `grace` with no host holding it.
-    pub fn fleet_status(&self, alive_within: Duration, grace: Duration) -> Result<FleetStatus> {
+    /// heartbeat is younger than `alive_within`; a source among `sources` (those configured;
+    /// the schedule may remember others) is overdue once it has been due for longer than
+    /// `grace` with no host holding it.
+    pub fn fleet_status(
+        &self,
+        alive_within: Duration,
+        grace: Duration,
+        sources: &[String],
+    ) -> Result<FleetStatus> {
         let d = self.dialect();
+        let names = serde_json::to_string(sources)?;
         self.read(|q| {
             let now: String = q.value(&format!("SELECT {}", d.clock(0)), &[])?;
             let hour_ago: String = q.value(&format!("SELECT {}", d.clock(-3600)), &[])?;
@@ -357,12 +364,13 @@ impl Store {
             let overdue = q.rows(
                 &format!(
                     "SELECT source, next_run_at FROM schedule
-                     WHERE next_run_at <= {due}
+                     WHERE next_run_at <= {due} AND source IN ({list})
                        AND (lease_holder IS NULL OR lease_expires_at <= ?1)
                      ORDER BY next_run_at, source",
                     due = d.clock(-seconds(grace)),
+                    list = d.json_strings("?2"),
                 ),
-                &values![now.as_str()],
+                &values![now.as_str(), names.as_str()],
                 |r| {
                     Ok(Overdue {
                         source: r.get(0)?,

@@ -67,11 +67,19 @@ impl Store {
         Ok(())
     }
 
-    /// Removes source `name` (its snapshot and history stay); false if there was none.
+    /// Removes source `name` and its schedule (its snapshot and history stay); false if
+    /// there was none.
     pub fn remove_source(&self, name: &str) -> Result<bool> {
-        let removed =
-            self.read(|q| q.execute("DELETE FROM sources WHERE name = ?1", &values![name]))?;
-        Ok(removed > 0)
+        self.transaction(|q| {
+            let removed = q.execute("DELETE FROM sources WHERE name = ?1", &values![name])?;
+            if removed > 0 {
+                q.execute(
+                    "DELETE FROM schedule WHERE source = ?1 AND lease_holder IS NULL",
+                    &values![name],
+                )?;
+            }
+            Ok(removed > 0)
+        })
     }
 
     /// The sources kept in the database, by name.

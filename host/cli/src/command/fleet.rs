@@ -2,7 +2,6 @@
 //! overdue and the runs of the last hour.
 
 use super::default_format;
-use crate::config::Config;
 use crate::error::config_error;
 use crate::render::format::{Format, json, table};
 use anyhow::Result;
@@ -24,9 +23,9 @@ pub enum FleetCommand {
 /// Runs `itam fleet …`.
 pub fn fleet(config_path: &Path, command: FleetCommand, out: &mut dyn Write) -> Result<i32> {
     let FleetCommand::Status { format } = command;
-    let config = Config::load(config_path)?;
+    let config = super::load_config(config_path)?;
     let store = super::open_existing_store(&config)?;
-    let status = crate::serve::fleet_status(&store, &config.serve)?;
+    let status = crate::serve::fleet_status(&store, &config)?;
     render(out, &status, default_format(format))?;
     Ok(0)
 }

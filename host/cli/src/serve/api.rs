@@ -43,8 +43,8 @@ async fn openapi() -> Response {
 /// `GET /api/v1/fleet`: the services sharing the store (see `itam fleet status`).
 async fn fleet(State(state): State<AppState>) -> Response {
     let store = state.store.clone();
-    let serve = state.scheduler.config().serve.clone();
-    report(move || crate::serve::fleet_status(&store, &serve)).await
+    let config = state.scheduler.config();
+    report(move || crate::serve::fleet_status(&store, &config)).await
 }
 
 /// An API error: status and message as `{"error": "..."}`.

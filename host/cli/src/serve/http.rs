@@ -153,7 +153,7 @@ async fn metrics(State(state): State<AppState>) -> Response {
     let metrics = state.metrics.clone();
     let store = state.store.clone();
     let encoded = tokio::task::spawn_blocking(move || {
-        let fleet = crate::serve::fleet_status(&store, &config.serve)?;
+        let fleet = crate::serve::fleet_status(&store, &config)?;
         metrics.encode(&sources, &config.reports, Some(&fleet))
     })
     .await;

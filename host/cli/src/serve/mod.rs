@@ -187,12 +187,11 @@ pub async fn run(
 
 /// The fleet's status as `[serve]` judges it: a service is alive if its heartbeat is younger
 /// than three heartbeats; a source is overdue once due for two heartbeats with no service
-/// running it.
-pub fn fleet_status(
-    store: &itam_store::Store,
-    serve: &crate::config::serve::ServeSettings,
-) -> Result<itam_store::FleetStatus> {
-    store.fleet_status(serve.heartbeat * 3, serve.heartbeat * 2)
+/// running it (among `config`'s sources).
+pub fn fleet_status(store: &itam_store::Store, config: &Config) -> Result<itam_store::FleetStatus> {
+    let sources: Vec<String> = config.sources.iter().map(|s| s.name.clone()).collect();
+    let serve = &config.serve;
+    store.fleet_status(serve.heartbeat * 3, serve.heartbeat * 2, &sources)
 }
 
 /// SIGHUP: loads and validates the configuration again; a broken one keeps the old one.

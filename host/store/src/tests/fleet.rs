@@ -70,7 +70,8 @@ fn each_due_source_goes_to_one_host_the_longest_overdue_first() {
         );
         assert!(a.release("host-a", "s1", Some(next)).unwrap());
         assert!(b.claim_due("host-b", &all, 5, LEASE).unwrap().is_empty());
-        let status = a.fleet_status(LEASE, Duration::ZERO).unwrap();
+        let known: Vec<String> = ["s1", "s2", "s3", "s4"].map(String::from).to_vec();
+        let status = a.fleet_status(LEASE, Duration::ZERO, &known).unwrap();
         let held: Vec<(&str, &str)> = status
             .leases
             .iter()
@@ -199,7 +200,7 @@ fn a_stopped_host_gives_its_leases_up() {
         a.leave_fleet("host-a").unwrap();
         let taken = b.claim_due("host-b", &all, 1, LEASE).unwrap();
         assert_eq!(taken[0].taken_from, None);
-        let status = b.fleet_status(LEASE, Duration::ZERO).unwrap();
+        let status = b.fleet_status(LEASE, Duration::ZERO, &all).unwrap();
         assert!(!status.hosts[0].alive);
         assert!(status.hosts[0].stopped_at.is_some());
     });

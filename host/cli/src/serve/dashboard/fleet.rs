@@ -12,8 +12,8 @@ use maud::{Markup, html};
 /// `GET /fleet`.
 pub async fn page(State(state): State<AppState>) -> Response {
     let store = state.store.clone();
-    let serve = state.scheduler.config().serve.clone();
-    match blocking(move || crate::serve::fleet_status(&store, &serve)).await {
+    let config = state.scheduler.config();
+    match blocking(move || crate::serve::fleet_status(&store, &config)).await {
         Ok(status) => page_response(render(&status)),
         Err(answer) => answer,
     }

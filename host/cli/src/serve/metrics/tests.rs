@@ -414,7 +414,11 @@ fn the_fleet_gauges_count_services_alive_sources_running_and_overdue() {
             .is_some()
     );
     let status = store
-        .fleet_status(Duration::from_secs(30), Duration::from_secs(20))
+        .fleet_status(
+            Duration::from_secs(30),
+            Duration::from_secs(20),
+            &["src".to_string(), "late".to_string()],
+        )
         .unwrap();
     let text = metrics
         .encode(&["src".into()], &ReportSettings::default(), Some(&status))
