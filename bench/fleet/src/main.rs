@@ -178,10 +178,26 @@ fn fleet(
         )
     })?;
     let bytes = database_bytes(server, "fleet")?;
+    let largest = server.psql(
+        "fleet",
+        "SELECT string_agg(name || ' ' || bytes, ', ') FROM (
+             SELECT relname AS name, pg_total_relation_size(oid) AS bytes FROM pg_class
+             WHERE relkind = 'r' AND relnamespace = 'public'::regnamespace
+             ORDER BY 2 DESC LIMIT 6) t",
+    );
+    // The system catalogues grow with each run's temporary staging tables.
+    let catalog: u64 = server
+        .psql(
+            "fleet",
+            "SELECT sum(pg_total_relation_size(oid)) FROM pg_class
+             WHERE relkind = 'r' AND relnamespace = 'pg_catalog'::regnamespace",
+        )
+        .parse()?;
     println!(
         "{}",
         json!({
             "bench": "fleet",
+            "catalog_bytes": catalog,
             "tenants": tenants,
             "users_per_tenant": users,
             "hosts": hosts,
@@ -192,6 +208,7 @@ fn fleet(
             "runs_per_host": per_host,
             "database_bytes_empty": empty,
             "bytes_per_tenant": (bytes - empty) / tenants as u64,
+            "largest_tables": largest,
         })
     );
 

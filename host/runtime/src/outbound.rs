@@ -250,6 +250,70 @@ mod tests {
         format!("http://{addr}")
     }
 
+    /// A server that answers every request 429 with `Retry-After: 7`.
+    async fn throttling_server() -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 8192];
+                    let _ = socket.read(&mut buf).await;
+                    let reply = "HTTP/1.1 429 Too Many Requests\r\nretry-after: 7\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+                    let _ = socket.write_all(reply.as_bytes()).await;
+                });
+            }
+        });
+        format!("http://{addr}")
+    }
+
+    /// A pacer that lets everything through and remembers what it was told.
+    #[derive(Default)]
+    struct Counting {
+        ready: std::sync::atomic::AtomicU32,
+        throttled: Mutex<Vec<Option<Duration>>>,
+    }
+
+    impl crate::Pacer for Counting {
+        fn ready(&self) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send + '_>> {
+            self.ready
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            Box::pin(async {})
+        }
+
+        fn throttled(&self, retry_after: Option<Duration>) {
+            self.throttled.lock().unwrap().push(retry_after);
+        }
+    }
+
+    #[tokio::test]
+    async fn the_pacer_sees_every_request_and_each_throttled_answer() {
+        let ok = echo_server().await;
+        let busy = throttling_server().await;
+        let allow = AllowList::build(&[ok.clone(), busy.clone()], None).unwrap();
+        let broker = Arc::new(TokenBroker::new(
+            None,
+            allow.clone(),
+            Duration::from_secs(5),
+            &Network::default(),
+        ));
+        let timeouts = [Duration::from_secs(2); 3];
+        let mut policy =
+            OutboundPolicy::new(allow, broker, timeouts, 1 << 20, 16, &Network::default());
+        let pacer = Arc::new(Counting::default());
+        policy.pace_with(pacer.clone());
+        send(&mut policy, &format!("{ok}/a")).await.unwrap();
+        send(&mut policy, &format!("{busy}/b")).await.unwrap();
+        // A denied request never reaches the pacer.
+        assert!(send(&mut policy, "http://127.0.0.1:9/x").await.is_err());
+        assert_eq!(pacer.ready.load(std::sync::atomic::Ordering::Relaxed), 2);
+        assert_eq!(
+            *pacer.throttled.lock().unwrap(),
+            [Some(Duration::from_secs(7))]
+        );
+        assert_eq!(policy.throttled(), 1);
+    }
+
     async fn send(policy: &mut OutboundPolicy, url: &str) -> Result<String, Error> {
         let body = Empty::<bytes::Bytes>::new()
             .map_err(|never| match never {})

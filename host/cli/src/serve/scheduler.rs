@@ -284,7 +284,9 @@ impl Scheduler {
             if self.inner.stopping.is_cancelled() {
                 return;
             }
-            let wait = match self.tick() {
+            // The store may wait for a run's publish (SQLite's one write lock): the thread is
+            // handed over meanwhile, so that the service goes on answering.
+            let wait = match tokio::task::block_in_place(|| self.tick()) {
                 Ok(wait) => wait.min(self.inner.heartbeat),
                 Err(e) => {
                     tracing::warn!(error = %format!("{e:#}"), "cannot read the schedule from the store; trying again");
@@ -382,16 +384,17 @@ impl Scheduler {
                 _ = tokio::time::sleep(self.inner.heartbeat) => {}
                 _ = self.inner.stopping.cancelled() => return,
             }
-            if let Err(e) = self.refresh_stored_sources() {
-                tracing::warn!(error = %format!("{e:#}"), "cannot read the sources kept in the store");
-            }
-            self.pace_with_fleet();
             let asked = Instant::now();
-            let held = match self
-                .inner
-                .store
-                .heartbeat(&self.inner.host, self.inner.lease)
-            {
+            let renewed = tokio::task::block_in_place(|| {
+                if let Err(e) = self.refresh_stored_sources() {
+                    tracing::warn!(error = %format!("{e:#}"), "cannot read the sources kept in the store");
+                }
+                self.pace_with_fleet();
+                self.inner
+                    .store
+                    .heartbeat(&self.inner.host, self.inner.lease)
+            });
+            let held = match renewed {
                 Ok(held) => held,
                 Err(e) => {
                     tracing::warn!(error = %format!("{e:#}"), "cannot renew the leases; the runs go on while the leases last");
