@@ -431,6 +431,14 @@ fn sigterm_in_the_middle_of_a_run_cancels_it_and_keeps_the_snapshot() {
                 >= 9
         },
     );
+    // A one-shot sync of the source meanwhile is refused: the service holds its lease.
+    let beside = env.itam(&["sync", "--source", "contoso"]);
+    assert_eq!(beside.status.code(), Some(1), "{}", stderr(&beside));
+    assert!(
+        stderr(&beside).contains("being run by a service now"),
+        "{}",
+        stderr(&beside)
+    );
     // SIGUSR1 asks for every source now: this one is running, so its run is skipped and counted.
     service.signal(libc::SIGUSR1);
     service.until(Duration::from_secs(10), "the skip to be counted", |s| {

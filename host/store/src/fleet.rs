@@ -184,7 +184,11 @@ impl Store {
                 &values![source],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )?;
-            let stored = row.as_ref().map(|(at, failures, _)| state(at, *failures));
+            // A source leased only on request so far has no schedule of its own yet.
+            let stored = row
+                .as_ref()
+                .filter(|(at, _, _)| at != NEVER)
+                .map(|(at, failures, _)| state(at, *failures));
             if let (Some(state), Some((_, _, true))) = (stored, &row) {
                 return Ok(state);
             }
@@ -213,6 +217,7 @@ impl Store {
         let d = self.dialect();
         let names = serde_json::to_string(candidates)?;
         self.transaction(|q| {
+            expire_dead_local_leases(q)?;
             let picked = q.rows(
                 &format!(
                     "SELECT source, next_run_at, consecutive_failures, lease_holder FROM schedule
@@ -240,6 +245,7 @@ impl Store {
                  ON CONFLICT (source) DO NOTHING",
                 &values![source, NEVER],
             )?;
+            expire_dead_local_leases(q)?;
             let picked = q.rows(
                 &format!(
                     "SELECT source, next_run_at, consecutive_failures, lease_holder FROM schedule
@@ -468,6 +474,38 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// Ends at once the leases held by processes of this machine that no longer exist (a
+/// service or a sync that was killed): there is no need to wait for them to expire. A holder
+/// is `machine-pid-xxxx` (see [`new_host_id`]).
+fn expire_dead_local_leases(q: &mut dyn Query) -> Result<()> {
+    let here = crate::hostname();
+    let holders: Vec<String> = q.rows(
+        &format!(
+            "SELECT DISTINCT lease_holder FROM schedule
+             WHERE lease_holder IS NOT NULL AND lease_expires_at > {}",
+            q.dialect().clock(0)
+        ),
+        &[],
+        |r| r.get(0),
+    )?;
+    for holder in holders {
+        let mut parts = holder.rsplitn(3, '-');
+        let (_, pid, machine) = (parts.next(), parts.next(), parts.next());
+        let dead = machine == Some(here.as_str())
+            && pid
+                .and_then(|p| p.parse::<i64>().ok())
+                .is_some_and(|pid| !crate::process_alive(pid));
+        if dead {
+            q.execute(
+                "UPDATE schedule SET lease_expires_at = '2000-01-01T00:00:00Z'
+                 WHERE lease_holder = ?1",
+                &values![holder.as_str()],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads the picked rows of a claim.

@@ -1,11 +1,14 @@
-//! The SQLite store: the current snapshot per source, the run log and licence history.
+//! The store: the current snapshot per source, the run log and licence history, on SQLite
+//! (one file, the default) or PostgreSQL (one server that a fleet of services shares), with
+//! one SQL text for both wherever they agree ([`Query`], [`Dialect`]).
 //!
 //! A run stages its batches on a connection of its own and replaces the source's snapshot in
 //! one write transaction that commits only when the plugin succeeds, so a failed or killed run
 //! leaves the last good snapshot untouched. Runs of different sources stage side by side and
-//! take the database's write lock only to publish; reports read the last committed snapshot
-//! meanwhile (WAL). The run's own row is written outside that transaction so failures are
-//! recorded too.
+//! take a write lock (SQLite: the database's; PostgreSQL: the source's) only to publish;
+//! reports read the last committed snapshot meanwhile. The run's own row is written outside
+//! that transaction so failures are recorded too. The fleet's leases, heartbeats and shared
+//! pauses live here too ([`Lease`], [`FleetStatus`]).
 
 #![deny(missing_docs)]
 
@@ -643,7 +646,7 @@ pub(crate) fn hostname() -> String {
     }
 }
 
-fn process_alive(pid: i64) -> bool {
+pub(crate) fn process_alive(pid: i64) -> bool {
     if pid == std::process::id() as i64 {
         return true;
     }

@@ -34,9 +34,22 @@ pub(super) async fn sync(
     if prepared.is_empty() {
         return Ok(worst);
     }
-    let store = open_store(&config)?;
+    // Like a service, a one-shot sync runs a source only while it holds the source's lease:
+    // never beside a service's run of it, and a run it outlives is not published.
+    let holder = itam_store::new_host_id();
+    let store = open_store(&config)?.as_member(&holder);
+    let lease = config.serve.lease;
     let mut failed = 0;
     for (s, p) in &prepared {
+        if store.claim(&holder, &s.name, lease)?.is_none() {
+            failed += 1;
+            print_error(&anyhow::anyhow!(
+                "source `{}` is being run by a service now (`itam fleet status` shows which); it was not synced again",
+                s.name
+            ));
+            continue;
+        }
+        let _renewing = Renewal::start(&store, &holder, lease);
         // Ctrl-C ends the run: its transaction is rolled back and it is recorded as
         // interrupted, the previous snapshot kept; the sources after it are not run.
         let outcome = tokio::select! {
@@ -51,6 +64,7 @@ pub(super) async fn sync(
                 store.cancel_running(
                     "interrupted by the operator (Ctrl-C); the previous snapshot was kept",
                 )?;
+                store.release(&holder, &s.name, None)?;
                 eprintln!(
                     "\ninterrupted: the run of source `{}` was cancelled and recorded as interrupted; the previous snapshot was kept",
                     s.name
@@ -58,6 +72,7 @@ pub(super) async fn sync(
                 return Ok(Exit::Interrupted.code());
             }
         };
+        store.release(&holder, &s.name, None)?;
         match outcome {
             Ok(report) => {
                 // The counts' names and the warnings are the plugin's text.
@@ -82,4 +97,39 @@ pub(super) async fn sync(
     }
     // A configuration problem (2) outranks a failed run (1).
     Ok(worst.max(if failed > 0 { 1 } else { 0 }))
+}
+
+/// Renews a one-shot sync's lease while its run lasts (three times per lease), until dropped.
+struct Renewal {
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Renewal {
+    fn start(store: &Store, holder: &str, lease: std::time::Duration) -> Renewal {
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let (store, holder) = (store.clone(), holder.to_string());
+        let thread = std::thread::spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                stopped.recv_timeout(lease / 3)
+            {
+                if let Err(e) = store.heartbeat(&holder, lease) {
+                    tracing::warn!(error = %format!("{e:#}"), "cannot renew the run's lease");
+                }
+            }
+        });
+        Renewal {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Renewal {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }

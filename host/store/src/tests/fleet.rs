@@ -205,3 +205,27 @@ fn a_stopped_host_gives_its_leases_up() {
         assert!(status.hosts[0].stopped_at.is_some());
     });
 }
+
+#[test]
+fn a_lease_of_a_dead_process_on_this_machine_is_taken_at_once() {
+    on_each_shared(|open| {
+        let (a, b) = (open(), open());
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead_pid = child.id();
+        child.wait().unwrap();
+        let dead = format!("{}-{dead_pid}-0000", crate::hostname());
+        due(&a, "s", 1);
+        let all = vec!["s".to_string()];
+        assert_eq!(a.claim_due(&dead, &all, 1, LEASE).unwrap().len(), 1);
+        // A live process's lease (this one's) is not touched.
+        let alive = crate::new_host_id();
+        due(&a, "t", 1);
+        let t = vec!["t".to_string()];
+        assert_eq!(a.claim_due(&alive, &t, 1, LEASE).unwrap().len(), 1);
+
+        let taken = b.claim_due("host-b", &all, 1, LEASE).unwrap();
+        assert_eq!(taken[0].taken_from.as_deref(), Some(dead.as_str()));
+        assert!(b.claim_due("host-b", &t, 1, LEASE).unwrap().is_empty());
+        assert!(b.claim("host-b", "t", LEASE).unwrap().is_none());
+    });
+}
