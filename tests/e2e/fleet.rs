@@ -1,9 +1,10 @@
 //! A fleet: three `itam serve` processes share one real PostgreSQL server and 50 emulated
 //! tenants on schedules of seconds. Each tenant is synced once per period by one service at a
 //! time (checked from the run log); when one service is killed with SIGKILL in the middle of a
-//! run, another takes its tenants over once their leases expire, the killed run is recorded as
-//! interrupted and leaves the previous snapshot, and no row of one tenant ever lands in
-//! another's snapshot.
+//! run, another takes its tenants over within the lease time (here at once: the services share
+//! one machine, where a dead process's leases end without waiting for them to expire; the
+//! store's tests take expired leases over), the killed run is recorded as interrupted and
+//! leaves the previous snapshot, and no row of one tenant ever lands in another's snapshot.
 
 use crate::common::{Env, assert_success, write_private};
 use crate::serve::Service;
