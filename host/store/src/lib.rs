@@ -28,6 +28,7 @@ mod rows;
 mod schedule;
 mod service_lock;
 mod sources;
+mod spare;
 mod sqlite;
 mod staging;
 mod watch;
@@ -176,6 +177,8 @@ pub struct Store {
     engine: Arc<Engine>,
     /// The fleet host this store's runs belong to (see [`Store::as_member`]).
     member: Option<Arc<str>>,
+    /// Finished runs' sessions, kept for the next runs (PostgreSQL; see `spare.rs`).
+    spare: Arc<Mutex<Vec<Box<dyn Db>>>>,
 }
 
 /// The current time as RFC 3339 UTC.
@@ -269,6 +272,7 @@ impl Store {
             conn: Arc::new(Mutex::new(Box::new(conn))),
             engine: Arc::new(Engine::Sqlite(path.to_path_buf())),
             member: None,
+            spare: Arc::default(),
         };
         store.mark_interrupted()?;
         Ok(store)
@@ -288,6 +292,7 @@ impl Store {
             conn: Arc::new(Mutex::new(Box::new(conn))),
             engine: Arc::new(Engine::Postgres(options.clone())),
             member: None,
+            spare: Arc::default(),
         };
         store.mark_interrupted()?;
         Ok(store)

@@ -5,7 +5,7 @@
 //! written, one queued, one being handed over). A write error stops the thread; the next
 //! batch handed to it, or [`Pipe::finish`], returns that error.
 
-use super::engine::Connection;
+use super::spare::RunConnection;
 use super::{rows, staging};
 use anyhow::{Result, anyhow};
 use itam_runtime::contract::types::{Batch, Removal};
@@ -30,7 +30,7 @@ pub(super) struct Pipe {
 impl Pipe {
     /// Starts the writer thread for `source`'s run, writing into the run's open transaction
     /// on `conn`.
-    pub(super) fn start(conn: Arc<Mutex<Box<dyn Connection>>>, source: String) -> Result<Pipe> {
+    pub(super) fn start(conn: Arc<Mutex<RunConnection>>, source: String) -> Result<Pipe> {
         let (queue, items) = sync_channel::<Item>(1);
         let thread = std::thread::Builder::new()
             .name("itam-store".into())
@@ -46,7 +46,7 @@ impl Pipe {
                             }
                         }
                         Item::Removals(removals) => {
-                            let staged = staging::staged_memberships(&mut **conn)?;
+                            let staged = staging::staged_memberships(conn.as_query())?;
                             conn.stage(&rows::removals(&removals, staged)?)?;
                         }
                     }

@@ -1,9 +1,9 @@
 //! Writing one run, on a connection of its own: batches are staged in TEMP tables (no lock on
 //! the snapshot), and commit publishes them in one transaction; fail or cancel drops them.
 
-use super::engine::Connection;
 use super::pipe::{Item, Pipe};
 use super::plugin_state::{self, Saved};
+use super::spare::RunConnection;
 use super::{Store, now};
 use super::{apply, changes, derived, references, staging};
 use crate::values;
@@ -17,8 +17,9 @@ use std::sync::{Arc, Mutex};
 #[derive(Clone)]
 pub struct RunWriter {
     store: Store,
-    /// The run's own connection: its TEMP staging tables live and die with it.
-    conn: Arc<Mutex<Box<dyn Connection>>>,
+    /// The run's own connection: its TEMP staging tables live in its session (given back for
+    /// the next run when the run's last handle goes, see `spare.rs`).
+    conn: Arc<Mutex<RunConnection>>,
     run_id: i64,
     source: String,
     plugin: String,
@@ -58,7 +59,7 @@ impl RunWriter {
                 ],
             )
         })?;
-        let opened = store.connect().and_then(|mut conn| {
+        let opened = store.connect_for_run().and_then(|mut conn| {
             // The staged rows go to TEMP tables only, so staging takes no lock on the
             // snapshot: runs of other sources stage and publish meanwhile.
             staging::prepare(conn.as_query())?;

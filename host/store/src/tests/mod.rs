@@ -360,3 +360,38 @@ fn changes_between_runs_are_recorded_on_both_engines() {
         assert_eq!(changes, expected);
     });
 }
+
+#[test]
+fn a_finished_runs_postgres_session_is_kept_empty_for_the_next_run() {
+    engines::on_each_engine(|dialect, new_store| {
+        let store = new_store();
+        run(&store, vec![Batch::Accounts(vec![account("a", "Al")])]).unwrap();
+        let kept = store.spare.lock().unwrap().len();
+        if dialect == crate::Dialect::Sqlite {
+            assert_eq!(kept, 0, "SQLite keeps no run connection");
+            return;
+        }
+        assert_eq!(kept, 1);
+        // The kept session's staging tables are empty, and the next run takes it up.
+        let staged: i64 = {
+            let mut spare = store.spare.lock().unwrap();
+            spare[0]
+                .as_query()
+                .value("SELECT COUNT(*) FROM stage_accounts", &[])
+                .unwrap()
+        };
+        assert_eq!(staged, 0);
+        // A failed run leaves nothing staged in it either.
+        let failed = run(
+            &store,
+            vec![
+                Batch::Accounts(vec![account("b", "Bea")]),
+                Batch::Accounts(vec![account("", "no id")]),
+            ],
+        );
+        assert!(failed.is_err());
+        run(&store, vec![Batch::Accounts(vec![account("c", "Cy")])]).unwrap();
+        assert_eq!(store.spare.lock().unwrap().len(), 1);
+        assert_eq!(names(&store), pairs(&[("c", "Cy")]));
+    });
+}
